@@ -1,0 +1,7 @@
+"""``python -m logicrm``."""
+
+import sys
+
+from logicrm._cli import main
+
+sys.exit(main())

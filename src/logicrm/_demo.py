@@ -1,0 +1,88 @@
+"""``logicrm demo``: what the library can say about the built-in sample."""
+
+from __future__ import annotations
+
+from collections import Counter
+from decimal import Decimal
+
+from logicrm._table import render_table
+from logicrm.sample import SampleData, sample_dataset
+from logicrm.serialization import load_many, to_dict
+from logicrm.domain import Money, Shipment
+
+
+def demo_report(data: SampleData | None = None) -> str:
+    """The demo's text: a readable summary of the sample, section by section."""
+    data = data or sample_dataset()
+    sections = [
+        f"logicrm demo - built-in sample taken at {data.as_of.isoformat()}",
+        _overview(data),
+        _customers(data),
+        _complaints(data),
+        _quarantine(data),
+    ]
+    return "\n\n".join(sections) + "\n"
+
+
+def _overview(data: SampleData) -> str:
+    kinds = Counter(c.kind.value for c in data.customers)
+    delivered = sum(1 for s in data.shipments if s.delivered_at is not None)
+    revenue = sum((s.revenue for s in data.shipments), Money.zero("CNY"))
+    return "\n".join(
+        [
+            "Overview",
+            f"  customers: {len(data.customers)} "
+            f"({', '.join(f'{n} {k}' for k, n in sorted(kinds.items()))})",
+            f"  shipments: {len(data.shipments)} ({delivered} delivered, "
+            f"{len(data.shipments) - delivered} in transit), revenue {revenue}",
+            f"  complaints: {len(data.complaints)}; credit profiles: {len(data.credit_profiles)};"
+            f" survey responses: {len(data.survey_responses)}",
+        ]
+    )
+
+
+def _customers(data: SampleData) -> str:
+    orders = Counter(s.customer_id for s in data.shipments)
+    revenue: dict[str, Decimal] = {}
+    for s in data.shipments:
+        revenue[s.customer_id] = revenue.get(s.customer_id, Decimal(0)) + s.revenue.amount
+    rows = []
+    for c in data.customers:
+        age = c.verification_age(as_of=data.as_of)
+        rows.append(
+            [
+                c.id,
+                c.display_name,
+                c.kind.value,
+                orders.get(c.id, 0),
+                f"{revenue.get(c.id, Decimal(0)):,.2f}",
+                c.source.value,
+                f"{age.days}" if age is not None else "never",
+            ]
+        )
+    table = render_table(
+        ["id", "name", "kind", "orders", "revenue CNY", "source", "verified days ago"], rows
+    )
+    return "Customers (individuals' names are personal data and stay hidden)\n" + table
+
+
+def _complaints(data: SampleData) -> str:
+    statuses = Counter(c.status.value for c in data.complaints)
+    reopened = sum(1 for c in data.complaints if c.reopen_count)
+    line = ", ".join(f"{n} {s}" for s, n in sorted(statuses.items()))
+    return f"Complaints by status\n  {line}; {reopened} reopened at least once"
+
+
+def _quarantine(data: SampleData) -> str:
+    records = [to_dict(s) for s in data.shipments[:3]]
+    records[1]["units_damaged"] = 999
+    records[2]["ordered_at"] = "2026-06-01T08:00:00"
+    result = load_many(Shipment, records)
+    lines = [
+        "Loading records with quarantine (two records broken on purpose)",
+        f"  loaded {len(result.ok)} of {result.total}; rejected:",
+    ]
+    for rejection in result.rejected:
+        for reason in rejection.reasons:
+            lines.append(f"    record {rejection.index}: {reason}")
+    return "\n".join(lines)

@@ -1,0 +1,29 @@
+"""Reason: one line of an explanation that travels with every score."""
+
+from __future__ import annotations
+
+import attrs
+
+
+@attrs.frozen
+class Reason:
+    """Why a result came out as it did.
+
+    Attributes:
+        code: a stable, machine-readable identifier such as ``"tier.enterprise.annual_spend"``;
+            systems may branch on it.
+        message: a sentence for people; its wording may change between releases.
+        contribution: how much this reason moved a score, in the score's own units, when that
+            is meaningful; otherwise ``None``.
+
+    Example:
+        >>> Reason("lifecycle.current", "last order 12 days ago").code
+        'lifecycle.current'
+    """
+
+    code: str
+    message: str
+    contribution: float | None = None
+
+    def __str__(self) -> str:
+        return f"[{self.code}] {self.message}"

@@ -1,0 +1,3 @@
+"""Service quality: service measures, SERVQUAL, the five gaps and complaint SLAs."""
+
+__all__: list[str] = []

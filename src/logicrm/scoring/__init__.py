@@ -1,0 +1,3 @@
+"""Scoring: activity aggregates, value, tiers, classes, lifecycle and credit decisions."""
+
+__all__: list[str] = []
