@@ -8,7 +8,7 @@ The names below are the stable public API; each is also importable from its home
 (``logicrm.domain``, ``logicrm.scoring``, ``logicrm.quality``).
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 from logicrm.domain import (
     AdministrativeLevel,
@@ -31,10 +31,19 @@ from logicrm.domain import (
     SurveyResponse,
 )
 
-try:
-    __version__ = version("logicrm")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0+unknown"
+
+def __getattr__(name: str) -> Any:
+    # __version__ comes from the installed metadata, read on first use: importlib.metadata
+    # alone would cost about a third of the import time.
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("logicrm")
+        except PackageNotFoundError:  # a source tree that was never installed
+            return "0.0.0+unknown"
+    raise AttributeError(f"module 'logicrm' has no attribute {name!r}")
+
 
 __all__ = [
     "AdministrativeLevel",

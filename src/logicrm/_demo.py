@@ -6,9 +6,9 @@ from collections import Counter
 from decimal import Decimal
 
 from logicrm._table import render_table
+from logicrm.domain import Money, Shipment
 from logicrm.sample import SampleData, sample_dataset
 from logicrm.serialization import load_many, to_dict
-from logicrm.domain import Money, Shipment
 
 
 def demo_report(data: SampleData | None = None) -> str:

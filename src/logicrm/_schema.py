@@ -27,8 +27,8 @@ def json_schema(cls: type) -> dict[str, Any]:
 
     Example:
         >>> from logicrm import Money
-        >>> json_schema(Money)["required"]
-        ['amount', 'currency']
+        >>> " ".join(json_schema(Money)["required"])
+        'amount currency'
     """
     if not attrs.has(cls):
         raise TypeError(f"{cls!r} is not a logicrm attrs type")

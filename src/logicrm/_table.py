@@ -13,7 +13,8 @@ def render_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> st
         for column, text in enumerate(row):
             widths[column] = max(widths[column], len(text))
     numeric = [
-        bool(rows) and all(isinstance(row[c], int | float) or _looks_numeric(row[c]) for row in rows)
+        bool(rows)
+        and all(isinstance(row[c], int | float) or _looks_numeric(row[c]) for row in rows)
         for c in range(len(headers))
     ]
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import random
 from bisect import bisect
 from collections.abc import Iterator, Sequence
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from itertools import accumulate
 
@@ -48,7 +48,7 @@ __all__ = [
     "sample_dataset",
 ]
 
-SAMPLE_AS_OF = datetime(2026, 6, 30, 18, 0, tzinfo=timezone.utc)
+SAMPLE_AS_OF = datetime(2026, 6, 30, 18, 0, tzinfo=UTC)
 """The moment the built-in sample is taken at (an aware datetime)."""
 
 _CST = timezone(timedelta(hours=8))
@@ -107,7 +107,9 @@ def generate_customers(count: int, *, seed: int = 7) -> tuple[Customer, ...]:
         kind = (
             CustomerKind.ENTERPRISE
             if draw < 0.75
-            else CustomerKind.INDIVIDUAL if draw < 0.9 else CustomerKind.INSTITUTION
+            else CustomerKind.INDIVIDUAL
+            if draw < 0.9
+            else CustomerKind.INSTITUTION
         )
         result.append(
             Customer(
@@ -116,7 +118,9 @@ def generate_customers(count: int, *, seed: int = 7) -> tuple[Customer, ...]:
                 kind=kind,
                 industry=rng.choice(_INDUSTRIES) if kind is CustomerKind.ENTERPRISE else None,
                 region=rng.choice(_REGIONS),
-                size=rng.choice(list(CustomerSize)) if kind is not CustomerKind.INDIVIDUAL else None,
+                size=rng.choice(list(CustomerSize))
+                if kind is not CustomerKind.INDIVIDUAL
+                else None,
                 administrative_level=(
                     rng.choice(list(AdministrativeLevel))
                     if kind is CustomerKind.INSTITUTION
@@ -165,9 +169,7 @@ def _shipments(
     for number in range(count):
         index = min(bisect(cumulative, random_() * total), len(profiles) - 1)
         profile = profiles[index]
-        age_days = profile.stopped_days_ago + random_() * (
-            _HISTORY_DAYS - profile.stopped_days_ago
-        )
+        age_days = profile.stopped_days_ago + random_() * (_HISTORY_DAYS - profile.stopped_days_ago)
         ordered = (as_of - timedelta(days=age_days)).astimezone(_CST).replace(microsecond=0)
         promised = ordered + rng.randrange(24, 120) * hour
         shipped = ordered + rng.randrange(1, 24) * hour
@@ -179,7 +181,9 @@ def _shipments(
             delivered = max(promised + delay * hour, shipped + hour)
         units = rng.randrange(1, 100)
         short = not in_transit and random_() < 0.03
-        delivered_units = 0 if in_transit else (units - rng.randrange(1, units + 1) if short else units)
+        delivered_units = (
+            0 if in_transit else (units - rng.randrange(1, units + 1) if short else units)
+        )
         damaged = (
             rng.randrange(1, min(3, delivered_units) + 1)
             if delivered_units and random_() < 0.02
@@ -190,8 +194,13 @@ def _shipments(
         flags = (
             zero_flags
             if random_() < 0.85
-            else (random_() < 0.15, random_() < 0.2, random_() < 0.07, random_() < 0.25,
-                  random_() < 0.1)
+            else (
+                random_() < 0.15,
+                random_() < 0.2,
+                random_() < 0.07,
+                random_() < 0.25,
+                random_() < 0.1,
+            )
         )
         yield Shipment(
             id=f"S{number:07d}",
@@ -238,7 +247,8 @@ def sample_dataset(*, seed: int = 7) -> SampleData:
                 industry=_INDUSTRIES[index % len(_INDUSTRIES)] if kind == "enterprise" else None,
                 region=_REGIONS[index % len(_REGIONS)],
                 contact=ContactDetails(
-                    person=f"Contact {index}", phone=f"+86 138 0000 {index:04d}",
+                    person=f"Contact {index}",
+                    phone=f"+86 138 0000 {index:04d}",
                     email=f"contact{index}@example.com",
                 ),
                 source=DataSource.EXTERNAL if index % 5 == 4 else DataSource.INTERNAL,
@@ -258,16 +268,22 @@ def sample_dataset(*, seed: int = 7) -> SampleData:
 
 
 def _complaints(rng: random.Random, shipments: Sequence[Shipment]) -> tuple[Complaint, ...]:
-    troubled = [s for s in shipments if s.delivered_at is not None and (
-        s.units_damaged or s.delivered_at > s.promised_at or s.invoice_error)]
+    troubled = [
+        s
+        for s in shipments
+        if s.delivered_at is not None
+        and (s.units_damaged or s.delivered_at > s.promised_at or s.invoice_error)
+    ]
     chosen = sorted(rng.sample(troubled, min(24, len(troubled))), key=lambda s: s.ordered_at)
     result = []
     for number, shipment in enumerate(chosen):
         assert shipment.delivered_at is not None
         opened = shipment.delivered_at + timedelta(hours=rng.randrange(1, 72))
         category = (
-            "damaged" if shipment.units_damaged
-            else "late" if shipment.delivered_at > shipment.promised_at
+            "damaged"
+            if shipment.units_damaged
+            else "late"
+            if shipment.delivered_at > shipment.promised_at
             else "invoice"
         )
         complaint = Complaint(
@@ -287,7 +303,9 @@ def _complaints(rng: random.Random, shipments: Sequence[Shipment]) -> tuple[Comp
             if step == 0:
                 complaint = complaint.respond(at)
             elif step == 1:
-                complaint = complaint.resolve(at, cause=rng.choice(["carrier", "warehouse", "billing"]))
+                complaint = complaint.resolve(
+                    at, cause=rng.choice(["carrier", "warehouse", "billing"])
+                )
             elif step == 2:
                 complaint = complaint.confirm(at, satisfied=rng.random() < 0.8)
             else:
@@ -351,19 +369,28 @@ def _credit_profiles(customers: Sequence[Customer]) -> tuple[CreditProfile, ...]
 
 
 _ITEMS = (
-    ("T1", Dimension.TANGIBLES), ("T2", Dimension.TANGIBLES),
-    ("R1", Dimension.RELIABILITY), ("R2", Dimension.RELIABILITY), ("R3", Dimension.RELIABILITY),
-    ("S1", Dimension.RESPONSIVENESS), ("S2", Dimension.RESPONSIVENESS),
-    ("A1", Dimension.ASSURANCE), ("A2", Dimension.ASSURANCE),
-    ("E1", Dimension.EMPATHY), ("E2", Dimension.EMPATHY),
+    ("T1", Dimension.TANGIBLES),
+    ("T2", Dimension.TANGIBLES),
+    ("R1", Dimension.RELIABILITY),
+    ("R2", Dimension.RELIABILITY),
+    ("R3", Dimension.RELIABILITY),
+    ("S1", Dimension.RESPONSIVENESS),
+    ("S2", Dimension.RESPONSIVENESS),
+    ("A1", Dimension.ASSURANCE),
+    ("A2", Dimension.ASSURANCE),
+    ("E1", Dimension.EMPATHY),
+    ("E2", Dimension.EMPATHY),
 )
 
 
 def _surveys(rng: random.Random, customers: Sequence[Customer]) -> tuple[SurveyResponse, ...]:
     # Reliability and responsiveness fall furthest short: the sample's story for the gaps.
     shortfall = {
-        Dimension.TANGIBLES: 0, Dimension.RELIABILITY: 2, Dimension.RESPONSIVENESS: 1,
-        Dimension.ASSURANCE: 0, Dimension.EMPATHY: 1,
+        Dimension.TANGIBLES: 0,
+        Dimension.RELIABILITY: 2,
+        Dimension.RESPONSIVENESS: 1,
+        Dimension.ASSURANCE: 0,
+        Dimension.EMPATHY: 1,
     }
     responses = []
     for number in range(20):
@@ -372,11 +399,18 @@ def _surveys(rng: random.Random, customers: Sequence[Customer]) -> tuple[SurveyR
         for item, dimension in _ITEMS:
             expectation = rng.randint(5, 7)
             perception = max(1, min(7, expectation - shortfall[dimension] + rng.randint(-1, 1)))
-            answers.append(Answer(item=item, dimension=dimension, expectation=expectation,
-                                  perception=perception))
-        importance = {Dimension.TANGIBLES: 10, Dimension.RELIABILITY: 35,
-                      Dimension.RESPONSIVENESS: 25, Dimension.ASSURANCE: 15,
-                      Dimension.EMPATHY: 15}
+            answers.append(
+                Answer(
+                    item=item, dimension=dimension, expectation=expectation, perception=perception
+                )
+            )
+        importance = {
+            Dimension.TANGIBLES: 10,
+            Dimension.RELIABILITY: 35,
+            Dimension.RESPONSIVENESS: 25,
+            Dimension.ASSURANCE: 15,
+            Dimension.EMPATHY: 15,
+        }
         responses.append(
             SurveyResponse(
                 respondent_id=f"R{number:03d}",

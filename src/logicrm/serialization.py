@@ -89,7 +89,7 @@ def _structure_float(value: object, _: object) -> float:
 
 def _structure_enum(value: object, enum: type[StrEnum]) -> StrEnum:
     try:
-        return enum(value)
+        return enum(value)  # type: ignore[arg-type]
     except ValueError:
         allowed = ", ".join(repr(m.value) for m in enum)
         raise _BadValue(f"must be one of {allowed}", value) from None
@@ -112,7 +112,7 @@ def _structure_datetime(value: object, _: object) -> datetime:
     if type(value) is not str:
         raise _BadValue("must be an ISO 8601 date-time string with an offset", value)
     try:
-        return datetime.fromisoformat(value)
+        return _parse_datetime(value)
     except ValueError:
         raise _BadValue("must be an ISO 8601 date-time string with an offset", value) from None
 
@@ -147,13 +147,14 @@ _parse_datetime = datetime.fromisoformat
 
 
 def _fast_money(d: Any) -> Money:
-    amount, currency = d["amount"], d["currency"]
-    if type(amount) is not str or currency not in ISO_4217 or len(d) != 2:
+    amount = Decimal(d["amount"]) if type(d["amount"]) is str else _NOT_A_NUMBER
+    currency = d["currency"]
+    if not amount.is_finite() or currency not in ISO_4217 or len(d) != 2:
         raise _BadValue("is not a plain money object", d)
-    value = Decimal(amount)
-    if not value.is_finite():
-        raise _BadValue("is not finite", d)
-    return Money._trusted(value, currency)
+    return Money._trusted(amount, currency)
+
+
+_NOT_A_NUMBER = Decimal("NaN")
 
 
 def _fast_shipment(d: Any, _: object) -> Shipment:
@@ -195,9 +196,7 @@ def make_converter(*, detailed_validation: bool = True) -> cattrs.Converter:
         >>> make_converter().unstructure(Money(1, "CNY"))
         {'amount': '1', 'currency': 'CNY'}
     """
-    converter = cattrs.Converter(
-        forbid_extra_keys=True, detailed_validation=detailed_validation
-    )
+    converter = cattrs.Converter(forbid_extra_keys=True, detailed_validation=detailed_validation)
     converter.register_structure_hook(str, _strict(str, "a string"))
     converter.register_structure_hook(bool, _strict(bool, "true or false"))
     converter.register_structure_hook(int, _structure_int)
@@ -246,11 +245,11 @@ def from_dict(cls: type[T], data: object) -> T:
         if cls is Shipment:
             return _fast_shipment(data, cls)  # type: ignore[return-value]
         return _FAST.structure(data, cls)
-    except Exception:  # noqa: BLE001 - re-run slowly to say exactly what is wrong
+    except Exception:
         pass
     try:
         result: T = _DETAILED.structure(data, cls)
-    except Exception as error:  # noqa: BLE001 - every failure becomes a ValidationError
+    except Exception as error:
         raise ValidationError.from_problems(_problems(error, "")) from None
     return result
 
@@ -290,8 +289,8 @@ def _problems(error: BaseException, path: str) -> Iterator[Problem]:
     elif isinstance(error, KeyError):
         yield Problem(path, "is required")
     elif isinstance(error, BaseExceptionGroup):
-        for sub in error.exceptions:
-            yield from _problems(sub, path)
+        for member in error.exceptions:
+            yield from _problems(member, path)
     else:
         yield Problem(path, f"cannot be read ({type(error).__name__})")
 
@@ -350,8 +349,8 @@ def load_many(cls: type[T], records: Iterable[object]) -> LoadResult[T]:
         try:
             ok.append(from_dict(cls, record))
         except LogicrmError as error:
-            problems = error.problems if isinstance(error, ValidationError) else (
-                Problem("", str(error)),
+            problems = (
+                error.problems if isinstance(error, ValidationError) else (Problem("", str(error)),)
             )
             rejected.append(Rejection(index, problems, record))
     return LoadResult(tuple(ok), tuple(rejected))

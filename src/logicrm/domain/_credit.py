@@ -39,13 +39,11 @@ class FinancialStatement:
     Every figure is optional: one the customer did not report is ``None`` and makes the
     ratios that need it undefined. All figures except ``profit`` must be ``>= 0``.
 
-    Attributes:
-        period_end: the date the period closes (a ``date``).
-        current_assets, current_liabilities, cash, cash_equivalents, inventory,
-        total_assets, total_liabilities: balance-sheet figures at ``period_end``.
-        sales, cash_sales, returns_and_allowances, cost_of_goods_sold, total_costs,
-        profit: flows over the period.
-        accounts_receivable: receivables at ``period_end``.
+    ``period_end`` is the date the period closes. Balance-sheet figures at that date:
+    ``current_assets``, ``current_liabilities``, ``cash``, ``cash_equivalents``,
+    ``inventory``, ``total_assets``, ``total_liabilities`` and ``accounts_receivable``.
+    Flows over the period: ``sales``, ``cash_sales``, ``returns_and_allowances``,
+    ``cost_of_goods_sold``, ``total_costs`` and ``profit``.
 
     Example:
         >>> from datetime import date

@@ -25,11 +25,13 @@ ISO_4217: frozenset[str] = frozenset(
     SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD USN UYI UYU UYW UZS VED VES
     VND VUV WST XAF XAG XAU XBA XBB XBC XBD XCD XCG XDR XOF XPD XPF XPT XSU XUA YER ZAR ZMW
     ZWG
-    """.split()
+    """.split()  # noqa: SIM905 - a block of codes reads better than a list
 )
 
 # Arithmetic uses its own context so that a caller's decimal.getcontext() cannot change results.
-_CONTEXT = decimal.Context(prec=34, rounding=decimal.ROUND_HALF_EVEN, traps=[decimal.InvalidOperation])
+_CONTEXT = decimal.Context(
+    prec=34, rounding=decimal.ROUND_HALF_EVEN, traps=[decimal.InvalidOperation]
+)
 
 
 def to_decimal(field: str, value: object) -> Decimal:
@@ -50,7 +52,7 @@ def to_decimal(field: str, value: object) -> Decimal:
         result = Decimal(int(value))
     else:
         fail(field, value, "must be a Decimal, int, str or float amount")
-    if not result.is_finite():  # type: ignore[union-attr]
+    if not result.is_finite():  # type: ignore[attr-defined]
         fail(field, value, "must be finite (NaN and infinity are not amounts)")
     return result  # type: ignore[return-value]
 
@@ -140,7 +142,7 @@ class Money:
         return Money._trusted(_CONTEXT.abs(self.amount), self.currency)
 
     def __mul__(self, other: object) -> Money:
-        if isinstance(other, Money) or isinstance(other, bool):
+        if isinstance(other, Money | bool):
             return NotImplemented
         if not isinstance(other, int | Decimal | float | Fraction):
             return NotImplemented

@@ -66,7 +66,7 @@ class Shipment:
     def __init__(
         self,
         *,
-        id: str,  # noqa: A002 - the field is called id throughout the API
+        id: str,
         customer_id: str,
         ordered_at: datetime,
         promised_at: datetime,
@@ -128,7 +128,7 @@ class Shipment:
                 and type(rerouted) is bool
                 and type(returned) is bool
             )
-        except Exception:  # noqa: BLE001 - _explain raises the precise error
+        except Exception:
             ok = False
         _SET_ID(self, id)
         _SET_CUSTOMER_ID(self, customer_id)
@@ -203,7 +203,10 @@ def _explain(s: Shipment) -> None:
     check_count("units_delivered", s.units_delivered)
     check_count("units_damaged", s.units_damaged)
     if s.units_damaged > s.units_delivered:
-        fail("units_damaged", s.units_damaged,
-             f"must not exceed units_delivered ({s.units_delivered})")
+        fail(
+            "units_damaged",
+            s.units_damaged,
+            f"must not exceed units_delivered ({s.units_delivered})",
+        )
     for name in _FLAGS:
         check_bool(name, getattr(s, name))

@@ -111,8 +111,9 @@ class SurveyResponse:
 
     Example:
         >>> from datetime import datetime, timezone
-        >>> r = SurveyResponse(respondent_id="R-17", taken_at=datetime(2026, 6, 1, tzinfo=timezone.utc),
-        ...                    answers=[Answer(item="T1", dimension="tangibles", expectation=6, perception=6)])
+        >>> item = Answer(item="T1", dimension="tangibles", expectation=6, perception=6)
+        >>> r = SurveyResponse(respondent_id="R-17", answers=[item],
+        ...                    taken_at=datetime(2026, 6, 1, tzinfo=timezone.utc))
         >>> len(r.answers)
         1
     """
@@ -142,4 +143,8 @@ class SurveyResponse:
             for name in ("expectation", "perception"):
                 score = getattr(answer, name)
                 if score > self.scale:
-                    fail(f"answers[{index}].{name}", score, f"is above the scale's top ({self.scale})")
+                    fail(
+                        f"answers[{index}].{name}",
+                        score,
+                        f"is above the scale's top ({self.scale})",
+                    )

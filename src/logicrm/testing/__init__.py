@@ -28,8 +28,10 @@ from logicrm.testing._strategies import (
     customers,
     financial_statements,
     money,
+    reasons,
     register_type_strategies,
     shipments,
+    strategy_for,
     survey_responses,
 )
 
@@ -45,7 +47,9 @@ __all__ = [
     "customers",
     "financial_statements",
     "money",
+    "reasons",
     "register_type_strategies",
     "shipments",
+    "strategy_for",
     "survey_responses",
 ]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date, datetime, timedelta, timezone
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
+from typing import Any
 
 import attrs
 from hypothesis import strategies as st
@@ -23,18 +24,19 @@ from logicrm.domain import (
     Dimension,
     FinancialStatement,
     Money,
+    Reason,
     Severity,
     Shipment,
     SurveyResponse,
 )
 from logicrm.domain._credit import FIGURES
 
-MIN_TIME = datetime(2015, 1, 1, tzinfo=timezone.utc)
-MAX_TIME = datetime(2035, 1, 1, tzinfo=timezone.utc)
+MIN_TIME = datetime(2015, 1, 1, tzinfo=UTC)
+MAX_TIME = datetime(2035, 1, 1, tzinfo=UTC)
 CURRENCIES = ("CNY", "USD", "EUR", "JPY", "HKD")
 
 _ZONES = st.sampled_from(
-    [timezone.utc, timezone(timedelta(hours=8)), timezone(timedelta(hours=-5, minutes=-30))]
+    [UTC, timezone(timedelta(hours=8)), timezone(timedelta(hours=-5, minutes=-30))]
 )
 _TEXT = st.text(
     alphabet=st.characters(codec="utf-8", categories=("L", "N", "Pd", "Zs")),
@@ -63,10 +65,10 @@ def aware_datetimes(
     *, min_value: datetime = MIN_TIME, max_value: datetime = MAX_TIME
 ) -> st.SearchStrategy[datetime]:
     """Timezone-aware datetimes (UTC and fixed offsets) between the bounds."""
-    naive_min = min_value.astimezone(timezone.utc).replace(tzinfo=None) + timedelta(days=1)
-    naive_max = max_value.astimezone(timezone.utc).replace(tzinfo=None) - timedelta(days=1)
+    naive_min = min_value.astimezone(UTC).replace(tzinfo=None) + timedelta(days=1)
+    naive_max = max_value.astimezone(UTC).replace(tzinfo=None) - timedelta(days=1)
     return st.builds(
-        lambda t, zone: t.replace(tzinfo=timezone.utc).astimezone(zone),
+        lambda t, zone: t.replace(tzinfo=UTC).astimezone(zone),
         st.datetimes(min_value=naive_min, max_value=naive_max),
         _ZONES,
     )
@@ -77,7 +79,10 @@ def amounts(
 ) -> st.SearchStrategy[Decimal]:
     """Finite decimal amounts with ``places`` decimal places."""
     return st.decimals(
-        min_value=min_value, max_value=max_value, places=places, allow_nan=False,
+        min_value=min_value,
+        max_value=max_value,
+        places=places,
+        allow_nan=False,
         allow_infinity=False,
     )
 
@@ -105,7 +110,7 @@ def contact_details() -> st.SearchStrategy[ContactDetails]:
 
 
 def customers(
-    *, id: str | None = None, kind: CustomerKind | None = None  # noqa: A002
+    *, id: str | None = None, kind: CustomerKind | None = None
 ) -> st.SearchStrategy[Customer]:
     """Valid :class:`Customer` records of any kind (or the given one)."""
     return st.builds(
@@ -130,7 +135,7 @@ def customers(
 def shipments(
     draw: st.DrawFn,
     *,
-    id: str | None = None,  # noqa: A002
+    id: str | None = None,
     customer_id: str | None = None,
     currency: str | None = None,
     min_ordered_at: datetime = MIN_TIME,
@@ -174,13 +179,24 @@ def complaints(
     draw: st.DrawFn,
     *,
     customer_id: str | None = None,
-    shipment_ids: Sequence[str] = (),
+    shipment_ids: Sequence[str] | None = None,
     min_opened_at: datetime = MIN_TIME,
     max_opened_at: datetime = MAX_TIME,
 ) -> Complaint:
-    """Valid :class:`Complaint` records, each walked through a legal part of its lifecycle."""
+    """Valid :class:`Complaint` records, each walked through a legal part of its lifecycle.
+
+    With ``shipment_ids`` given, a complaint refers to one of them or to no shipment.
+    """
     opened = draw(aware_datetimes(min_value=min_opened_at, max_value=max_opened_at))
-    shipment_id = draw(st.sampled_from(shipment_ids)) if shipment_ids else draw(st.none() | _IDS)
+    # Given ids (even none): refer to one of them or to no shipment; else any id or none.
+    choices = (
+        _IDS
+        if shipment_ids is None
+        else st.sampled_from(shipment_ids)
+        if shipment_ids
+        else st.nothing()
+    )
+    shipment_id = draw(st.none() | choices)
     complaint = Complaint(
         id=draw(_IDS),
         customer_id=customer_id or draw(_IDS),
@@ -227,15 +243,30 @@ def financial_statements(
     figures = {}
     for name in FIGURES:
         low = Decimal(-1_000_000) if name == "profit" else Decimal(0)
-        figures[name] = draw(st.none() | money(currency=currency, min_value=low, max_value=Decimal(10_000_000)))
+        figures[name] = draw(
+            st.none() | money(currency=currency, min_value=low, max_value=Decimal(10_000_000))
+        )
     end = period_end or draw(st.dates(min_value=date(2015, 1, 1), max_value=date(2034, 12, 31)))
     return FinancialStatement(period_end=end, **figures)
 
 
 CREDIT_CRITERIA = (
-    "character", "capacity", "capital", "collateral", "conditions",
-    "personal", "purpose", "payment", "protection", "perspective",
-    "economic", "technical", "managerial", "organisational", "commercial", "financial",
+    "character",
+    "capacity",
+    "capital",
+    "collateral",
+    "conditions",
+    "personal",
+    "purpose",
+    "payment",
+    "protection",
+    "perspective",
+    "economic",
+    "technical",
+    "managerial",
+    "organisational",
+    "commercial",
+    "financial",
 )
 
 
@@ -248,8 +279,13 @@ def credit_profiles(
     limit = draw(money(currency=currency))
     receivable = draw(money(currency=currency, max_value=Decimal(2_000_000)))
     overdue = draw(money(currency=currency, max_value=receivable.amount))
-    ends = draw(st.lists(st.dates(min_value=date(2015, 1, 1), max_value=date(2034, 12, 31)),
-                         max_size=3, unique=True))
+    ends = draw(
+        st.lists(
+            st.dates(min_value=date(2015, 1, 1), max_value=date(2034, 12, 31)),
+            max_size=3,
+            unique=True,
+        )
+    )
     statements = [draw(financial_statements(currency=currency, period_end=end)) for end in ends]
     ratings = draw(st.dictionaries(st.sampled_from(CREDIT_CRITERIA), st.integers(1, 5)))
     return CreditProfile(
@@ -299,7 +335,7 @@ def survey_responses(
 
 @st.composite
 def customer_histories(draw: st.DrawFn, *, max_shipments: int = 20) -> CustomerHistory:
-    """A :class:`CustomerHistory`: one customer and its consistent shipments, complaints and credit."""
+    """A :class:`CustomerHistory`: a customer and its consistent shipments, complaints, credit."""
     customer = draw(customers())
     currency = draw(st.sampled_from(CURRENCIES))
     ids = draw(st.lists(_IDS, max_size=max_shipments, unique=True))
@@ -319,21 +355,39 @@ def customer_histories(draw: st.DrawFn, *, max_shipments: int = 20) -> CustomerH
     )
 
 
+def reasons() -> st.SearchStrategy[Reason]:
+    """:class:`Reason` values with dotted codes."""
+    code = st.lists(
+        st.sampled_from(["tier", "value", "credit", "gap", "sla"]), min_size=1, max_size=3
+    ).map(".".join)
+    return st.builds(Reason, code, _TEXT, st.none() | st.floats(-100, 100))
+
+
+_FACTORIES: dict[type, Callable[[], st.SearchStrategy[Any]]] = {
+    Money: money,
+    ContactDetails: contact_details,
+    Customer: customers,
+    Shipment: shipments,
+    Complaint: complaints,
+    FinancialStatement: financial_statements,
+    CreditProfile: credit_profiles,
+    Answer: answers,
+    SurveyResponse: survey_responses,
+    Reason: reasons,
+    CustomerHistory: customer_histories,
+}
+
+
+def strategy_for(cls: type) -> st.SearchStrategy[Any]:
+    """The default strategy for one of logicrm's types (what ``st.from_type`` uses)."""
+    return _FACTORIES[cls]()
+
+
 def register_type_strategies() -> None:
     """Make ``st.from_type(logicrm.Shipment)`` (and every other domain type) use these.
 
-    logicrm calls this through Hypothesis's ``hypothesis`` entry point, so users need not.
+    Installing logicrm already does this through Hypothesis's ``hypothesis`` entry point;
+    call it yourself only where entry points are disabled.
     """
-    for cls, strategy in (
-        (Money, money()),
-        (ContactDetails, contact_details()),
-        (Customer, customers()),
-        (Shipment, shipments()),
-        (Complaint, complaints()),
-        (FinancialStatement, financial_statements()),
-        (CreditProfile, credit_profiles()),
-        (Answer, answers()),
-        (SurveyResponse, survey_responses()),
-        (CustomerHistory, customer_histories()),
-    ):
-        st.register_type_strategy(cls, strategy)
+    for cls in _FACTORIES:
+        st.register_type_strategy(cls, strategy_for(cls))
