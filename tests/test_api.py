@@ -11,6 +11,7 @@ import logicrm.quality
 import logicrm.scoring
 
 SUBPACKAGES = [logicrm.domain, logicrm.scoring, logicrm.quality]
+FACADE = ["Assessment", "assess", "assess_all"]
 CONTRACT_DOMAIN = [
     "Money",
     "CustomerKind",
@@ -28,15 +29,41 @@ CONTRACT_DOMAIN = [
 ]
 
 
-def test_all_is_sorted_and_unique():
+def test_all_has_no_duplicates_and_only_real_names():
+    # (ruff's RUF022 keeps each __all__ sorted)
     for module in [logicrm, *SUBPACKAGES]:
-        assert list(module.__all__) == sorted(set(module.__all__)), module.__name__
+        assert len(module.__all__) == len(set(module.__all__)), module.__name__
+        for name in module.__all__:
+            assert getattr(module, name) is not None
+
+
+def test_top_level_loads_subpackages_lazily_and_dir_lists_every_name():
+    code = (
+        "import sys, logicrm\n"
+        "loaded = [m for m in ('logicrm.domain', 'logicrm.scoring') if m in sys.modules]\n"
+        "assert not loaded, loaded\n"
+        "assert set(logicrm.__all__) <= set(dir(logicrm))\n"
+        "logicrm.Shipment\n"
+        "assert 'logicrm.domain' in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 @pytest.mark.parametrize("name", CONTRACT_DOMAIN)
 def test_contract_names_import_from_the_top_and_from_their_subpackage(name):
     assert getattr(logicrm, name) is getattr(logicrm.domain, name)
     assert name in logicrm.__all__
+
+
+def test_facade_is_exported_at_the_top():
+    for name in FACADE:
+        assert name in logicrm.__all__
+        assert getattr(logicrm, name).__doc__
+
+
+def test_top_level_exports_nothing_beyond_the_subpackages_and_facade():
+    homes = {n for m in SUBPACKAGES for n in m.__all__} | set(FACADE) | {"__version__"}
+    assert set(logicrm.__all__) == homes
 
 
 def test_every_subpackage_name_is_exported_at_the_top_once():

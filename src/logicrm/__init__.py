@@ -5,50 +5,143 @@ much, and how good is our service in their eyes: answered from a company's own d
 answer with its reasons.
 
 The names below are the stable public API; each is also importable from its home subpackage
-(``logicrm.domain``, ``logicrm.scoring``, ``logicrm.quality``).
+(``logicrm.domain``, ``logicrm.scoring``, ``logicrm.quality``). Subpackages load on first
+use, so ``import logicrm`` itself costs almost nothing.
 """
 
-from typing import Any
+from __future__ import annotations
 
-from logicrm.domain import (
-    AdministrativeLevel,
-    Answer,
-    Channel,
-    Complaint,
-    ComplaintStatus,
-    ContactDetails,
-    CreditProfile,
-    Customer,
-    CustomerKind,
-    CustomerSize,
-    DataSource,
-    Dimension,
-    FinancialStatement,
-    Money,
-    Reason,
-    Severity,
-    Shipment,
-    SurveyResponse,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
 
+if TYPE_CHECKING:
+    from logicrm._assess import (
+        Assessment,
+        assess,
+        assess_all,
+    )
+    from logicrm.domain import (
+        AdministrativeLevel,
+        Answer,
+        Channel,
+        Complaint,
+        ComplaintStatus,
+        ContactDetails,
+        CreditProfile,
+        Customer,
+        CustomerKind,
+        CustomerSize,
+        DataSource,
+        Dimension,
+        FinancialStatement,
+        Money,
+        Reason,
+        Severity,
+        Shipment,
+        SurveyResponse,
+    )
+    from logicrm.scoring import (
+        WINDOW_DAYS,
+        AbcClass,
+        Activity,
+        BtydSummary,
+        ChurnPolicy,
+        ChurnRisk,
+        LifecyclePolicy,
+        LifecycleResult,
+        LifecycleStage,
+        RfmScore,
+        Tier,
+        TieringPolicy,
+        TierResult,
+        ValueDimension,
+        ValueModel,
+        ValueScore,
+        abc_classes,
+        btyd_summary,
+        churn_risk,
+        lifecycle,
+        rfm,
+        summarize,
+        tier,
+        value_score,
+    )
 
-def __getattr__(name: str) -> Any:
-    # __version__ comes from the installed metadata, read on first use: importlib.metadata
-    # alone would cost about a third of the import time.
-    if name == "__version__":
-        from importlib.metadata import PackageNotFoundError, version
-
-        try:
-            return version("logicrm")
-        except PackageNotFoundError:  # a source tree that was never installed
-            return "0.0.0+unknown"
-    raise AttributeError(f"module 'logicrm' has no attribute {name!r}")
-
+# Where each public name lives; loaded on first access (PEP 562).
+_HOMES: dict[str, str] = {
+    **dict.fromkeys(
+        (
+            "AdministrativeLevel",
+            "Answer",
+            "Channel",
+            "Complaint",
+            "ComplaintStatus",
+            "ContactDetails",
+            "CreditProfile",
+            "Customer",
+            "CustomerKind",
+            "CustomerSize",
+            "DataSource",
+            "Dimension",
+            "FinancialStatement",
+            "Money",
+            "Reason",
+            "Severity",
+            "Shipment",
+            "SurveyResponse",
+        ),
+        "logicrm.domain",
+    ),
+    **dict.fromkeys(
+        (
+            "AbcClass",
+            "Activity",
+            "BtydSummary",
+            "ChurnPolicy",
+            "ChurnRisk",
+            "LifecyclePolicy",
+            "LifecycleResult",
+            "LifecycleStage",
+            "RfmScore",
+            "Tier",
+            "TierResult",
+            "TieringPolicy",
+            "ValueDimension",
+            "ValueModel",
+            "ValueScore",
+            "WINDOW_DAYS",
+            "abc_classes",
+            "btyd_summary",
+            "churn_risk",
+            "lifecycle",
+            "rfm",
+            "summarize",
+            "tier",
+            "value_score",
+        ),
+        "logicrm.scoring",
+    ),
+    **dict.fromkeys(
+        (
+            "Assessment",
+            "assess",
+            "assess_all",
+        ),
+        "logicrm._assess",
+    ),
+}
 
 __all__ = [
+    "WINDOW_DAYS",
+    "AbcClass",
+    "Activity",
     "AdministrativeLevel",
     "Answer",
+    "Assessment",
+    "BtydSummary",
     "Channel",
+    "ChurnPolicy",
+    "ChurnRisk",
     "Complaint",
     "ComplaintStatus",
     "ContactDetails",
@@ -59,10 +152,50 @@ __all__ = [
     "DataSource",
     "Dimension",
     "FinancialStatement",
+    "LifecyclePolicy",
+    "LifecycleResult",
+    "LifecycleStage",
     "Money",
     "Reason",
+    "RfmScore",
     "Severity",
     "Shipment",
     "SurveyResponse",
+    "Tier",
+    "TierResult",
+    "TieringPolicy",
+    "ValueDimension",
+    "ValueModel",
+    "ValueScore",
     "__version__",
+    "abc_classes",
+    "assess",
+    "assess_all",
+    "btyd_summary",
+    "churn_risk",
+    "lifecycle",
+    "rfm",
+    "summarize",
+    "tier",
+    "value_score",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is not None:
+        value = getattr(importlib.import_module(home), name)
+        globals()[name] = value  # later lookups skip this function
+        return value
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("logicrm")
+        except PackageNotFoundError:  # a source tree that was never installed
+            return "0.0.0+unknown"
+    raise AttributeError(f"module 'logicrm' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

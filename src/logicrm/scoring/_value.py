@@ -1,0 +1,221 @@
+"""Customer value: the four value dimensions of a third-party logistics customer (seed 000)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from enum import StrEnum
+from types import MappingProxyType
+
+import attrs
+
+from logicrm.domain import Customer, Money, Reason
+from logicrm.domain._checks import fail
+from logicrm.errors import CurrencyMismatchError
+from logicrm.scoring._activity import Activity
+from logicrm.scoring._tier import check_activity
+
+
+class ValueDimension(StrEnum):
+    """The four value dimensions of the domain notes (战略 / 赢利 / 成长 / 感知价值)."""
+
+    STRATEGIC = "strategic"
+    PROFIT = "profit"
+    GROWTH = "growth"
+    PERCEIVED = "perceived"
+
+
+_DEFAULT_WEIGHTS = MappingProxyType(
+    {
+        ValueDimension.STRATEGIC: 0.3,
+        ValueDimension.PROFIT: 0.3,
+        ValueDimension.GROWTH: 0.2,
+        ValueDimension.PERCEIVED: 0.2,
+    }
+)
+
+
+def _weights(value: Mapping[ValueDimension, float]) -> Mapping[ValueDimension, float]:
+    if not isinstance(value, Mapping):
+        fail("weights", value, "must map value dimension -> weight")
+    result = {}
+    for key, weight in value.items():
+        try:
+            dimension = ValueDimension(key)
+        except ValueError:
+            fail("weights", key, f"is not one of {[d.value for d in ValueDimension]}")
+        if isinstance(weight, bool) or not isinstance(weight, int | float) or weight < 0:
+            fail(f"weights.{dimension.value}", weight, "must be a number >= 0")
+        result[dimension] = float(weight)
+    if sum(result.values()) <= 0:
+        fail("weights", dict(value), "must give some dimension a weight above 0")
+    return MappingProxyType({d: result[d] for d in ValueDimension if d in result})
+
+
+@attrs.frozen(kw_only=True)
+class ValueModel:
+    """How the four value dimensions are scored and combined (all 0-100).
+
+    The domain notes name the dimensions; how to measure them from operational data is
+    this library's documented choice:
+
+    - **strategic** (long-term cooperation): half *tenure* — days since the first order over
+      ``strategic_tenure_days`` (three years), capped at 1 — and half *continuity* — orders
+      in the trailing 365 days over ``strategic_orders_per_year`` (52, weekly), capped at 1.
+    - **profit** (direct profit brought): gross margin (revenue - cost) on orders in the
+      trailing 365 days over ``profit_reference`` (100,000 CNY), clipped to 0..1.
+    - **growth** (expanding our business): revenue in the trailing 365 days against the 365
+      days before: ``50 + 50 * clip(growth / growth_reference, -1, 1)`` where growth is the
+      relative change and ``growth_reference`` is 1.0 (doubling scores 100, halving 25).
+    - **perceived** (value the customer perceives from our service): the perfect-order rate
+      of delivered shipments (on time, in full, undamaged, correctly invoiced) x 100.
+
+    A dimension with no input (no orders at all; no revenue in the previous year, for
+    growth; nothing delivered, for perceived) is left out and the remaining weights are
+    renormalised, with a reason saying so.
+
+    Attributes:
+        weights: weight per :class:`ValueDimension` (>= 0, not all 0).
+    """
+
+    weights: Mapping[ValueDimension, float] = attrs.field(
+        default=_DEFAULT_WEIGHTS, converter=_weights, hash=False
+    )
+    strategic_tenure_days: int = 1095
+    strategic_orders_per_year: int = 52
+    profit_reference: Money = Money("100000.00", "CNY")
+    growth_reference: float = 1.0
+
+    def __attrs_post_init__(self) -> None:
+        for name in ("strategic_tenure_days", "strategic_orders_per_year"):
+            value = getattr(self, name)
+            if type(value) is not int or value < 1:
+                fail(name, value, "must be an integer >= 1")
+        if self.profit_reference.amount <= 0:
+            fail("profit_reference", self.profit_reference, "must be > 0")
+        if not isinstance(self.growth_reference, int | float) or not self.growth_reference > 0:
+            fail("growth_reference", self.growth_reference, "must be > 0")
+
+
+@attrs.frozen
+class ValueScore:
+    """A customer's value: the combined score and each dimension's.
+
+    Attributes:
+        score: weighted mean of the dimensions present (0-100), ``None`` if none is.
+        dimensions: score per :class:`ValueDimension` that had input.
+        reasons: one per dimension (``contribution`` = its weighted share of ``score``),
+            plus one per dimension left out.
+    """
+
+    score: float | None
+    dimensions: Mapping[ValueDimension, float] = attrs.field(hash=False)
+    reasons: tuple[Reason, ...]
+
+
+def _clip(x: float, low: float = 0.0, high: float = 1.0) -> float:
+    return max(low, min(high, x))
+
+
+def value_score(
+    customer: Customer,
+    activity: Activity,
+    *,
+    as_of: datetime,
+    model: ValueModel = ValueModel(),
+) -> ValueScore:
+    """Score the customer's value on the four dimensions and combine them (0-100).
+
+    See :class:`ValueModel` for each dimension's inputs and scaling. ``activity`` must be
+    the customer's, built with ``as_of``.
+
+    Raises:
+        ValidationError: the activity is another customer's or taken at another time.
+        CurrencyMismatchError: revenue not in the currency of ``model.profit_reference``.
+
+    Example:
+        >>> from logicrm.sample import sample_dataset
+        >>> from logicrm.scoring import summarize
+        >>> data = sample_dataset()
+        >>> activity = summarize(data.shipments, as_of=data.as_of)["C00000"]
+        >>> round(value_score(data.customers[0], activity, as_of=data.as_of).score, 1)
+        85.7
+    """
+    check_activity(customer.id, activity, as_of)
+    if activity.currency is not None and activity.currency != model.profit_reference.currency:
+        raise CurrencyMismatchError(activity.currency, model.profit_reference.currency, "score")
+    scores: dict[ValueDimension, float] = {}
+    notes: dict[ValueDimension, str] = {}
+    missing: list[Reason] = []
+
+    if activity.first_order_at is None:
+        for dimension in (ValueDimension.STRATEGIC, ValueDimension.PROFIT, ValueDimension.GROWTH):
+            missing.append(_left_out(dimension, "no orders yet"))
+    else:
+        tenure_days = (as_of - activity.first_order_at).days
+        tenure = _clip(tenure_days / model.strategic_tenure_days)
+        orders_year = activity.orders_within(365)
+        continuity = _clip(orders_year / model.strategic_orders_per_year)
+        scores[ValueDimension.STRATEGIC] = 100 * (tenure + continuity) / 2
+        notes[ValueDimension.STRATEGIC] = (
+            f"customer for {tenure_days} days (tenure {tenure:.2f}), {orders_year} orders in "
+            f"the last 365 days (continuity {continuity:.2f})"
+        )
+        margin = activity.revenue_within(365) - activity.cost_within(365)
+        scores[ValueDimension.PROFIT] = 100 * _clip(float(margin / model.profit_reference.amount))
+        notes[ValueDimension.PROFIT] = (
+            f"gross margin {margin:,} over the last 365 days against "
+            f"{model.profit_reference.amount:,} for a full score"
+        )
+        recent = activity.revenue_within(365)
+        previous = activity.revenue_within(730) - recent
+        if previous > 0:
+            growth = float(recent / previous) - 1
+            scores[ValueDimension.GROWTH] = 50 + 50 * _clip(
+                growth / model.growth_reference, -1.0, 1.0
+            )
+            notes[ValueDimension.GROWTH] = (
+                f"revenue {recent:,} in the last 365 days against {previous:,} the year "
+                f"before ({growth:+.1%})"
+            )
+        else:
+            missing.append(_left_out(ValueDimension.GROWTH, "no revenue in the previous year"))
+    if activity.delivered:
+        rate = activity.perfect / activity.delivered
+        scores[ValueDimension.PERCEIVED] = 100 * rate
+        notes[ValueDimension.PERCEIVED] = (
+            f"{activity.perfect} of {activity.delivered} deliveries perfect ({rate:.1%})"
+        )
+    else:
+        missing.append(_left_out(ValueDimension.PERCEIVED, "nothing delivered yet"))
+    return _combine(scores, notes, missing, model.weights)
+
+
+def _left_out(dimension: ValueDimension, why: str) -> Reason:
+    return Reason(f"value.{dimension.value}.missing", f"{dimension.value} value left out: {why}")
+
+
+def _combine(
+    scores: Mapping[ValueDimension, float],
+    notes: Mapping[ValueDimension, str],
+    missing: list[Reason],
+    weights: Mapping[ValueDimension, float],
+) -> ValueScore:
+    used = {d: weights.get(d, 0.0) for d in scores if weights.get(d, 0.0) > 0}
+    total = sum(used.values())
+    reasons = [
+        Reason(
+            f"value.{d.value}",
+            f"{d.value} value {scores[d]:.1f}/100: {notes[d]}",
+            used[d] / total * scores[d] if total else None,
+        )
+        for d in scores
+        if d in used
+    ]
+    if missing and total:
+        missing.append(
+            Reason("value.renormalised", "weights of the dimensions present rescaled to sum 1")
+        )
+    score = sum(used[d] / total * scores[d] for d in used) if total else None
+    ordered = {d: scores[d] for d in ValueDimension if d in scores}
+    return ValueScore(score, MappingProxyType(ordered), (*reasons, *missing))
