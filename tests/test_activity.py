@@ -48,11 +48,7 @@ def reference(items, as_of):
         "distinct_days": len(days),
         "first_order_day": first_day,
         "first_day_revenue": sum(
-            (
-                s.revenue.amount
-                for s in counted
-                if s.ordered_at.astimezone(UTC).date() == first_day
-            ),
+            (s.revenue.amount for s in counted if s.ordered_at.astimezone(UTC).date() == first_day),
             Decimal(0),
         ),
         "window_orders": [sum(1 for s in counted if within(s, w)) for w in WINDOW_DAYS],

@@ -229,7 +229,7 @@ def test_enterprise_without_orders_is_small():
 def test_three_orders_in_the_trailing_30_days_make_an_individual_frequent():
     three = [order("P1", AS_OF - d * DAY, "50") for d in (1, 10, 29)]
     assert tier(PERSON, activity_of("P1", three), as_of=AS_OF).tier is Tier.FREQUENT
-    two = three[:2] + [order("P1", AS_OF - 30 * DAY, "50")]  # exactly 30 days back: outside
+    two = [*three[:2], order("P1", AS_OF - 30 * DAY, "50")]  # exactly 30 days back: outside
     assert tier(PERSON, activity_of("P1", two), as_of=AS_OF).tier is Tier.OCCASIONAL
 
 

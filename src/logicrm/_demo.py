@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections import Counter
 from decimal import Decimal
 
+from logicrm._assess import assess_all
 from logicrm._table import render_table
 from logicrm.domain import Money, Shipment
 from logicrm.sample import SampleData, sample_dataset
+from logicrm.scoring import summarize
 from logicrm.serialization import load_many, to_dict
 
 
@@ -18,6 +20,7 @@ def demo_report(data: SampleData | None = None) -> str:
         f"logicrm demo - built-in sample taken at {data.as_of.isoformat()}",
         _overview(data),
         _customers(data),
+        _assessments(data),
         _complaints(data),
         _quarantine(data),
     ]
@@ -64,6 +67,37 @@ def _customers(data: SampleData) -> str:
         ["id", "name", "kind", "orders", "revenue CNY", "source", "verified days ago"], rows
     )
     return "Customers (individuals' names are personal data and stay hidden)\n" + table
+
+
+def _assessments(data: SampleData) -> str:
+    activities = summarize(data.shipments, as_of=data.as_of)
+    results = assess_all(data.customers, activities, as_of=data.as_of)
+    rows = []
+    for customer in data.customers:
+        result = results[customer.id]
+        score = result.value.score
+        rows.append(
+            [
+                customer.id,
+                result.tier.tier.value,
+                result.abc_class.name if result.abc_class else "-",
+                "-" if score is None else f"{score:.1f}",
+                result.lifecycle.stage.value,
+                "AT RISK" if result.churn_flag else "",
+            ]
+        )
+    table = render_table(["id", "tier", "ABC", "value", "lifecycle", "churn"], rows)
+    notes = []
+    for customer in data.customers:
+        result = results[customer.id]
+        notes.append(f"  {customer.id}:")
+        notes.extend(f"    - {reason.message}" for reason in result.top_reasons(3))
+    return (
+        "Who our customers are (tier, Pareto class, value 0-100, lifecycle, churn flag)\n"
+        + table
+        + "\n\nTop reasons\n"
+        + "\n".join(notes)
+    )
 
 
 def _complaints(data: SampleData) -> str:

@@ -27,3 +27,8 @@ class Reason:
 
     def __str__(self) -> str:
         return f"[{self.code}] {self.message}"
+
+
+def plural(count: int, noun: str) -> str:
+    """``"1 order"``, ``"3 orders"``: counts in reason messages read as sentences."""
+    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"

@@ -9,6 +9,7 @@ import attrs
 
 from logicrm.domain import Reason
 from logicrm.domain._checks import check_aware, fail
+from logicrm.domain._reason import plural
 from logicrm.scoring._activity import WINDOW_DAYS, Activity
 
 
@@ -78,7 +79,7 @@ def lifecycle(
             (
                 Reason(
                     "lifecycle.lapsed",
-                    f"last order {idle} days ago, more than {policy.lapsed_after_days}",
+                    f"last order {plural(idle, 'day')} ago, more than {policy.lapsed_after_days}",
                 ),
             ),
         )
@@ -87,7 +88,7 @@ def lifecycle(
         (
             Reason(
                 "lifecycle.current",
-                f"last order {idle} days ago, within {policy.lapsed_after_days}",
+                f"last order {plural(idle, 'day')} ago, within {policy.lapsed_after_days}",
             ),
         ),
     )
@@ -176,8 +177,8 @@ def churn_risk(
             (
                 Reason(
                     "churn.insufficient_history",
-                    f"{earlier_orders} orders over {max(history_days, 0):.0f} days before the "
-                    f"recent {policy.recent_days} days: too little history to judge",
+                    f"{plural(earlier_orders, 'order')} over {max(history_days, 0):.0f} days "
+                    f"before the recent {policy.recent_days} days: too little history to judge",
                 ),
             ),
         )

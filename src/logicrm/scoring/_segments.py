@@ -13,6 +13,7 @@ import attrs
 from logicrm.domain import Money, Reason
 from logicrm.domain._checks import check_aware, fail
 from logicrm.domain._money import to_decimal
+from logicrm.domain._reason import plural
 from logicrm.errors import CurrencyMismatchError
 from logicrm.scoring._activity import Activity
 from logicrm.scoring._numbers import EXACT
@@ -50,8 +51,8 @@ def abc_classes(
 
     Example:
         >>> classes = abc_classes({"C1": 700, "C2": 200, "C3": 60, "C4": 40})
-        >>> [classes[c].name for c in ("C1", "C2", "C3", "C4")]
-        ['A', 'B', 'C', 'C']
+        >>> " ".join(classes[c].name for c in ("C1", "C2", "C3", "C4"))
+        'A A B C'
     """
     cut_a = to_decimal("a", a)
     cut_b = to_decimal("b", b)
@@ -146,7 +147,7 @@ def rfm(
         >>> data = sample_dataset()
         >>> scores = rfm(summarize(data.shipments, as_of=data.as_of), as_of=data.as_of)
         >>> scores["C00000"].code
-        '555'
+        '455'
     """
     check_aware("as_of", as_of)
     if type(bins) is not int or bins < 1:
@@ -177,10 +178,12 @@ def rfm(
             reasons=(
                 Reason(
                     "rfm.recency",
-                    "never ordered" if days is None else f"last order {days} days before as_of",
+                    "never ordered"
+                    if days is None
+                    else f"last order {plural(days, 'day')} before as_of",
                     r_scores[key],
                 ),
-                Reason("rfm.frequency", f"{activity.orders} orders", f_scores[key]),
+                Reason("rfm.frequency", plural(activity.orders, "order"), f_scores[key]),
                 Reason("rfm.monetary", f"revenue {activity.revenue:,}", m_scores[key]),
             ),
         )

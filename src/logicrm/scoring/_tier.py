@@ -9,6 +9,7 @@ import attrs
 
 from logicrm.domain import AdministrativeLevel, Customer, CustomerKind, CustomerSize, Money, Reason
 from logicrm.domain._checks import check_aware, fail
+from logicrm.domain._reason import plural
 from logicrm.errors import CurrencyMismatchError
 from logicrm.scoring._activity import Activity
 
@@ -131,7 +132,7 @@ def tier(
             (
                 Reason(
                     "tier.individual.monthly_orders",
-                    f"{orders} orders in the 30 days before as_of "
+                    f"{plural(orders, 'order')} in the 30 days before as_of "
                     f"({'>=' if frequent else '<'} {policy.frequent_orders}): "
                     f"{'frequent' if frequent else 'occasional'}",
                 ),

@@ -139,7 +139,7 @@ def value_score(
         >>> data = sample_dataset()
         >>> activity = summarize(data.shipments, as_of=data.as_of)["C00000"]
         >>> round(value_score(data.customers[0], activity, as_of=data.as_of).score, 1)
-        85.7
+        82.3
     """
     check_activity(customer.id, activity, as_of)
     if activity.currency is not None and activity.currency != model.profit_reference.currency:

@@ -1,0 +1,312 @@
+"""Speed and memory of summarize and the scoring pipeline on a million shipments.
+
+Run: python benchmarks/bench_scoring.py [--shipments 1000000] [--customers 20000]
+
+Targets (issue 3), measured in one run on seeded ``logicrm.sample`` data:
+- ``summarize`` <= 1.5x a hand-written plain-Python loop computing the same figures (the floor);
+- ``Activity.add`` <= 2.5 us median per shipment;
+- the whole pipeline (summarize, then tier, rfm, abc_classes and value_score) <= 2x summarize;
+- peak memory of ``summarize`` fed by a generator of 1,000,000 shipments < 250 MB;
+- pandas ``groupby`` computing the same aggregates, as a reference (no target).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import statistics
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from _harness import median_seconds, report
+
+import logicrm as lc
+from logicrm.sample import SAMPLE_AS_OF, generate_customers, generate_shipments
+from logicrm.scoring import WINDOW_DAYS, Activity
+from logicrm.scoring._activity import _EPOCH, _epoch_in
+
+AS_OF = SAMPLE_AS_OF
+_US = timedelta(microseconds=1)
+
+
+def floor(shipments: list[lc.Shipment]) -> dict[str, list[Any]]:
+    """The same per-customer figures as Activity, in one plain loop with no classes.
+
+    It uses the same arithmetic as Activity (time as a timedelta since the epoch, taken in
+    the shipment's own zone object; windows as timedelta cut-offs), so the ratio measures
+    what the class, its method call and its bookkeeping cost, not a different algorithm.
+    """
+    as_of_t = AS_OF - _EPOCH
+    cutoffs = [as_of_t - timedelta(days=d) for d in WINDOW_DAYS]
+    state: dict[str, list[Any]] = {}
+    for s in shipments:
+        row = state.get(s.customer_id)
+        if row is None:
+            row = state[s.customer_id] = [
+                0,
+                Decimal(0),
+                Decimal(0),
+                set(),
+                None,
+                None,
+                None,
+                Decimal(0),
+                [0] * 4,
+                [Decimal(0)] * 4,
+                [Decimal(0)] * 4,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+            ]
+        ordered = s.ordered_at
+        t = ordered - _epoch_in(ordered)
+        if t > as_of_t:
+            continue
+        revenue, cost = s.revenue.amount, s.cost.amount
+        row[0] += 1
+        row[1] += revenue
+        row[2] += cost
+        day = t.days
+        row[3].add(day)
+        if row[4] is None or t < row[4]:
+            row[4] = t
+        if row[5] is None or t > row[5]:
+            row[5] = t
+        if row[6] is None or day < row[6]:
+            row[6], row[7] = day, revenue
+        elif day == row[6]:
+            row[7] += revenue
+        for i in range(3, -1, -1):
+            if t <= cutoffs[i]:
+                break
+            row[8][i] += 1
+            row[9][i] += revenue
+            row[10][i] += cost
+        row[22] += s.invoice_error
+        row[23] += s.stockout
+        row[24] += s.substituted
+        row[25] += s.rerouted
+        row[26] += s.returned
+        delivered = s.delivered_at
+        if delivered is not None:
+            on_time = delivered <= s.promised_at
+            in_full = s.units_delivered >= s.units_ordered
+            row[11] += 1
+            row[12] += on_time
+            row[13] += in_full
+            row[14] += on_time and in_full
+            row[15] += on_time and in_full and not s.units_damaged and not s.invoice_error
+            row[16] += s.units_damaged > 0
+            row[17] += s.units_ordered
+            row[18] += s.units_delivered
+            row[19] += s.units_damaged
+            cycle = (delivered - _epoch_in(delivered) - t) // _US
+            row[20] += cycle
+            row[21] += cycle * cycle
+    return state
+
+
+def add_medians(shipments: list[lc.Shipment], chunk: int = 10_000) -> float:
+    """Median over chunks of the mean time of one Activity.add call (activities exist)."""
+    activities = {s.customer_id: Activity.empty(s.customer_id, as_of=AS_OF) for s in shipments}
+    per_call = []
+    gc.disable()  # as in the harness: the million live shipments would make GC dominate
+    try:
+        for start in range(0, len(shipments), chunk):
+            part = shipments[start : start + chunk]
+            targets = [activities[s.customer_id] for s in part]
+            began = time.perf_counter()
+            for activity, s in zip(targets, part, strict=True):
+                activity.add(s)
+            per_call.append((time.perf_counter() - began) / len(part))
+    finally:
+        gc.enable()
+    return statistics.median(per_call)
+
+
+def pipeline(shipments: list[lc.Shipment], customers: tuple[lc.Customer, ...]) -> None:
+    activities = lc.summarize(shipments, as_of=AS_OF)
+    for customer in customers:
+        activity = activities.get(customer.id) or Activity.empty(customer.id, as_of=AS_OF)
+        lc.tier(customer, activity, as_of=AS_OF)
+        lc.value_score(customer, activity, as_of=AS_OF)
+    lc.rfm(activities, as_of=AS_OF)
+    lc.abc_classes({k: a.revenue_within(365) for k, a in activities.items()})
+
+
+def pandas_reference(shipments: list[lc.Shipment]) -> tuple[float, float]:
+    """Seconds to build the DataFrame, and to compute the same aggregates with groupby."""
+    import pandas as pd
+
+    began = time.perf_counter()
+    frame = pd.DataFrame(
+        {
+            "customer_id": [s.customer_id for s in shipments],
+            "ordered_at": pd.to_datetime([s.ordered_at for s in shipments], utc=True),
+            "promised_at": pd.to_datetime([s.promised_at for s in shipments], utc=True),
+            "delivered_at": pd.to_datetime([s.delivered_at for s in shipments], utc=True),
+            "revenue": [float(s.revenue.amount) for s in shipments],
+            "cost": [float(s.cost.amount) for s in shipments],
+            "units_ordered": [s.units_ordered for s in shipments],
+            "units_delivered": [s.units_delivered for s in shipments],
+            "units_damaged": [s.units_damaged for s in shipments],
+            "invoice_error": [s.invoice_error for s in shipments],
+            "stockout": [s.stockout for s in shipments],
+            "substituted": [s.substituted for s in shipments],
+            "rerouted": [s.rerouted for s in shipments],
+            "returned": [s.returned for s in shipments],
+        }
+    )
+    built = time.perf_counter() - began
+
+    def aggregate() -> object:
+        f = frame[frame["ordered_at"] <= pd.Timestamp(AS_OF)].copy()
+        f["day"] = f["ordered_at"].dt.floor("D")
+        delivered = f["delivered_at"].notna()
+        on_time = delivered & (f["delivered_at"] <= f["promised_at"])
+        in_full = delivered & (f["units_delivered"] >= f["units_ordered"])
+        f["delivered"] = delivered
+        f["on_time"] = on_time
+        f["in_full"] = in_full
+        f["otif"] = on_time & in_full
+        f["perfect"] = f["otif"] & (f["units_damaged"] == 0) & ~f["invoice_error"]
+        f["damaged"] = delivered & (f["units_damaged"] > 0)
+        cycle = (f["delivered_at"] - f["ordered_at"]).dt.total_seconds()
+        f["cycle"] = cycle.fillna(0.0)
+        f["cycle_sq"] = f["cycle"] ** 2
+        for days in WINDOW_DAYS:
+            inside = f["ordered_at"] > pd.Timestamp(AS_OF - timedelta(days=days))
+            f[f"orders_{days}"] = inside
+            f[f"revenue_{days}"] = f["revenue"].where(inside, 0.0)
+            f[f"cost_{days}"] = f["cost"].where(inside, 0.0)
+        first_day = f.groupby("customer_id")["day"].transform("min")
+        f["first_day_revenue"] = f["revenue"].where(f["day"] == first_day, 0.0)
+        sums = [
+            c
+            for c in f.columns
+            if c not in ("customer_id", "ordered_at", "promised_at", "delivered_at", "day")
+        ]
+        grouped = f.groupby("customer_id")
+        return (
+            grouped[sums].sum(),
+            grouped["ordered_at"].agg(["min", "max", "count"]),
+            grouped["day"].nunique(),
+        )
+
+    seconds = median_seconds({"pandas": aggregate}, rounds=3)["pandas"]
+    return built, seconds
+
+
+def peak_memory(shipments: int, customers: int) -> float:
+    """Peak RSS (MB) of a fresh process running summarize over a generator."""
+    # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent across fork/exec.
+    code = (
+        "import logicrm as lc\n"
+        "from logicrm.sample import SAMPLE_AS_OF, generate_shipments\n"
+        f"acts = lc.summarize(generate_shipments({shipments}, customers={customers}),"
+        " as_of=SAMPLE_AS_OF)\n"
+        "assert len(acts) > 0\n"
+        "status = open('/proc/self/status').read().split('VmHWM:')[1].split()[0]\n"
+        "print(int(status) / 1024)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).parent,
+    )
+    return float(out.stdout.strip())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shipments", type=int, default=1_000_000)
+    parser.add_argument("--customers", type=int, default=20_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+
+    memory = peak_memory(args.shipments, args.customers)  # first, while this process is small
+    print(f"generating {args.shipments:,} shipments over {args.customers:,} customers ...")
+    customers = generate_customers(args.customers)
+    shipments = list(generate_shipments(args.shipments, customers=args.customers))
+    activities = lc.summarize(shipments, as_of=AS_OF)
+    revenue = sorted((a.revenue for a in activities.values()), reverse=True)
+    top = sum(revenue[: len(revenue) // 5]) / sum(revenue)
+    print(f"customers with orders: {len(activities):,}; top 20% hold {top:.1%} of revenue")
+
+    # The floor must agree with summarize before it can be a floor.
+    check = floor(shipments[:20_000])
+    sample = lc.summarize(shipments[:20_000], as_of=AS_OF)
+    for key, row in list(check.items())[:200]:
+        a = sample[key]
+        assert (row[0], row[1], len(row[3]), row[7], row[20]) == (
+            a.orders,
+            a.revenue,
+            a.distinct_order_days,
+            a.first_day_revenue,
+            a.cycle_us_sum,
+        ), key
+
+    medians = median_seconds(
+        {
+            "floor": lambda: floor(shipments),
+            "summarize": lambda: lc.summarize(shipments, as_of=AS_OF),
+            "pipeline": lambda: pipeline(shipments, customers),
+        },
+        rounds=args.rounds,
+    )
+    add = add_medians(shipments)
+    built, groupby = pandas_reference(shipments)
+    n = args.shipments
+    report(
+        f"Scoring {n:,} shipments (median of {args.rounds} interleaved rounds)",
+        [
+            (
+                "hand-written loop (floor)",
+                f"{medians['floor']:.2f} s ({medians['floor'] / n * 1e6:.2f} us/shipment)",
+                "",
+            ),
+            (
+                "summarize",
+                f"{medians['summarize']:.2f} s "
+                f"({medians['summarize'] / medians['floor']:.2f}x floor)",
+                "target <= 1.5x",
+            ),
+            ("Activity.add, median", f"{add * 1e6:.2f} us", "target <= 2.5 us"),
+            (
+                "pipeline",
+                f"{medians['pipeline']:.2f} s "
+                f"({medians['pipeline'] / medians['summarize']:.2f}x summarize)",
+                "target <= 2x",
+            ),
+            ("summarize peak RSS (generator)", f"{memory:.0f} MB", "target < 250 MB"),
+            (
+                "pandas groupby (same figures)",
+                f"{groupby:.2f} s ({medians['summarize'] / groupby:.1f}x faster than summarize)",
+                f"reference; building the frame took {built:.1f} s",
+            ),
+        ],
+    )
+
+
+if __name__ == "__main__":
+    main()
