@@ -80,6 +80,8 @@ def test_public_objects_live_in_private_modules_and_have_docstrings():
     for module in SUBPACKAGES:
         for name in module.__all__:
             obj = getattr(module, name)
+            if not callable(obj):
+                continue  # constants are documented where they are defined
             assert obj.__doc__, f"{name} has no docstring"
             home = getattr(obj, "__module__", module.__name__)
             assert home.rsplit(".", 1)[-1].startswith("_") or home == module.__name__

@@ -8,13 +8,14 @@ from typing import Any
 
 import attrs
 
-from logicrm.domain import Customer, Reason
+from logicrm.domain import CreditProfile, Customer, Reason
 from logicrm.domain._checks import check_aware, fail
 from logicrm.scoring import (
     AbcClass,
     Activity,
     ChurnPolicy,
     ChurnRisk,
+    CreditDecision,
     LifecyclePolicy,
     LifecycleResult,
     Tier,
@@ -45,10 +46,12 @@ class Assessment:
         key_customer: class A in the population, or without a population a top tier (large
             enterprise, frequent individual, class A institution).
         churn_flag: a key customer at churn risk — the domain's "do not lose key customers".
-        reasons: every reason above, in that order.
+        reasons: every reason above, in that order (credit last).
+        credit: the :class:`~logicrm.scoring.CreditDecision` when a credit profile was
+            given, else ``None``.
 
-    New sections (credit, service quality) arrive as new fields with defaults, so code
-    written against this class keeps working.
+    New sections (service quality) arrive as new fields with defaults, so code written
+    against this class keeps working.
     """
 
     customer_id: str
@@ -61,6 +64,7 @@ class Assessment:
     key_customer: bool
     churn_flag: bool
     reasons: tuple[Reason, ...]
+    credit: CreditDecision | None = None
 
     def top_reasons(self, count: int = 3) -> tuple[Reason, ...]:
         """The few reasons worth showing first: churn flag, tier, class, lifecycle, value."""
@@ -75,13 +79,13 @@ class Assessment:
         return tuple(chosen[:count])
 
 
-def _value_function(calculator: Any) -> Any:
+def _calculator(calculator: Any, kind: str, parameter: str) -> Any:
     from logicrm import calculators
 
     if isinstance(calculator, str):
-        return calculators.get(calculator, kind=calculators.CalculatorKind.VALUE)
+        return calculators.get(calculator, kind=kind)
     if not callable(calculator):
-        fail("value_calculator", calculator, "must be a calculator name or a callable")
+        fail(parameter, calculator, "must be a calculator name or a callable")
     return calculator
 
 
@@ -98,6 +102,8 @@ def assess(
     churn_policy: ChurnPolicy = ChurnPolicy(),  # noqa: B008
     abc_a: float = 0.8,
     abc_b: float = 0.95,
+    credit_profile: CreditProfile | None = None,
+    credit_calculator: Any = "logicrm.credit",
 ) -> Assessment:
     """Assess one customer: tier, Pareto class, value, lifecycle and churn, with reasons.
 
@@ -115,6 +121,12 @@ def assess(
             callable following :class:`~logicrm.calculators.ValueCalculator`.
         tiering, lifecycle_policy, churn_policy: the policies (domain defaults).
         abc_a, abc_b: the Pareto cut-offs (80% and 95% of revenue).
+        credit_profile: the customer's :class:`~logicrm.CreditProfile`; when given, the
+            assessment includes a credit decision (limits from this activity's billing).
+        credit_calculator: a registered credit calculator's name, a
+            :class:`~logicrm.calculators.Calculator` or a callable following
+            :class:`~logicrm.calculators.CreditCalculator` (configure the built-in's policy
+            with ``functools.partial(assess_credit, policy=...)``).
 
     Example:
         >>> from logicrm.sample import sample_dataset
@@ -131,7 +143,8 @@ def assess(
         activity = Activity.empty(customer.id, as_of=as_of)
     if abc_class is None and population is not None:
         abc_class = _classes(population, abc_a, abc_b).get(customer.id, AbcClass.C)
-    value_function = _value_function(value_calculator)
+    value_function = _calculator(value_calculator, "value", "value_calculator")
+    credit_function = _calculator(credit_calculator, "credit", "credit_calculator")
     return _assess(
         customer,
         activity,
@@ -141,6 +154,8 @@ def assess(
         tiering,
         lifecycle_policy,
         churn_policy,
+        credit_profile,
+        credit_function,
     )
 
 
@@ -155,14 +170,19 @@ def assess_all(
     churn_policy: ChurnPolicy = ChurnPolicy(),  # noqa: B008
     abc_a: float = 0.8,
     abc_b: float = 0.95,
+    credit_profiles: Mapping[str, CreditProfile] | None = None,
+    credit_calculator: Any = "logicrm.credit",
 ) -> dict[str, Assessment]:
     """:func:`assess` every customer, ranking the ABC classes once over ``activities``.
 
-    Customers without an activity are assessed as having no shipments.
+    Customers without an activity are assessed as having no shipments;
+    ``credit_profiles`` maps customer ids to profiles for the credit decisions.
     """
     check_aware("as_of", as_of)
     classes = _classes(activities, abc_a, abc_b)
-    value_function = _value_function(value_calculator)
+    value_function = _calculator(value_calculator, "value", "value_calculator")
+    credit_function = _calculator(credit_calculator, "credit", "credit_calculator")
+    profiles = credit_profiles or {}
     result = {}
     for customer in customers:
         activity = activities.get(customer.id) or Activity.empty(customer.id, as_of=as_of)
@@ -175,6 +195,8 @@ def assess_all(
             tiering,
             lifecycle_policy,
             churn_policy,
+            profiles.get(customer.id),
+            credit_function,
         )
     return result
 
@@ -192,6 +214,8 @@ def _assess(
     tiering: TieringPolicy,
     lifecycle_policy: LifecyclePolicy,
     churn_policy: ChurnPolicy,
+    credit_profile: CreditProfile | None,
+    credit_function: Any,
 ) -> Assessment:
     tier_result = tier(customer, activity, as_of=as_of, policy=tiering)
     value = value_function(customer, activity, as_of=as_of)
@@ -210,6 +234,17 @@ def _assess(
     else:
         key = tier_result.tier in _KEY_TIERS
         abc_reasons = ()
+    credit = None
+    if credit_profile is not None:
+        if credit_profile.customer_id != customer.id:
+            fail(
+                "credit_profile.customer_id",
+                credit_profile.customer_id,
+                f"is not the customer {customer.id!r}",
+            )
+        credit = credit_function(credit_profile, as_of=as_of, activity=activity)
+        if not isinstance(credit, CreditDecision):
+            fail("credit_calculator", credit_function, "must return a CreditDecision")
     flag = key and churn.at_risk
     flag_reasons = (
         (Reason("churn.key_customer", "a key customer ordering well below its usual pace"),)
@@ -233,5 +268,7 @@ def _assess(
             *stage.reasons,
             *churn.reasons,
             *flag_reasons,
+            *(credit.reasons if credit is not None else ()),
         ),
+        credit=credit,
     )

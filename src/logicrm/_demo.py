@@ -9,7 +9,7 @@ from logicrm._assess import assess_all
 from logicrm._table import render_table
 from logicrm.domain import Money, Shipment
 from logicrm.sample import SampleData, sample_dataset
-from logicrm.scoring import summarize
+from logicrm.scoring import assess_credit, check_exposure, summarize
 from logicrm.serialization import load_many, to_dict
 
 
@@ -21,6 +21,7 @@ def demo_report(data: SampleData | None = None) -> str:
         _overview(data),
         _customers(data),
         _assessments(data),
+        _credit(data),
         _complaints(data),
         _quarantine(data),
     ]
@@ -98,6 +99,37 @@ def _assessments(data: SampleData) -> str:
         + "\n\nTop reasons\n"
         + "\n".join(notes)
     )
+
+
+def _credit(data: SampleData) -> str:
+    activities = summarize(data.shipments, as_of=data.as_of)
+    rows = []
+    notes = []
+    for profile in data.credit_profiles:
+        decision = assess_credit(
+            profile, as_of=data.as_of, activity=activities.get(profile.customer_id)
+        )
+        exposure = check_exposure(profile, Money("50000.00", profile.currency))
+        rows.append(
+            [
+                profile.customer_id,
+                decision.outcome.value,
+                "-" if decision.score is None else f"{decision.score:.1f}",
+                f"{decision.limit.amount:,.2f}",
+                decision.term_days,
+                "yes" if exposure.allowed else "no",
+            ]
+        )
+        shown = [
+            r
+            for r in decision.reasons
+            if r.code.startswith(("credit.rule", "credit.outcome", "credit.limit"))
+        ]
+        notes.append(f"  {profile.customer_id}: " + "; ".join(r.message for r in shown[:2]))
+    table = render_table(
+        ["id", "credit", "score", "limit CNY", "term days", "50,000 order fits"], rows
+    )
+    return "Credit (5C scorecard, ratio checks, limit and term)\n" + table + "\n" + "\n".join(notes)
 
 
 def _complaints(data: SampleData) -> str:

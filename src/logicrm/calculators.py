@@ -7,6 +7,7 @@ A calculator is a plain callable. Its *kind* says what it computes and which
 kind          protocol
 ============  =====================================================================
 ``value``     :class:`ValueCalculator` — ``(customer, activity, *, as_of) -> ValueScore``
+``credit``    :class:`CreditCalculator` — ``(profile, *, as_of, activity) -> CreditDecision``
 ============  =====================================================================
 
 Register one in code with :func:`register`, or ship it in a package that declares an entry
@@ -34,16 +35,17 @@ from typing import Any, Protocol, final
 
 import attrs
 
-from logicrm.domain import Customer
+from logicrm.domain import CreditProfile, Customer
 from logicrm.domain._checks import check_text, fail
 from logicrm.domain._checks import to_enum as _to_enum
 from logicrm.errors import UnknownCalculatorError
-from logicrm.scoring import Activity, ValueScore, value_score
+from logicrm.scoring import Activity, CreditDecision, ValueScore, assess_credit, value_score
 
 __all__ = [
     "ENTRY_POINT_GROUP",
     "Calculator",
     "CalculatorKind",
+    "CreditCalculator",
     "ValueCalculator",
     "available",
     "failed",
@@ -56,9 +58,10 @@ ENTRY_POINT_GROUP = "logicrm.calculators"
 
 
 class CalculatorKind(StrEnum):
-    """What a calculator computes (later releases add ``credit`` and ``gap``)."""
+    """What a calculator computes (a later release adds ``gap``)."""
 
     VALUE = "value"
+    CREDIT = "credit"
 
 
 class ValueCalculator(Protocol):
@@ -67,6 +70,14 @@ class ValueCalculator(Protocol):
     def __call__(
         self, customer: Customer, activity: Activity, *, as_of: datetime
     ) -> ValueScore: ...
+
+
+class CreditCalculator(Protocol):
+    """Decides on a customer's credit; returns a :class:`CreditDecision`."""
+
+    def __call__(
+        self, profile: CreditProfile, *, as_of: datetime, activity: Activity | None
+    ) -> CreditDecision: ...
 
 
 def _kind(value: object) -> CalculatorKind:
@@ -105,6 +116,12 @@ _BUILT_IN = (
         kind=CalculatorKind.VALUE,
         function=value_score,
         description="the four value dimensions with the default ValueModel",
+    ),
+    Calculator(
+        name="logicrm.credit",
+        kind=CalculatorKind.CREDIT,
+        function=assess_credit,
+        description="5C scorecard, ratio checks, limit and term with the default CreditPolicy",
     ),
 )
 

@@ -14,6 +14,7 @@ from logicrm.domain._customer import (
     CustomerSize,
     DataSource,
 )
+from logicrm.domain._invoice import Invoice
 from logicrm.domain._money import Money
 from logicrm.domain._reason import Reason
 from logicrm.domain._shipment import Shipment
@@ -33,6 +34,7 @@ __all__ = [
     "DataSource",
     "Dimension",
     "FinancialStatement",
+    "Invoice",
     "Money",
     "Reason",
     "Severity",

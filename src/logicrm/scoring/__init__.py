@@ -1,11 +1,24 @@
-"""Scoring: activity aggregates, value, tiers, classes, lifecycle and churn.
+"""Scoring: activity aggregates, value, tiers, classes, lifecycle, churn and credit.
 
 Start with :func:`summarize` to fold shipments into one :class:`Activity` per customer;
 every calculator here reads activities, and :func:`logicrm.assess` gathers them all.
 """
 
 from logicrm.scoring._activity import WINDOW_DAYS, Activity, summarize
+from logicrm.scoring._ageing import BUCKETS, AgeingReport, ageing, apply_ageing
 from logicrm.scoring._btyd import BtydSummary, btyd_summary
+from logicrm.scoring._credit import (
+    CRITERIA,
+    CreditDecision,
+    CreditFramework,
+    CreditOutcome,
+    CreditPolicy,
+    ExposureCheck,
+    RatioBand,
+    ScoreBand,
+    assess_credit,
+    check_exposure,
+)
 from logicrm.scoring._lifecycle import (
     ChurnPolicy,
     ChurnRisk,
@@ -15,21 +28,33 @@ from logicrm.scoring._lifecycle import (
     churn_risk,
     lifecycle,
 )
+from logicrm.scoring._ratios import FinancialRatios, ratios
 from logicrm.scoring._segments import AbcClass, RfmScore, abc_classes, rfm
 from logicrm.scoring._tier import Tier, TieringPolicy, TierResult, tier
 from logicrm.scoring._value import ValueDimension, ValueModel, ValueScore, value_score
 
 __all__ = [
+    "BUCKETS",
+    "CRITERIA",
     "WINDOW_DAYS",
     "AbcClass",
     "Activity",
+    "AgeingReport",
     "BtydSummary",
     "ChurnPolicy",
     "ChurnRisk",
+    "CreditDecision",
+    "CreditFramework",
+    "CreditOutcome",
+    "CreditPolicy",
+    "ExposureCheck",
+    "FinancialRatios",
     "LifecyclePolicy",
     "LifecycleResult",
     "LifecycleStage",
+    "RatioBand",
     "RfmScore",
+    "ScoreBand",
     "Tier",
     "TierResult",
     "TieringPolicy",
@@ -37,9 +62,14 @@ __all__ = [
     "ValueModel",
     "ValueScore",
     "abc_classes",
+    "ageing",
+    "apply_ageing",
+    "assess_credit",
     "btyd_summary",
+    "check_exposure",
     "churn_risk",
     "lifecycle",
+    "ratios",
     "rfm",
     "summarize",
     "tier",

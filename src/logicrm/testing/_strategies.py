@@ -23,6 +23,7 @@ from logicrm.domain import (
     DataSource,
     Dimension,
     FinancialStatement,
+    Invoice,
     Money,
     Reason,
     Severity,
@@ -299,6 +300,24 @@ def credit_profiles(
     )
 
 
+@st.composite
+def invoices(
+    draw: st.DrawFn, *, customer_id: str | None = None, currency: str | None = None
+) -> Invoice:
+    """Valid :class:`Invoice` records, open or paid."""
+    issued = draw(st.dates(min_value=date(2015, 1, 1), max_value=date(2034, 12, 31)))
+    due = issued + timedelta(days=draw(st.integers(0, 120)))
+    paid = draw(st.none() | st.integers(0, 200).map(lambda d: issued + timedelta(days=d)))
+    return Invoice(
+        id=draw(_IDS),
+        customer_id=customer_id or draw(_IDS),
+        issued_on=issued,
+        due_on=due,
+        amount=draw(money(currency=currency, min_value=Decimal("0.01"))),
+        paid_on=paid,
+    )
+
+
 def answers(*, scale: int = 7) -> st.SearchStrategy[Answer]:
     """Valid :class:`Answer` items on a ``1..scale`` Likert scale."""
     score = st.integers(1, scale)
@@ -371,6 +390,7 @@ _FACTORIES: dict[type, Callable[[], st.SearchStrategy[Any]]] = {
     Complaint: complaints,
     FinancialStatement: financial_statements,
     CreditProfile: credit_profiles,
+    Invoice: invoices,
     Answer: answers,
     SurveyResponse: survey_responses,
     Reason: reasons,

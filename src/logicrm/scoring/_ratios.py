@@ -1,0 +1,205 @@
+"""Financial ratios of a customer's statement, with the domain notes' reference levels."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import attrs
+
+from logicrm.domain import FinancialStatement, Money, Reason
+from logicrm.domain._checks import fail
+from logicrm.scoring._numbers import EXACT, ratio
+
+RATIO_NAMES = (
+    "debt_ratio",
+    "current_ratio",
+    "quick_ratio",
+    "cash_ratio",
+    "cash_liquidity_ratio",
+    "receivables_turnover",
+    "inventory_turnover",
+    "return_on_assets",
+    "sales_margin",
+    "cost_profit_ratio",
+)
+
+
+@attrs.frozen
+class FinancialRatios:
+    """The ratios of one statement. Each is a ``Decimal`` or ``None`` (with a reason).
+
+    ========================  ==============================================================
+    ratio                     formula (reference level from the domain notes)
+    ========================  ==============================================================
+    ``debt_ratio``            total liabilities / total assets (lower is safer)
+    ``current_ratio``         current assets / current liabilities (2:1 reasonable, >= 1:1)
+    ``quick_ratio``           (current assets - inventory) / current liabilities (1:1
+                              reasonable, >= 0.5:1, higher is better)
+    ``cash_ratio``            (cash + cash equivalents) / current assets (higher is better)
+    ``cash_liquidity_ratio``  (cash + cash equivalents) / current liabilities
+    ``receivables_turnover``  (sales - cash sales - returns and allowances) / average
+                              accounts receivable
+    ``inventory_turnover``    cost of goods sold / average inventory
+    ``return_on_assets``      profit / average total assets
+    ``sales_margin``          profit / sales
+    ``cost_profit_ratio``     profit / total costs and expenses
+    ========================  ==============================================================
+
+    Averages are (previous + closing) / 2 when a previous statement is given, else the
+    closing figure.
+    """
+
+    debt_ratio: Decimal | None
+    current_ratio: Decimal | None
+    quick_ratio: Decimal | None
+    cash_ratio: Decimal | None
+    cash_liquidity_ratio: Decimal | None
+    receivables_turnover: Decimal | None
+    inventory_turnover: Decimal | None
+    return_on_assets: Decimal | None
+    sales_margin: Decimal | None
+    cost_profit_ratio: Decimal | None
+    reasons: tuple[Reason, ...] = ()
+
+
+def _amount(money: Money | None) -> Decimal | None:
+    return None if money is None else money.amount
+
+
+def _sum(*parts: Decimal | None) -> Decimal | None:
+    if any(p is None for p in parts):
+        return None
+    total = Decimal(0)
+    for part in parts:
+        total = EXACT.add(total, part)  # type: ignore[arg-type]
+    return total
+
+
+def _minus(a: Decimal | None, *rest: Decimal | None) -> Decimal | None:
+    if a is None or any(r is None for r in rest):
+        return None
+    for r in rest:
+        a = EXACT.subtract(a, r)  # type: ignore[arg-type]
+    return a
+
+
+def _average(
+    closing: Decimal | None, opening: Decimal | None, has_previous: bool
+) -> Decimal | None:
+    if not has_previous:
+        return closing
+    if closing is None or opening is None:
+        return None
+    return ratio(EXACT.add(closing, opening), 2)
+
+
+def ratios(
+    statement: FinancialStatement, previous: FinancialStatement | None = None
+) -> FinancialRatios:
+    """The financial ratios of ``statement`` (see :class:`FinancialRatios` for formulas).
+
+    ``previous`` is the statement of the period before; when given, turnover ratios and
+    return on assets use average balances. A ratio whose figure is missing or whose
+    denominator is zero is ``None``, with a reason naming the figure.
+
+    Raises:
+        ValidationError: ``previous`` is not an earlier period or uses another currency.
+
+    Example:
+        >>> from datetime import date
+        >>> cny = lambda x: Money(x, "CNY")
+        >>> s = FinancialStatement(period_end=date(2025, 12, 31), current_assets=cny(300),
+        ...                        current_liabilities=cny(150), inventory=cny(100))
+        >>> r = ratios(s)
+        >>> r.current_ratio, r.quick_ratio.quantize(Decimal("0.01")), r.debt_ratio
+        (Decimal('2'), Decimal('1.33'), None)
+    """
+    if previous is not None:
+        if previous.period_end >= statement.period_end:
+            fail("previous.period_end", previous.period_end, "must be before the statement's")
+        currencies = {c for c in (statement.currency, previous.currency) if c is not None}
+        if len(currencies) > 1:
+            fail("previous", previous.currency, f"must be in {statement.currency}")
+    has_previous = previous is not None
+    s, p = statement, previous
+    cash = _sum(_amount(s.cash), _amount(s.cash_equivalents))
+    net_credit_sales = _minus(
+        _amount(s.sales), _amount(s.cash_sales), _amount(s.returns_and_allowances)
+    )
+
+    def opening(name: str) -> Decimal | None:
+        return None if p is None else _amount(getattr(p, name))
+
+    avg_receivables = _average(
+        _amount(s.accounts_receivable), opening("accounts_receivable"), has_previous
+    )
+    avg_inventory = _average(_amount(s.inventory), opening("inventory"), has_previous)
+    avg_assets = _average(_amount(s.total_assets), opening("total_assets"), has_previous)
+
+    reasons: list[Reason] = []
+    inputs: dict[str, tuple[Decimal | None, Decimal | None, str, str]] = {
+        "debt_ratio": (
+            _amount(s.total_liabilities),
+            _amount(s.total_assets),
+            "total_liabilities",
+            "total_assets",
+        ),
+        "current_ratio": (
+            _amount(s.current_assets),
+            _amount(s.current_liabilities),
+            "current_assets",
+            "current_liabilities",
+        ),
+        "quick_ratio": (
+            _minus(_amount(s.current_assets), _amount(s.inventory)),
+            _amount(s.current_liabilities),
+            "current_assets and inventory",
+            "current_liabilities",
+        ),
+        "cash_ratio": (
+            cash,
+            _amount(s.current_assets),
+            "cash and cash_equivalents",
+            "current_assets",
+        ),
+        "cash_liquidity_ratio": (
+            cash,
+            _amount(s.current_liabilities),
+            "cash and cash_equivalents",
+            "current_liabilities",
+        ),
+        "receivables_turnover": (
+            net_credit_sales,
+            avg_receivables,
+            "sales, cash_sales and returns_and_allowances",
+            "accounts_receivable" + (" (both periods)" if p else ""),
+        ),
+        "inventory_turnover": (
+            _amount(s.cost_of_goods_sold),
+            avg_inventory,
+            "cost_of_goods_sold",
+            "inventory" + (" (both periods)" if p else ""),
+        ),
+        "return_on_assets": (
+            _amount(s.profit),
+            avg_assets,
+            "profit",
+            "total_assets" + (" (both periods)" if p else ""),
+        ),
+        "sales_margin": (_amount(s.profit), _amount(s.sales), "profit", "sales"),
+        "cost_profit_ratio": (_amount(s.profit), _amount(s.total_costs), "profit", "total_costs"),
+    }
+    values: dict[str, Decimal | None] = {}
+    for name, (numerator, denominator, top, bottom) in inputs.items():
+        if numerator is None or denominator is None:
+            missing = top if numerator is None else bottom
+            reasons.append(
+                Reason(f"ratio.{name}.missing", f"{name} undefined: {missing} not reported")
+            )
+            values[name] = None
+        elif denominator == 0:
+            reasons.append(Reason(f"ratio.{name}.zero", f"{name} undefined: {bottom} is zero"))
+            values[name] = None
+        else:
+            values[name] = ratio(numerator, denominator)
+    return FinancialRatios(**values, reasons=tuple(reasons))
