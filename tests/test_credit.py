@@ -345,3 +345,11 @@ def test_assess_includes_the_credit_decision_when_a_profile_is_given():
     assert result.credit is not None and result.credit.outcome is CreditOutcome.APPROVE
     assert result.reasons[-len(result.credit.reasons) :] == result.credit.reasons
     assert lc.assess(data.customers[0], activities["C00000"], as_of=data.as_of).credit is None
+
+
+def test_the_activity_must_be_the_customers_and_taken_at_as_of():
+    other = lc.Activity.empty("C2", as_of=AS_OF)
+    with pytest.raises(ValidationError):
+        assess_credit(profile(), as_of=AS_OF, activity=other)
+    with pytest.raises(ValidationError):
+        assess_credit(profile(), as_of=AS_OF, activity=lc.Activity.empty("C1"))

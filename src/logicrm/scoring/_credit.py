@@ -16,6 +16,7 @@ from logicrm.errors import CurrencyMismatchError
 from logicrm.scoring._activity import Activity
 from logicrm.scoring._numbers import ratio
 from logicrm.scoring._ratios import FinancialRatios, ratios
+from logicrm.scoring._tier import check_activity
 
 
 class CreditFramework(StrEnum):
@@ -265,6 +266,10 @@ def assess_credit(
        ``max_limit``, and the band's credit period. Without an activity the limit is the
        profile's current limit, capped. Review and decline grant nothing.
 
+    Raises:
+        ValidationError: ``activity`` is another customer's or not taken at ``as_of``.
+        CurrencyMismatchError: the policy's cap or the activity is in another currency.
+
     Example:
         >>> from logicrm.sample import sample_dataset
         >>> data = sample_dataset()
@@ -273,6 +278,8 @@ def assess_credit(
         ('approve', 60)
     """
     check_aware("as_of", as_of)
+    if activity is not None:
+        check_activity(profile.customer_id, activity, as_of)
     if policy.max_limit.currency != profile.currency:
         raise CurrencyMismatchError(profile.currency, policy.max_limit.currency, "decide")
     latest = profile.latest_statement
