@@ -9,19 +9,20 @@ from logicrm._assess import assess_all
 from logicrm._table import render_table
 from logicrm.domain import Money, Shipment
 from logicrm.sample import SampleData, sample_dataset
-from logicrm.scoring import assess_credit, check_exposure, summarize
+from logicrm.scoring import Activity, assess_credit, check_exposure, summarize
 from logicrm.serialization import load_many, to_dict
 
 
 def demo_report(data: SampleData | None = None) -> str:
     """The demo's text: a readable summary of the sample, section by section."""
     data = data or sample_dataset()
+    activities = summarize(data.shipments, as_of=data.as_of)
     sections = [
         f"logicrm demo - built-in sample taken at {data.as_of.isoformat()}",
         _overview(data),
         _customers(data),
-        _assessments(data),
-        _credit(data),
+        _assessments(data, activities),
+        _credit(data, activities),
         _complaints(data),
         _quarantine(data),
     ]
@@ -70,8 +71,7 @@ def _customers(data: SampleData) -> str:
     return "Customers (individuals' names are personal data and stay hidden)\n" + table
 
 
-def _assessments(data: SampleData) -> str:
-    activities = summarize(data.shipments, as_of=data.as_of)
+def _assessments(data: SampleData, activities: dict[str, Activity]) -> str:
     results = assess_all(data.customers, activities, as_of=data.as_of)
     rows = []
     for customer in data.customers:
@@ -101,8 +101,7 @@ def _assessments(data: SampleData) -> str:
     )
 
 
-def _credit(data: SampleData) -> str:
-    activities = summarize(data.shipments, as_of=data.as_of)
+def _credit(data: SampleData, activities: dict[str, Activity]) -> str:
     rows = []
     notes = []
     for profile in data.credit_profiles:

@@ -8,7 +8,7 @@ from decimal import Decimal
 import attrs
 
 from logicrm.domain._checks import check_aware, fail
-from logicrm.scoring._activity import Activity
+from logicrm.scoring._activity import _EPOCH, Activity
 from logicrm.scoring._numbers import EXACT, ratio
 
 _DAY = timedelta(days=1)
@@ -67,7 +67,7 @@ def btyd_summary(
     if activity.last_order_at > as_of:
         fail("as_of", as_of, "is before the activity's last order; summarise at as_of")
     first, last = min(activity.order_days), max(activity.order_days)
-    today = (as_of - _EPOCH_DAY).days
+    today = (as_of - _EPOCH).days
     days_per_unit = unit / _DAY
     frequency = len(activity.order_days) - 1
     monetary = (
