@@ -68,6 +68,7 @@ def reference(items, as_of):
             and not s.invoice_error
         ),
         "damaged": sum(1 for s in delivered if s.units_damaged),
+        "units_filled": sum(min(s.units_delivered, s.units_ordered) for s in delivered),
         "invoice_errors": sum(s.invoice_error for s in counted),
         "returns": sum(s.returned for s in counted),
         "cycle_us_sum": sum(cycles),
@@ -93,6 +94,7 @@ def observed(activity):
         "in_full": activity.in_full,
         "perfect": activity.perfect,
         "damaged": activity.damaged,
+        "units_filled": activity.units_filled,
         "invoice_errors": activity.invoice_errors,
         "returns": activity.returns,
         "cycle_us_sum": activity.cycle_us_sum,

@@ -8,8 +8,24 @@ from typing import Any
 
 import attrs
 
-from logicrm.domain import CreditProfile, Customer, Reason
+from logicrm.domain import (
+    Complaint,
+    CreditProfile,
+    Customer,
+    Reason,
+    ServiceStandard,
+    SurveyResponse,
+)
 from logicrm.domain._checks import check_aware, fail
+from logicrm.quality import (
+    ComplaintPolicy,
+    ComplaintSlaReport,
+    FiveGapsReport,
+    ServiceKpis,
+    complaint_sla,
+    service_kpis,
+    servqual,
+)
 from logicrm.scoring import (
     AbcClass,
     Activity,
@@ -49,9 +65,13 @@ class Assessment:
         reasons: every reason above, in that order (credit last).
         credit: the :class:`~logicrm.scoring.CreditDecision` when a credit profile was
             given, else ``None``.
+        service: the customer's :class:`~logicrm.quality.ServiceKpis`.
+        gaps: the :class:`~logicrm.quality.FiveGapsReport` when service standards were given.
+        complaints: the :class:`~logicrm.quality.ComplaintSlaReport` when complaints were
+            given.
 
-    New sections (service quality) arrive as new fields with defaults, so code written
-    against this class keeps working.
+    New sections arrive as new fields with defaults, so code written against this class
+    keeps working.
     """
 
     customer_id: str
@@ -65,6 +85,9 @@ class Assessment:
     churn_flag: bool
     reasons: tuple[Reason, ...]
     credit: CreditDecision | None = None
+    service: ServiceKpis | None = None
+    gaps: FiveGapsReport | None = None
+    complaints: ComplaintSlaReport | None = None
 
     def top_reasons(self, count: int = 3) -> tuple[Reason, ...]:
         """The few reasons worth showing first: churn flag, tier, class, lifecycle, value."""
@@ -89,6 +112,42 @@ def _calculator(calculator: Any, kind: str, parameter: str) -> Any:
     return calculator
 
 
+@attrs.frozen
+class _Options:
+    """What every customer of one assessment run shares: policies and calculators."""
+
+    value: Any
+    credit: Any
+    gap: Any
+    tiering: TieringPolicy
+    lifecycle: LifecyclePolicy
+    churn: ChurnPolicy
+    complaint: ComplaintPolicy
+    standards: tuple[ServiceStandard, ...]
+
+
+def _options(
+    value_calculator: Any,
+    credit_calculator: Any,
+    gap_calculator: Any,
+    tiering: TieringPolicy,
+    lifecycle_policy: LifecyclePolicy,
+    churn_policy: ChurnPolicy,
+    complaint_policy: ComplaintPolicy,
+    service_standards: Iterable[ServiceStandard] | None,
+) -> _Options:
+    return _Options(
+        value=_calculator(value_calculator, "value", "value_calculator"),
+        credit=_calculator(credit_calculator, "credit", "credit_calculator"),
+        gap=_calculator(gap_calculator, "gap", "gap_calculator"),
+        tiering=tiering,
+        lifecycle=lifecycle_policy,
+        churn=churn_policy,
+        complaint=complaint_policy,
+        standards=tuple(service_standards or ()),
+    )
+
+
 def assess(
     customer: Customer,
     activity: Activity | None,
@@ -104,8 +163,13 @@ def assess(
     abc_b: float = 0.95,
     credit_profile: CreditProfile | None = None,
     credit_calculator: Any = "logicrm.credit",
+    service_standards: Iterable[ServiceStandard] | None = None,
+    survey_responses: Iterable[SurveyResponse] | None = None,
+    gap_calculator: Any = "logicrm.gaps",
+    complaints: Iterable[Complaint] | None = None,
+    complaint_policy: ComplaintPolicy = ComplaintPolicy(),  # noqa: B008
 ) -> Assessment:
-    """Assess one customer: tier, Pareto class, value, lifecycle and churn, with reasons.
+    """Assess one customer: tier, Pareto class, value, lifecycle, churn, credit and service.
 
     Args:
         customer: the customer.
@@ -127,6 +191,15 @@ def assess(
             :class:`~logicrm.calculators.Calculator` or a callable following
             :class:`~logicrm.calculators.CreditCalculator` (configure the built-in's policy
             with ``functools.partial(assess_credit, policy=...)``).
+        service_standards: requirements, beliefs, standards and promises
+            (:class:`~logicrm.ServiceStandard`); when given, the assessment includes the
+            five gaps of this customer's service.
+        survey_responses: the customer's SERVQUAL responses, for the gaps per dimension.
+        gap_calculator: a registered gap calculator's name or a callable following
+            :class:`~logicrm.calculators.GapCalculator`.
+        complaints: the customer's complaints; when given, the assessment includes the
+            complaint SLA report (times by severity and by the customer's tier).
+        complaint_policy: the :class:`~logicrm.quality.ComplaintPolicy`.
 
     Example:
         >>> from logicrm.sample import sample_dataset
@@ -143,19 +216,25 @@ def assess(
         activity = Activity.empty(customer.id, as_of=as_of)
     if abc_class is None and population is not None:
         abc_class = _classes(population, abc_a, abc_b).get(customer.id, AbcClass.C)
-    value_function = _calculator(value_calculator, "value", "value_calculator")
-    credit_function = _calculator(credit_calculator, "credit", "credit_calculator")
+    options = _options(
+        value_calculator,
+        credit_calculator,
+        gap_calculator,
+        tiering,
+        lifecycle_policy,
+        churn_policy,
+        complaint_policy,
+        service_standards,
+    )
     return _assess(
         customer,
         activity,
         as_of,
         abc_class,
-        value_function,
-        tiering,
-        lifecycle_policy,
-        churn_policy,
+        options,
         credit_profile,
-        credit_function,
+        None if complaints is None else tuple(complaints),
+        None if survey_responses is None else tuple(survey_responses),
     )
 
 
@@ -172,17 +251,43 @@ def assess_all(
     abc_b: float = 0.95,
     credit_profiles: Mapping[str, CreditProfile] | None = None,
     credit_calculator: Any = "logicrm.credit",
+    service_standards: Iterable[ServiceStandard] | None = None,
+    survey_responses: Iterable[SurveyResponse] | None = None,
+    gap_calculator: Any = "logicrm.gaps",
+    complaints: Iterable[Complaint] | None = None,
+    complaint_policy: ComplaintPolicy = ComplaintPolicy(),  # noqa: B008
 ) -> dict[str, Assessment]:
     """:func:`assess` every customer, ranking the ABC classes once over ``activities``.
 
-    Customers without an activity are assessed as having no shipments;
-    ``credit_profiles`` maps customer ids to profiles for the credit decisions.
+    Customers without an activity are assessed as having no shipments.
+    ``credit_profiles`` maps customer ids to profiles; ``complaints`` and
+    ``survey_responses`` are split by their ``customer_id`` (responses without one are not
+    attributed to anyone); ``service_standards`` apply to every customer.
     """
     check_aware("as_of", as_of)
     classes = _classes(activities, abc_a, abc_b)
-    value_function = _calculator(value_calculator, "value", "value_calculator")
-    credit_function = _calculator(credit_calculator, "credit", "credit_calculator")
+    options = _options(
+        value_calculator,
+        credit_calculator,
+        gap_calculator,
+        tiering,
+        lifecycle_policy,
+        churn_policy,
+        complaint_policy,
+        service_standards,
+    )
     profiles = credit_profiles or {}
+    by_customer: dict[str, list[Complaint]] | None = None
+    if complaints is not None:
+        by_customer = {}
+        for complaint in complaints:
+            by_customer.setdefault(complaint.customer_id, []).append(complaint)
+    responses: dict[str, list[SurveyResponse]] | None = None
+    if survey_responses is not None:
+        responses = {}
+        for response in survey_responses:
+            if response.customer_id is not None:
+                responses.setdefault(response.customer_id, []).append(response)
     result = {}
     for customer in customers:
         activity = activities.get(customer.id) or Activity.empty(customer.id, as_of=as_of)
@@ -191,12 +296,10 @@ def assess_all(
             activity,
             as_of,
             classes.get(customer.id, AbcClass.C),
-            value_function,
-            tiering,
-            lifecycle_policy,
-            churn_policy,
+            options,
             profiles.get(customer.id),
-            credit_function,
+            None if by_customer is None else tuple(by_customer.get(customer.id, ())),
+            None if responses is None else tuple(responses.get(customer.id, ())),
         )
     return result
 
@@ -210,19 +313,17 @@ def _assess(
     activity: Activity,
     as_of: datetime,
     abc_class: AbcClass | None,
-    value_function: Any,
-    tiering: TieringPolicy,
-    lifecycle_policy: LifecyclePolicy,
-    churn_policy: ChurnPolicy,
+    options: _Options,
     credit_profile: CreditProfile | None,
-    credit_function: Any,
+    complaints: tuple[Complaint, ...] | None,
+    responses: tuple[SurveyResponse, ...] | None,
 ) -> Assessment:
-    tier_result = tier(customer, activity, as_of=as_of, policy=tiering)
-    value = value_function(customer, activity, as_of=as_of)
+    tier_result = tier(customer, activity, as_of=as_of, policy=options.tiering)
+    value = options.value(customer, activity, as_of=as_of)
     if not isinstance(value, ValueScore):
-        fail("value_calculator", value_function, "must return a ValueScore")
-    stage = lifecycle(activity, as_of=as_of, policy=lifecycle_policy)
-    churn = churn_risk(activity, as_of=as_of, policy=churn_policy)
+        fail("value_calculator", options.value, "must return a ValueScore")
+    stage = lifecycle(activity, as_of=as_of, policy=options.lifecycle)
+    churn = churn_risk(activity, as_of=as_of, policy=options.churn)
     if abc_class is not None:
         key = abc_class is AbcClass.A
         abc_reasons: tuple[Reason, ...] = (
@@ -242,9 +343,24 @@ def _assess(
                 credit_profile.customer_id,
                 f"is not the customer {customer.id!r}",
             )
-        credit = credit_function(credit_profile, as_of=as_of, activity=activity)
+        credit = options.credit(credit_profile, as_of=as_of, activity=activity)
         if not isinstance(credit, CreditDecision):
-            fail("credit_calculator", credit_function, "must return a CreditDecision")
+            fail("credit_calculator", options.credit, "must return a CreditDecision")
+    service = service_kpis(activity)
+    gaps = None
+    if options.standards:
+        survey = servqual(responses) if responses else None
+        gaps = options.gap(service, options.standards, servqual=survey, management=None)
+        if not isinstance(gaps, FiveGapsReport):
+            fail("gap_calculator", options.gap, "must return a FiveGapsReport")
+    sla = None
+    if complaints is not None:
+        for complaint in complaints:
+            if complaint.customer_id != customer.id:
+                fail("complaints", complaint.id, f"is not a complaint of {customer.id!r}")
+        sla = complaint_sla(
+            complaints, as_of=as_of, policy=options.complaint, tiers={customer.id: tier_result.tier}
+        )
     flag = key and churn.at_risk
     flag_reasons = (
         (Reason("churn.key_customer", "a key customer ordering well below its usual pace"),)
@@ -269,6 +385,11 @@ def _assess(
             *churn.reasons,
             *flag_reasons,
             *(credit.reasons if credit is not None else ()),
+            *(gaps.reasons if gaps is not None else ()),
+            *(sla.reasons if sla is not None else ()),
         ),
         credit=credit,
+        service=service,
+        gaps=gaps,
+        complaints=sla,
     )

@@ -8,6 +8,8 @@ kind          protocol
 ============  =====================================================================
 ``value``     :class:`ValueCalculator` — ``(customer, activity, *, as_of) -> ValueScore``
 ``credit``    :class:`CreditCalculator` — ``(profile, *, as_of, activity) -> CreditDecision``
+``gap``       :class:`GapCalculator` — ``(kpis, standards, *, servqual, management)``
+              ``-> FiveGapsReport``
 ============  =====================================================================
 
 Register one in code with :func:`register`, or ship it in a package that declares an entry
@@ -28,17 +30,18 @@ Example:
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol, final
 
 import attrs
 
-from logicrm.domain import CreditProfile, Customer
+from logicrm.domain import CreditProfile, Customer, ServiceStandard
 from logicrm.domain._checks import check_text, fail
 from logicrm.domain._checks import to_enum as _to_enum
 from logicrm.errors import UnknownCalculatorError
+from logicrm.quality import FiveGapsReport, ServiceKpis, ServqualResult, five_gaps
 from logicrm.scoring import Activity, CreditDecision, ValueScore, assess_credit, value_score
 
 __all__ = [
@@ -46,6 +49,7 @@ __all__ = [
     "Calculator",
     "CalculatorKind",
     "CreditCalculator",
+    "GapCalculator",
     "ValueCalculator",
     "available",
     "failed",
@@ -58,10 +62,11 @@ ENTRY_POINT_GROUP = "logicrm.calculators"
 
 
 class CalculatorKind(StrEnum):
-    """What a calculator computes (a later release adds ``gap``)."""
+    """What a calculator computes."""
 
     VALUE = "value"
     CREDIT = "credit"
+    GAP = "gap"
 
 
 class ValueCalculator(Protocol):
@@ -78,6 +83,19 @@ class CreditCalculator(Protocol):
     def __call__(
         self, profile: CreditProfile, *, as_of: datetime, activity: Activity | None
     ) -> CreditDecision: ...
+
+
+class GapCalculator(Protocol):
+    """Measures service gaps; returns a :class:`~logicrm.quality.FiveGapsReport`."""
+
+    def __call__(
+        self,
+        kpis: ServiceKpis,
+        standards: Iterable[ServiceStandard],
+        *,
+        servqual: ServqualResult | None,
+        management: ServqualResult | None,
+    ) -> FiveGapsReport: ...
 
 
 def _kind(value: object) -> CalculatorKind:
@@ -122,6 +140,12 @@ _BUILT_IN = (
         kind=CalculatorKind.CREDIT,
         function=assess_credit,
         description="5C scorecard, ratio checks, limit and term with the default CreditPolicy",
+    ),
+    Calculator(
+        name="logicrm.gaps",
+        kind=CalculatorKind.GAP,
+        function=five_gaps,
+        description="the five gaps per service measure and SERVQUAL dimension",
     ),
 )
 

@@ -17,6 +17,7 @@ from logicrm.domain._customer import (
 from logicrm.domain._invoice import Invoice
 from logicrm.domain._money import Money
 from logicrm.domain._reason import Reason
+from logicrm.domain._service import ServiceMeasure, ServiceStandard, StandardKind
 from logicrm.domain._shipment import Shipment
 from logicrm.domain._survey import Answer, Dimension, SurveyResponse
 
@@ -37,7 +38,10 @@ __all__ = [
     "Invoice",
     "Money",
     "Reason",
+    "ServiceMeasure",
+    "ServiceStandard",
     "Severity",
     "Shipment",
+    "StandardKind",
     "SurveyResponse",
 ]

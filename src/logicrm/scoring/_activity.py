@@ -68,7 +68,8 @@ class Activity:
         on_time_in_full: both; ``perfect``: on time, in full, undamaged, no invoice error.
         damaged: delivered shipments with a damaged unit.
         units_ordered_delivered, units_delivered, units_damaged: units over delivered
-            shipments.
+            shipments; ``units_filled`` counts delivered units up to the units ordered
+            (an over-delivery fills no more than 100%).
         invoice_errors, stockouts, substitutions, reroutes, returns: flags over all orders.
         cycle_us_sum, cycle_us_squares: sums of order-to-delivery times in whole
             microseconds, and of their squares, over delivered shipments.
@@ -102,6 +103,7 @@ class Activity:
     perfect: int = 0
     damaged: int = 0
     units_ordered_delivered: int = 0
+    units_filled: int = 0
     units_delivered: int = 0
     units_damaged: int = 0
     invoice_errors: int = 0
@@ -223,6 +225,7 @@ class Activity:
             delivered_units = shipment.units_delivered
             damaged_units = shipment.units_damaged
             self.units_ordered_delivered += ordered_units
+            self.units_filled += min(delivered_units, ordered_units)
             self.units_delivered += delivered_units
             self.units_damaged += damaged_units
             on_time = delivered_at <= shipment.promised_at
@@ -366,6 +369,7 @@ _COUNTERS = (
     "perfect",
     "damaged",
     "units_ordered_delivered",
+    "units_filled",
     "units_delivered",
     "units_damaged",
     "invoice_errors",

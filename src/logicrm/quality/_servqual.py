@@ -1,0 +1,168 @@
+"""SERVQUAL: perception minus expectation, per item, per dimension, weighted by importance."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from fractions import Fraction
+from types import MappingProxyType
+
+import attrs
+
+from logicrm.domain import Dimension, Reason, SurveyResponse
+from logicrm.domain._checks import fail
+
+
+@attrs.frozen
+class ServqualResult:
+    """The SERVQUAL gaps of a set of responses (negative: service fell short).
+
+    Attributes:
+        item_gaps: item -> mean of P - E over the respondents who answered it.
+        dimension_gaps: :class:`~logicrm.Dimension` -> mean of its items' gaps.
+        unweighted: mean of the dimension gaps (``None`` without answers).
+        weighted: sum of weight x dimension gap, weights normalised to sum 1 over the
+            dimensions present; ``None`` without weights.
+        weights: the normalised weights used.
+        expectations: dimension -> mean of its items' mean expectations (what customers
+            expect; the five-gap model's reference for the knowledge gap).
+        n_respondents: responses counted.
+        reasons: the largest shortfalls, and how the weights were chosen.
+    """
+
+    item_gaps: Mapping[str, float] = attrs.field(hash=False)
+    dimension_gaps: Mapping[Dimension, float] = attrs.field(hash=False)
+    unweighted: float | None
+    weighted: float | None
+    weights: Mapping[Dimension, float] = attrs.field(hash=False)
+    expectations: Mapping[Dimension, float] = attrs.field(hash=False)
+    n_respondents: int
+    reasons: tuple[Reason, ...] = ()
+
+
+def _weights(raw: Mapping[Dimension, float] | Mapping[str, float]) -> dict[Dimension, Fraction]:
+    if not isinstance(raw, Mapping):
+        fail("weights", raw, "must map dimension -> weight")
+    result: dict[Dimension, Fraction] = {}
+    for key, value in raw.items():
+        try:
+            dimension = Dimension(key)
+        except ValueError:
+            fail("weights", key, f"is not a SERVQUAL dimension {[d.value for d in Dimension]}")
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            fail(f"weights.{dimension.value}", value, "must be a number")
+        if not math.isfinite(value) or value < 0:
+            fail(f"weights.{dimension.value}", value, "must be finite and >= 0")
+        result[dimension] = Fraction(value)
+    if sum(result.values()) <= 0:
+        fail("weights", dict(raw), "must give some dimension a weight above 0")
+    return result
+
+
+def servqual(
+    responses: Iterable[SurveyResponse],
+    *,
+    weights: Mapping[Dimension, float] | Mapping[str, float] | None = None,
+) -> ServqualResult:
+    """SERVQUAL gaps: item gap = mean(P - E), dimension gap = mean of its items' gaps.
+
+    The weighted score uses ``weights`` when given, else the mean of the respondents'
+    importance points (the original instrument's 100-point allocation; each respondent's
+    points taken as shares of their own total), else it is
+    ``None``. Weights are normalised to sum 1 over the dimensions that have items; a
+    weighted dimension without items is left out with a reason. Means are exact.
+
+    Raises:
+        ValidationError: bad weights, or one item filed under two dimensions.
+
+    Example:
+        >>> from logicrm.sample import sample_dataset
+        >>> result = servqual(sample_dataset().survey_responses)
+        >>> min(result.dimension_gaps, key=result.dimension_gaps.get).value
+        'reliability'
+    """
+    given = None if weights is None else _weights(weights)
+    item_dimension: dict[str, Dimension] = {}
+    sums: dict[str, list[int]] = {}  # item -> [sum of gaps, count, sum of expectations]
+    importance: dict[Dimension, Fraction] = {}
+    with_importance = 0
+    count = 0
+    for index, response in enumerate(responses):
+        if not isinstance(response, SurveyResponse):
+            fail(f"responses[{index}]", response, "must be a SurveyResponse")
+        count += 1
+        for answer in response.answers:
+            known = item_dimension.setdefault(answer.item, answer.dimension)
+            if known is not answer.dimension:
+                fail(
+                    f"responses[{index}].answers.{answer.item}",
+                    answer.dimension.value,
+                    f"item already belongs to {known.value}",
+                )
+            row = sums.setdefault(answer.item, [0, 0, 0])
+            row[0] += answer.gap
+            row[1] += 1
+            row[2] += answer.expectation
+        if response.importance is not None:
+            with_importance += 1
+            points_total = sum(response.importance.values())
+            for dimension, points in response.importance.items():
+                share = Fraction(points) / Fraction(points_total)
+                importance[dimension] = importance.get(dimension, Fraction(0)) + share
+    item_gaps = {item: Fraction(g, n) for item, (g, n, _) in sums.items()}
+    by_dimension: dict[Dimension, list[Fraction]] = {}
+    expected: dict[Dimension, list[Fraction]] = {}
+    for item, gap in item_gaps.items():
+        by_dimension.setdefault(item_dimension[item], []).append(gap)
+        expected.setdefault(item_dimension[item], []).append(Fraction(sums[item][2], sums[item][1]))
+    dimension_gaps = {
+        d: sum(g, Fraction(0)) / len(g) for d in Dimension if (g := by_dimension.get(d))
+    }
+    expectations = {d: sum(e, Fraction(0)) / len(e) for d in Dimension if (e := expected.get(d))}
+    unweighted = sum(dimension_gaps.values()) / len(dimension_gaps) if dimension_gaps else None
+
+    reasons: list[Reason] = []
+    source = given
+    if source is None and with_importance:
+        source = {d: p / with_importance for d, p in importance.items()}
+        reasons.append(
+            Reason(
+                "servqual.weights.importance",
+                f"weights: mean importance points of {with_importance} respondents",
+            )
+        )
+    used: dict[Dimension, Fraction] = {}
+    weighted: Fraction | None = None
+    if source is not None:
+        left_out = [d for d, w in source.items() if w > 0 and d not in dimension_gaps]
+        for dimension in left_out:
+            reasons.append(
+                Reason(
+                    "servqual.weights.left_out",
+                    f"{dimension.value} has weight but no items: left out",
+                )
+            )
+        present = {d: w for d, w in source.items() if d in dimension_gaps and w > 0}
+        weight_total = sum(present.values(), Fraction(0))
+        if weight_total:
+            used = {d: w / weight_total for d, w in present.items()}
+            weighted = sum((used[d] * dimension_gaps[d] for d in used), Fraction(0))
+    for dimension, gap in sorted(dimension_gaps.items(), key=lambda kv: kv[1])[:2]:
+        if gap < 0:
+            reasons.append(
+                Reason(
+                    f"servqual.{dimension.value}",
+                    f"{dimension.value}: perception {float(-gap):.2f} points below expectation",
+                    float(gap),
+                )
+            )
+    return ServqualResult(
+        item_gaps=MappingProxyType({k: float(v) for k, v in sorted(item_gaps.items())}),
+        dimension_gaps=MappingProxyType({d: float(v) for d, v in dimension_gaps.items()}),
+        unweighted=None if unweighted is None else float(unweighted),
+        weighted=None if weighted is None else float(weighted),
+        weights=MappingProxyType({d: float(used[d]) for d in Dimension if d in used}),
+        expectations=MappingProxyType({d: float(v) for d, v in expectations.items()}),
+        n_respondents=count,
+        reasons=tuple(reasons),
+    )
