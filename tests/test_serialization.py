@@ -31,6 +31,7 @@ from strategies import (
     invoices,
     json_like,
     money,
+    service_standards,
     shipments,
     survey_responses,
 )
@@ -44,6 +45,7 @@ TYPES = [
     (logicrm.FinancialStatement, financial_statements()),
     (logicrm.CreditProfile, credit_profiles()),
     (logicrm.Invoice, invoices()),
+    (logicrm.ServiceStandard, service_standards()),
     (Answer, answers()),
     (SurveyResponse, survey_responses()),
     (CustomerHistory, customer_histories(max_shipments=4)),

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import timedelta
 from decimal import Decimal
 
 from logicrm._assess import assess_all
 from logicrm._table import render_table
-from logicrm.domain import Money, Shipment
+from logicrm.domain import Money, ServiceMeasure, ServiceStandard, Shipment, StandardKind
+from logicrm.quality import Gap, complaint_sla, five_gaps, service_kpis, servqual
 from logicrm.sample import SampleData, sample_dataset
 from logicrm.scoring import Activity, assess_credit, check_exposure, summarize
 from logicrm.serialization import load_many, to_dict
@@ -23,7 +25,7 @@ def demo_report(data: SampleData | None = None) -> str:
         _customers(data),
         _assessments(data, activities),
         _credit(data, activities),
-        _complaints(data),
+        _service(data),
         _quarantine(data),
     ]
     return "\n\n".join(sections) + "\n"
@@ -131,11 +133,71 @@ def _credit(data: SampleData, activities: dict[str, Activity]) -> str:
     return "Credit (5C scorecard, ratio checks, limit and term)\n" + table + "\n" + "\n".join(notes)
 
 
-def _complaints(data: SampleData) -> str:
-    statuses = Counter(c.status.value for c in data.complaints)
-    reopened = sum(1 for c in data.complaints if c.reopen_count)
-    line = ", ".join(f"{n} {s}" for s, n in sorted(statuses.items()))
-    return f"Complaints by status\n  {line}; {reopened} reopened at least once"
+# The sample company's view of on-time delivery, damage and fill rate: what customers
+# require, what management believes they require, the standard it set, what it promised.
+SAMPLE_LEVELS = tuple(
+    ServiceStandard(measure=measure, kind=kind, target=target)
+    for measure, levels in {
+        ServiceMeasure.ON_TIME_RATE: (0.97, 0.95, 0.93, 0.98),
+        ServiceMeasure.DAMAGE_RATE: (0.002, 0.003, 0.003, 0.001),
+        ServiceMeasure.FILL_RATE: (0.99, 0.98, 0.98, 0.99),
+    }.items()
+    for kind, target in zip(StandardKind, levels, strict=True)
+)
+
+
+def _service(data: SampleData) -> str:
+    kpis = service_kpis(data.shipments)
+    measures = [
+        [
+            measure.value,
+            "-"
+            if (v := kpis.value(measure)) is None
+            else (f"{v:.1%}" if measure.is_rate else f"{v:.1f} h"),
+        ]
+        for measure in ServiceMeasure
+    ]
+    survey = servqual(data.survey_responses)
+    report = five_gaps(kpis, SAMPLE_LEVELS, servqual=survey)
+    gap_rows = []
+    for measure, row in report.measures.items():
+        gap_rows.append(
+            [
+                measure.value,
+                *(_gap(row.gaps.get(g), measure.is_rate) for g in Gap),
+                row.explained_by.value if row.explained_by else "",
+            ]
+        )
+    dims = ", ".join(f"{d.value} {g:+.2f}" for d, g in survey.dimension_gaps.items())
+    sla = complaint_sla(data.complaints, as_of=data.as_of)
+    mean = sla.mean_time_to_respond
+    lines = [
+        "Service quality: the service measures over all shipments",
+        render_table(["measure", "value"], measures),
+        "",
+        "The five gaps (negative is a shortfall)",
+        render_table(["measure", *(g.value for g in Gap), "explained by"], gap_rows),
+        f"SERVQUAL gaps by dimension (perception - expectation): {dims}",
+        f"  weighted {survey.weighted:+.2f}, unweighted {survey.unweighted:+.2f}"
+        if survey.weighted is not None and survey.unweighted is not None
+        else "",
+        *(f"  - {r.message}" for r in report.reasons[:4]),
+        "",
+        "Complaints against their SLAs",
+        f"  {sla.total} complaints: {sla.met} met every deadline, {sla.breached} breached one, "
+        f"{sla.open} open; mean time to respond "
+        f"{'-' if mean is None else f'{mean / timedelta(hours=1):.1f} h'}; reopen rate "
+        f"{(sla.reopen_rate or 0):.0%}; confirmed by a follow-up visit "
+        f"{(sla.confirmed_share or 0):.0%}",
+        "  backlog by age: " + ", ".join(f"{k.replace('_', ' ')} {n}" for k, n in sla.backlog),
+    ]
+    return "\n".join(lines)
+
+
+def _gap(value: float | None, is_rate: bool) -> str:
+    if value is None:
+        return "-"
+    return f"{value * 100:+.2f} pt" if is_rate else f"{value:+.1f} h"
 
 
 def _quarantine(data: SampleData) -> str:

@@ -26,8 +26,11 @@ from logicrm.domain import (
     Invoice,
     Money,
     Reason,
+    ServiceMeasure,
+    ServiceStandard,
     Severity,
     Shipment,
+    StandardKind,
     SurveyResponse,
 )
 from logicrm.domain._credit import FIGURES
@@ -318,6 +321,21 @@ def invoices(
     )
 
 
+@st.composite
+def service_standards(
+    draw: st.DrawFn, *, measure: ServiceMeasure | None = None, kind: StandardKind | None = None
+) -> ServiceStandard:
+    """Valid :class:`ServiceStandard` levels (shares for rates, hours for order cycles)."""
+    chosen = measure or draw(st.sampled_from(ServiceMeasure))
+    target = draw(st.floats(0, 1)) if chosen.is_rate else draw(st.floats(0, 24 * 30))
+    return ServiceStandard(
+        measure=chosen,
+        kind=kind or draw(st.sampled_from(StandardKind)),
+        target=target,
+        source=draw(st.none() | _TEXT),
+    )
+
+
 def answers(*, scale: int = 7) -> st.SearchStrategy[Answer]:
     """Valid :class:`Answer` items on a ``1..scale`` Likert scale."""
     score = st.integers(1, scale)
@@ -391,6 +409,7 @@ _FACTORIES: dict[type, Callable[[], st.SearchStrategy[Any]]] = {
     FinancialStatement: financial_statements,
     CreditProfile: credit_profiles,
     Invoice: invoices,
+    ServiceStandard: service_standards,
     Answer: answers,
     SurveyResponse: survey_responses,
     Reason: reasons,

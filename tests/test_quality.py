@@ -1,0 +1,379 @@
+"""Service quality: measures, SERVQUAL, the five gaps and complaint SLAs, by hand and by law."""
+
+from datetime import timedelta
+
+import attrs
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import logicrm as lc
+from helpers import DAY, HOUR, T0, shipment
+from logicrm import (
+    Activity,
+    Answer,
+    Complaint,
+    ComplaintPolicy,
+    ComplaintTimes,
+    Dimension,
+    Gap,
+    ServiceMeasure,
+    ServiceStandard,
+    SlaStatus,
+    SurveyResponse,
+    complaint_sla,
+    five_gaps,
+    service_kpis,
+    servqual,
+)
+from logicrm.errors import ValidationError
+from strategies import complaints, shipments
+
+AS_OF = T0 + 60 * DAY
+
+
+def delivered(i, *, late=False, units=10, got=10, damaged=0, **flags):
+    return shipment(
+        id=f"S{i}",
+        ordered_at=T0,
+        promised_at=T0 + 2 * DAY,
+        shipped_at=None,
+        delivered_at=T0 + (3 if late else 1) * DAY,
+        units_ordered=units,
+        units_delivered=got,
+        units_damaged=damaged,
+        **flags,
+    )
+
+
+# Service measures --------------------------------------------------------------------
+
+
+def test_service_measures_worked_example():
+    # Four shipments, three delivered:
+    #  S1 on time, 10/10 units;  S2 late, 10/10 units, 2 damaged, invoice error;
+    #  S3 on time, 6 of 10 units (short);  S4 in transit, stock-out, rerouted.
+    items = [
+        delivered(1),
+        delivered(2, late=True, damaged=2, invoice_error=True),
+        delivered(3, got=6),
+        shipment(
+            id="S4",
+            ordered_at=T0,
+            promised_at=T0 + DAY,
+            shipped_at=None,
+            delivered_at=None,
+            stockout=True,
+            rerouted=True,
+        ),
+    ]
+    k = service_kpis(items)
+    assert (k.shipments, k.delivered) == (4, 3)
+    assert k.fill_rate == 26 / 30  # (10 + 10 + 6) / 30 ordered on delivered
+    assert k.damage_rate == 2 / 26  # damaged / delivered units
+    assert k.late_delivery_rate == 1 / 3
+    assert k.on_time_rate == 2 / 3
+    assert k.short_shipment_rate == 1 / 3
+    assert k.otif_rate == 1 / 3  # only S1 is on time and in full
+    assert k.perfect_order_rate == 1 / 3
+    assert k.invoice_error_rate == 1 / 4  # flags are over all shipments
+    assert (k.stockout_rate, k.reroute_rate, k.return_rate) == (1 / 4, 1 / 4, 0.0)
+    # Cycles of 1, 3 and 1 days: mean 5/3 days; sample stdev sqrt(4/3) days.
+    assert k.avg_order_cycle_time == timedelta(days=5 / 3)
+    assert k.order_cycle_stdev / timedelta(days=1) == pytest.approx((4 / 3) ** 0.5)
+
+
+def test_over_delivery_fills_no_more_than_100_percent():
+    assert service_kpis([delivered(1, units=10, got=12)]).fill_rate == 1.0
+
+
+def test_undefined_measures_are_none_with_reasons():
+    k = service_kpis([shipment(ordered_at=T0, promised_at=T0, shipped_at=None, delivered_at=None)])
+    assert k.on_time_rate is None and k.avg_order_cycle_time is None
+    assert k.invoice_error_rate == 0.0
+    assert "kpi.on_time_rate.undefined" in {r.code for r in k.reasons}
+    empty = service_kpis([])
+    assert empty.shipments == 0 and empty.stockout_rate is None
+
+
+many = st.lists(shipments(currency="CNY", max_ordered_at=AS_OF), max_size=30)
+
+
+@given(many, st.data())
+def test_measures_are_the_same_from_shipments_from_activities_and_any_split(items, data):
+    expected = service_kpis(items)
+    order = data.draw(st.permutations(range(len(items))))
+    assert service_kpis([items[i] for i in order]) == expected
+    cut = data.draw(st.integers(0, len(items)))
+    parts = [lc.summarize(part, as_of=AS_OF) for part in (items[:cut], items[cut:])]
+    activities = list(parts[0].values()) + list(parts[1].values())
+    assert service_kpis(activities) == expected
+    merged = {}
+    for part in parts:
+        for key, activity in part.items():
+            merged[key] = merged[key].merge(activity) if key in merged else activity
+    for key, activity in merged.items():
+        assert service_kpis(activity) == service_kpis([s for s in items if s.customer_id == key])
+
+
+@given(many)
+def test_every_rate_lies_between_0_and_1(items):
+    k = service_kpis(items)
+    for measure in ServiceMeasure:
+        value = k.value(measure)
+        if value is not None and measure.is_rate:
+            assert 0.0 <= value <= 1.0
+
+
+# SERVQUAL -----------------------------------------------------------------------------
+
+
+def response(rid, scores, importance=None):
+    answers = [
+        Answer(item=item, dimension=dim, expectation=e, perception=p) for item, dim, e, p in scores
+    ]
+    return SurveyResponse(respondent_id=rid, taken_at=T0, answers=answers, importance=importance)
+
+
+def test_servqual_worked_example():
+    # R1: R1 7/5 (-2), R2 6/6 (0), T1 5/6 (+1).  R2: R1 7/4 (-3), T1 5/5 (0).
+    # Item gaps: R1 -2.5, R2 0, T1 +0.5. Reliability = mean(-2.5, 0) = -1.25; tangibles 0.5.
+    # Unweighted = (-1.25 + 0.5) / 2 = -0.375.
+    # Importance: R1 gives reliability 80 / tangibles 20, R2 60 / 40 -> mean shares 0.7 / 0.3
+    # Weighted = 0.7 * -1.25 + 0.3 * 0.5 = -0.725.
+    rs = [
+        response(
+            "A",
+            [("R1", "reliability", 7, 5), ("R2", "reliability", 6, 6), ("T1", "tangibles", 5, 6)],
+            {"reliability": 80, "tangibles": 20},
+        ),
+        response(
+            "B",
+            [("R1", "reliability", 7, 4), ("T1", "tangibles", 5, 5)],
+            {"reliability": 60, "tangibles": 40},
+        ),
+    ]
+    result = servqual(rs)
+    assert dict(result.item_gaps) == {"R1": -2.5, "R2": 0.0, "T1": 0.5}
+    assert result.dimension_gaps[Dimension.RELIABILITY] == -1.25
+    assert result.unweighted == -0.375
+    assert result.weighted == pytest.approx(-0.725)
+    assert result.n_respondents == 2
+    given_weights = servqual(rs, weights={"reliability": 1, "tangibles": 1})
+    assert given_weights.weighted == pytest.approx(-0.375)
+
+
+def test_servqual_without_importance_has_no_weighted_score():
+    result = servqual([response("A", [("R1", "reliability", 7, 5)])])
+    assert result.weighted is None and result.unweighted == -2.0
+
+
+def test_servqual_leaves_out_weighted_dimensions_without_items():
+    result = servqual(
+        [response("A", [("R1", "reliability", 7, 5)])], weights={"reliability": 1, "empathy": 1}
+    )
+    assert result.weighted == -2.0
+    assert "servqual.weights.left_out" in {r.code for r in result.reasons}
+
+
+@pytest.mark.parametrize("weights", [{"reliability": -1}, {"speed": 1}, {"reliability": 0}])
+def test_servqual_validates_weights(weights):
+    with pytest.raises(ValidationError):
+        servqual([response("A", [("R1", "reliability", 7, 5)])], weights=weights)
+
+
+def test_an_item_belongs_to_one_dimension():
+    with pytest.raises(ValidationError):
+        servqual(
+            [response("A", [("R1", "reliability", 7, 5)]), response("B", [("R1", "empathy", 7, 5)])]
+        )
+
+
+# The five gaps ----------------------------------------------------------------------------
+
+
+def level(measure, kind, target):
+    return ServiceStandard(measure=measure, kind=kind, target=target)
+
+
+def test_five_gaps_worked_example_for_a_lower_is_better_measure():
+    # Damage rate: customers require 0.5%; management believes 1%; the standard is 1.5%;
+    # we promised 0.8%; we delivered 2/100 = 2%. Oriented (reference - actual):
+    # knowledge 0.005 - 0.010 = -0.005; standards 0.010 - 0.015 = -0.005;
+    # delivery 0.015 - 0.02 = -0.005; communication 0.008 - 0.02 = -0.012;
+    # service 0.005 - 0.02 = -0.015 = the sum of the first three.
+    kpis = service_kpis([delivered(1, units=100, got=100, damaged=2)])
+    report = five_gaps(
+        kpis,
+        [
+            level("damage_rate", "requirement", 0.005),
+            level("damage_rate", "belief", 0.010),
+            level("damage_rate", "standard", 0.015),
+            level("damage_rate", "promise", 0.008),
+        ],
+    )
+    gaps = report.measures[ServiceMeasure.DAMAGE_RATE].gaps
+    assert gaps[Gap.KNOWLEDGE] == pytest.approx(-0.005)
+    assert gaps[Gap.STANDARDS] == pytest.approx(-0.005)
+    assert gaps[Gap.DELIVERY] == pytest.approx(-0.005)
+    assert gaps[Gap.COMMUNICATION] == pytest.approx(-0.012)
+    assert gaps[Gap.SERVICE] == pytest.approx(-0.015)
+    assert report.reasons[0].code == "gap.service.damage_rate"  # the largest relative shortfall
+
+
+def test_the_earlier_gap_that_explains_the_service_gap_is_named():
+    # On-time: requirement 97%, belief 95%, standard 95%, delivered 2 of 3 = 66.7%.
+    kpis = service_kpis([delivered(1), delivered(2), delivered(3, late=True)])
+    report = five_gaps(
+        kpis,
+        [
+            level("on_time_rate", "requirement", 0.97),
+            level("on_time_rate", "belief", 0.95),
+            level("on_time_rate", "standard", 0.95),
+        ],
+    )
+    row = report.measures[ServiceMeasure.ON_TIME_RATE]
+    assert row.explained_by is Gap.DELIVERY
+    assert "gap.service.on_time_rate.explained_by" in {r.code for r in report.reasons}
+
+
+def test_two_levels_of_one_kind_for_one_measure_are_refused():
+    with pytest.raises(ValidationError):
+        five_gaps(
+            service_kpis([]),
+            [level("fill_rate", "standard", 0.9), level("fill_rate", "standard", 0.95)],
+        )
+
+
+def test_dimension_gaps_from_customer_and_management_surveys():
+    customers = servqual([response("A", [("R1", "reliability", 7, 5)])])
+    managers = servqual([response("M", [("R1", "reliability", 5, 5)])])  # they expect 5
+    report = five_gaps(service_kpis([]), [], servqual=customers, management=managers)
+    assert report.dimensions[Dimension.RELIABILITY] == {Gap.SERVICE: -2.0, Gap.KNOWLEDGE: -2.0}
+
+
+levels_st = st.fixed_dictionaries(
+    {k: st.floats(0, 1) for k in ("requirement", "belief", "standard", "promise")}
+)
+
+
+@given(
+    levels_st,
+    st.sampled_from([m for m in ServiceMeasure if m.is_rate]),
+    st.floats(0, 1),
+    st.floats(0, 1),
+)
+def test_gap_laws(levels, measure, delivered_a, delivered_b):
+    kpis = service_kpis([])
+
+    def report(value):
+        changed = attrs.evolve(kpis, **{measure.value: value})
+        return five_gaps(changed, [level(measure, k, v) for k, v in levels.items()])
+
+    a, b = report(delivered_a).measures[measure], report(delivered_b).measures[measure]
+    # The three earlier gaps add up to the service gap.
+    assert a.gaps[Gap.SERVICE] == pytest.approx(
+        a.gaps[Gap.KNOWLEDGE] + a.gaps[Gap.STANDARDS] + a.gaps[Gap.DELIVERY], abs=1e-12
+    )
+    # Improving the delivered measure never widens its delivery gap.
+    better_b = (
+        delivered_b >= delivered_a if measure.higher_is_better else (delivered_b <= delivered_a)
+    )
+    if better_b:
+        assert b.gaps[Gap.DELIVERY] >= a.gaps[Gap.DELIVERY]
+
+
+# Complaints ------------------------------------------------------------------------------------
+
+
+def complaint(cid="K1", severity="high", **changes):
+    fields = dict(
+        id=cid, customer_id="C1", opened_at=T0, channel="phone", category="late", severity=severity
+    )
+    fields.update(changes)
+    return Complaint(**fields)
+
+
+def test_complaint_sla_worked_example():
+    # High severity: respond within 4 h, resolve within 48 h, confirm within 7 days.
+    on_time = (
+        complaint("K1")
+        .respond(T0 + 2 * HOUR)
+        .resolve(T0 + DAY)
+        .confirm(T0 + 3 * DAY, satisfied=True)
+    )
+    late_response = complaint("K2").respond(T0 + 5 * HOUR)
+    still_open = complaint("K3", opened_at=AS_OF - HOUR)
+    report = complaint_sla([on_time, late_response, still_open], as_of=AS_OF)
+    rows = {r.complaint_id: r for r in report.complaints}
+    assert rows["K1"].met and not rows["K1"].breached
+    assert rows["K2"].response is SlaStatus.BREACHED
+    assert rows["K2"].resolution is SlaStatus.OVERDUE  # 60 days open against 48 hours
+    assert rows["K2"].confirmation is SlaStatus.NOT_DUE
+    assert rows["K3"].response is SlaStatus.PENDING
+    assert (report.total, report.met, report.breached, report.open) == (3, 1, 1, 2)
+    assert report.mean_time_to_respond == timedelta(hours=3.5)  # (2 + 5) / 2
+    assert report.p90_time_to_respond == 5 * HOUR
+    assert report.confirmed_share == 1.0 and report.reopen_rate == 0.0
+    assert dict(report.backlog) == {
+        "under_1_day": 1,
+        "1_to_3_days": 0,
+        "3_to_7_days": 0,
+        "over_7_days": 1,
+    }
+
+
+def test_tier_specific_times_apply():
+    quick = ComplaintTimes(HOUR, DAY, DAY)
+    policy = ComplaintPolicy(by_tier={lc.Tier.LARGE: {lc.Severity.HIGH: quick}})
+    c = complaint().respond(T0 + 2 * HOUR)
+    plain = complaint_sla([c], as_of=AS_OF, policy=policy)
+    assert plain.complaints[0].response is SlaStatus.MET
+    strict = complaint_sla([c], as_of=AS_OF, policy=policy, tiers={"C1": lc.Tier.LARGE})
+    assert strict.complaints[0].response is SlaStatus.BREACHED
+
+
+def test_reopen_rate_counts_complaints_reopened_at_least_once():
+    reopened = complaint("K1").respond(T0 + HOUR).resolve(T0 + DAY).reopen(T0 + 2 * DAY)
+    report = complaint_sla([reopened, complaint("K2")], as_of=AS_OF)
+    assert report.reopen_rate == 0.5
+
+
+def test_complaints_after_as_of_are_refused():
+    with pytest.raises(ValidationError):
+        complaint_sla([complaint(opened_at=AS_OF + HOUR)], as_of=AS_OF)
+
+
+@given(st.lists(complaints(max_opened_at=AS_OF - 30 * DAY), max_size=10))
+def test_a_complaint_is_never_both_met_and_breached(items):
+    report = complaint_sla(items, as_of=AS_OF)
+    for row in report.complaints:
+        assert not (row.met and row.breached)
+    assert report.met + report.breached <= report.total
+
+
+# Assess --------------------------------------------------------------------------------------
+
+
+def test_assess_includes_service_gaps_and_complaints_when_given():
+    from logicrm.sample import sample_dataset
+
+    data = sample_dataset()
+    activities = lc.summarize(data.shipments, as_of=data.as_of)
+    standards = [level("on_time_rate", "standard", 0.95)]
+    results = lc.assess_all(
+        data.customers,
+        activities,
+        as_of=data.as_of,
+        service_standards=standards,
+        complaints=data.complaints,
+        survey_responses=data.survey_responses,
+    )
+    first = results["C00000"]
+    assert first.service == service_kpis(activities["C00000"])
+    assert ServiceMeasure.ON_TIME_RATE in first.gaps.measures
+    assert first.complaints.total == sum(1 for c in data.complaints if c.customer_id == "C00000")
+    bare = lc.assess(
+        data.customers[0], Activity.empty("C00000", as_of=data.as_of), as_of=data.as_of
+    )
+    assert bare.gaps is None and bare.complaints is None and bare.service.shipments == 0
