@@ -10,6 +10,7 @@ import attrs
 
 from logicrm.domain import Dimension, Reason, ServiceMeasure, ServiceStandard
 from logicrm.domain._checks import fail
+from logicrm.domain._survey import DEFAULT_SCALE
 from logicrm.quality._kpis import ServiceKpis
 from logicrm.quality._servqual import ServqualResult
 
@@ -33,6 +34,8 @@ _DEFINITIONS: tuple[tuple[Gap, str, str], ...] = (
     (Gap.SERVICE, "delivered", "requirement"),
 )
 _EARLIER = (Gap.KNOWLEDGE, Gap.STANDARDS, Gap.DELIVERY)
+# Dimension gaps are Likert points; over the scale they rank beside relative shortfalls.
+_SCALE = DEFAULT_SCALE
 
 
 @attrs.frozen
@@ -173,7 +176,7 @@ def five_gaps(
             if value < 0:
                 ranked.append(
                     (
-                        value / 7,
+                        value / _SCALE,
                         f"gap.service.{dimension.value}",
                         f"service gap on {dimension.value}: perception {-value:.2f} "
                         "points below expectation",
@@ -189,7 +192,7 @@ def five_gaps(
             if value < 0:
                 ranked.append(
                     (
-                        value / 7,
+                        value / _SCALE,
                         f"gap.knowledge.{dimension.value}",
                         f"knowledge gap on {dimension.value}: management expects "
                         f"{-value:.2f} points less than customers do",
