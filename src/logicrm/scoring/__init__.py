@@ -4,7 +4,7 @@ Start with :func:`summarize` to fold shipments into one :class:`Activity` per cu
 every calculator here reads activities, and :func:`logicrm.assess` gathers them all.
 """
 
-from logicrm.scoring._activity import WINDOW_DAYS, Activity, summarize
+from logicrm.scoring._activity import WINDOW_DAYS, Activity, merge_activities, summarize
 from logicrm.scoring._ageing import BUCKETS, AgeingReport, ageing, apply_ageing
 from logicrm.scoring._btyd import BtydSummary, btyd_summary
 from logicrm.scoring._credit import (
@@ -69,6 +69,7 @@ __all__ = [
     "check_exposure",
     "churn_risk",
     "lifecycle",
+    "merge_activities",
     "ratios",
     "rfm",
     "summarize",

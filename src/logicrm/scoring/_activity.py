@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import decimal
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from fractions import Fraction
@@ -458,3 +458,26 @@ def summarize(shipments: Iterable[Shipment], *, as_of: datetime) -> dict[str, Ac
                 )
             activity.add(shipment)
     return activities
+
+
+def merge_activities(*groups: Mapping[str, Activity]) -> dict[str, Activity]:
+    """Merge partial ``{customer_id: Activity}`` results (from partitions, threads, files).
+
+    Customers found in several groups are merged with :meth:`Activity.merge`; the result is
+    the same whatever the order of the groups or how the data was split.
+
+    Example:
+        >>> from logicrm.sample import sample_dataset
+        >>> data = sample_dataset()
+        >>> left = summarize(data.shipments[:700], as_of=data.as_of)
+        >>> right = summarize(data.shipments[700:], as_of=data.as_of)
+        >>> merge_activities(left, right) == summarize(data.shipments, as_of=data.as_of)
+        True
+    """
+    merged: dict[str, Activity] = {}
+    with decimal.localcontext(_EXACT):
+        for group in groups:
+            for key, activity in group.items():
+                existing = merged.get(key)
+                merged[key] = activity.copy() if existing is None else existing.merge(activity)
+    return merged

@@ -1,0 +1,351 @@
+"""The columnar path: activity figures straight from a DataFrame or Arrow table.
+
+``summarize_frame`` computes, with polars as the engine, exactly what
+:func:`logicrm.summarize` computes from shipment objects, and hands back the same
+:class:`~logicrm.scoring.Activity` objects, so every calculator works on the result. Money
+stays exact: amounts are summed as 38-digit decimals, never as floats.
+
+Input: a pandas or polars DataFrame or a pyarrow Table with one row per shipment, in the
+column layout of :mod:`logicrm.io` (``ordered_at``, ``revenue.amount``,
+``revenue.currency``, ...), renamed through a :class:`~logicrm.io.ColumnMapping` if yours
+differ. Times are timezone-aware datetime columns or ISO 8601 strings with offsets; amounts
+are decimal, string or float columns (a float is read by its shortest repr, as
+:class:`~logicrm.Money` does).
+
+Rows that break a shipment rule are not counted: they come back in ``rejected`` with their
+row number and reason, exactly as the pure-Python loaders would refuse them.
+
+Requires the ``frames`` extra: ``pip install 'logicrm[frames]'`` (polars and pyarrow).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import attrs
+import polars as pl
+
+from logicrm.domain._checks import check_aware, fail
+from logicrm.io import ColumnMapping
+from logicrm.quality import service_kpis
+from logicrm.scoring import WINDOW_DAYS, Activity
+
+__all__ = ["FrameSummary", "summarize_frame", "to_pandas", "to_polars"]
+
+_REQUIRED = (
+    "id",
+    "customer_id",
+    "ordered_at",
+    "promised_at",
+    "revenue.amount",
+    "revenue.currency",
+    "cost.amount",
+    "cost.currency",
+    "units_ordered",
+)
+_OPTIONAL_TIMES = ("shipped_at", "delivered_at")
+_COUNTS = ("units_delivered", "units_damaged")
+_FLAGS = ("invoice_error", "stockout", "substituted", "rerouted", "returned")
+
+
+@attrs.frozen
+class FrameSummary:
+    """What :func:`summarize_frame` returns.
+
+    Attributes:
+        activities: ``{customer_id: Activity}``, equal to :func:`logicrm.summarize` over the
+            same valid rows.
+        rejected: the rows that broke a rule: a polars DataFrame with the columns ``row``
+            (0-based position in the input) and ``reason``.
+    """
+
+    activities: dict[str, Activity]
+    rejected: Any  # a polars DataFrame (kept untyped: polars ships no type stubs here)
+
+
+def _to_polars(data: Any) -> pl.DataFrame:
+    if isinstance(data, pl.DataFrame):
+        return data
+    module = type(data).__module__
+    if module.startswith("pandas"):
+        return pl.from_pandas(data)
+    frame = pl.from_arrow(data) if module.startswith("pyarrow") else None
+    if not isinstance(frame, pl.DataFrame):
+        fail("data", type(data).__name__, "must be a pandas or polars DataFrame or a pyarrow Table")
+    return frame
+
+
+def _standardise(frame: pl.DataFrame, mapping: ColumnMapping) -> pl.DataFrame:
+    """Rename to field paths, add constants and defaults, parse times and amounts."""
+    wanted = (*_REQUIRED, *_OPTIONAL_TIMES, *_COUNTS, *_FLAGS)
+    columns: dict[str, pl.Expr] = {}
+    for path in wanted:
+        if path in mapping.constants:
+            columns[path] = pl.lit(mapping.constants[path])
+            continue
+        source = mapping.column(path)
+        if source in frame.columns:
+            columns[path] = pl.col(source)
+        elif path in _REQUIRED:
+            fail("data", source, "is a required column and is missing")
+        elif path in _OPTIONAL_TIMES:
+            columns[path] = pl.lit(None, dtype=pl.Datetime("us", "UTC"))
+        elif path in _COUNTS:
+            columns[path] = pl.lit(0, dtype=pl.Int64)
+        else:
+            columns[path] = pl.lit(False)
+    out = frame.select(**columns).with_row_index("__row")
+    parsed: list[pl.Expr] = []
+    for path in ("ordered_at", "promised_at", *_OPTIONAL_TIMES):
+        dtype = out.schema[path]
+        if dtype == pl.String:
+            parsed.append(pl.col(path).str.to_datetime(time_zone="UTC", strict=False))
+        elif isinstance(dtype, pl.Datetime):
+            if dtype.time_zone is None and out[path].null_count() < out.height:
+                fail(path, "naive datetime column", "must be timezone-aware")
+            parsed.append(pl.col(path).cast(pl.Datetime("us", "UTC")))
+        elif dtype == pl.Null:
+            parsed.append(pl.col(path).cast(pl.Datetime("us", "UTC")))
+        else:
+            fail(path, str(dtype), "must be a datetime or ISO 8601 string column")
+    scale = max(_scale(out, "revenue.amount"), _scale(out, "cost.amount"))
+    for path in ("revenue.amount", "cost.amount"):
+        parsed.append(_decimal(out, path, scale))
+    return out.with_columns(parsed)
+
+
+def _scale(frame: pl.DataFrame, path: str) -> int:
+    dtype = frame.schema[path]
+    if isinstance(dtype, pl.Decimal):
+        return dtype.scale or 0
+    text = frame[path] if dtype == pl.String else frame[path].cast(pl.String)
+    digits = text.str.extract(r"\.(\d+)$").str.len_chars().max()
+    return int(digits) if isinstance(digits, int) else 0
+
+
+def _decimal(frame: pl.DataFrame, path: str, scale: int) -> pl.Expr:
+    dtype = frame.schema[path]
+    if isinstance(dtype, pl.Decimal):
+        return pl.col(path).cast(pl.Decimal(38, scale))
+    text = pl.col(path) if dtype == pl.String else pl.col(path).cast(pl.String)
+    return text.cast(pl.Decimal(38, scale), strict=False)
+
+
+def _rule_violations(frame: pl.DataFrame) -> pl.Expr:
+    """One reason per row that breaks a Shipment rule (null when the row is valid)."""
+    c = pl.col
+    start = pl.coalesce(c("shipped_at"), c("ordered_at"))
+    rules: list[tuple[pl.Expr, str]] = [
+        (c("id").is_null() | (c("id").cast(pl.String) == ""), "id: must be a non-empty string"),
+        (
+            c("customer_id").is_null() | (c("customer_id").cast(pl.String) == ""),
+            "customer_id: must be a non-empty string",
+        ),
+        (c("ordered_at").is_null(), "ordered_at: must be an aware ISO 8601 date-time"),
+        (c("promised_at").is_null(), "promised_at: must be an aware ISO 8601 date-time"),
+        (c("promised_at") < c("ordered_at"), "promised_at: must not be before ordered_at"),
+        (c("shipped_at") < c("ordered_at"), "shipped_at: must not be before ordered_at"),
+        (c("delivered_at") < start, "delivered_at: must not be before shipped_at/ordered_at"),
+        (c("revenue.amount").is_null(), "revenue.amount: must be a plain decimal number"),
+        (c("cost.amount").is_null(), "cost.amount: must be a plain decimal number"),
+        (
+            c("revenue.currency") != c("cost.currency"),
+            "cost.currency: must be the revenue's currency",
+        ),
+        (
+            c("units_ordered").is_null() | (c("units_ordered") < 0),
+            "units_ordered: must be an integer >= 0",
+        ),
+        (
+            c("units_delivered").is_null() | (c("units_delivered") < 0),
+            "units_delivered: must be an integer >= 0",
+        ),
+        (
+            c("units_damaged").is_null() | (c("units_damaged") < 0),
+            "units_damaged: must be an integer >= 0",
+        ),
+        (
+            c("units_damaged") > c("units_delivered"),
+            "units_damaged: must not exceed units_delivered",
+        ),
+    ]
+    expr = pl.lit(None, dtype=pl.String)
+    for condition, reason in reversed(rules):  # the first broken rule wins
+        expr = pl.when(condition.fill_null(False)).then(pl.lit(reason)).otherwise(expr)
+    return expr
+
+
+def summarize_frame(
+    data: Any, *, as_of: datetime, mapping: ColumnMapping | None = None
+) -> FrameSummary:
+    """Per-customer :class:`~logicrm.scoring.Activity` objects from a table of shipments.
+
+    The result equals :func:`logicrm.summarize` over the same shipments (a property test
+    checks this on generated data, money included); rows that break a shipment rule are
+    returned in ``rejected`` instead of being counted.
+
+    Raises:
+        ValidationError: a required column is missing, a datetime column is naive, or a
+            customer's shipments use two currencies.
+    """
+    check_aware("as_of", as_of)
+    frame = _standardise(_to_polars(data), mapping or ColumnMapping())
+    frame = frame.with_columns(_rule_violations(frame).alias("__reason"))
+    rejected = frame.filter(pl.col("__reason").is_not_null()).select(
+        row=pl.col("__row"), reason=pl.col("__reason")
+    )
+    valid = frame.filter(pl.col("__reason").is_null())
+    currencies = valid.group_by("customer_id").agg(pl.col("revenue.currency").n_unique())
+    mixed = currencies.filter(pl.col("revenue.currency") > 1)
+    if mixed.height:
+        fail("revenue.currency", mixed["customer_id"][0], "customer has two currencies")
+    return FrameSummary(_activities(valid, as_of), rejected)
+
+
+def _activities(valid: pl.DataFrame, as_of: datetime) -> dict[str, Activity]:
+    c = pl.col
+    as_of_utc = as_of.astimezone(UTC)
+    counted = c("ordered_at") <= pl.lit(as_of_utc)
+    delivered = counted & c("delivered_at").is_not_null()
+    on_time = delivered & (c("delivered_at") <= c("promised_at"))
+    in_full = delivered & (c("units_delivered") >= c("units_ordered"))
+    otif = on_time & in_full
+    damaged = delivered & (c("units_damaged") > 0)
+    perfect = otif & (c("units_damaged") == 0) & ~c("invoice_error").cast(pl.Boolean)
+    day = c("ordered_at").dt.date().cast(pl.Int32)
+    cycle = (c("delivered_at") - c("ordered_at")).dt.total_microseconds().cast(pl.Int128)
+    first_day = day.filter(counted).min()
+    windows = []
+    for index, days in enumerate(WINDOW_DAYS):
+        inside = counted & (c("ordered_at") > pl.lit(as_of_utc - timedelta(days=days)))
+        windows += [
+            inside.sum().alias(f"__w{index}_orders"),
+            c("revenue.amount").filter(inside).sum().alias(f"__w{index}_revenue"),
+            c("cost.amount").filter(inside).sum().alias(f"__w{index}_cost"),
+        ]
+    table = valid.group_by("customer_id", maintain_order=True).agg(
+        c("revenue.currency").first().alias("currency"),
+        counted.sum().alias("orders"),
+        (~counted).sum().alias("ignored_after_as_of"),
+        c("ordered_at").filter(counted).min().alias("first_order_at"),
+        c("ordered_at").filter(counted).max().alias("last_order_at"),
+        c("revenue.amount").filter(counted).sum().alias("revenue"),
+        c("cost.amount").filter(counted).sum().alias("cost"),
+        day.filter(counted).unique().alias("order_days"),
+        c("revenue.amount").filter(counted & (day == first_day)).sum().alias("first_day_revenue"),
+        delivered.sum().alias("delivered"),
+        on_time.sum().alias("on_time"),
+        in_full.sum().alias("in_full"),
+        otif.sum().alias("on_time_in_full"),
+        perfect.sum().alias("perfect"),
+        damaged.sum().alias("damaged"),
+        c("units_ordered").filter(delivered).sum().alias("units_ordered_delivered"),
+        pl.min_horizontal("units_delivered", "units_ordered")
+        .filter(delivered)
+        .sum()
+        .alias("units_filled"),
+        c("units_delivered").filter(delivered).sum().alias("units_delivered"),
+        c("units_damaged").filter(delivered).sum().alias("units_damaged"),
+        *(
+            c(flag).cast(pl.Boolean).filter(counted).sum().alias(name)
+            for flag, name in zip(
+                _FLAGS,
+                ("invoice_errors", "stockouts", "substitutions", "reroutes", "returns"),
+                strict=True,
+            )
+        ),
+        cycle.filter(delivered).sum().alias("cycle_us_sum"),
+        (cycle * cycle).filter(delivered).sum().alias("cycle_us_squares"),
+        *windows,
+    )
+    result: dict[str, Activity] = {}
+    for row in table.iter_rows(named=True):
+        orders = row["orders"]
+        activity = Activity(
+            customer_id=row["customer_id"],
+            as_of=as_of,
+            currency=row["currency"] if orders else None,
+            orders=orders,
+            first_order_at=row["first_order_at"],
+            last_order_at=row["last_order_at"],
+            revenue=_exact(row["revenue"]),
+            cost=_exact(row["cost"]),
+            order_days=set(row["order_days"]),
+            first_day_revenue=_exact(row["first_day_revenue"]),
+            window_orders=[row[f"__w{i}_orders"] for i in range(len(WINDOW_DAYS))],
+            window_revenue=[_exact(row[f"__w{i}_revenue"]) for i in range(len(WINDOW_DAYS))],
+            window_cost=[_exact(row[f"__w{i}_cost"]) for i in range(len(WINDOW_DAYS))],
+        )
+        for name in (
+            "delivered",
+            "on_time",
+            "in_full",
+            "on_time_in_full",
+            "perfect",
+            "damaged",
+            "units_ordered_delivered",
+            "units_filled",
+            "units_delivered",
+            "units_damaged",
+            "invoice_errors",
+            "stockouts",
+            "substitutions",
+            "reroutes",
+            "returns",
+            "cycle_us_sum",
+            "cycle_us_squares",
+            "ignored_after_as_of",
+        ):
+            setattr(activity, name, int(row[name] or 0))
+        result[row["customer_id"]] = activity
+    return result
+
+
+def _exact(value: Decimal | None) -> Decimal:
+    return Decimal(0) if value is None else value
+
+
+def _rows(activities: Mapping[str, Activity] | Iterable[Activity]) -> list[dict[str, Any]]:
+    items = activities.values() if isinstance(activities, Mapping) else activities
+    rows = []
+    for a in items:
+        kpis = service_kpis(a)
+        rows.append(
+            {
+                "customer_id": a.customer_id,
+                "currency": a.currency,
+                "orders": a.orders,
+                "first_order_at": a.first_order_at,
+                "last_order_at": a.last_order_at,
+                "revenue": a.revenue,
+                "cost": a.cost,
+                "distinct_order_days": a.distinct_order_days,
+                **{f"orders_{d}d": a.window_orders[i] for i, d in enumerate(WINDOW_DAYS)},
+                **{f"revenue_{d}d": a.window_revenue[i] for i, d in enumerate(WINDOW_DAYS)},
+                "delivered": a.delivered,
+                "fill_rate": kpis.fill_rate,
+                "damage_rate": kpis.damage_rate,
+                "on_time_rate": kpis.on_time_rate,
+                "otif_rate": kpis.otif_rate,
+                "perfect_order_rate": kpis.perfect_order_rate,
+                "late_delivery_rate": kpis.late_delivery_rate,
+                "short_shipment_rate": kpis.short_shipment_rate,
+                "invoice_error_rate": kpis.invoice_error_rate,
+            }
+        )
+    return rows
+
+
+def to_polars(activities: Mapping[str, Activity] | Iterable[Activity]) -> Any:
+    """One row per customer: the activity figures and service measures, as polars."""
+    return pl.DataFrame(_rows(activities), infer_schema_length=None)
+
+
+def to_pandas(activities: Mapping[str, Activity] | Iterable[Activity]) -> Any:
+    """The same table as :func:`to_polars`, as pandas (needs pandas installed)."""
+    import pandas as pd
+
+    return pd.DataFrame(_rows(activities))
