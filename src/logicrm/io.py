@@ -70,13 +70,14 @@ class ColumnMapping:
             keep their own names.
         constants: field path -> a value used for every row (``{"revenue.currency":
             "CNY"}``), for fields the file does not carry.
-        true_values, false_values: how booleans are spelled in text files (case-insensitive).
+        true_values, false_values: how booleans are spelled in text files (case-insensitive);
+            an empty cell is absent, so a flag takes its default.
     """
 
     columns: Mapping[str, str] = attrs.field(factory=dict, converter=_columns, hash=False)
     constants: Mapping[str, Any] = attrs.field(factory=dict, converter=_columns, hash=False)
     true_values: frozenset[str] = frozenset({"true", "1", "yes", "y", "t"})
-    false_values: frozenset[str] = frozenset({"false", "0", "no", "n", "f", ""})
+    false_values: frozenset[str] = frozenset({"false", "0", "no", "n", "f"})
 
     def column(self, path: str) -> str:
         """The column that holds ``path``."""
@@ -173,6 +174,8 @@ def _coerce(kind: _Kind, value: Any, mapping: ColumnMapping) -> Any:
     """A cell's value in the form from_dict takes (text cells are parsed, others kept)."""
     if isinstance(value, str):
         text = value.strip()
+        if text == "":
+            return None  # an empty cell is an absent value: the field's default applies
         if kind == "bool":
             lowered = text.lower()
             if lowered in mapping.true_values:
@@ -180,8 +183,6 @@ def _coerce(kind: _Kind, value: Any, mapping: ColumnMapping) -> Any:
             if lowered in mapping.false_values:
                 return False
             return value
-        if text == "":
-            return None
         if kind == "int":
             try:
                 return int(text)
@@ -226,6 +227,18 @@ def _nest(flat: Mapping[str, Any]) -> dict[str, Any]:
     return record
 
 
+def _lookup(row: Mapping[str, Any], column: str) -> tuple[bool, Any]:
+    """A flat column (``"revenue.amount"``) or the same path into nested objects (JSON)."""
+    if column in row:
+        return True, row[column]
+    node: Any = row
+    for part in column.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return False, None
+        node = node[part]
+    return True, node
+
+
 class _Reader:
     """Turns raw rows into records of ``cls`` (or rejections), through the mapping."""
 
@@ -240,9 +253,9 @@ class _Reader:
             if path in self.mapping.constants:
                 flat[path] = self.mapping.constants[path]
                 continue
-            column = self.mapping.column(path)
-            if column in row:
-                flat[path] = _coerce(kind, row[column], self.mapping)
+            found, value = _lookup(row, self.mapping.column(path))
+            if found:
+                flat[path] = _coerce(kind, value, self.mapping)
         # Drop absent optional values so that defaults apply.
         return _nest({k: v for k, v in flat.items() if v is not None})
 
@@ -280,7 +293,10 @@ def _rows(path: Path, format: str) -> Iterator[tuple[int, dict[str, Any]]]:
                 except json.JSONDecodeError as error:
                     yield number, {"__invalid__": f"not valid JSON ({error.msg})"}
                     continue
-                yield number, value if isinstance(value, dict) else {"__invalid__": "not an object"}
+                if isinstance(value, dict):
+                    yield number, value
+                else:
+                    yield number, {"__invalid__": "not an object"}
     else:
         import pyarrow.parquet as pq  # optional dependency, only for Parquet
 

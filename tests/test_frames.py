@@ -1,0 +1,150 @@
+"""The columnar path gives exactly the pure-Python figures, money included."""
+
+from datetime import UTC, datetime
+
+import pandas as pd
+import polars as pl
+import pyarrow as pa
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import logicrm as lc
+from logicrm.errors import ValidationError
+from logicrm.frames import summarize_frame, to_pandas, to_polars
+from logicrm.io import ColumnMapping, _flatten
+from logicrm.sample import sample_dataset
+from logicrm.serialization import to_dict
+from strategies import shipments
+
+AS_OF = datetime(2026, 6, 30, 18, tzinfo=UTC)
+COLUMNS = [
+    "id",
+    "customer_id",
+    "ordered_at",
+    "promised_at",
+    "shipped_at",
+    "delivered_at",
+    "revenue.amount",
+    "revenue.currency",
+    "cost.amount",
+    "cost.currency",
+    "units_ordered",
+    "units_delivered",
+    "units_damaged",
+    "invoice_error",
+    "stockout",
+    "substituted",
+    "rerouted",
+    "returned",
+]
+
+
+def frame_of(items):
+    rows = [_flatten(to_dict(s)) for s in items]
+    return pl.DataFrame(rows, schema={c: _dtype(c) for c in COLUMNS})
+
+
+def _dtype(column):
+    if column.startswith("units"):
+        return pl.Int64
+    if column in ("invoice_error", "stockout", "substituted", "rerouted", "returned"):
+        return pl.Boolean
+    return pl.String
+
+
+by_customer = st.lists(
+    st.sampled_from(["C1", "C2", "C3"]).flatmap(
+        lambda c: shipments(
+            customer_id=c,
+            currency={"C1": "CNY", "C2": "USD", "C3": "JPY"}[c],
+            max_ordered_at=datetime(2026, 7, 20, tzinfo=UTC),
+        )
+    ),
+    max_size=25,
+)
+
+
+@given(by_customer)
+def test_columnar_path_equals_the_pure_python_path(items):
+    expected = lc.summarize(items, as_of=AS_OF)
+    result = summarize_frame(frame_of(items), as_of=AS_OF)
+    assert result.rejected.height == 0
+    assert result.activities == expected
+
+
+def test_pandas_and_arrow_inputs_give_the_same_answer():
+    data = sample_dataset()
+    frame = frame_of(data.shipments)
+    expected = lc.summarize(data.shipments, as_of=data.as_of)
+    assert summarize_frame(frame.to_pandas(), as_of=data.as_of).activities == expected
+    assert summarize_frame(frame.to_arrow(), as_of=data.as_of).activities == expected
+
+
+def test_typed_columns_work_too():
+    data = sample_dataset()
+    frame = frame_of(data.shipments).with_columns(
+        pl.col("ordered_at", "promised_at", "shipped_at", "delivered_at").str.to_datetime(
+            time_zone="Asia/Shanghai"
+        ),
+        pl.col("revenue.amount", "cost.amount").cast(pl.Decimal(20, 2)),
+    )
+    expected = lc.summarize(data.shipments, as_of=data.as_of)
+    assert summarize_frame(frame, as_of=data.as_of).activities == expected
+
+
+def test_bad_rows_are_returned_not_counted():
+    data = sample_dataset()
+    frame = frame_of(data.shipments[:10]).with_columns(
+        units_damaged=pl.when(pl.int_range(pl.len()) == 3)
+        .then(99)
+        .otherwise(pl.col("units_damaged")),
+        ordered_at=pl.when(pl.int_range(pl.len()) == 5)
+        .then(pl.lit("yesterday"))
+        .otherwise(pl.col("ordered_at")),
+    )
+    result = summarize_frame(frame, as_of=data.as_of)
+    assert result.rejected["row"].to_list() == [3, 5]
+    assert result.rejected["reason"][0].startswith("units_damaged")
+    kept = [s for i, s in enumerate(data.shipments[:10]) if i not in (3, 5)]
+    assert result.activities == lc.summarize(kept, as_of=data.as_of)
+
+
+def test_the_users_column_names_through_a_mapping():
+    data = sample_dataset()
+    frame = (
+        frame_of(data.shipments)
+        .rename({"id": "order_no", "revenue.amount": "fee"})
+        .drop("revenue.currency", "cost.currency")
+    )
+    mapping = ColumnMapping(
+        columns={"id": "order_no", "revenue.amount": "fee"},
+        constants={"revenue.currency": "CNY", "cost.currency": "CNY"},
+    )
+    result = summarize_frame(frame, as_of=data.as_of, mapping=mapping)
+    assert result.activities == lc.summarize(data.shipments, as_of=data.as_of)
+
+
+def test_schema_problems_are_clear_errors():
+    data = sample_dataset()
+    with pytest.raises(ValidationError):
+        summarize_frame(frame_of(data.shipments).drop("customer_id"), as_of=data.as_of)
+    naive = frame_of(data.shipments).with_columns(
+        pl.col("ordered_at").str.to_datetime(time_zone="UTC").dt.replace_time_zone(None)
+    )
+    with pytest.raises(ValidationError):
+        summarize_frame(naive, as_of=data.as_of)
+    with pytest.raises(ValidationError):
+        summarize_frame([1, 2], as_of=data.as_of)
+
+
+def test_results_as_polars_and_pandas_tables():
+    data = sample_dataset()
+    activities = lc.summarize(data.shipments, as_of=data.as_of)
+    table = to_polars(activities)
+    assert table.height == len(activities)
+    row = table.filter(pl.col("customer_id") == "C00000").row(0, named=True)
+    assert row["orders"] == activities["C00000"].orders
+    assert row["revenue"] == activities["C00000"].revenue
+    assert isinstance(to_pandas(activities), pd.DataFrame)
+    assert isinstance(pa.table(table.to_arrow()), pa.Table)
