@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from _harness import median_seconds, report
+from _pandas_reference import pandas_aggregate, pandas_frame
 
 import logicrm as lc
 from logicrm.sample import SAMPLE_AS_OF, generate_customers, generate_shipments
@@ -154,65 +155,11 @@ def pipeline(shipments: list[lc.Shipment], customers: tuple[lc.Customer, ...]) -
 
 def pandas_reference(shipments: list[lc.Shipment]) -> tuple[float, float]:
     """Seconds to build the DataFrame, and to compute the same aggregates with groupby."""
-    import pandas as pd
-
     began = time.perf_counter()
-    frame = pd.DataFrame(
-        {
-            "customer_id": [s.customer_id for s in shipments],
-            "ordered_at": pd.to_datetime([s.ordered_at for s in shipments], utc=True),
-            "promised_at": pd.to_datetime([s.promised_at for s in shipments], utc=True),
-            "delivered_at": pd.to_datetime([s.delivered_at for s in shipments], utc=True),
-            "revenue": [float(s.revenue.amount) for s in shipments],
-            "cost": [float(s.cost.amount) for s in shipments],
-            "units_ordered": [s.units_ordered for s in shipments],
-            "units_delivered": [s.units_delivered for s in shipments],
-            "units_damaged": [s.units_damaged for s in shipments],
-            "invoice_error": [s.invoice_error for s in shipments],
-            "stockout": [s.stockout for s in shipments],
-            "substituted": [s.substituted for s in shipments],
-            "rerouted": [s.rerouted for s in shipments],
-            "returned": [s.returned for s in shipments],
-        }
-    )
+    frame = pandas_frame(shipments)
     built = time.perf_counter() - began
-
-    def aggregate() -> object:
-        f = frame[frame["ordered_at"] <= pd.Timestamp(AS_OF)].copy()
-        f["day"] = f["ordered_at"].dt.floor("D")
-        delivered = f["delivered_at"].notna()
-        on_time = delivered & (f["delivered_at"] <= f["promised_at"])
-        in_full = delivered & (f["units_delivered"] >= f["units_ordered"])
-        f["delivered"] = delivered
-        f["on_time"] = on_time
-        f["in_full"] = in_full
-        f["otif"] = on_time & in_full
-        f["perfect"] = f["otif"] & (f["units_damaged"] == 0) & ~f["invoice_error"]
-        f["damaged"] = delivered & (f["units_damaged"] > 0)
-        cycle = (f["delivered_at"] - f["ordered_at"]).dt.total_seconds()
-        f["cycle"] = cycle.fillna(0.0)
-        f["cycle_sq"] = f["cycle"] ** 2
-        for days in WINDOW_DAYS:
-            inside = f["ordered_at"] > pd.Timestamp(AS_OF - timedelta(days=days))
-            f[f"orders_{days}"] = inside
-            f[f"revenue_{days}"] = f["revenue"].where(inside, 0.0)
-            f[f"cost_{days}"] = f["cost"].where(inside, 0.0)
-        first_day = f.groupby("customer_id")["day"].transform("min")
-        f["first_day_revenue"] = f["revenue"].where(f["day"] == first_day, 0.0)
-        sums = [
-            c
-            for c in f.columns
-            if c not in ("customer_id", "ordered_at", "promised_at", "delivered_at", "day")
-        ]
-        grouped = f.groupby("customer_id")
-        return (
-            grouped[sums].sum(),
-            grouped["ordered_at"].agg(["min", "max", "count"]),
-            grouped["day"].nunique(),
-        )
-
-    seconds = median_seconds({"pandas": aggregate}, rounds=3)["pandas"]
-    return built, seconds
+    seconds = median_seconds({"pandas": lambda: pandas_aggregate(frame, AS_OF)}, rounds=3)
+    return built, seconds["pandas"]
 
 
 def peak_memory(shipments: int, customers: int) -> float:

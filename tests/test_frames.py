@@ -148,3 +148,35 @@ def test_results_as_polars_and_pandas_tables():
     assert row["revenue"] == activities["C00000"].revenue
     assert isinstance(to_pandas(activities), pd.DataFrame)
     assert isinstance(pa.table(table.to_arrow()), pa.Table)
+
+
+def test_the_results_table_carries_the_same_figures_as_the_activities():
+    from logicrm.frames import activity_table
+
+    data = sample_dataset()
+    summary = activity_table(frame_of(data.shipments), as_of=data.as_of)
+    activities = lc.summarize(data.shipments, as_of=data.as_of)
+    assert summary.table.height == len(activities)
+    for row in summary.table.iter_rows(named=True):
+        a = activities[row["customer_id"]]
+        kpis = lc.service_kpis(a)
+        assert (row["orders"], row["revenue"], row["distinct_order_days"]) == (
+            a.orders,
+            a.revenue,
+            a.distinct_order_days,
+        )
+        assert [row[f"orders_{d}d"] for d in lc.WINDOW_DAYS] == a.window_orders
+        assert row["revenue_365d"] == a.revenue_within(365)
+        assert row["on_time_rate"] == pytest.approx(kpis.on_time_rate)
+        assert row["fill_rate"] == pytest.approx(kpis.fill_rate)
+
+
+@given(by_customer, st.data())
+def test_partial_tables_from_any_split_merge_to_the_single_pass(items, data):
+    from logicrm.frames import merge_tables, partial_table, to_activities
+
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(items)), max_size=3)))
+    parts = [items[i:j] for i, j in zip([0, *cuts], [*cuts, len(items)], strict=True)]
+    tables = [partial_table(frame_of(part), as_of=AS_OF)[0] for part in parts]
+    merged = to_activities(merge_tables(tables), AS_OF)
+    assert merged == lc.summarize(items, as_of=AS_OF)

@@ -17,7 +17,7 @@ import polars as pl
 from dask.base import compute
 from dask.delayed import delayed
 
-from logicrm.frames import FrameSummary, summarize_frame
+from logicrm.frames import FrameSummary, merge_tables, partial_table, to_activities
 from logicrm.io import ColumnMapping
 from logicrm.scoring import Activity, merge_activities, summarize
 
@@ -26,10 +26,9 @@ __all__ = ["summarize_bag", "summarize_dask"]
 
 def _partition(
     part: Any, number: int, as_of: datetime, mapping: ColumnMapping | None
-) -> tuple[dict[str, Activity], Any]:
-    result = summarize_frame(part, as_of=as_of, mapping=mapping)
-    rejected = result.rejected.with_columns(pl.lit(number).alias("partition"))
-    return result.activities, rejected
+) -> tuple[Any, Any]:
+    table, rejected = partial_table(part, as_of=as_of, mapping=mapping)
+    return table, rejected.with_columns(pl.lit(number).alias("partition"))
 
 
 def summarize_dask(
@@ -37,8 +36,10 @@ def summarize_dask(
 ) -> FrameSummary:
     """Summarise a Dask DataFrame of shipments (columns as in :mod:`logicrm.frames`).
 
-    Partitions are summarised where they live; only their per-customer activities travel.
-    Rejected rows carry their ``partition`` and their ``row`` within it.
+    Partitions are summarised where they live; only their per-customer tables travel (as
+    Arrow data, cheap to send), are merged in polars exactly as ``Activity.merge`` would, and
+    become activities once. Rejected rows carry their ``partition`` and their ``row`` within
+    it.
 
     Example:
         >>> import dask.dataframe as dd, pandas as pd
@@ -54,9 +55,11 @@ def summarize_dask(
     parts = data.to_delayed()
     tasks = [delayed(_partition)(part, n, as_of, mapping) for n, part in enumerate(parts)]
     partials = compute(*tasks)  # type: ignore[no-untyped-call]
-    activities = merge_activities(*(a for a, _ in partials))
-    rejected = pl.concat([r for _, r in partials], how="vertical") if partials else pl.DataFrame()
-    return FrameSummary(activities, rejected)
+    if not partials:
+        return FrameSummary({}, pl.DataFrame())
+    merged = merge_tables([table for table, _ in partials])
+    rejected = pl.concat([r for _, r in partials], how="vertical")
+    return FrameSummary(to_activities(merged, as_of), rejected)
 
 
 def summarize_bag(bag: Any, *, as_of: datetime) -> dict[str, Activity]:

@@ -33,7 +33,14 @@ from logicrm.io import ColumnMapping
 from logicrm.quality import service_kpis
 from logicrm.scoring import WINDOW_DAYS, Activity
 
-__all__ = ["FrameSummary", "summarize_frame", "to_pandas", "to_polars"]
+__all__ = [
+    "FrameSummary",
+    "TableSummary",
+    "activity_table",
+    "summarize_frame",
+    "to_pandas",
+    "to_polars",
+]
 
 _REQUIRED = (
     "id",
@@ -64,6 +71,21 @@ class FrameSummary:
 
     activities: dict[str, Activity]
     rejected: Any  # a polars DataFrame (kept untyped: polars ships no type stubs here)
+
+
+@attrs.frozen
+class TableSummary:
+    """What :func:`activity_table` returns.
+
+    Attributes:
+        table: one row per customer: the activity figures (``orders``, ``revenue``,
+            ``orders_30d`` ... ``cost_730d``, ``delivered``, ``on_time``, ...) and service
+            rates (``on_time_rate``, ``otif_rate``, ``fill_rate``, ...; null when undefined).
+        rejected: the rows that broke a rule (``row``, ``reason``), as in :class:`FrameSummary`.
+    """
+
+    table: Any
+    rejected: Any
 
 
 def _to_polars(data: Any) -> pl.DataFrame:
@@ -111,6 +133,26 @@ def _standardise(frame: pl.DataFrame, mapping: ColumnMapping) -> pl.DataFrame:
             parsed.append(pl.col(path).cast(pl.Datetime("us", "UTC")))
         else:
             fail(path, str(dtype), "must be a datetime or ISO 8601 string column")
+    for path in ("units_ordered", *_COUNTS):
+        column = pl.col(path)
+        if out.schema[path] == pl.String:
+            column = column.str.strip_chars()
+        parsed.append(column.cast(pl.Int64, strict=False))
+    for path in _FLAGS:
+        if out.schema[path] == pl.String:
+            text = pl.col(path).str.strip_chars().str.to_lowercase()
+            parsed.append(
+                pl.when(text.is_in(list(mapping.true_values)))
+                .then(True)
+                .when(text.is_in(list(mapping.false_values)) | (text == ""))
+                .then(False)
+                .otherwise(None)
+                .alias(path)
+            )
+        else:
+            parsed.append(pl.col(path).cast(pl.Boolean, strict=False))
+    for path in ("id", "customer_id", "revenue.currency", "cost.currency"):
+        parsed.append(pl.col(path).cast(pl.String))
     scale = max(_scale(out, "revenue.amount"), _scale(out, "cost.amount"))
     for path in ("revenue.amount", "cost.amount"):
         parsed.append(_decimal(out, path, scale))
@@ -191,6 +233,56 @@ def summarize_frame(
         ValidationError: a required column is missing, a datetime column is naive, or a
             customer's shipments use two currencies.
     """
+    valid, rejected = _prepare(data, as_of, mapping)
+    return FrameSummary(_activities(valid, as_of), rejected)
+
+
+def activity_table(
+    data: Any, *, as_of: datetime, mapping: ColumnMapping | None = None
+) -> TableSummary:
+    """The per-customer figures and service measures as a polars table, never leaving it.
+
+    The same figures as :func:`summarize_frame` (distinct order days as a count rather than
+    a set), for when a results table is what you want: nothing is turned into Python
+    objects, so it is the fast way to a customer table from millions of rows.
+
+    Example:
+        >>> from logicrm.io import _flatten
+        >>> from logicrm.sample import sample_dataset
+        >>> from logicrm.serialization import to_dict
+        >>> data = sample_dataset()
+        >>> rows = pl.DataFrame([_flatten(to_dict(s)) for s in data.shipments])
+        >>> table = activity_table(rows, as_of=data.as_of).table
+        >>> table.filter(pl.col("customer_id") == "C00000")["orders"].item()
+        549
+    """
+    valid, rejected = _prepare(data, as_of, mapping)
+    table = _aggregate(valid, as_of, day_sets=False)
+    c = pl.col
+
+    def rate(numerator: str, denominator: str) -> pl.Expr:
+        return pl.when(c(denominator) > 0).then(c(numerator) / c(denominator))
+
+    table = table.with_columns(
+        fill_rate=rate("units_filled", "units_ordered_delivered"),
+        damage_rate=rate("units_damaged", "units_delivered"),
+        on_time_rate=rate("on_time", "delivered"),
+        otif_rate=rate("on_time_in_full", "delivered"),
+        perfect_order_rate=rate("perfect", "delivered"),
+        invoice_error_rate=rate("invoice_errors", "orders"),
+    ).rename(
+        {
+            f"__w{i}_{kind}": f"{kind}_{days}d"
+            for i, days in enumerate(WINDOW_DAYS)
+            for kind in ("orders", "revenue", "cost")
+        }
+    )
+    return TableSummary(table, rejected)
+
+
+def _prepare(
+    data: Any, as_of: datetime, mapping: ColumnMapping | None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     check_aware("as_of", as_of)
     frame = _standardise(_to_polars(data), mapping or ColumnMapping())
     frame = frame.with_columns(_rule_violations(frame).alias("__reason"))
@@ -202,10 +294,11 @@ def summarize_frame(
     mixed = currencies.filter(pl.col("revenue.currency") > 1)
     if mixed.height:
         fail("revenue.currency", mixed["customer_id"][0], "customer has two currencies")
-    return FrameSummary(_activities(valid, as_of), rejected)
+    return valid, rejected
 
 
-def _activities(valid: pl.DataFrame, as_of: datetime) -> dict[str, Activity]:
+def _aggregate(valid: pl.DataFrame, as_of: datetime, *, day_sets: bool) -> pl.DataFrame:
+    """Per-customer figures; order days as lists (for Activity) or as a count (for tables)."""
     c = pl.col
     as_of_utc = as_of.astimezone(UTC)
     counted = c("ordered_at") <= pl.lit(as_of_utc)
@@ -234,7 +327,12 @@ def _activities(valid: pl.DataFrame, as_of: datetime) -> dict[str, Activity]:
         c("ordered_at").filter(counted).max().alias("last_order_at"),
         c("revenue.amount").filter(counted).sum().alias("revenue"),
         c("cost.amount").filter(counted).sum().alias("cost"),
-        day.filter(counted).unique().alias("order_days"),
+        (
+            day.filter(counted).unique().alias("order_days")
+            if day_sets
+            else day.filter(counted).n_unique().alias("distinct_order_days")
+        ),
+        first_day.alias("first_day"),
         c("revenue.amount").filter(counted & (day == first_day)).sum().alias("first_day_revenue"),
         delivered.sum().alias("delivered"),
         on_time.sum().alias("on_time"),
@@ -261,6 +359,62 @@ def _activities(valid: pl.DataFrame, as_of: datetime) -> dict[str, Activity]:
         (cycle * cycle).filter(delivered).sum().alias("cycle_us_squares"),
         *windows,
     )
+    return table
+
+
+_SUMMED = (
+    "orders",
+    "ignored_after_as_of",
+    "revenue",
+    "cost",
+    "delivered",
+    "on_time",
+    "in_full",
+    "on_time_in_full",
+    "perfect",
+    "damaged",
+    "units_ordered_delivered",
+    "units_filled",
+    "units_delivered",
+    "units_damaged",
+    "invoice_errors",
+    "stockouts",
+    "substitutions",
+    "reroutes",
+    "returns",
+    "cycle_us_sum",
+    "cycle_us_squares",
+    *(f"__w{i}_{kind}" for i in range(len(WINDOW_DAYS)) for kind in ("orders", "revenue", "cost")),
+)
+
+
+def merge_tables(tables: list[pl.DataFrame]) -> pl.DataFrame:
+    """Merge partial per-customer tables (from partitions) as Activity.merge would."""
+    c = pl.col
+    stacked = pl.concat(tables, how="vertical_relaxed")
+    first_day = c("first_day").min()
+    merged = stacked.group_by("customer_id", maintain_order=True).agg(
+        c("currency").drop_nulls().first(),
+        c("currency").drop_nulls().n_unique().alias("__currencies"),
+        *(c(name).sum() for name in _SUMMED),
+        c("first_order_at").min(),
+        c("last_order_at").max(),
+        c("order_days").explode().drop_nulls().unique().alias("order_days"),
+        first_day.alias("first_day"),
+        c("first_day_revenue").filter(c("first_day") == first_day).sum(),
+    )
+    mixed = merged.filter(c("__currencies") > 1)
+    if mixed.height:
+        fail("revenue.currency", mixed["customer_id"][0], "customer has two currencies")
+    return merged.drop("__currencies")
+
+
+def _activities(valid: pl.DataFrame, as_of: datetime) -> dict[str, Activity]:
+    return to_activities(_aggregate(valid, as_of, day_sets=True), as_of)
+
+
+def to_activities(table: pl.DataFrame, as_of: datetime) -> dict[str, Activity]:
+    """Activity objects from a per-customer table with day lists (see ``partial_table``)."""
     result: dict[str, Activity] = {}
     for row in table.iter_rows(named=True):
         orders = row["orders"]
@@ -302,6 +456,19 @@ def _activities(valid: pl.DataFrame, as_of: datetime) -> dict[str, Activity]:
             setattr(activity, name, int(row[name] or 0))
         result[row["customer_id"]] = activity
     return result
+
+
+def partial_table(
+    data: Any, *, as_of: datetime, mapping: ColumnMapping | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """One partition's per-customer table (with day lists) and its rejected rows.
+
+    Partial tables from any split of the rows combine with :func:`merge_tables`; turning
+    the merged table into activities (:func:`to_activities`) gives what
+    :func:`summarize_frame` gives for all the rows at once.
+    """
+    valid, rejected = _prepare(data, as_of, mapping)
+    return _aggregate(valid, as_of, day_sets=True), rejected
 
 
 def _exact(value: Decimal | None) -> Decimal:

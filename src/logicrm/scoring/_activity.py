@@ -256,6 +256,12 @@ class Activity:
             ValidationError: the activities are for different customers or ``as_of``.
             CurrencyMismatchError: their currencies differ.
         """
+        merged = self.copy()
+        merged._absorb(other)
+        return merged
+
+    def _absorb(self, other: Activity) -> None:
+        """Fold ``other`` into this activity in place."""
         if other.customer_id != self.customer_id:
             fail("customer_id", other.customer_id, f"cannot merge into {self.customer_id!r}")
         if other.as_of != self.as_of:
@@ -263,34 +269,42 @@ class Activity:
         if self.currency and other.currency and self.currency != other.currency:
             raise CurrencyMismatchError(self.currency, other.currency, "merge")
         add = _EXACT.add
-        merged = Activity(
-            customer_id=self.customer_id,
-            as_of=self.as_of,
-            currency=self.currency or other.currency,
-            orders=self.orders + other.orders,
-            first_order_at=_earliest(self.first_order_at, other.first_order_at),
-            last_order_at=_latest(self.last_order_at, other.last_order_at),
-            revenue=add(self.revenue, other.revenue),
-            cost=add(self.cost, other.cost),
-            order_days=self.order_days | other.order_days,
-            first_day_revenue=_first_day_revenue(self, other),
-            window_orders=[
-                a + b for a, b in zip(self.window_orders, other.window_orders, strict=True)
-            ],
-            window_revenue=[
-                add(a, b) for a, b in zip(self.window_revenue, other.window_revenue, strict=True)
-            ],
-            window_cost=[
-                add(a, b) for a, b in zip(self.window_cost, other.window_cost, strict=True)
-            ],
-        )
+        self.first_day_revenue = _first_day_revenue(self, other)  # before the days change
+        self.currency = self.currency or other.currency
+        self.orders += other.orders
+        self.first_order_at = _earliest(self.first_order_at, other.first_order_at)
+        self.last_order_at = _latest(self.last_order_at, other.last_order_at)
+        self.revenue = add(self.revenue, other.revenue)
+        self.cost = add(self.cost, other.cost)
+        self.order_days |= other.order_days
+        for i in range(len(WINDOW_DAYS)):
+            self.window_orders[i] += other.window_orders[i]
+            self.window_revenue[i] = add(self.window_revenue[i], other.window_revenue[i])
+            self.window_cost[i] = add(self.window_cost[i], other.window_cost[i])
         for name in _COUNTERS:
-            setattr(merged, name, getattr(self, name) + getattr(other, name))
-        return merged
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.__attrs_post_init__()  # refresh the cached first / last times and first day
 
     def copy(self) -> Activity:
         """An independent copy (``add`` on it leaves this one alone)."""
-        return self.merge(Activity.empty(self.customer_id, as_of=self.as_of))
+        twin = Activity(
+            customer_id=self.customer_id,
+            as_of=self.as_of,
+            currency=self.currency,
+            orders=self.orders,
+            first_order_at=self.first_order_at,
+            last_order_at=self.last_order_at,
+            revenue=self.revenue,
+            cost=self.cost,
+            order_days=set(self.order_days),
+            first_day_revenue=self.first_day_revenue,
+            window_orders=list(self.window_orders),
+            window_revenue=list(self.window_revenue),
+            window_cost=list(self.window_cost),
+        )
+        for name in _COUNTERS:
+            setattr(twin, name, getattr(self, name))
+        return twin
 
     # -- reading out --------------------------------------------------------------------
 
@@ -479,5 +493,8 @@ def merge_activities(*groups: Mapping[str, Activity]) -> dict[str, Activity]:
         for group in groups:
             for key, activity in group.items():
                 existing = merged.get(key)
-                merged[key] = activity.copy() if existing is None else existing.merge(activity)
+                if existing is None:
+                    merged[key] = activity.copy()
+                else:
+                    existing._absorb(activity)  # in place: the copy is ours alone
     return merged
