@@ -32,6 +32,7 @@ from logicrm.domain._checks import check_aware, fail
 from logicrm.io import ColumnMapping
 from logicrm.quality import service_kpis
 from logicrm.scoring import WINDOW_DAYS, Activity
+from logicrm.scoring._activity import _COUNTERS
 
 __all__ = [
     "FrameSummary",
@@ -364,26 +365,9 @@ def _aggregate(valid: pl.DataFrame, as_of: datetime, *, day_sets: bool) -> pl.Da
 
 _SUMMED = (
     "orders",
-    "ignored_after_as_of",
     "revenue",
     "cost",
-    "delivered",
-    "on_time",
-    "in_full",
-    "on_time_in_full",
-    "perfect",
-    "damaged",
-    "units_ordered_delivered",
-    "units_filled",
-    "units_delivered",
-    "units_damaged",
-    "invoice_errors",
-    "stockouts",
-    "substitutions",
-    "reroutes",
-    "returns",
-    "cycle_us_sum",
-    "cycle_us_squares",
+    *_COUNTERS,
     *(f"__w{i}_{kind}" for i in range(len(WINDOW_DAYS)) for kind in ("orders", "revenue", "cost")),
 )
 
@@ -433,26 +417,7 @@ def to_activities(table: pl.DataFrame, as_of: datetime) -> dict[str, Activity]:
             window_revenue=[_exact(row[f"__w{i}_revenue"]) for i in range(len(WINDOW_DAYS))],
             window_cost=[_exact(row[f"__w{i}_cost"]) for i in range(len(WINDOW_DAYS))],
         )
-        for name in (
-            "delivered",
-            "on_time",
-            "in_full",
-            "on_time_in_full",
-            "perfect",
-            "damaged",
-            "units_ordered_delivered",
-            "units_filled",
-            "units_delivered",
-            "units_damaged",
-            "invoice_errors",
-            "stockouts",
-            "substitutions",
-            "reroutes",
-            "returns",
-            "cycle_us_sum",
-            "cycle_us_squares",
-            "ignored_after_as_of",
-        ):
+        for name in _COUNTERS:
             setattr(activity, name, int(row[name] or 0))
         result[row["customer_id"]] = activity
     return result
