@@ -112,6 +112,12 @@ class ValueScore:
     dimensions: Mapping[ValueDimension, float] = attrs.field(hash=False)
     reasons: tuple[Reason, ...]
 
+    def _repr_html_(self) -> str:
+        """The notebook view: fields, nested results and reasons as HTML."""
+        from logicrm._html import render
+
+        return render(self)
+
 
 def _clip(x: float, low: float = 0.0, high: float = 1.0) -> float:
     return max(low, min(high, x))
@@ -142,6 +148,17 @@ def value_score(
         82.3
     """
     check_activity(customer.id, activity, as_of)
+    return combine_dimensions(*measure_dimensions(activity, as_of, model), model.weights)
+
+
+def measure_dimensions(
+    activity: Activity, as_of: datetime, model: ValueModel
+) -> tuple[dict[ValueDimension, float], dict[ValueDimension, str], list[Reason]]:
+    """Each dimension's score and note, and a reason per dimension left out.
+
+    Shared by :func:`value_score` and value calculators that re-measure a dimension
+    (such as :class:`logicrm.models.ClvValue`) before combining.
+    """
     if activity.currency is not None and activity.currency != model.profit_reference.currency:
         raise CurrencyMismatchError(activity.currency, model.profit_reference.currency, "score")
     scores: dict[ValueDimension, float] = {}
@@ -188,14 +205,14 @@ def value_score(
         )
     else:
         missing.append(_left_out(ValueDimension.PERCEIVED, "nothing delivered yet"))
-    return _combine(scores, notes, missing, model.weights)
+    return scores, notes, missing
 
 
 def _left_out(dimension: ValueDimension, why: str) -> Reason:
     return Reason(f"value.{dimension.value}.missing", f"{dimension.value} value left out: {why}")
 
 
-def _combine(
+def combine_dimensions(
     scores: Mapping[ValueDimension, float],
     notes: Mapping[ValueDimension, str],
     missing: list[Reason],
