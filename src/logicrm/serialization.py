@@ -22,8 +22,9 @@ Example:
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from types import MappingProxyType
@@ -128,6 +129,33 @@ def _structure_date(value: object, _: object) -> date:
         raise _BadValue("must be an ISO 8601 date string (YYYY-MM-DD)", value) from None
 
 
+_DURATION = re.compile(
+    r"P(?:(?P<days>\d+(?:\.\d+)?)D)?"
+    r"(?:T(?:(?P<hours>\d+(?:\.\d+)?)H)?(?:(?P<minutes>\d+(?:\.\d+)?)M)?"
+    r"(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?"
+)
+
+
+def _structure_timedelta(value: object, _: object) -> timedelta:
+    """ISO 8601 durations in days and times: ``"P3D"``, ``"PT2H"``, ``"P1DT12H30M"``."""
+    match = _DURATION.fullmatch(value) if isinstance(value, str) else None
+    if match is None or value in ("P", "PT") or str(value).endswith("T"):
+        raise _BadValue("must be an ISO 8601 duration such as 'PT4H' or 'P7D'", value)
+    parts = {k: float(v) for k, v in match.groupdict().items() if v is not None}
+    return timedelta(**parts)
+
+
+def _unstructure_timedelta(value: timedelta) -> str:
+    days, seconds = value.days, value.seconds + value.microseconds / 1e6
+    if days < 0:
+        raise ValueError(f"negative durations are not written: {value}")
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    time = "".join(f"{n:g}{unit}" for n, unit in ((hours, "H"), (minutes, "M"), (secs, "S")) if n)
+    text = "P" + (f"{days}D" if days else "") + (f"T{time}" if time else "")
+    return text if text != "P" else "PT0S"
+
+
 def _structure_money(value: object, _: object) -> Money:
     if type(value) is Money:
         return value
@@ -211,8 +239,11 @@ def make_converter(*, detailed_validation: bool = True) -> cattrs.Converter:
     converter.register_structure_hook(date, _structure_date)
     converter.register_unstructure_hook(Money, _unstructure_money)
     converter.register_structure_hook(Money, _structure_money)
+    converter.register_unstructure_hook(timedelta, _unstructure_timedelta)
+    converter.register_structure_hook(timedelta, _structure_timedelta)
     converter.register_unstructure_hook(
-        MappingProxyType, lambda m: {converter.unstructure(k): v for k, v in m.items()}
+        MappingProxyType,
+        lambda m: {converter.unstructure(k): converter.unstructure(v) for k, v in m.items()},
     )
     return converter
 

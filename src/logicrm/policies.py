@@ -1,0 +1,168 @@
+"""Every policy in one file: load, check and write the settings that drive the calculators.
+
+A :class:`Policies` bundles the policy objects the library's calculators take (tiering,
+Pareto cut-offs, value, lifecycle, churn, credit and complaint SLAs), so one TOML or JSON
+file configures ``logicrm score`` and your own code alike. A file need only name what it
+changes; everything else keeps the domain default.
+
+Example:
+    >>> policies = loads_policies('[lifecycle]\\nlapsed_after_days = 120\\n', format="toml")
+    >>> policies.lifecycle.lapsed_after_days, policies.churn.recent_days
+    (120, 90)
+    >>> "lapsed_after_days = 180" in dumps_policies(Policies())
+    True
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from logicrm.domain._checks import fail
+from logicrm.errors import ValidationError
+from logicrm.quality import ComplaintPolicy
+from logicrm.scoring import (
+    ChurnPolicy,
+    CreditPolicy,
+    LifecyclePolicy,
+    TieringPolicy,
+    ValueModel,
+)
+
+__all__ = ["ParetoCutoffs", "Policies", "dumps_policies", "load_policies", "loads_policies"]
+
+
+@attrs.frozen(kw_only=True)
+class ParetoCutoffs:
+    """Where the A/B/C classes end, as cumulative shares of revenue (80% and 95%)."""
+
+    a: float = 0.8
+    b: float = 0.95
+
+    def __attrs_post_init__(self) -> None:
+        if not 0 < self.a <= self.b <= 1:
+            fail("a", self.a, f"must satisfy 0 < a <= b <= 1 (b is {self.b})")
+
+
+@attrs.frozen(kw_only=True)
+class Policies:
+    """All the policies of one assessment run, each with the domain defaults.
+
+    Attributes:
+        tiering: :class:`~logicrm.scoring.TieringPolicy`.
+        pareto: :class:`ParetoCutoffs` for the ABC classes.
+        value: :class:`~logicrm.scoring.ValueModel`.
+        lifecycle: :class:`~logicrm.scoring.LifecyclePolicy`.
+        churn: :class:`~logicrm.scoring.ChurnPolicy`.
+        credit: :class:`~logicrm.scoring.CreditPolicy`.
+        complaint: :class:`~logicrm.quality.ComplaintPolicy`.
+    """
+
+    tiering: TieringPolicy = TieringPolicy()
+    pareto: ParetoCutoffs = ParetoCutoffs()
+    value: ValueModel = ValueModel()
+    lifecycle: LifecyclePolicy = LifecyclePolicy()
+    churn: ChurnPolicy = ChurnPolicy()
+    credit: CreditPolicy = CreditPolicy()
+    complaint: ComplaintPolicy = ComplaintPolicy()
+
+
+def loads_policies(text: str, *, format: str) -> Policies:
+    """Read policies from TOML or JSON text (``format`` is ``"toml"`` or ``"json"``).
+
+    Raises:
+        ValidationError: the text does not parse, a key is unknown (a misspelling is
+            reported, never ignored), or a value breaks a policy's rule; the field is the
+            dotted path inside the file, such as ``credit.score_bands[1].term_days``.
+    """
+    from logicrm.serialization import from_dict
+
+    if format == "toml":
+        try:
+            data: Any = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as error:
+            raise ValidationError("", "<policy file>", f"is not valid TOML ({error})") from None
+    elif format == "json":
+        try:
+            data = json.loads(text)
+        except ValueError as error:
+            raise ValidationError("", "<policy file>", f"is not valid JSON ({error})") from None
+    else:
+        fail("format", format, "must be 'toml' or 'json'")
+    return from_dict(Policies, data)
+
+
+def load_policies(path: str | Path) -> Policies:
+    """Read a policy file; ``.toml`` is TOML, anything else JSON. See :func:`loads_policies`."""
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    return loads_policies(text, format="toml" if path.suffix.lower() == ".toml" else "json")
+
+
+def dumps_policies(policies: Policies, *, format: str = "toml") -> str:
+    """Write every value of ``policies`` as TOML (default) or JSON, ready to copy and edit."""
+    from logicrm.serialization import to_dict
+
+    data = to_dict(policies)
+    if format == "json":
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    if format != "toml":
+        fail("format", format, "must be 'toml' or 'json'")
+    return _toml(data)
+
+
+# A small TOML writer: tables, arrays of tables, and scalars and arrays of scalars.
+
+
+def _toml(data: Mapping[str, Any]) -> str:
+    lines: list[str] = []
+    _table(data, [], lines)
+    return "\n".join(lines).strip() + "\n"
+
+
+def _table(data: Mapping[str, Any], path: list[str], lines: list[str]) -> None:
+    plain = {k: v for k, v in data.items() if not _is_table(v) and not _is_table_array(v)}
+    if path and (plain or not data):
+        lines.extend(["", f"[{'.'.join(_key(p) for p in path)}]"])
+    lines.extend(f"{_key(k)} = {_value(v)}" for k, v in plain.items())
+    for key, value in data.items():
+        if _is_table(value):
+            _table(value, [*path, key], lines)
+        elif _is_table_array(value):
+            for item in value:
+                lines.extend(["", f"[[{'.'.join(_key(p) for p in [*path, key])}]]"])
+                lines.extend(f"{_key(k)} = {_value(v)}" for k, v in item.items())
+
+
+def _is_table(value: Any) -> bool:
+    return isinstance(value, Mapping)
+
+
+def _is_table_array(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(v, Mapping) for v in value)
+
+
+def _key(key: str) -> str:
+    return key if key.replace("_", "").replace("-", "").isalnum() else json.dumps(key)
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            fail("policy", value, "must be finite to be written as TOML")
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list):
+        return "[" + ", ".join(_value(v) for v in value) + "]"
+    return fail("policy", value, "has no TOML form")
