@@ -11,7 +11,7 @@ import logicrm.quality
 import logicrm.scoring
 
 SUBPACKAGES = [logicrm.domain, logicrm.scoring, logicrm.quality]
-FACADE = ["Assessment", "assess", "assess_all"]
+FACADE = ["Assessment", "Assessments", "assess", "assess_all"]
 CONTRACT_DOMAIN = [
     "Money",
     "CustomerKind",

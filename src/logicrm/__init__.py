@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from logicrm._assess import (
         Assessment,
+        Assessments,
         assess,
         assess_all,
     )
@@ -59,6 +60,7 @@ if TYPE_CHECKING:
         complaint_sla,
         five_gaps,
         service_kpis,
+        service_kpis_by_month,
         servqual,
     )
     from logicrm.scoring import (
@@ -150,6 +152,7 @@ _HOMES: dict[str, str] = {
             "complaint_sla",
             "five_gaps",
             "service_kpis",
+            "service_kpis_by_month",
             "servqual",
         ),
         "logicrm.quality",
@@ -203,6 +206,7 @@ _HOMES: dict[str, str] = {
     **dict.fromkeys(
         (
             "Assessment",
+            "Assessments",
             "assess",
             "assess_all",
         ),
@@ -221,6 +225,7 @@ __all__ = [
     "AgeingReport",
     "Answer",
     "Assessment",
+    "Assessments",
     "BtydSummary",
     "Channel",
     "ChurnPolicy",
@@ -289,6 +294,7 @@ __all__ = [
     "ratios",
     "rfm",
     "service_kpis",
+    "service_kpis_by_month",
     "servqual",
     "summarize",
     "tier",

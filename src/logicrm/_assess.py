@@ -101,6 +101,188 @@ class Assessment:
         chosen.extend(sorted(valued, key=lambda r: -(r.contribution or 0.0))[:1])
         return tuple(chosen[:count])
 
+    def row(self) -> dict[str, Any]:
+        """The assessment as one flat row of plain values (see :data:`ROW_COLUMNS`).
+
+        Money is split into an amount (``Decimal``) and a currency; rates are floats in
+        [0, 1]; missing sections give ``None``. This is the row ``logicrm score`` writes and
+        :meth:`Assessments.to_pandas` tabulates.
+        """
+        credit, service, gaps, sla = self.credit, self.service, self.gaps, self.complaints
+        worst = _worst_gap(gaps) if gaps is not None else None
+        result: dict[str, Any] = {
+            "customer_id": self.customer_id,
+            "tier": self.tier.tier.value,
+            "abc_class": self.abc_class.name if self.abc_class is not None else None,
+            "value_score": None if self.value.score is None else round(self.value.score, 2),
+            "lifecycle": self.lifecycle.stage.value,
+            "churn_risk": self.churn.at_risk,
+            "key_customer": self.key_customer,
+            "churn_flag": self.churn_flag,
+            "credit_outcome": credit.outcome.value if credit is not None else None,
+            "credit_score": (
+                None if credit is None or credit.score is None else round(credit.score, 2)
+            ),
+            "credit_limit": credit.limit.amount if credit is not None else None,
+            "credit_currency": credit.limit.currency if credit is not None else None,
+            "credit_term_days": credit.term_days if credit is not None else None,
+        }
+        for name in SERVICE_RATES:
+            result[name] = getattr(service, name) if service is not None else None
+        result.update(
+            {
+                "worst_gap": f"{worst[0]} ({worst[1]})" if worst else None,
+                "worst_gap_size": worst[2] if worst else None,
+                "complaints": sla.total if sla is not None else None,
+                "complaints_met": sla.met if sla is not None else None,
+                "complaints_breached": sla.breached if sla is not None else None,
+                "top_reasons": "; ".join(r.message for r in self.top_reasons()),
+            }
+        )
+        return result
+
+    def _repr_html_(self) -> str:
+        """The notebook view: fields, nested results and reasons as HTML."""
+        from logicrm._html import render
+
+        return render(self)
+
+
+#: The service rates an assessment row carries, in the order of the domain notes.
+SERVICE_RATES = (
+    "on_time_rate",
+    "otif_rate",
+    "perfect_order_rate",
+    "fill_rate",
+    "late_delivery_rate",
+    "damage_rate",
+    "invoice_error_rate",
+    "stockout_rate",
+    "substitution_rate",
+    "short_shipment_rate",
+    "reroute_rate",
+    "return_rate",
+)
+
+#: The columns of :meth:`Assessment.row`, in order.
+ROW_COLUMNS = (
+    "customer_id",
+    "tier",
+    "abc_class",
+    "value_score",
+    "lifecycle",
+    "churn_risk",
+    "key_customer",
+    "churn_flag",
+    "credit_outcome",
+    "credit_score",
+    "credit_limit",
+    "credit_currency",
+    "credit_term_days",
+    *SERVICE_RATES,
+    "worst_gap",
+    "worst_gap_size",
+    "complaints",
+    "complaints_met",
+    "complaints_breached",
+    "top_reasons",
+)
+
+
+def _worst_gap(report: FiveGapsReport) -> tuple[str, str, float] | None:
+    """The largest shortfall among the measure gaps: (gap, measure, oriented size)."""
+    found = [
+        (size, gap.value, measure.value)
+        for measure, gaps in report.measures.items()
+        for gap, size in gaps.gaps.items()
+        if size < 0
+    ]
+    if not found:
+        return None
+    size, gap, measure = min(found)
+    return gap, measure, size
+
+
+class Assessments(dict[str, Assessment]):
+    """What :func:`assess_all` returns: a ``dict`` of customer id to :class:`Assessment`,
+    with tables for notebooks and files.
+
+    Example:
+        >>> from logicrm.sample import sample_dataset
+        >>> from logicrm.scoring import summarize
+        >>> data = sample_dataset()
+        >>> results = assess_all(data.customers, summarize(data.shipments, as_of=data.as_of),
+        ...                      as_of=data.as_of)
+        >>> results.rows()[0]["tier"], len(results.rows()) == len(data.customers)
+        ('large', True)
+    """
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One :meth:`Assessment.row` per customer, in the collection's order."""
+        return [assessment.row() for assessment in self.values()]
+
+    def to_pandas(self) -> Any:
+        """A pandas ``DataFrame`` of :meth:`rows` (needs pandas); money amounts as floats."""
+        import pandas as pd
+
+        return pd.DataFrame(self._plain_rows(), columns=list(ROW_COLUMNS))
+
+    def to_polars(self) -> Any:
+        """A polars ``DataFrame`` of :meth:`rows` (needs the ``frames`` extra); money
+        amounts as exact decimals."""
+        import polars as pl
+
+        rows = self.rows()
+        schema = {name: _POLARS_TYPES.get(name, _float)(pl) for name in ROW_COLUMNS}
+        return pl.DataFrame(rows, schema=schema, orient="row")
+
+    def _plain_rows(self) -> list[dict[str, Any]]:
+        return [
+            {
+                **row,
+                "credit_limit": None if row["credit_limit"] is None else float(row["credit_limit"]),
+            }
+            for row in self.rows()
+        ]
+
+    def _repr_html_(self) -> str:
+        """The notebook view: the table of rows (the first 50)."""
+        from logicrm._html import table
+
+        rows = self.rows()
+        shown = [[row[c] for c in ROW_COLUMNS] for row in rows[:50]]
+        note = f"<p><em>{len(rows) - 50} more not shown</em></p>" if len(rows) > 50 else ""
+        return (
+            f"<p><strong>Assessments</strong> ({len(rows)})</p>" + table(ROW_COLUMNS, shown) + note
+        )
+
+
+def _float(pl: Any) -> Any:
+    return pl.Float64
+
+
+_POLARS_TYPES: dict[str, Any] = {
+    **dict.fromkeys(
+        (
+            "customer_id",
+            "tier",
+            "abc_class",
+            "lifecycle",
+            "credit_outcome",
+            "credit_currency",
+            "worst_gap",
+            "top_reasons",
+        ),
+        lambda pl: pl.String,
+    ),
+    **dict.fromkeys(("churn_risk", "key_customer", "churn_flag"), lambda pl: pl.Boolean),
+    **dict.fromkeys(
+        ("credit_term_days", "complaints", "complaints_met", "complaints_breached"),
+        lambda pl: pl.Int64,
+    ),
+    "credit_limit": lambda pl: pl.Decimal(38, 9),
+}
+
 
 def _calculator(calculator: Any, kind: str, parameter: str) -> Any:
     from logicrm import calculators
@@ -256,7 +438,7 @@ def assess_all(
     gap_calculator: Any = "logicrm.gaps",
     complaints: Iterable[Complaint] | None = None,
     complaint_policy: ComplaintPolicy = ComplaintPolicy(),  # noqa: B008
-) -> dict[str, Assessment]:
+) -> Assessments:
     """:func:`assess` every customer, ranking the ABC classes once over ``activities``.
 
     Customers without an activity are assessed as having no shipments.
@@ -288,7 +470,7 @@ def assess_all(
         for response in survey_responses:
             if response.customer_id is not None:
                 responses.setdefault(response.customer_id, []).append(response)
-    result = {}
+    result = Assessments()
     for customer in customers:
         activity = activities.get(customer.id) or Activity.empty(customer.id, as_of=as_of)
         result[customer.id] = _assess(

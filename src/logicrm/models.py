@@ -153,6 +153,15 @@ def _standard_errors(
     return MappingProxyType(dict(zip(names, np.sqrt(variances).tolist(), strict=True))), ()
 
 
+def _check_positive(model: object, names: tuple[str, ...]) -> None:
+    for name in names:
+        value = getattr(model, name)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            fail(name, value, "must be a number")
+        if not math.isfinite(value) or value <= 0:
+            fail(name, value, "must be a finite number > 0")
+
+
 def _show(params: Mapping[str, float], errors: Mapping[str, float]) -> str:
     return ", ".join(f"{n} = {v:.4g} (SE {errors[n]:.2g})" for n, v in params.items())
 
@@ -299,10 +308,7 @@ class BetaGeoModel:
     reasons: tuple[Reason, ...] = ()
 
     def __attrs_post_init__(self) -> None:
-        for name in ("r", "alpha", "a", "b"):
-            value = getattr(self, name)
-            if not isinstance(value, int | float) or not math.isfinite(value) or value <= 0:
-                fail(name, value, "must be a finite number > 0")
+        _check_positive(self, ("r", "alpha", "a", "b"))
 
     @property
     def params(self) -> Mapping[str, float]:
@@ -526,10 +532,7 @@ class GammaGammaModel:
     reasons: tuple[Reason, ...] = ()
 
     def __attrs_post_init__(self) -> None:
-        for name in ("p", "q", "gamma"):
-            value = getattr(self, name)
-            if not isinstance(value, int | float) or not math.isfinite(value) or value <= 0:
-                fail(name, value, "must be a finite number > 0")
+        _check_positive(self, ("p", "q", "gamma"))
 
     @property
     def params(self) -> Mapping[str, float]:
@@ -682,7 +685,8 @@ def clv(
 
     Args:
         summary: the customer's :class:`~logicrm.scoring.BtydSummary` in ``purchases.unit``.
-        purchases, spend: the fitted models.
+        purchases: the fitted :class:`BetaGeoModel`.
+        spend: the fitted :class:`GammaGammaModel`.
         margin: the share of revenue kept as margin, in [-1, 1] (e.g. 0.18).
         horizon: whole periods to look ahead (>= 1).
         period: the length of one period, a whole number of days.

@@ -20,6 +20,7 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from itertools import accumulate
+from pathlib import Path
 
 import attrs
 
@@ -36,20 +37,38 @@ from logicrm.domain import (
     Dimension,
     FinancialStatement,
     Money,
+    ServiceMeasure,
+    ServiceStandard,
     Shipment,
+    StandardKind,
     SurveyResponse,
 )
 
 __all__ = [
     "SAMPLE_AS_OF",
+    "SAMPLE_STANDARDS",
     "SampleData",
     "generate_customers",
     "generate_shipments",
     "sample_dataset",
+    "write_sample",
 ]
 
 SAMPLE_AS_OF = datetime(2026, 6, 30, 18, 0, tzinfo=UTC)
 """The moment the built-in sample is taken at (an aware datetime)."""
+
+SAMPLE_STANDARDS = tuple(
+    ServiceStandard(measure=measure, kind=kind, target=target)
+    for measure, levels in {
+        ServiceMeasure.ON_TIME_RATE: (0.97, 0.95, 0.93, 0.98),
+        ServiceMeasure.DAMAGE_RATE: (0.002, 0.003, 0.003, 0.001),
+        ServiceMeasure.FILL_RATE: (0.99, 0.98, 0.98, 0.99),
+    }.items()
+    for kind, target in zip(StandardKind, levels, strict=True)
+)
+"""The sample company's levels for on-time delivery, damage and fill rate: what customers
+require, what management believes they require, the standard it set, and what it promised
+(in :class:`~logicrm.StandardKind` order)."""
 
 _CST = timezone(timedelta(hours=8))
 _HISTORY_DAYS = 730
@@ -421,3 +440,33 @@ def _surveys(rng: random.Random, customers: Sequence[Customer]) -> tuple[SurveyR
             )
         )
     return tuple(responses)
+
+
+def write_sample(folder: str | Path, data: SampleData | None = None) -> dict[str, Path]:
+    """Write the sample as the files ``logicrm score`` reads; returns them by kind.
+
+    Customers, shipments, complaints and service standards as CSV; credit profiles and
+    survey responses (nested records) as JSON Lines. The folder is created if missing.
+
+    Example:
+        >>> import tempfile
+        >>> files = write_sample(tempfile.mkdtemp())
+        >>> sorted(files)
+        ['complaints', 'credit_profiles', 'customers', 'shipments', 'standards', 'surveys']
+    """
+    from logicrm import io
+
+    data = data or sample_dataset()
+    root = Path(folder)
+    root.mkdir(parents=True, exist_ok=True)
+    files = {
+        "customers": (root / "customers.csv", data.customers),
+        "shipments": (root / "shipments.csv", data.shipments),
+        "complaints": (root / "complaints.csv", data.complaints),
+        "credit_profiles": (root / "credit_profiles.jsonl", data.credit_profiles),
+        "surveys": (root / "surveys.jsonl", data.survey_responses),
+        "standards": (root / "standards.csv", SAMPLE_STANDARDS),
+    }
+    for path, records in files.values():
+        io.write(path, records)
+    return {kind: path for kind, (path, _) in files.items()}

@@ -10,7 +10,7 @@ from logicrm.quality._complaints import (
     complaint_sla,
 )
 from logicrm.quality._gaps import FiveGapsReport, Gap, MeasureGaps, five_gaps
-from logicrm.quality._kpis import ServiceKpis, service_kpis
+from logicrm.quality._kpis import ServiceKpis, service_kpis, service_kpis_by_month
 from logicrm.quality._servqual import ServqualResult, servqual
 
 __all__ = [
@@ -28,5 +28,6 @@ __all__ = [
     "complaint_sla",
     "five_gaps",
     "service_kpis",
+    "service_kpis_by_month",
     "servqual",
 ]

@@ -139,6 +139,12 @@ class ComplaintSlaReport:
     backlog: tuple[tuple[str, int], ...]
     reasons: tuple[Reason, ...]
 
+    def _repr_html_(self) -> str:
+        """The notebook view: fields, nested results and reasons as HTML."""
+        from logicrm._html import render
+
+        return render(self)
+
 
 def _stage(
     done_at: datetime | None, start: datetime | None, limit: timedelta, as_of: datetime

@@ -74,6 +74,12 @@ class FiveGapsReport:
     dimensions: Mapping[Dimension, Mapping[Gap, float]] = attrs.field(hash=False)
     reasons: tuple[Reason, ...]
 
+    def _repr_html_(self) -> str:
+        """The notebook view: fields, nested results and reasons as HTML."""
+        from logicrm._html import render
+
+        return render(self)
+
 
 def oriented(measure: ServiceMeasure, actual: float, reference: float) -> float:
     """``actual - reference`` turned so that negative is always a shortfall."""

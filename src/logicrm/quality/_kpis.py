@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import timedelta
+from datetime import UTC, date, timedelta
 
 import attrs
 
@@ -64,6 +64,12 @@ class ServiceKpis:
         result: float | None = getattr(self, measure.value)
         return result
 
+    def _repr_html_(self) -> str:
+        """The notebook view: fields, nested results and reasons as HTML."""
+        from logicrm._html import render
+
+        return render(self)
+
 
 def _hours(value: timedelta | None) -> float | None:
     return None if value is None else value / timedelta(hours=1)
@@ -112,6 +118,28 @@ def service_kpis(
             items = list(activities.values())
         total = _total(items)
     return _kpis(total)
+
+
+def service_kpis_by_month(shipments: Iterable[Shipment]) -> dict[date, ServiceKpis]:
+    """The service measures month by month, for trends against the standards.
+
+    Shipments are grouped by the UTC calendar month of ``ordered_at``; keys are the first
+    day of each month, in order. Months without shipments are absent.
+
+    Example:
+        >>> from logicrm.sample import sample_dataset
+        >>> months = service_kpis_by_month(sample_dataset().shipments)
+        >>> first = next(iter(months))
+        >>> first.day, len(months)
+        (1, 24)
+    """
+    groups: dict[date, list[Shipment]] = {}
+    for shipment in shipments:
+        if not isinstance(shipment, Shipment):
+            fail("shipments", shipment, "must hold Shipment objects")
+        moment = shipment.ordered_at.astimezone(UTC)
+        groups.setdefault(date(moment.year, moment.month, 1), []).append(shipment)
+    return {month: service_kpis(groups[month]) for month in sorted(groups)}
 
 
 def _kpis(a: Activity) -> ServiceKpis:

@@ -39,6 +39,12 @@ class ServqualResult:
     n_respondents: int
     reasons: tuple[Reason, ...] = ()
 
+    def _repr_html_(self) -> str:
+        """The notebook view: fields, nested results and reasons as HTML."""
+        from logicrm._html import render
+
+        return render(self)
+
 
 def _weights(raw: Mapping[Dimension, float] | Mapping[str, float]) -> dict[Dimension, Fraction]:
     if not isinstance(raw, Mapping):

@@ -197,6 +197,12 @@ class CreditDecision:
     criteria: Mapping[str, float] = attrs.field(factory=dict, hash=False)
     ratios: FinancialRatios | None = None
 
+    def _repr_html_(self) -> str:
+        """The notebook view: fields, nested results and reasons as HTML."""
+        from logicrm._html import render
+
+        return render(self)
+
 
 def _criterion_scores(
     profile: CreditProfile, found: FinancialRatios | None, policy: CreditPolicy
@@ -419,6 +425,12 @@ class ExposureCheck:
     allowed: bool
     headroom: Money
     reasons: tuple[Reason, ...]
+
+    def _repr_html_(self) -> str:
+        """The notebook view: fields, nested results and reasons as HTML."""
+        from logicrm._html import render
+
+        return render(self)
 
 
 def check_exposure(

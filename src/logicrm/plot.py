@@ -1,0 +1,217 @@
+"""Charts for notebooks and reports (matplotlib).
+
+Each function draws one chart on ``ax`` (a new figure when ``ax`` is ``None``) and returns the
+``Axes``, so charts compose into your own figures and save with ``ax.figure.savefig``.
+
+- :func:`pareto_curve`: cumulative revenue share against customer share, with the A/B/C
+  cut-offs and where each class ends;
+- :func:`servqual_gaps`: SERVQUAL gap (perception - expectation) by dimension;
+- :func:`five_gaps`: the five gaps of each service measure side by side;
+- :func:`measures_over_time`: service measures month by month against their standards;
+- :func:`value_dimensions`: a customer's four value dimensions and the combined score.
+
+Requires the ``plot`` extra: ``pip install 'logicrm[plot]'`` (matplotlib).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import matplotlib.pyplot as plt
+from matplotlib.ticker import FuncFormatter
+
+from logicrm.domain import Money, ServiceMeasure, ServiceStandard, StandardKind
+from logicrm.domain._checks import fail
+from logicrm.quality import FiveGapsReport, Gap, ServiceKpis, ServqualResult
+from logicrm.scoring import AbcClass, ValueScore, abc_classes
+
+__all__ = [
+    "five_gaps",
+    "measures_over_time",
+    "pareto_curve",
+    "servqual_gaps",
+    "value_dimensions",
+]
+
+_SHORTFALL, _SURPLUS = "#c0392b", "#2e86c1"
+_CLASS_COLOURS = {AbcClass.A: "#1b4f72", AbcClass.B: "#5dade2", AbcClass.C: "#d6eaf8"}
+
+
+def _axes(ax: Any, size: tuple[float, float]) -> Any:
+    if ax is not None:
+        return ax
+    _, new = plt.subplots(figsize=size, layout="constrained")
+    return new
+
+
+def pareto_curve(
+    values: Mapping[str, Decimal | float | int | Money],
+    *,
+    a: float = 0.8,
+    b: float = 0.95,
+    ax: Any = None,
+) -> Any:
+    """The Pareto (Lorenz-style) curve of ``{customer_id: value}`` with the A/B/C classes.
+
+    Customers are ranked as :func:`~logicrm.scoring.abc_classes` ranks them; each point is
+    (share of customers so far, share of value so far). Dashed lines mark the ``a`` and ``b``
+    cut-offs; the bars under the curve are coloured by class, so the 80/20 shape and where
+    each class ends read at a glance.
+    """
+    classes = abc_classes(values, a=a, b=b)
+    amounts = {k: float(v.amount if isinstance(v, Money) else v) for k, v in values.items()}
+    ranked = sorted(amounts, key=lambda k: (-amounts[k], k))
+    total = sum(max(0.0, amounts[k]) for k in ranked)
+    if total <= 0:
+        fail("values", "no positive value", "needs a positive value to draw a Pareto curve")
+    ax = _axes(ax, (7, 4.5))
+    n = len(ranked)
+    xs, ys, running = [0.0], [0.0], 0.0
+    for index, key in enumerate(ranked, start=1):
+        running += max(0.0, amounts[key])
+        xs.append(index / n)
+        ys.append(running / total)
+    colours = [_CLASS_COLOURS[classes[k]] for k in ranked]
+    ax.bar(xs[:-1], ys[1:], width=1 / n, align="edge", color=colours, alpha=0.6, linewidth=0)
+    ax.plot(xs, ys, color="black", linewidth=1.5, label="cumulative share of value")
+    for cut, name in ((a, "A"), (b, "B")):
+        ax.axhline(cut, color="grey", linestyle="--", linewidth=1)
+        ax.text(0.99, cut, f" {name} cut-off {cut:.0%}", ha="right", va="bottom", fontsize=8)
+    start = 0.0
+    for cls in AbcClass:
+        members = [k for k in ranked if classes[k] is cls]
+        if members:
+            end = (ranked.index(members[-1]) + 1) / n
+            ax.axvline(end, color=_CLASS_COLOURS[cls], linewidth=1)
+            ax.text((start + end) / 2, 0.03, f"{cls.name}: {len(members)}", ha="center")
+            start = end
+    ax.set(
+        xlim=(0, 1),
+        ylim=(0, 1.02),
+        xlabel="share of customers (ranked by value)",
+        ylabel="share of value",
+        title="Pareto curve and ABC classes",
+    )
+    ax.xaxis.set_major_formatter(_percent)
+    ax.yaxis.set_major_formatter(_percent)
+    return ax
+
+
+def _percent_text(value: float, _: Any = None) -> str:
+    return f"{value:.0%}"
+
+
+_percent = FuncFormatter(_percent_text)
+
+
+def servqual_gaps(result: ServqualResult, *, ax: Any = None) -> Any:
+    """SERVQUAL gap by dimension (perception - expectation, Likert points); red is a
+    shortfall. The weighted overall gap, when there is one, is a dashed line."""
+    dims = list(result.dimension_gaps)
+    if not dims:
+        fail("result", "no dimensions", "has no dimension gaps to draw")
+    gaps = [result.dimension_gaps[d] for d in dims]
+    ax = _axes(ax, (7, 4))
+    ax.bar(
+        [d.value for d in dims],
+        gaps,
+        color=[_SHORTFALL if g < 0 else _SURPLUS for g in gaps],
+    )
+    ax.axhline(0, color="black", linewidth=0.8)
+    if result.weighted is not None:
+        ax.axhline(
+            result.weighted,
+            color="grey",
+            linestyle="--",
+            label=f"weighted overall {result.weighted:+.2f}",
+        )
+        ax.legend(loc="best", fontsize=8)
+    ax.set(
+        ylabel="gap (perception - expectation)",
+        title=f"SERVQUAL gaps by dimension ({result.n_respondents} respondents)",
+    )
+    return ax
+
+
+def five_gaps(report: FiveGapsReport, *, ax: Any = None) -> Any:
+    """The five gaps of each measure side by side (negative is a shortfall): rates in
+    percentage points, times in hours."""
+    measures = list(report.measures)
+    if not measures:
+        fail("report", "no measures", "has no measure gaps to draw")
+    ax = _axes(ax, (8, 4.5))
+    width = 0.8 / len(Gap)
+    for offset, gap in enumerate(Gap):
+        heights = []
+        for measure in measures:
+            value = report.measures[measure].gaps.get(gap)
+            scale = 100 if measure.is_rate else 1
+            heights.append(0.0 if value is None else value * scale)
+        positions = [m + (offset - (len(Gap) - 1) / 2) * width for m in range(len(measures))]
+        ax.bar(positions, heights, width=width, label=gap.value)
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.set_xticks(range(len(measures)), [m.value for m in measures])
+    ax.set(
+        ylabel="gap (points for rates, hours for times)",
+        title="The five gaps by service measure (negative is a shortfall)",
+    )
+    ax.legend(fontsize=8, ncols=len(Gap), loc="lower center", bbox_to_anchor=(0.5, -0.3))
+    return ax
+
+
+def measures_over_time(
+    months: Mapping[date, ServiceKpis],
+    measures: Sequence[ServiceMeasure] = (ServiceMeasure.ON_TIME_RATE,),
+    *,
+    standards: Iterable[ServiceStandard] = (),
+    ax: Any = None,
+) -> Any:
+    """Each measure per period (e.g. from :func:`~logicrm.quality.service_kpis_by_month`),
+    with its standard (dashed) and promise (dotted) from ``standards``."""
+    if not months:
+        fail("months", {}, "needs at least one period to draw")
+    ax = _axes(ax, (8, 4))
+    periods = list(months)
+    levels = {(s.measure, s.kind): s.target for s in standards}
+    for measure in measures:
+        scale = 100 if measure.is_rate else 1
+        values = [months[p].value(measure) for p in periods]
+        line = ax.plot(
+            periods,
+            [None if v is None else v * scale for v in values],
+            marker="o",
+            markersize=3,
+            label=measure.value,
+        )[0]
+        for kind, style in ((StandardKind.STANDARD, "--"), (StandardKind.PROMISE, ":")):
+            target = levels.get((measure, kind))
+            if target is not None:
+                ax.axhline(
+                    target * scale,
+                    color=line.get_color(),
+                    linestyle=style,
+                    linewidth=1,
+                    label=f"{measure.value} {kind.value}",
+                )
+    ax.set(ylabel="% (rates) or hours", title="Service measures against their standards")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
+    ax.figure.autofmt_xdate()
+    return ax
+
+
+def value_dimensions(score: ValueScore, *, ax: Any = None, title: str | None = None) -> Any:
+    """A customer's value dimensions (0-100) as bars, with the combined score dashed."""
+    if not score.dimensions:
+        fail("score", "no dimensions", "has no dimension scores to draw")
+    ax = _axes(ax, (6, 3.5))
+    names = [d.value for d in score.dimensions]
+    ax.barh(names, list(score.dimensions.values()), color=_SURPLUS)
+    if score.score is not None:
+        ax.axvline(score.score, color="black", linestyle="--", label=f"score {score.score:.1f}")
+        ax.legend(fontsize=8, loc="lower right")
+    ax.set(xlim=(0, 100), xlabel="score (0-100)", title=title or "Value dimensions")
+    ax.invert_yaxis()
+    return ax
