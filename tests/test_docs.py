@@ -20,3 +20,74 @@ def test_the_tms_tutorial_runs_and_reports_the_two_bad_rows(capsys, monkeypatch)
     summary = namespace["summary"]
     assert summary.rejected.height == 2
     assert namespace["table"].height == len(namespace["activities"])
+
+
+def run_page(name: str) -> dict[str, object]:
+    text = (ROOT / "docs" / name).read_text(encoding="utf-8")
+    namespace: dict[str, object] = {}
+    for block in re.findall(r"```python\n(.*?)```", text, re.S):
+        exec(compile(block, name, "exec"), namespace)
+    return namespace
+
+
+def test_the_notebook_tutorial_draws_every_chart_it_shows(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    namespace = run_page("tutorial-notebook.md")
+    assert "1500 shipments, 0 rejected" in capsys.readouterr().out
+    text = (ROOT / "docs" / "tutorial-notebook.md").read_text(encoding="utf-8")
+    shown = re.findall(r"!\[[^]]*\]\((images/[^)]+)\)", text)
+    assert len(shown) == 5
+    for image in shown:
+        drawn = (tmp_path / image).read_bytes()
+        assert drawn.startswith(b"\x89PNG")
+        assert (ROOT / "docs" / image).is_file()  # the copy the site shows
+    assert len(namespace["frame"]) == 12
+
+
+def test_the_embedding_tutorial_answers_and_names_bad_fields(capsys):
+    run_page("tutorial-embedding.md")
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "medium approve True"
+    assert out[1].startswith("units_damaged: must not exceed units_delivered")
+    assert out[2].startswith("as_of: must be timezone-aware")
+    assert out[3].startswith("id: is required")
+
+
+def test_the_calculator_tutorial_registers_and_uses_all_three_kinds(capsys):
+    from logicrm import calculators
+
+    try:
+        run_page("tutorial-calculators.md")
+        out = capsys.readouterr().out.splitlines()
+        assert out[0] == "['acme.margin', 'logicrm.value']"
+        assert out[1].startswith("gross margin ")
+        assert out[2] == "review acme.dispute"
+        assert out[3] == "['on_time_rate']"
+    finally:
+        for name in ("acme.margin", "acme.credit", "acme.gaps"):
+            if name in calculators.available():
+                calculators.unregister(name)
+
+
+def flatten(value, path=""):
+    if isinstance(value, dict) and value:
+        for key, item in value.items():
+            yield from flatten(item, f"{path}.{key}" if path else key)
+    elif isinstance(value, list) and value and isinstance(value[0], dict):
+        for index, item in enumerate(value):
+            yield from flatten(item, f"{path}[{index}]")
+    else:
+        yield path, value
+
+
+def test_the_policy_page_lists_every_default_with_its_value_and_source():
+    import json
+
+    from logicrm.policies import Policies, dumps_policies
+
+    defaults = dict(flatten(json.loads(dumps_policies(Policies(), format="json"))))
+    text = (ROOT / "docs" / "policies.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `([^`]+)` \| `([^`]+)` \|[^|]*\|([^|]*)\|$", text, re.M)
+    listed = {key: json.loads(value) for key, value, _ in rows}
+    assert listed == defaults
+    assert all(source.strip() for key, _, source in rows if not key.endswith(".currency"))

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections import Counter
 from datetime import timedelta
 from decimal import Decimal
 
-from logicrm._assess import assess_all
 from logicrm._table import render_table
-from logicrm.domain import Money, ServiceMeasure, ServiceStandard, Shipment, StandardKind
+from logicrm.domain import Money, ServiceMeasure, Shipment
 from logicrm.quality import Gap, complaint_sla, five_gaps, service_kpis, servqual
-from logicrm.sample import SampleData, sample_dataset
+from logicrm.sample import SAMPLE_STANDARDS, SampleData, sample_dataset, write_sample
 from logicrm.scoring import Activity, assess_credit, check_exposure, summarize
 from logicrm.serialization import load_many, to_dict
 
@@ -23,7 +23,7 @@ def demo_report(data: SampleData | None = None) -> str:
         f"logicrm demo - built-in sample taken at {data.as_of.isoformat()}",
         _overview(data),
         _customers(data),
-        _assessments(data, activities),
+        _assessments(data),
         _credit(data, activities),
         _service(data),
         _quarantine(data),
@@ -73,32 +73,33 @@ def _customers(data: SampleData) -> str:
     return "Customers (individuals' names are personal data and stay hidden)\n" + table
 
 
-def _assessments(data: SampleData, activities: dict[str, Activity]) -> str:
-    results = assess_all(data.customers, activities, as_of=data.as_of)
-    rows = []
-    for customer in data.customers:
-        result = results[customer.id]
-        score = result.value.score
-        rows.append(
-            [
-                customer.id,
-                result.tier.tier.value,
-                result.abc_class.name if result.abc_class else "-",
-                "-" if score is None else f"{score:.1f}",
-                result.lifecycle.stage.value,
-                "AT RISK" if result.churn_flag else "",
-            ]
+def _assessments(data: SampleData) -> str:
+    """The sample written to files and scored exactly as ``logicrm score`` scores files."""
+    from logicrm._cli import table_text
+    from logicrm._score import Inputs, score
+
+    with tempfile.TemporaryDirectory() as folder:
+        files = write_sample(folder, data)
+        results, _ = score(
+            Inputs(
+                shipments=files["shipments"],
+                customers=files["customers"],
+                credit_profiles=files["credit_profiles"],
+                complaints=files["complaints"],
+                surveys=files["surveys"],
+                standards=files["standards"],
+            ),
+            as_of=data.as_of,
         )
-    table = render_table(["id", "tier", "ABC", "value", "lifecycle", "churn"], rows)
     notes = []
     for customer in data.customers:
-        result = results[customer.id]
         notes.append(f"  {customer.id}:")
-        notes.extend(f"    - {reason.message}" for reason in result.top_reasons(3))
+        notes.extend(f"    - {reason.message}" for reason in results[customer.id].top_reasons(3))
     return (
-        "Who our customers are (tier, Pareto class, value 0-100, lifecycle, churn flag)\n"
-        + table
-        + "\n\nTop reasons\n"
+        "Who our customers are: `logicrm score` on the sample's files (tier, Pareto class,\n"
+        "value 0-100, lifecycle, churn flag, credit, service, worst gap, complaint SLAs)\n"
+        + table_text(results.values())
+        + "\nTop reasons\n"
         + "\n".join(notes)
     )
 
@@ -133,19 +134,6 @@ def _credit(data: SampleData, activities: dict[str, Activity]) -> str:
     return "Credit (5C scorecard, ratio checks, limit and term)\n" + table + "\n" + "\n".join(notes)
 
 
-# The sample company's view of on-time delivery, damage and fill rate: what customers
-# require, what management believes they require, the standard it set, what it promised.
-SAMPLE_LEVELS = tuple(
-    ServiceStandard(measure=measure, kind=kind, target=target)
-    for measure, levels in {
-        ServiceMeasure.ON_TIME_RATE: (0.97, 0.95, 0.93, 0.98),
-        ServiceMeasure.DAMAGE_RATE: (0.002, 0.003, 0.003, 0.001),
-        ServiceMeasure.FILL_RATE: (0.99, 0.98, 0.98, 0.99),
-    }.items()
-    for kind, target in zip(StandardKind, levels, strict=True)
-)
-
-
 def _service(data: SampleData) -> str:
     kpis = service_kpis(data.shipments)
     measures = [
@@ -158,7 +146,7 @@ def _service(data: SampleData) -> str:
         for measure in ServiceMeasure
     ]
     survey = servqual(data.survey_responses)
-    report = five_gaps(kpis, SAMPLE_LEVELS, servqual=survey)
+    report = five_gaps(kpis, SAMPLE_STANDARDS, servqual=survey)
     gap_rows = []
     for measure, row in report.measures.items():
         gap_rows.append(

@@ -38,7 +38,7 @@ def _cell(value: object) -> str:
 
 
 def _looks_numeric(value: object) -> bool:
-    if value is None:
+    if value is None or value == "-":
         return True
     text = str(value).replace(",", "").replace("%", "").strip()
     try:

@@ -1,0 +1,214 @@
+"""``logicrm score``: from files to one assessment row per customer.
+
+Reading, summarising and assessing live here, apart from argument parsing, so the demo and
+the tests run exactly what the command runs.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+import time
+from collections.abc import Iterator
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+from typing import IO, TypeVar
+
+import attrs
+
+from logicrm._assess import Assessments, assess_all
+from logicrm.domain import (
+    Complaint,
+    CreditProfile,
+    Customer,
+    CustomerKind,
+    Invoice,
+    ServiceStandard,
+    Shipment,
+    SurveyResponse,
+)
+from logicrm.io import RowRejection, stream
+from logicrm.policies import Policies
+from logicrm.scoring import ageing, apply_ageing, assess_credit, summarize, value_score
+
+T = TypeVar("T")
+
+
+@attrs.frozen(kw_only=True)
+class Inputs:
+    """The files of one run; only ``shipments`` is required."""
+
+    shipments: Path
+    customers: Path | None = None
+    credit_profiles: Path | None = None
+    invoices: Path | None = None
+    complaints: Path | None = None
+    surveys: Path | None = None
+    standards: Path | None = None
+
+
+@attrs.frozen
+class FileRejection:
+    """A rejected row and the file it came from."""
+
+    file: Path
+    rejection: RowRejection
+
+
+class Progress:
+    """A progress bar on a text stream, redrawn at most ten times a second."""
+
+    def __init__(self, stream: IO[str] | None, label: str, total: int | None) -> None:
+        self.stream, self.label, self.total = stream, label, total
+        self.done = 0
+        self._drawn = 0.0
+
+    def advance(self, count: int = 1) -> None:
+        self.done += count
+        if self.stream is not None and time.monotonic() - self._drawn >= 0.1:
+            self._draw()
+
+    def finish(self) -> None:
+        if self.stream is not None:
+            self._draw()
+            self.stream.write("\n")
+            self.stream.flush()
+
+    def _draw(self) -> None:
+        assert self.stream is not None
+        self._drawn = time.monotonic()
+        if self.total:
+            share = min(1.0, self.done / self.total)
+            bar = "#" * round(30 * share)
+            text = f"{self.label} [{bar:<30}] {share:4.0%} {self.done:,}/{self.total:,}"
+        else:
+            text = f"{self.label} {self.done:,}"
+        self.stream.write("\r" + text)
+        self.stream.flush()
+
+
+def count_rows(path: Path) -> int | None:
+    """Rows in a file, cheaply: Parquet metadata, or newlines in a text file (less a CSV
+    header). ``None`` if unknown."""
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        try:
+            import pyarrow.parquet as pq
+        except ImportError:
+            return None
+        return int(pq.ParquetFile(path).metadata.num_rows)
+    lines = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            lines += chunk.count(b"\n")
+    return max(0, lines - 1) if suffix == ".csv" else lines
+
+
+def _records(
+    path: Path, cls: type[T], rejected: list[FileRejection], progress: Progress | None = None
+) -> Iterator[T]:
+    def keep(rejection: RowRejection) -> None:
+        rejected.append(FileRejection(path, rejection))
+        if progress is not None:
+            progress.advance()
+
+    for record in stream(path, cls, on_reject=keep):
+        if progress is not None:
+            progress.advance()
+        yield record
+
+
+def score(
+    inputs: Inputs,
+    *,
+    as_of: datetime,
+    policies: Policies = Policies(),  # noqa: B008 - frozen
+    progress: IO[str] | None = None,
+) -> tuple[Assessments, list[FileRejection]]:
+    """Read every file, summarise the shipments and assess every customer.
+
+    Customers come from the customers file, plus any customer id seen only in shipments
+    (assessed as an enterprise named by its id, so no shipment goes unscored).
+    """
+    rejected: list[FileRejection] = []
+
+    def read(path: Path | None, cls: type[T]) -> list[T]:
+        return [] if path is None else list(_records(path, cls, rejected))
+
+    customers = read(inputs.customers, Customer)
+    bar = Progress(progress, "shipments", count_rows(inputs.shipments) if progress else None)
+    activities = summarize(_records(inputs.shipments, Shipment, rejected, bar), as_of=as_of)
+    bar.finish()
+    known = {c.id for c in customers}
+    customers.extend(
+        Customer(id=cid, name=cid, kind=CustomerKind.ENTERPRISE)
+        for cid in sorted(activities)
+        if cid not in known
+    )
+    profiles = {p.customer_id: p for p in read(inputs.credit_profiles, CreditProfile)}
+    if inputs.invoices is not None:
+        currency = policies.credit.max_limit.currency
+        reports = ageing(read(inputs.invoices, Invoice), as_of=as_of, currency=currency)
+        profiles = {
+            key: apply_ageing(p, reports[key]) if key in reports else p
+            for key, p in profiles.items()
+        }
+    complaints = read(inputs.complaints, Complaint) if inputs.complaints else None
+    surveys = read(inputs.surveys, SurveyResponse) if inputs.surveys else None
+    standards = read(inputs.standards, ServiceStandard) if inputs.standards else None
+    results = assess_all(
+        customers,
+        activities,
+        as_of=as_of,
+        value_calculator=partial(value_score, model=policies.value),
+        tiering=policies.tiering,
+        lifecycle_policy=policies.lifecycle,
+        churn_policy=policies.churn,
+        abc_a=policies.pareto.a,
+        abc_b=policies.pareto.b,
+        credit_profiles=profiles,
+        credit_calculator=partial(assess_credit, policy=policies.credit),
+        service_standards=standards,
+        survey_responses=surveys,
+        complaints=complaints,
+        complaint_policy=policies.complaint,
+    )
+    return results, rejected
+
+
+def write_rejects(path: Path, rejected: list[FileRejection]) -> None:
+    """The rejects file: one line per rejected row with file, line, problems and the row
+    as read, so nothing is lost and the row can be fixed and fed again. ``.csv`` writes a
+    table (the row as a JSON column); anything else JSON Lines."""
+    records = [
+        {
+            "file": str(r.file),
+            "line": r.rejection.line,
+            "column": r.rejection.column,
+            "reason": r.rejection.reason,
+            "problems": [list(p) for p in r.rejection.problems],
+            "row": dict(r.rejection.row),
+        }
+        for r in rejected
+    ]
+    if path.suffix.lower() == ".csv":
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=["file", "line", "column", "reason", "row"])
+            writer.writeheader()
+            for record in records:
+                writer.writerow(
+                    {
+                        **{k: record[k] for k in ("file", "line", "column", "reason")},
+                        "row": json.dumps(record["row"], ensure_ascii=False, default=str),
+                    }
+                )
+        return
+    with path.open("w", encoding="utf-8") as handle:
+        for record in records:
+            handle.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+
+
+def stderr_if_tty() -> IO[str] | None:
+    return sys.stderr if sys.stderr.isatty() else None

@@ -1,0 +1,247 @@
+"""``logicrm score`` and ``logicrm policy show`` driven as a user would: a subprocess, real
+files in a temporary folder, every output format read back."""
+
+import csv
+import json
+import subprocess
+import sys
+import tomllib
+
+import polars as pl
+import pytest
+
+import logicrm as lc
+from logicrm import io
+from logicrm.policies import Policies, loads_policies
+from logicrm.sample import SAMPLE_AS_OF, sample_dataset, write_sample
+from logicrm.scoring import summarize
+
+AS_OF = "2026-06-30T18:00:00Z"
+
+
+def logicrm(*args, cwd=None):
+    return subprocess.run(
+        [sys.executable, "-m", "logicrm", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=cwd,
+    )
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    return write_sample(tmp_path_factory.mktemp("sample"))
+
+
+@pytest.fixture(scope="module")
+def expected():
+    """What the library itself says about the sample, to compare the command against."""
+    data = sample_dataset()
+    return lc.assess_all(
+        data.customers,
+        summarize(data.shipments, as_of=data.as_of),
+        as_of=data.as_of,
+        credit_profiles={p.customer_id: p for p in data.credit_profiles},
+    )
+
+
+def every_input(files):
+    return [
+        files["shipments"],
+        "--customers", files["customers"],
+        "--credit-profiles", files["credit_profiles"],
+        "--complaints", files["complaints"],
+        "--surveys", files["surveys"],
+        "--standards", files["standards"],
+        "--as-of", AS_OF,
+    ]  # fmt: skip
+
+
+def test_terminal_table_names_every_customer(files):
+    result = logicrm("score", *every_input(files))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].split()[:4] == ["customer", "tier", "ABC", "value"]
+    assert [line.split()[0] for line in lines[2:]] == [f"C{i:05d}" for i in range(12)]
+    assert "C00000    large          A     82.3" in result.stdout
+    assert "12 customers assessed" in result.stderr
+
+
+def test_csv_output_matches_the_library(files, expected, tmp_path):
+    out = tmp_path / "scores.csv"
+    result = logicrm(
+        "score", files["shipments"], "--customers", files["customers"],
+        "--credit-profiles", files["credit_profiles"], "--as-of", AS_OF, "--output", out,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    with out.open(newline="") as handle:
+        rows = {row["customer_id"]: row for row in csv.DictReader(handle)}
+    assert list(rows) == list(expected)
+    for key, assessment in expected.items():
+        want = assessment.row()
+        got = rows[key]
+        assert got["tier"] == want["tier"]
+        assert got["abc_class"] == want["abc_class"]
+        assert float(got["value_score"]) == want["value_score"]
+        assert (got["credit_outcome"] or None) == want["credit_outcome"]
+        assert got["top_reasons"] == want["top_reasons"]
+
+
+def test_jsonl_to_stdout_and_parquet_read_back(files, expected, tmp_path):
+    jsonl = logicrm("score", files["shipments"], "--customers", files["customers"],
+                    "--as-of", AS_OF, "--format", "jsonl")  # fmt: skip
+    assert jsonl.returncode == 0, jsonl.stderr
+    rows = [json.loads(line) for line in jsonl.stdout.splitlines()]
+    assert [r["customer_id"] for r in rows] == list(expected)
+    assert rows[0]["on_time_rate"] == pytest.approx(expected["C00000"].row()["on_time_rate"])
+
+    out = tmp_path / "scores.parquet"
+    parquet = logicrm("score", *every_input(files), "--output", out)
+    assert parquet.returncode == 0, parquet.stderr
+    table = pl.read_parquet(out)
+    assert table["customer_id"].to_list() == list(expected)
+    assert table.filter(pl.col("customer_id") == "C00000")["complaints"].item() == 4
+    assert set(table.columns) >= {"worst_gap", "credit_limit", "perfect_order_rate"}
+
+
+def test_customers_seen_only_in_shipments_are_still_scored(files, tmp_path):
+    result = logicrm("score", files["shipments"], "--as-of", AS_OF, "--format", "jsonl")
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(rows) == 12  # every customer id in the shipments, none lost
+
+
+def broken_copy(source, target, line, column, value):
+    """A copy of a CSV file with one cell changed (``line`` counts the header as 1)."""
+    lines = source.read_text().splitlines()
+    header = lines[0].split(",")
+    cells = lines[line - 1].split(",")
+    cells[header.index(column)] = value
+    lines[line - 1] = ",".join(cells)
+    target.write_text("\n".join(lines) + "\n")
+    return target
+
+
+def test_bad_rows_are_reported_with_line_numbers_and_kept(files, tmp_path):
+    shipments = broken_copy(files["shipments"], tmp_path / "s.csv", 6, "units_damaged", "999")
+    shipments = broken_copy(shipments, tmp_path / "shipments.csv", 10, "revenue.currency", "XXX")
+    out = tmp_path / "scores.csv"
+    result = logicrm("score", shipments, "--as-of", AS_OF, "--output", out)
+    assert result.returncode == 0, result.stderr
+    assert "2 rows rejected" in result.stderr
+    assert "shipments.csv line 6: units_damaged" in result.stderr
+    assert "shipments.csv line 10:" in result.stderr
+    rejects = [json.loads(line) for line in (tmp_path / "rejects.jsonl").read_text().splitlines()]
+    assert [r["line"] for r in rejects] == [6, 10]
+    assert rejects[0]["row"]["units_damaged"] == "999"  # the row itself, ready to fix
+    strict = logicrm("score", shipments, "--as-of", AS_OF, "--output", out, "--strict",
+                     "--rejects", tmp_path / "bad.csv")  # fmt: skip
+    assert strict.returncode == 1
+    with (tmp_path / "bad.csv").open(newline="") as handle:
+        assert [row["line"] for row in csv.DictReader(handle)] == ["6", "10"]
+
+
+def test_rejected_rows_never_leak_contact_details_to_the_terminal(files, tmp_path):
+    path = broken_copy(files["customers"], tmp_path / "customers.csv", 2, "kind", "martian")
+    result = logicrm(
+        "score", files["shipments"], "--customers", path, "--as-of", AS_OF, cwd=tmp_path
+    )
+    assert result.returncode == 0
+    assert "customers.csv line 2: kind" in result.stderr
+    assert (tmp_path / "rejects.jsonl").is_file()  # no --output: beside the working folder
+    contact = sample_dataset().customers[0].contact
+    assert contact.phone not in result.stderr
+    assert contact.email not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["missing.csv", "--as-of", AS_OF], "does not exist"),
+        (["{shipments}", "--as-of", "2026-06-30T18:00:00"], "needs an offset"),
+        (["{shipments}", "--as-of", "yesterday"], "not an ISO 8601"),
+        (["{shipments}", "--as-of", AS_OF, "--format", "parquet"], "needs --output"),
+        (["{shipments}", "--as-of", AS_OF, "--customers", "nowhere.csv"], "customers file"),
+    ],
+)
+def test_bad_arguments_exit_2_with_a_clear_message(files, args, message):
+    result = logicrm("score", *(a.format(shipments=files["shipments"]) for a in args))
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert result.stdout == ""
+
+
+def test_missing_as_of_is_a_usage_error(files):
+    result = logicrm("score", files["shipments"])
+    assert result.returncode == 2
+    assert "--as-of" in result.stderr
+
+
+def test_a_policy_file_changes_the_scores(files, tmp_path):
+    policy = tmp_path / "policy.toml"
+    policy.write_text("[lifecycle]\nlapsed_after_days = 5\n\n[pareto]\na = 0.5\nb = 0.9\n")
+    result = logicrm("score", files["shipments"], "--customers", files["customers"],
+                     "--as-of", AS_OF, "--policy", policy, "--format", "jsonl")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    rows = {r["customer_id"]: r for r in map(json.loads, result.stdout.splitlines())}
+    assert rows["C00003"]["lifecycle"] == "lapsed"  # last order 15 days ago
+    assert sum(r["abc_class"] == "A" for r in rows.values()) < 3
+
+
+def test_an_invalid_policy_file_names_the_field(files, tmp_path):
+    policy = tmp_path / "policy.json"
+    policy.write_text(
+        json.dumps(
+            {
+                "credit": {
+                    "score_bands": [{"min_score": 80.0, "limit_months": "3", "term_days": "sixty"}]
+                },
+                "churn": {"recnt_days": 9},
+            }
+        )
+    )
+    result = logicrm("score", files["shipments"], "--as-of", AS_OF, "--policy", policy)
+    assert result.returncode == 2
+    assert "credit.score_bands[0].term_days" in result.stderr
+    assert "churn.recnt_days" in result.stderr
+
+
+def test_progress_bar_goes_to_stderr_only(files):
+    result = logicrm("score", files["shipments"], "--as-of", AS_OF, "--format", "jsonl",
+                     "--progress")  # fmt: skip
+    assert "shipments [" in result.stderr and "100% 1,500/1,500" in result.stderr
+    assert "shipments [" not in result.stdout
+    quiet = logicrm("score", files["shipments"], "--as-of", AS_OF, "--no-progress")
+    assert "shipments [" not in quiet.stderr
+
+
+def test_policy_show_prints_the_defaults_as_valid_toml_and_json(tmp_path):
+    toml = logicrm("policy", "show")
+    assert toml.returncode == 0
+    assert loads_policies(toml.stdout, format="toml") == Policies()
+    assert tomllib.loads(toml.stdout)["lifecycle"]["lapsed_after_days"] == 180
+    as_json = logicrm("policy", "show", "--format", "json")
+    assert loads_policies(as_json.stdout, format="json") == Policies()
+    edited = tmp_path / "mine.toml"
+    edited.write_text(toml.stdout.replace("lapsed_after_days = 180", "lapsed_after_days = 90"))
+    shown = logicrm("policy", "show", edited)
+    assert "lapsed_after_days = 90" in shown.stdout
+
+
+def test_demo_writes_sample_files_that_score_cleanly(tmp_path):
+    demo = logicrm("demo", "--write-sample", tmp_path)
+    assert demo.returncode == 0, demo.stderr
+    command = demo.stdout.strip().splitlines()[-1].split()
+    assert command[:2] == ["logicrm", "score"]
+    result = logicrm(*command[1:])
+    assert result.returncode == 0, result.stderr
+    assert "rejected" not in result.stderr
+    assert len(io.read(tmp_path / "shipments.csv", lc.Shipment).ok) == 1500
+
+
+def test_bare_date_as_of_means_the_end_of_that_day_utc():
+    from logicrm._cli import parse_as_of
+
+    assert parse_as_of("2026-06-30").isoformat() == "2026-06-30T23:59:59+00:00"
+    assert parse_as_of(AS_OF) == SAMPLE_AS_OF
