@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import tomllib
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -245,3 +246,33 @@ def test_bare_date_as_of_means_the_end_of_that_day_utc():
 
     assert parse_as_of("2026-06-30").isoformat() == "2026-06-30T23:59:59+00:00"
     assert parse_as_of(AS_OF) == SAMPLE_AS_OF
+
+
+DOCS_DATA = Path(__file__).parent.parent / "docs" / "data"
+
+
+def test_a_tms_export_with_its_own_column_names_scores_through_a_mapping_file(tmp_path):
+    result = logicrm(
+        "score", DOCS_DATA / "tms_export.csv", "--customers", DOCS_DATA / "customers.csv",
+        "--mapping", DOCS_DATA / "tms_mapping.toml", "--as-of", AS_OF, "--format", "jsonl",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(rows) == 12 and rows[0]["customer_id"] == "C00000"
+    assert "tms_export.csv line 9: qty_damaged" in result.stderr
+    assert "tms_export.csv line 14: order_time" in result.stderr
+    without = logicrm("score", DOCS_DATA / "tms_export.csv", "--as-of", AS_OF, cwd=tmp_path)
+    assert "60 rows rejected" in without.stderr  # no mapping: no row has the fields
+
+
+def test_a_bad_mapping_file_names_the_input_and_field(files, tmp_path):
+    mapping = tmp_path / "mapping.json"
+    mapping.write_text(json.dumps({"shipments": {"colums": {}}}))
+    result = logicrm("score", files["shipments"], "--as-of", AS_OF, "--mapping", mapping)
+    assert result.returncode == 2
+    assert "shipments.colums" in result.stderr
+    mapping.write_text(json.dumps({"orders": {}}))
+    result = logicrm("score", files["shipments"], "--as-of", AS_OF, "--mapping", mapping)
+    assert result.returncode == 2
+    assert "orders" in result.stderr and "not an input kind" in result.stderr

@@ -10,6 +10,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
+import attrs
+
 from logicrm import __version__
 
 EXIT_OK, EXIT_REJECTS, EXIT_USAGE = 0, 1, 2
@@ -63,6 +65,13 @@ def _parser() -> argparse.ArgumentParser:
         " or a date (taken as the end of that day, UTC)",
     )
     score.add_argument("--policy", type=Path, metavar="FILE", help="policy file (TOML or JSON)")
+    score.add_argument(
+        "--mapping",
+        type=Path,
+        metavar="FILE",
+        help="your column names, per input (TOML or JSON): e.g. [shipments.columns] "
+        'id = "order_no"',
+    )
     score.add_argument(
         "--format", choices=_FORMATS, help="output format (default: from --output, else table)"
     )
@@ -152,6 +161,18 @@ def _load_policies(path: Path) -> Any:
         raise UsageError(f"policy file {path} is not valid:\n  {problems}") from None
 
 
+def _load_mappings(path: Path) -> Any:
+    from logicrm._score import load_mappings
+    from logicrm.errors import ValidationError
+
+    _check_readable(path, "mapping file")
+    try:
+        return load_mappings(path)
+    except ValidationError as error:
+        problems = "\n  ".join(str(p) for p in error.problems)
+        raise UsageError(f"mapping file {path} is not valid:\n  {problems}") from None
+
+
 def _check_readable(path: Path, what: str) -> None:
     if not path.is_file():
         raise UsageError(f"{what} {path} does not exist or is not a file")
@@ -198,6 +219,8 @@ def _score(args: argparse.Namespace) -> int:
     if fmt == "parquet" and args.output is None:
         raise UsageError("--format parquet needs --output FILE")
     policies = _load_policies(args.policy) if args.policy is not None else Policies()
+    if args.mapping is not None:
+        inputs = attrs.evolve(inputs, mappings=_load_mappings(args.mapping))
     show = args.progress if args.progress is not None else sys.stderr.isatty()
     try:
         results, rejected = score(

@@ -10,7 +10,8 @@ import csv
 import json
 import sys
 import time
-from collections.abc import Iterator
+import tomllib
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -29,7 +30,7 @@ from logicrm.domain import (
     Shipment,
     SurveyResponse,
 )
-from logicrm.io import RowRejection, stream
+from logicrm.io import ColumnMapping, RowRejection, stream
 from logicrm.policies import Policies
 from logicrm.scoring import ageing, apply_ageing, assess_credit, summarize, value_score
 
@@ -47,6 +48,50 @@ class Inputs:
     complaints: Path | None = None
     surveys: Path | None = None
     standards: Path | None = None
+    mappings: Mapping[str, ColumnMapping] = attrs.field(factory=dict)
+
+    def mapping(self, kind: str) -> ColumnMapping | None:
+        return self.mappings.get(kind)
+
+
+INPUT_KINDS = (
+    "shipments",
+    "customers",
+    "credit_profiles",
+    "invoices",
+    "complaints",
+    "surveys",
+    "standards",
+)
+
+
+def load_mappings(path: Path) -> dict[str, ColumnMapping]:
+    """A column-mapping file: per input kind (``shipments``, ``customers``, ...), a
+    :class:`~logicrm.io.ColumnMapping` (``columns``, ``constants``, ``true_values``,
+    ``false_values``). TOML when the suffix is ``.toml``, else JSON.
+
+    Raises:
+        ValidationError: unparsable, an unknown kind, or a bad mapping (with its path).
+    """
+    from logicrm.errors import ValidationError
+    from logicrm.serialization import from_dict
+
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = tomllib.loads(text) if path.suffix.lower() == ".toml" else json.loads(text)
+    except (ValueError, tomllib.TOMLDecodeError) as error:
+        raise ValidationError("", "<mapping file>", f"cannot be parsed ({error})") from None
+    if not isinstance(data, dict):
+        raise ValidationError("", "<mapping file>", "must map input kinds to column mappings")
+    result = {}
+    for kind, section in data.items():
+        if kind not in INPUT_KINDS:
+            raise ValidationError(kind, kind, f"is not an input kind; use one of {INPUT_KINDS}")
+        try:
+            result[kind] = from_dict(ColumnMapping, section)
+        except ValidationError as error:
+            raise error.within(kind) from None
+    return result
 
 
 @attrs.frozen
@@ -107,14 +152,18 @@ def count_rows(path: Path) -> int | None:
 
 
 def _records(
-    path: Path, cls: type[T], rejected: list[FileRejection], progress: Progress | None = None
+    path: Path,
+    cls: type[T],
+    rejected: list[FileRejection],
+    mapping: ColumnMapping | None,
+    progress: Progress | None = None,
 ) -> Iterator[T]:
     def keep(rejection: RowRejection) -> None:
         rejected.append(FileRejection(path, rejection))
         if progress is not None:
             progress.advance()
 
-    for record in stream(path, cls, on_reject=keep):
+    for record in stream(path, cls, mapping=mapping, on_reject=keep):
         if progress is not None:
             progress.advance()
         yield record
@@ -134,12 +183,14 @@ def score(
     """
     rejected: list[FileRejection] = []
 
-    def read(path: Path | None, cls: type[T]) -> list[T]:
-        return [] if path is None else list(_records(path, cls, rejected))
+    def read(kind: str, cls: type[T]) -> list[T]:
+        path = getattr(inputs, kind)
+        return [] if path is None else list(_records(path, cls, rejected, inputs.mapping(kind)))
 
-    customers = read(inputs.customers, Customer)
+    customers = read("customers", Customer)
     bar = Progress(progress, "shipments", count_rows(inputs.shipments) if progress else None)
-    activities = summarize(_records(inputs.shipments, Shipment, rejected, bar), as_of=as_of)
+    shipments = _records(inputs.shipments, Shipment, rejected, inputs.mapping("shipments"), bar)
+    activities = summarize(shipments, as_of=as_of)
     bar.finish()
     known = {c.id for c in customers}
     customers.extend(
@@ -147,17 +198,17 @@ def score(
         for cid in sorted(activities)
         if cid not in known
     )
-    profiles = {p.customer_id: p for p in read(inputs.credit_profiles, CreditProfile)}
+    profiles = {p.customer_id: p for p in read("credit_profiles", CreditProfile)}
     if inputs.invoices is not None:
         currency = policies.credit.max_limit.currency
-        reports = ageing(read(inputs.invoices, Invoice), as_of=as_of, currency=currency)
+        reports = ageing(read("invoices", Invoice), as_of=as_of, currency=currency)
         profiles = {
             key: apply_ageing(p, reports[key]) if key in reports else p
             for key, p in profiles.items()
         }
-    complaints = read(inputs.complaints, Complaint) if inputs.complaints else None
-    surveys = read(inputs.surveys, SurveyResponse) if inputs.surveys else None
-    standards = read(inputs.standards, ServiceStandard) if inputs.standards else None
+    complaints = read("complaints", Complaint) if inputs.complaints else None
+    surveys = read("surveys", SurveyResponse) if inputs.surveys else None
+    standards = read("standards", ServiceStandard) if inputs.standards else None
     results = assess_all(
         customers,
         activities,
