@@ -223,15 +223,19 @@ class Assessments(dict[str, Assessment]):
 
     def to_pandas(self) -> Any:
         """A pandas ``DataFrame`` of :meth:`rows` (needs pandas); money amounts as floats."""
-        import pandas as pd
-
+        try:
+            import pandas as pd
+        except ImportError:
+            raise ImportError("to_pandas needs pandas: pip install pandas") from None
         return pd.DataFrame(self._plain_rows(), columns=list(ROW_COLUMNS))
 
     def to_polars(self) -> Any:
         """A polars ``DataFrame`` of :meth:`rows` (needs the ``frames`` extra); money
         amounts as exact decimals."""
-        import polars as pl
-
+        try:
+            import polars as pl
+        except ImportError:
+            raise ImportError("to_polars needs polars: pip install 'logicrm[frames]'") from None
         rows = self.rows()
         schema = {name: _POLARS_TYPES.get(name, _float)(pl) for name in ROW_COLUMNS}
         return pl.DataFrame(rows, schema=schema, orient="row")
