@@ -17,14 +17,15 @@ from logicrm import __version__
 EXIT_OK, EXIT_REJECTS, EXIT_USAGE = 0, 1, 2
 _FORMATS = ("table", "csv", "jsonl", "parquet")
 _SUFFIXES = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
-_INPUTS = (
-    ("customers", "customers (CSV, JSON Lines or Parquet)"),
-    ("credit-profiles", "credit profiles with financial statements (JSON Lines)"),
-    ("invoices", "invoices, aged at --as-of into each profile's receivable and overdue"),
-    ("complaints", "complaints, checked against the complaint SLAs"),
-    ("surveys", "SERVQUAL survey responses (JSON Lines, or long-form CSV / Parquet)"),
-    ("standards", "service standards (requirements, beliefs, standards, promises)"),
-)
+# The optional inputs of `score`, by the field of logicrm._score.Inputs they fill.
+_INPUTS = {
+    "customers": "customers (CSV, JSON Lines or Parquet)",
+    "credit_profiles": "credit profiles with financial statements (JSON Lines)",
+    "invoices": "invoices, aged at --as-of into each profile's receivable and overdue",
+    "complaints": "complaints, checked against the complaint SLAs",
+    "surveys": "SERVQUAL survey responses (JSON Lines, or long-form CSV / Parquet)",
+    "standards": "service standards (requirements, beliefs, standards, promises)",
+}
 
 
 class UsageError(Exception):
@@ -55,8 +56,8 @@ def _parser() -> argparse.ArgumentParser:
         "their line numbers and written to a rejects file.",
     )
     score.add_argument("shipments", type=Path, help="shipments file (.csv, .jsonl or .parquet)")
-    for name, text in _INPUTS:
-        score.add_argument(f"--{name}", type=Path, metavar="FILE", help=text)
+    for kind, text in _INPUTS.items():
+        score.add_argument(f"--{kind.replace('_', '-')}", type=Path, metavar="FILE", help=text)
     score.add_argument(
         "--as-of",
         required=True,
@@ -202,17 +203,13 @@ def _score(args: argparse.Namespace) -> int:
     from logicrm.policies import Policies
 
     as_of = parse_as_of(args.as_of)
-    inputs = Inputs(
-        shipments=args.shipments,
-        **{name.replace("-", "_"): getattr(args, name.replace("-", "_")) for name, _ in _INPUTS},
-    )
-    for name, path in [("shipments", inputs.shipments)] + [
-        (n, getattr(inputs, n.replace("-", "_"))) for n, _ in _INPUTS
-    ]:
+    files = {kind: getattr(args, kind) for kind in ("shipments", *_INPUTS)}
+    for kind, path in files.items():
         if path is not None:
-            _check_readable(path, f"{name} file")
+            _check_readable(path, f"{kind.replace('_', ' ')} file")
             if path.suffix.lower() not in (*_SUFFIXES, ".json"):
-                raise UsageError(f"{name} file {path}: use .csv, .jsonl or .parquet")
+                raise UsageError(f"{kind} file {path}: use .csv, .jsonl or .parquet")
+    inputs = Inputs(**files)
     fmt = args.format or (
         _SUFFIXES.get(args.output.suffix.lower(), "table") if args.output else "table"
     )

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import json
-import sys
 import time
 import tomllib
 from collections.abc import Iterator, Mapping
@@ -54,15 +53,8 @@ class Inputs:
         return self.mappings.get(kind)
 
 
-INPUT_KINDS = (
-    "shipments",
-    "customers",
-    "credit_profiles",
-    "invoices",
-    "complaints",
-    "surveys",
-    "standards",
-)
+#: The input files a run reads, by kind (the sections of a mapping file).
+INPUT_KINDS = tuple(f.name for f in attrs.fields(Inputs) if f.name != "mappings")
 
 
 def load_mappings(path: Path) -> dict[str, ColumnMapping]:
@@ -259,7 +251,3 @@ def write_rejects(path: Path, rejected: list[FileRejection]) -> None:
     with path.open("w", encoding="utf-8") as handle:
         for record in records:
             handle.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
-
-
-def stderr_if_tty() -> IO[str] | None:
-    return sys.stderr if sys.stderr.isatty() else None
