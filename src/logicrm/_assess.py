@@ -17,6 +17,7 @@ from logicrm.domain import (
     SurveyResponse,
 )
 from logicrm.domain._checks import check_aware, fail
+from logicrm.domain._money import in_library_context
 from logicrm.quality import (
     ComplaintPolicy,
     ComplaintSlaReport,
@@ -334,6 +335,7 @@ def _options(
     )
 
 
+@in_library_context
 def assess(
     customer: Customer,
     activity: Activity | None,
@@ -424,6 +426,7 @@ def assess(
     )
 
 
+@in_library_context
 def assess_all(
     customers: Iterable[Customer],
     activities: Mapping[str, Activity],

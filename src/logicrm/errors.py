@@ -6,35 +6,93 @@ the builtin a Python programmer would expect (``ValueError`` for bad values, ``L
 for unknown names). Messages name the field and the offending value; contact details are
 never shown, only ``<redacted>``.
 
+Messages are bounded: a value is shown by a short, bounded ``repr`` (a string is cut, an
+integer of thousands of digits is described by its size, a container shows its first items),
+and an error with many problems lists the first :data:`MAX_PROBLEMS_SHOWN` in its message.
+
 The classes are public API; the wording of their messages is not.
 """
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Iterable
 
 __all__ = [
+    "ColumnWarning",
     "CurrencyMismatchError",
     "InvalidTransitionError",
     "LogicrmError",
+    "LogicrmWarning",
     "Problem",
+    "ReadError",
     "UnknownCalculatorError",
     "ValidationError",
 ]
 
 _REDACTED = "<redacted>"
 _MAX_VALUE_CHARS = 80
+MAX_PROBLEMS_SHOWN = 10
+"""How many problems an error's message lists; the rest are counted, and kept in
+``problems`` up to :data:`MAX_PROBLEMS_KEPT`."""
+MAX_PROBLEMS_KEPT = 100
+"""How many problems one error keeps; a record with more is reported by its first ones."""
+
+
+class _BoundedRepr(reprlib.Repr):
+    """``repr`` whose cost and length stay small whatever the value."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.maxlevel = 2
+        self.maxstring = _MAX_VALUE_CHARS
+        self.maxother = _MAX_VALUE_CHARS
+        self.maxlong = 40
+
+    def repr_int(self, x: int, level: int) -> str:
+        if x.bit_length() > 128:  # str() of a huge int is slow, and refused past 4,300 digits
+            return f"<an integer of about {int(x.bit_length() * 0.30103) + 1:,} digits>"
+        return super().repr_int(x, level)
+
+    def repr_bytes(self, x: bytes, level: int) -> str:
+        return repr(x[:_MAX_VALUE_CHARS]) + ("..." if len(x) > _MAX_VALUE_CHARS else "")
+
+
+_REPR = _BoundedRepr()
 
 
 def _show(value: object) -> str:
-    text = repr(value)
+    """A short ``repr`` of ``value``, computed in bounded time and memory."""
+    try:
+        text = _REPR.repr(value)
+    except Exception:  # a value whose own repr fails is still reported
+        text = f"<a {type(value).__name__}>"
     if len(text) > _MAX_VALUE_CHARS:
         text = text[: _MAX_VALUE_CHARS - 3] + "..."
     return text
 
 
+def _summary(problems: tuple[Problem, ...], total: int) -> str:
+    shown = "; ".join(str(p) for p in problems[:MAX_PROBLEMS_SHOWN])
+    if total > MAX_PROBLEMS_SHOWN:
+        shown += f"; ... and {total - MAX_PROBLEMS_SHOWN:,} more problems"
+    return shown
+
+
 class LogicrmError(Exception):
     """Root of every exception logicrm raises on purpose."""
+
+
+class LogicrmWarning(UserWarning):
+    """Root of every warning logicrm issues."""
+
+
+class ColumnWarning(LogicrmWarning):
+    """A file's header lacks optional columns, or holds columns that look misspelt.
+
+    The file is still read; the warning names the columns so that a silent default (every
+    shipment undelivered because ``delivered_at`` was spelt ``delivred_at``) is seen.
+    """
 
 
 class Problem:
@@ -72,7 +130,7 @@ class ValidationError(LogicrmError, ValueError):
         field: dotted path of the first offending field (``"units_damaged"``,
             ``"answers[2].perception"``); ``""`` for the record as a whole.
         problems: every problem found, first one first. Constructors stop at the first
-            problem; loaders report all they can find.
+            problem; loaders report all they can find, up to :data:`MAX_PROBLEMS_KEPT`.
 
     Example:
         >>> from logicrm.errors import ValidationError
@@ -96,14 +154,23 @@ class ValidationError(LogicrmError, ValueError):
 
     @classmethod
     def from_problems(cls, problems: Iterable[Problem]) -> ValidationError:
-        """Build one error that carries several problems (at least one)."""
-        found = tuple(problems)
-        if not found:
+        """Build one error that carries several problems (at least one).
+
+        Only the first :data:`MAX_PROBLEMS_KEPT` are kept; the message lists the first
+        :data:`MAX_PROBLEMS_SHOWN` and counts the rest.
+        """
+        kept: list[Problem] = []
+        total = 0
+        for problem in problems:
+            total += 1
+            if total <= MAX_PROBLEMS_KEPT:
+                kept.append(problem)
+        if not kept:
             raise ValueError("from_problems needs at least one problem")
         error = cls.__new__(cls)
-        error.problems = found
-        error.field = found[0].path
-        Exception.__init__(error, "; ".join(str(p) for p in found))
+        error.problems = tuple(kept)
+        error.field = kept[0].path
+        Exception.__init__(error, _summary(error.problems, total))
         return error
 
     def within(self, prefix: str) -> ValidationError:
@@ -124,6 +191,24 @@ def _join(prefix: str, path: str) -> str:
     if path.startswith("["):
         return prefix + path
     return f"{prefix}.{path}"
+
+
+class ReadError(ValidationError):
+    """A whole file cannot be read: it is not in the format it claims, or its header lacks
+    a required column. Raised before any row is read, so nothing is half-done.
+
+    Attributes:
+        source: the file's name as given.
+    """
+
+    def __init__(self, source: str, message: str) -> None:
+        self.source = source
+        self.problems = (Problem("", message),)
+        self.field = ""
+        Exception.__init__(self, f"{source}: {message}")
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (ReadError, (self.source, self.problems[0].message))
 
 
 class CurrencyMismatchError(LogicrmError, ValueError):

@@ -36,6 +36,7 @@ from scipy import optimize, special
 
 from logicrm.domain import Customer, Reason
 from logicrm.domain._checks import fail
+from logicrm.domain._money import in_library_context
 from logicrm.errors import LogicrmError
 from logicrm.scoring import Activity, BtydSummary, ValueDimension, ValueModel, ValueScore
 from logicrm.scoring._btyd import btyd_summary
@@ -665,6 +666,7 @@ class Clv:
         return render(self)
 
 
+@in_library_context
 def clv(
     summary: BtydSummary,
     *,

@@ -24,7 +24,7 @@ from typing import Any
 
 import attrs
 
-from logicrm.domain._checks import fail
+from logicrm.domain._checks import check_rate, fail
 from logicrm.errors import ValidationError
 from logicrm.quality import ComplaintPolicy
 from logicrm.scoring import (
@@ -46,6 +46,8 @@ class ParetoCutoffs:
     b: float = 0.95
 
     def __attrs_post_init__(self) -> None:
+        check_rate("a", self.a)
+        check_rate("b", self.b)
         if not 0 < self.a <= self.b <= 1:
             fail("a", self.a, f"must satisfy 0 < a <= b <= 1 (b is {self.b})")
 

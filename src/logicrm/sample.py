@@ -43,6 +43,7 @@ from logicrm.domain import (
     StandardKind,
     SurveyResponse,
 )
+from logicrm.domain._money import CONTEXT, in_library_context
 
 __all__ = [
     "SAMPLE_AS_OF",
@@ -113,6 +114,7 @@ class _Profile:
     stopped_days_ago: int
 
 
+@in_library_context
 def generate_customers(count: int, *, seed: int = 7) -> tuple[Customer, ...]:
     """``count`` synthetic customers (75% enterprises, 15% individuals, 10% institutions).
 
@@ -228,8 +230,8 @@ def _shipments(
             promised_at=promised,
             shipped_at=shipped,
             delivered_at=delivered,
-            revenue=Money(Decimal(cents).scaleb(-2), _CURRENCY),
-            cost=Money(Decimal(cost_cents).scaleb(-2), _CURRENCY),
+            revenue=Money(Decimal(cents).scaleb(-2, CONTEXT), _CURRENCY),
+            cost=Money(Decimal(cost_cents).scaleb(-2, CONTEXT), _CURRENCY),
             units_ordered=units,
             units_delivered=delivered_units,
             units_damaged=damaged,
@@ -245,6 +247,7 @@ def _customer_id(index: int) -> str:
     return f"C{index:05d}"
 
 
+@in_library_context
 def sample_dataset(*, seed: int = 7) -> SampleData:
     """The built-in sample: 12 customers of every kind and their two years of history.
 

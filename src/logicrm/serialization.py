@@ -4,7 +4,11 @@ Conventions: ``Decimal`` amounts are strings (``"1.50"`` stays ``"1.50"``), date
 ISO 8601 with their UTC offset, dates are ISO dates, enums are their values, tuples are
 lists, read-only mappings are plain objects. Unknown keys are rejected, so a misspelt field
 never vanishes silently. Strings, integers and booleans are taken only as themselves
-(``"3"`` is not an integer, ``1`` is not ``True``).
+(``"3"`` is not an integer, ``1`` is not ``True``); a list field takes only a list (a string
+is not a list of characters) of at most :data:`MAX_ITEMS` items, and a mapping field only an
+object. Integers have at most 64 bits, decimal figures the range of amounts
+(see :class:`~logicrm.Money`). Values of personal-data fields (contact details, names,
+notes) never appear in a message.
 
 Errors raise :class:`~logicrm.errors.ValidationError` whose ``problems`` carry the path of
 every bad field, e.g. ``answers[2].perception``. :func:`load_many` never aborts a batch: it
@@ -23,7 +27,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping
+import typing
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -32,6 +37,7 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 import cattrs
+import cattrs.cols
 from cattrs.errors import (
     ClassValidationError,
     ForbiddenExtraKeysError,
@@ -39,11 +45,12 @@ from cattrs.errors import (
 )
 
 from logicrm._schema import json_schema
-from logicrm.domain._money import ISO_4217, Money, check_currency, to_decimal
+from logicrm.domain._money import ISO_4217, Money, check_currency, in_range, to_decimal
 from logicrm.domain._shipment import Shipment
-from logicrm.errors import LogicrmError, Problem, ValidationError, _join
+from logicrm.errors import LogicrmError, Problem, ValidationError, _join, _show
 
 __all__ = [
+    "MAX_ITEMS",
     "LoadResult",
     "Rejection",
     "from_dict",
@@ -56,6 +63,14 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+
+MAX_ITEMS = 10_000
+"""The most items a list or mapping field takes (statements of a profile, answers of a
+survey, ...): more is refused at once, so one record cannot take unbounded time."""
+_MAX_INT_BITS = 64
+# Path parts whose values are personal data: never shown in a message.
+_PERSONAL = frozenset({"contact", "name", "note", "person", "phone", "email", "address"})
+_PATH_PARTS = re.compile(r"[.\[\]]")
 
 
 class _BadValue(Exception):
@@ -79,13 +94,78 @@ def _strict(kind: type, name: str) -> Any:
 def _structure_int(value: object, _: object) -> int:
     if type(value) is not int:
         raise _BadValue("must be an integer", value)
+    if value.bit_length() > _MAX_INT_BITS:
+        raise _BadValue("must be an integer of at most 64 bits", value)
     return value
 
 
 def _structure_float(value: object, _: object) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise _BadValue("must be a number", value)
+    if type(value) is int and value.bit_length() > _MAX_INT_BITS:
+        raise _BadValue("must be a number of reasonable size", value)
     return float(value)
+
+
+def _sequence_factory(tp: Any, converter: cattrs.Converter) -> Any:
+    """A list or tuple field: only a list (or tuple) of at most MAX_ITEMS items."""
+    origin = typing.get_origin(tp)
+    inner = (
+        cattrs.cols.homogenous_tuple_structure_factory(tp, converter)
+        if origin is tuple
+        else cattrs.cols.list_structure_factory(tp, converter)
+    )
+
+    def structure(value: object, kind: Any) -> Any:
+        if type(value) is not list and type(value) is not tuple:
+            raise _BadValue(f"must be a list, not {_kind_of(value)}", value)
+        if len(value) > MAX_ITEMS:
+            raise _BadValue(f"must have at most {MAX_ITEMS:,} items (has {len(value):,})", value)
+        return inner(value, kind)
+
+    return structure
+
+
+def _mapping_factory(tp: Any, converter: cattrs.Converter) -> Any:
+    """A mapping field: only an object of at most MAX_ITEMS keys."""
+    inner = cattrs.cols.mapping_structure_factory(tp, converter)
+
+    def structure(value: object, kind: Any) -> Any:
+        if not isinstance(value, Mapping):
+            raise _BadValue(f"must be an object, not {_kind_of(value)}", value)
+        if len(value) > MAX_ITEMS:
+            raise _BadValue(f"must have at most {MAX_ITEMS:,} keys (has {len(value):,})", value)
+        return inner(value, kind)
+
+    return structure
+
+
+def _set_factory(tp: Any, converter: cattrs.Converter) -> Any:
+    """A set field: a list of at most MAX_ITEMS items (a string is not a set of letters)."""
+    (item_type,) = typing.get_args(tp) or (Any,)
+    item: Callable[[object, Any], Any] = converter.get_structure_hook(item_type)
+
+    def structure(value: object, _: object) -> frozenset[Any]:
+        if not isinstance(value, list | tuple | set | frozenset):
+            raise _BadValue(f"must be a list, not {_kind_of(value)}", value)
+        if len(value) > MAX_ITEMS:
+            raise _BadValue(f"must have at most {MAX_ITEMS:,} items (has {len(value):,})", value)
+        return frozenset(item(v, item_type) for v in value)
+
+    return structure
+
+
+def _kind_of(value: object) -> str:
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, Mapping):
+        return "an object"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if value is None:
+        return "null"
+    name = type(value).__name__
+    return f"{'an' if name[0] in 'aeiou' else 'a'} {name}"
 
 
 def _structure_enum(value: object, enum: type[StrEnum]) -> StrEnum:
@@ -112,6 +192,8 @@ def _structure_datetime(value: object, _: object) -> datetime:
         return value
     if type(value) is not str:
         raise _BadValue("must be an ISO 8601 date-time string with an offset", value)
+    if len(value) > 64:
+        raise _BadValue("must be an ISO 8601 date-time string with an offset", value)
     try:
         return _parse_datetime(value)
     except ValueError:
@@ -122,6 +204,8 @@ def _structure_date(value: object, _: object) -> date:
     if type(value) is date:
         return value
     if type(value) is not str:
+        raise _BadValue("must be an ISO 8601 date string (YYYY-MM-DD)", value)
+    if len(value) > 32:
         raise _BadValue("must be an ISO 8601 date string (YYYY-MM-DD)", value)
     try:
         return date.fromisoformat(value)
@@ -138,11 +222,14 @@ _DURATION = re.compile(
 
 def _structure_timedelta(value: object, _: object) -> timedelta:
     """ISO 8601 durations in days and times: ``"P3D"``, ``"PT2H"``, ``"P1DT12H30M"``."""
-    match = _DURATION.fullmatch(value) if isinstance(value, str) else None
+    match = _DURATION.fullmatch(value) if isinstance(value, str) and len(value) <= 64 else None
     if match is None or value in ("P", "PT") or str(value).endswith("T"):
         raise _BadValue("must be an ISO 8601 duration such as 'PT4H' or 'P7D'", value)
     parts = {k: float(v) for k, v in match.groupdict().items() if v is not None}
-    return timedelta(**parts)
+    try:
+        return timedelta(**parts)
+    except OverflowError:
+        raise _BadValue("must be a duration of at most 999,999,999 days", value) from None
 
 
 def _unstructure_timedelta(value: timedelta) -> str:
@@ -175,9 +262,10 @@ _parse_datetime = datetime.fromisoformat
 
 
 def _fast_money(d: Any) -> Money:
-    amount = Decimal(d["amount"]) if type(d["amount"]) is str else _NOT_A_NUMBER
+    text = d["amount"]
+    amount = Decimal(text) if type(text) is str and len(text) <= 64 else _NOT_A_NUMBER
     currency = d["currency"]
-    if not amount.is_finite() or currency not in ISO_4217 or len(d) != 2:
+    if not amount.is_finite() or not in_range(amount) or currency not in ISO_4217 or len(d) != 2:
         raise _BadValue("is not a plain money object", d)
     return Money._trusted(amount, currency)
 
@@ -241,6 +329,9 @@ def make_converter(*, detailed_validation: bool = True) -> cattrs.Converter:
     converter.register_structure_hook(Money, _structure_money)
     converter.register_unstructure_hook(timedelta, _unstructure_timedelta)
     converter.register_structure_hook(timedelta, _structure_timedelta)
+    converter.register_structure_hook_factory(cattrs.cols.is_sequence, _sequence_factory)
+    converter.register_structure_hook_factory(cattrs.cols.is_mapping, _mapping_factory)
+    converter.register_structure_hook_factory(cattrs.cols.is_any_set, _set_factory)
     converter.register_unstructure_hook(
         MappingProxyType,
         lambda m: {converter.unstructure(k): converter.unstructure(v) for k, v in m.items()},
@@ -271,7 +362,14 @@ def from_dict(cls: type[T], data: object) -> T:
             its path (``"answers[2].perception"``).
     """
     if type(data) is not dict and attrs.has(cls) and not isinstance(data, Mapping):
-        raise ValidationError("", data, f"must be an object with the fields of {cls.__name__}")
+        # Only the kind of value: a list given for a customer is the customer's details.
+        raise ValidationError.from_problems(
+            [
+                Problem(
+                    "", f"must be an object with the fields of {cls.__name__}, not {_kind_of(data)}"
+                )
+            ]
+        )
     try:
         if cls is Shipment:
             return _fast_shipment(data, cls)  # type: ignore[return-value]
@@ -280,6 +378,8 @@ def from_dict(cls: type[T], data: object) -> T:
         pass
     try:
         result: T = _DETAILED.structure(data, cls)
+    except RecursionError:
+        raise ValidationError.from_problems([Problem("", "is nested too deeply")]) from None
     except Exception as error:
         raise ValidationError.from_problems(_problems(error, "")) from None
     return result
@@ -314,8 +414,8 @@ def _problems(error: BaseException, path: str) -> Iterator[Problem]:
         for problem in error.problems:
             yield Problem(_join(path, problem.path), problem.message)
     elif isinstance(error, _BadValue):
-        # Contact details never reach an error message.
-        shown = "<redacted>" if "contact" in path else _short(error.value)
+        # Personal data never reaches an error message.
+        shown = "<redacted>" if _is_personal(path) else _show(error.value)
         yield Problem(path, f"{error.reason}; got {shown}")
     elif isinstance(error, KeyError):
         yield Problem(path, "is required")
@@ -326,9 +426,8 @@ def _problems(error: BaseException, path: str) -> Iterator[Problem]:
         yield Problem(path, f"cannot be read ({type(error).__name__})")
 
 
-def _short(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
+def _is_personal(path: str) -> bool:
+    return not _PERSONAL.isdisjoint(_PATH_PARTS.split(path))
 
 
 @attrs.frozen
@@ -384,4 +483,7 @@ def load_many(cls: type[T], records: Iterable[object]) -> LoadResult[T]:
                 error.problems if isinstance(error, ValidationError) else (Problem("", str(error)),)
             )
             rejected.append(Rejection(index, problems, record))
+        except Exception as error:  # a bug of ours must not lose the batch either
+            problem = Problem("", f"cannot be read ({type(error).__name__})")
+            rejected.append(Rejection(index, (problem,), record))
     return LoadResult(tuple(ok), tuple(rejected))

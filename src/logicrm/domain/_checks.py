@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime
+from decimal import Decimal
 from enum import Enum
 from typing import Any, NoReturn, TypeVar
 
 from logicrm.errors import ValidationError
 
 E = TypeVar("E", bound=Enum)
+
+MAX_COUNT = 10**12
+"""The largest count a record may state (units, orders): more is a typo or an attack."""
+MAX_DAYS = 36_600
+"""The longest period, in days, a policy may state (a hundred years)."""
 
 
 def fail(field: str, value: object, reason: str, *, redact: bool = False) -> NoReturn:
@@ -45,6 +52,46 @@ def check_date(field: str, value: object) -> None:
 def check_count(field: str, value: object) -> None:
     if type(value) is not int or value < 0:
         fail(field, value, "must be an integer >= 0")
+    if value > MAX_COUNT:
+        fail(field, value, f"must be at most {MAX_COUNT:,}")
+
+
+def check_int(field: str, value: object, *, min_value: int, max_value: int) -> None:
+    """An ``int`` (not a ``bool``) from ``min_value`` to ``max_value``."""
+    if type(value) is not int or not min_value <= value <= max_value:
+        fail(field, value, f"must be an integer from {min_value:,} to {max_value:,}")
+
+
+def check_number(
+    field: str,
+    value: object,
+    *,
+    min_value: float,
+    max_value: float = math.inf,
+    above_min: bool = False,
+) -> None:
+    """A finite ``int``, ``float`` or ``Decimal`` (not a ``bool``) in the given range;
+    ``above_min`` makes the lower bound exclusive."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        fail(field, value, "must be a number")
+    if isinstance(value, Decimal):
+        finite = value.is_finite()
+    elif isinstance(value, float):
+        finite = math.isfinite(value)
+    else:
+        finite = value.bit_length() <= 64
+    if not finite:
+        fail(field, value, "must be a finite number")
+    low_ok = value > min_value if above_min else value >= min_value
+    if not low_ok or value > max_value:
+        low = f"> {min_value:g}" if above_min else f">= {min_value:g}"
+        high = "" if max_value == math.inf else f" and <= {max_value:g}"
+        fail(field, value, f"must be {low}{high}")
+
+
+def check_rate(field: str, value: object) -> None:
+    """A share from 0 to 1."""
+    check_number(field, value, min_value=0, max_value=1)
 
 
 def check_bool(field: str, value: object) -> None:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import decimal
+import functools
+from collections.abc import Callable
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import attrs
 
@@ -28,20 +30,68 @@ ISO_4217: frozenset[str] = frozenset(
     """.split()  # noqa: SIM905 - a block of codes reads better than a list
 )
 
-# Arithmetic uses its own context so that a caller's decimal.getcontext() cannot change results.
-_CONTEXT = decimal.Context(
-    prec=34, rounding=decimal.ROUND_HALF_EVEN, traps=[decimal.InvalidOperation]
+# Every calculation runs in this context, so that a caller's decimal.getcontext() cannot
+# change results: 34 digits (IEEE decimal128), half-even, invalid operations, division by
+# zero and overflow trapped.
+CONTEXT = decimal.Context(
+    prec=34,
+    rounding=decimal.ROUND_HALF_EVEN,
+    traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
 )
+_CONTEXT = CONTEXT
+
+MAX_DIGITS = 34
+"""Significant digits an amount or a decimal figure may have."""
+MAX_PLACES = 34
+"""Digits after the decimal point an amount or a decimal figure may have."""
+MAX_MAGNITUDE_EXPONENT = 18
+"""Amounts and decimal figures are less than ``10 ** 18`` in size."""
+_RANGE = (
+    f"must have at most {MAX_DIGITS} significant digits and {MAX_PLACES} decimal places, "
+    f"and be less than 10^{MAX_MAGNITUDE_EXPONENT} in size"
+)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def in_library_context(function: Callable[P, R]) -> Callable[P, R]:
+    """Run ``function`` in the library's decimal context, whatever the caller's is."""
+
+    @functools.wraps(function)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with decimal.localcontext(CONTEXT):
+            return function(*args, **kwargs)
+
+    return wrapper
+
+
+def in_range(value: Decimal) -> bool:
+    """Whether a finite Decimal is within the range of amounts (see :data:`MAX_DIGITS`)."""
+    sign_digits_exponent = value.as_tuple()
+    exponent = sign_digits_exponent.exponent
+    return (
+        type(exponent) is int
+        and exponent >= -MAX_PLACES
+        and len(sign_digits_exponent.digits) <= MAX_DIGITS
+        and value.adjusted() < MAX_MAGNITUDE_EXPONENT
+    )
 
 
 def to_decimal(field: str, value: object) -> Decimal:
-    """A finite Decimal from a Decimal, int, numeric string or float (by its shortest repr)."""
+    """A finite Decimal within the range of amounts, from a Decimal, int, numeric string or
+    float (by its shortest repr). Anything else, or a value out of range, is a
+    ``ValidationError`` naming ``field``; no text is parsed unbounded."""
     kind = type(value)
     if kind is Decimal:
         result = value
     elif kind is int:
+        if value.bit_length() > 64:  # type: ignore[attr-defined]
+            fail(field, value, _RANGE)
         result = Decimal(value)  # type: ignore[arg-type]
     elif kind is str or kind is float:
+        if kind is str and len(value) > 64:  # type: ignore[arg-type]
+            fail(field, value, f"must be a decimal number ({_RANGE})")
         try:
             result = Decimal(value if kind is str else repr(value))  # type: ignore[arg-type]
         except decimal.InvalidOperation:
@@ -49,11 +99,13 @@ def to_decimal(field: str, value: object) -> Decimal:
     elif isinstance(value, Decimal):
         result = Decimal(value)
     elif isinstance(value, int) and not isinstance(value, bool):
-        result = Decimal(int(value))
+        return to_decimal(field, int(value))
     else:
         fail(field, value, "must be a Decimal, int, str or float amount")
     if not result.is_finite():  # type: ignore[attr-defined]
         fail(field, value, "must be finite (NaN and infinity are not amounts)")
+    if not in_range(result):  # type: ignore[arg-type]
+        fail(field, value, _RANGE)
     return result  # type: ignore[return-value]
 
 
@@ -64,10 +116,33 @@ def check_currency(field: str, value: object) -> str:
 
 
 def _number(value: object) -> Decimal:
-    """A multiplier or divisor for Money; floats go by their shortest repr, like amounts."""
+    """A multiplier or divisor for Money; floats go by their shortest repr, like amounts.
+
+    Any finite number of reasonable size will do (a ratio may carry 34 digits); the result
+    is held to the range of amounts by :func:`_result`."""
     if isinstance(value, Fraction):
-        return _CONTEXT.divide(Decimal(value.numerator), Decimal(value.denominator))
-    return to_decimal("operand", value)
+        numerator, denominator = value.numerator, value.denominator
+        if max(numerator.bit_length(), denominator.bit_length()) > 256:
+            fail("operand", value, "must be a number of reasonable size")
+        return _CONTEXT.divide(Decimal(numerator), Decimal(denominator))
+    if type(value) is Decimal:
+        number = value
+    elif type(value) is int and value.bit_length() <= 256:  # type: ignore[attr-defined]
+        number = Decimal(value)  # type: ignore[arg-type]
+    elif type(value) is float:
+        number = Decimal(repr(value))
+    else:
+        return to_decimal("operand", value)
+    if not number.is_finite() or abs(number.adjusted()) > 2 * MAX_MAGNITUDE_EXPONENT:
+        fail("operand", value, "must be a finite number of reasonable size")
+    return number
+
+
+def _result(amount: Decimal) -> Decimal:
+    # Arithmetic may add digits (a division), but never leaves the range of amounts.
+    if amount.adjusted() >= MAX_MAGNITUDE_EXPONENT:
+        fail("amount", amount, f"is out of range: amounts are below 10^{MAX_MAGNITUDE_EXPONENT}")
+    return amount
 
 
 @attrs.frozen(init=False, order=False)
@@ -77,7 +152,11 @@ class Money:
     ``amount`` takes a ``Decimal``, an ``int``, a numeric ``str`` or a ``float`` (read by its
     shortest repr, so ``0.1`` is ``Decimal("0.1")``); NaN and infinity are rejected.
     ``currency`` is an upper-case ISO-4217 code. The amount keeps its exponent, so
-    ``Money("1.50", "CNY")`` serialises back as ``"1.50"``.
+    ``Money("1.50", "CNY")`` serialises back as ``"1.50"``. An amount has at most 34
+    significant digits and 34 decimal places and is less than 10^18 in size; anything
+    outside that range (``"1e-999999999"``, a million-digit number) is refused with a
+    :class:`~logicrm.errors.ValidationError`, and so is arithmetic whose result would leave
+    it, so no sum can become infinite.
 
     Arithmetic: ``+`` and ``-`` between amounts in the same currency, unary ``-``, ``abs``,
     ``*`` and ``/`` by a number, ``/`` by Money of the same currency (a ``Decimal`` ratio),
@@ -121,7 +200,7 @@ class Money:
     def __add__(self, other: object) -> Money:
         if isinstance(other, Money):
             self._same(other, "add")
-            return Money._trusted(_CONTEXT.add(self.amount, other.amount), self.currency)
+            return Money._trusted(_result(_CONTEXT.add(self.amount, other.amount)), self.currency)
         return NotImplemented
 
     def __radd__(self, other: object) -> Money:
@@ -132,7 +211,9 @@ class Money:
     def __sub__(self, other: object) -> Money:
         if isinstance(other, Money):
             self._same(other, "subtract")
-            return Money._trusted(_CONTEXT.subtract(self.amount, other.amount), self.currency)
+            return Money._trusted(
+                _result(_CONTEXT.subtract(self.amount, other.amount)), self.currency
+            )
         return NotImplemented
 
     def __neg__(self) -> Money:
@@ -146,7 +227,9 @@ class Money:
             return NotImplemented
         if not isinstance(other, int | Decimal | float | Fraction):
             return NotImplemented
-        return Money._trusted(_CONTEXT.multiply(self.amount, _number(other)), self.currency)
+        return Money._trusted(
+            _result(_CONTEXT.multiply(self.amount, _number(other))), self.currency
+        )
 
     __rmul__ = __mul__
 
@@ -159,7 +242,7 @@ class Money:
         divisor = _number(other)
         if not divisor:
             raise ZeroDivisionError("Money divided by zero")
-        return Money._trusted(_CONTEXT.divide(self.amount, divisor), self.currency)
+        return Money._trusted(_result(_CONTEXT.divide(self.amount, divisor)), self.currency)
 
     def _compare(self, other: object) -> Decimal | None:
         if not isinstance(other, Money):

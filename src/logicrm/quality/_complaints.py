@@ -12,6 +12,7 @@ import attrs
 
 from logicrm.domain import Complaint, ComplaintStatus, Reason, Severity
 from logicrm.domain._checks import check_aware, fail
+from logicrm.domain._money import in_library_context
 from logicrm.domain._reason import plural
 from logicrm.scoring import Tier
 
@@ -28,6 +29,9 @@ class SlaStatus(StrEnum):
     NOT_DUE = "not_due"  # the stage has not started (e.g. confirmation before resolution)
 
 
+_LONGEST = timedelta(days=3660)
+
+
 @attrs.frozen
 class ComplaintTimes:
     """How long each stage may take: respond from opening, resolve from opening, confirm
@@ -40,8 +44,8 @@ class ComplaintTimes:
     def __attrs_post_init__(self) -> None:
         for name in ("respond_within", "resolve_within", "confirm_within"):
             value = getattr(self, name)
-            if not isinstance(value, timedelta) or value <= timedelta(0):
-                fail(name, value, "must be a positive timedelta")
+            if not isinstance(value, timedelta) or not timedelta(0) < value <= _LONGEST:
+                fail(name, value, "must be a positive timedelta of at most 3,660 days")
 
 
 _DEFAULT_TIMES = MappingProxyType(
@@ -168,6 +172,7 @@ def _mean(values: list[timedelta]) -> timedelta | None:
     return sum(values, timedelta(0)) / len(values) if values else None
 
 
+@in_library_context
 def complaint_sla(
     complaints: Iterable[Complaint],
     *,

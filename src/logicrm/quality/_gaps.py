@@ -10,6 +10,7 @@ import attrs
 
 from logicrm.domain import Dimension, Reason, ServiceMeasure, ServiceStandard
 from logicrm.domain._checks import fail
+from logicrm.domain._money import in_library_context
 from logicrm.domain._survey import DEFAULT_SCALE
 from logicrm.quality._kpis import ServiceKpis
 from logicrm.quality._servqual import ServqualResult
@@ -86,6 +87,7 @@ def oriented(measure: ServiceMeasure, actual: float, reference: float) -> float:
     return actual - reference if measure.higher_is_better else reference - actual
 
 
+@in_library_context
 def five_gaps(
     kpis: ServiceKpis,
     standards: Iterable[ServiceStandard],

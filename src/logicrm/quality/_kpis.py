@@ -9,6 +9,7 @@ import attrs
 
 from logicrm.domain import Reason, ServiceMeasure, Shipment
 from logicrm.domain._checks import fail
+from logicrm.domain._money import in_library_context
 from logicrm.scoring._activity import _COUNTERS, Activity
 
 
@@ -87,6 +88,7 @@ def _total(activities: Iterable[Activity]) -> Activity:
     return total
 
 
+@in_library_context
 def service_kpis(
     source: Activity | Mapping[str, Activity] | Iterable[Activity] | Iterable[Shipment],
 ) -> ServiceKpis:
@@ -120,6 +122,7 @@ def service_kpis(
     return _kpis(total)
 
 
+@in_library_context
 def service_kpis_by_month(shipments: Iterable[Shipment]) -> dict[date, ServiceKpis]:
     """The service measures month by month, for trends against the standards.
 

@@ -11,6 +11,7 @@ import attrs
 
 from logicrm.domain import Dimension, Reason, SurveyResponse
 from logicrm.domain._checks import fail
+from logicrm.domain._money import in_library_context
 
 
 @attrs.frozen
@@ -65,6 +66,7 @@ def _weights(raw: Mapping[Dimension, float] | Mapping[str, float]) -> dict[Dimen
     return result
 
 
+@in_library_context
 def servqual(
     responses: Iterable[SurveyResponse],
     *,

@@ -22,9 +22,8 @@ WINDOW_DAYS: tuple[int, int, int, int] = (30, 90, 365, 730)
 _DAY_SECONDS = 86_400
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _ZERO = Decimal(0)
-# summarize() and merge() add in an unlimited-precision context, so sums are exact whatever
-# the caller's context says. add() alone uses the caller's context, exact while sums fit its
-# precision (28 significant digits by default: any realistic total).
+# Sums are added in an unlimited-precision context, so they are exact whatever the caller's
+# context says; amounts are bounded (see Money), so an exact sum stays small.
 _EXACT = EXACT
 
 
@@ -170,8 +169,9 @@ class Activity:
                 raise CurrencyMismatchError(self.currency, currency, "add")
             self.currency = currency
         self.orders += 1
-        self.revenue += revenue
-        self.cost += cost
+        add = _EXACT.add  # never the caller's context
+        self.revenue = add(self.revenue, revenue)
+        self.cost = add(self.cost, cost)
 
         day = t.days  # the UTC calendar day, counted from 1970-01-01
         self.order_days.add(day)
@@ -179,7 +179,7 @@ class Activity:
             self._first_day = day
             self.first_day_revenue = revenue
         elif day == self._first_day:
-            self.first_day_revenue += revenue
+            self.first_day_revenue = add(self.first_day_revenue, revenue)
         if t < self._first_t:
             self._first_t = t
             self.first_order_at = ordered
@@ -192,20 +192,20 @@ class Activity:
             # The windows nest (730 ⊃ 365 ⊃ 90 ⊃ 30 days); unrolled, as this runs per shipment.
             orders, revenues, costs = self.window_orders, self.window_revenue, self.window_cost
             orders[3] += 1
-            revenues[3] += revenue
-            costs[3] += cost
+            revenues[3] = add(revenues[3], revenue)
+            costs[3] = add(costs[3], cost)
             if t > cutoffs[2]:
                 orders[2] += 1
-                revenues[2] += revenue
-                costs[2] += cost
+                revenues[2] = add(revenues[2], revenue)
+                costs[2] = add(costs[2], cost)
                 if t > cutoffs[1]:
                     orders[1] += 1
-                    revenues[1] += revenue
-                    costs[1] += cost
+                    revenues[1] = add(revenues[1], revenue)
+                    costs[1] = add(costs[1], cost)
                     if t > cutoffs[0]:
                         orders[0] += 1
-                        revenues[0] += revenue
-                        costs[0] += cost
+                        revenues[0] = add(revenues[0], revenue)
+                        costs[0] = add(costs[0], cost)
 
         if shipment.invoice_error:
             self.invoice_errors += 1

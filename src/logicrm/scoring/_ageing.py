@@ -9,6 +9,7 @@ import attrs
 
 from logicrm.domain import CreditProfile, Invoice, Money
 from logicrm.domain._checks import check_aware, fail
+from logicrm.domain._money import in_library_context
 from logicrm.errors import CurrencyMismatchError
 
 BUCKETS = ("current", "1-30", "31-60", "61-90", "over_90")
@@ -59,6 +60,7 @@ def _bucket(days_past_due: int) -> int:
     return 4
 
 
+@in_library_context
 def ageing(
     invoices: Iterable[Invoice], *, as_of: datetime, currency: str = "CNY"
 ) -> dict[str, AgeingReport]:
@@ -102,6 +104,7 @@ def ageing(
     }
 
 
+@in_library_context
 def apply_ageing(profile: CreditProfile, report: AgeingReport) -> CreditProfile:
     """The profile with ``receivable`` and ``overdue`` taken from the ageing report.
 

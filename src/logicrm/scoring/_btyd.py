@@ -8,6 +8,7 @@ from decimal import Decimal
 import attrs
 
 from logicrm.domain._checks import check_aware, fail
+from logicrm.domain._money import in_library_context
 from logicrm.scoring._activity import _EPOCH, Activity
 from logicrm.scoring._numbers import EXACT, ratio
 
@@ -35,6 +36,7 @@ class BtydSummary:
     monetary_value: Decimal
 
 
+@in_library_context
 def btyd_summary(
     activity: Activity, *, as_of: datetime, unit: timedelta = timedelta(days=7)
 ) -> BtydSummary:

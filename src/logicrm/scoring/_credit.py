@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -11,7 +12,16 @@ from types import MappingProxyType
 import attrs
 
 from logicrm.domain import CreditProfile, Money, Reason
-from logicrm.domain._checks import check_aware, fail
+from logicrm.domain._checks import (
+    MAX_DAYS,
+    check_aware,
+    check_bool,
+    check_int,
+    check_number,
+    check_rate,
+    fail,
+)
+from logicrm.domain._money import in_library_context
 from logicrm.errors import CurrencyMismatchError
 from logicrm.scoring._activity import Activity
 from logicrm.scoring._numbers import ratio
@@ -55,6 +65,10 @@ FIGURE_CRITERIA: Mapping[str, tuple[str, ...]] = MappingProxyType(
 )
 
 
+MAX_TERM_DAYS = 3660
+"""The longest credit period a policy may state (ten years)."""
+
+
 class CreditOutcome(StrEnum):
     """The decision: approve, refer to a credit analyst, or decline."""
 
@@ -73,6 +87,18 @@ class RatioBand:
 
     thresholds: tuple[Decimal, ...]
     higher_is_better: bool = True
+
+    def __attrs_post_init__(self) -> None:
+        if not isinstance(self.thresholds, tuple) or not self.thresholds:
+            fail("thresholds", self.thresholds, "must be a non-empty list of numbers")
+        for index, threshold in enumerate(self.thresholds):
+            check_number(f"thresholds[{index}]", threshold, min_value=-1e6, max_value=1e6)
+        check_bool("higher_is_better", self.higher_is_better)
+        steps = list(itertools.pairwise(self.thresholds))
+        rising = all(a < b for a, b in steps)
+        if not (rising if self.higher_is_better else all(a > b for a, b in steps)):
+            order = "rise" if self.higher_is_better else "fall (lower is better)"
+            fail("thresholds", self.thresholds, f"must strictly {order}")
 
     def rate(self, value: Decimal) -> int:
         if self.higher_is_better:
@@ -106,6 +132,11 @@ class ScoreBand:
     limit_months: Decimal
     term_days: int
 
+    def __attrs_post_init__(self) -> None:
+        check_number("min_score", self.min_score, min_value=0, max_value=100)
+        check_number("limit_months", self.limit_months, min_value=0, max_value=120)
+        check_int("term_days", self.term_days, min_value=0, max_value=MAX_TERM_DAYS)
+
 
 _DEFAULT_SCORE_BANDS = (
     ScoreBand(80.0, Decimal(3), 60),
@@ -114,9 +145,17 @@ _DEFAULT_SCORE_BANDS = (
 )
 
 
+_ALL_CRITERIA = frozenset(c for names in CRITERIA.values() for c in names)
+_RATIO_NAMES = frozenset(f.name for f in attrs.fields(FinancialRatios) if f.name != "reasons")
+
+
 def _read_only(weights: Mapping[str, float]) -> Mapping[str, float]:
     if not isinstance(weights, Mapping):
         fail("weights", weights, "must map criterion -> weight")
+    for name, weight in weights.items():
+        if name not in _ALL_CRITERIA:
+            fail("weights", name, f"is not a criterion of any framework: {sorted(_ALL_CRITERIA)}")
+        check_number(f"weights.{name}", weight, min_value=0, max_value=1e6)
     return MappingProxyType(dict(weights))
 
 
@@ -161,15 +200,34 @@ class CreditPolicy:
     overdue_hold_share: Decimal = Decimal("0.1")
 
     def __attrs_post_init__(self) -> None:
-        if not 0 <= self.review_score <= self.approve_score <= 100:
+        check_number("approve_score", self.approve_score, min_value=0, max_value=100)
+        check_number("review_score", self.review_score, min_value=0, max_value=100)
+        if not self.review_score <= self.approve_score:
             fail("review_score", self.review_score, "must satisfy 0 <= review <= approve <= 100")
-        for name, weight in self.weights.items():
-            if isinstance(weight, bool) or not isinstance(weight, int | float) or weight < 0:
-                fail(f"weights.{name}", weight, "must be a number >= 0")
-        if list(self.score_bands) != sorted(self.score_bands, key=lambda b: -b.min_score):
-            fail("score_bands", self.score_bands, "must run from the highest min_score down")
-        if not 0 <= self.overdue_hold_share <= 1:
-            fail("overdue_hold_share", self.overdue_hold_share, "must be in [0, 1]")
+        if all(self.weight(c) == 0 for c in CRITERIA[self.framework]):
+            fail("weights", dict(self.weights), f"must not all be 0 for {self.framework.value}")
+        for name, band in self.bands.items():
+            if name not in _RATIO_NAMES:
+                fail(f"bands.{name}", name, f"is not a ratio: {sorted(_RATIO_NAMES)}")
+            if not isinstance(band, RatioBand):
+                fail(f"bands.{name}", band, "must be a RatioBand")
+        check_number("min_current_ratio", self.min_current_ratio, min_value=0, max_value=1e6)
+        check_number("min_quick_ratio", self.min_quick_ratio, min_value=0, max_value=1e6)
+        check_int("max_missing_criteria", self.max_missing_criteria, min_value=0, max_value=6)
+        check_int(
+            "max_statement_age_days", self.max_statement_age_days, min_value=0, max_value=MAX_DAYS
+        )
+        if not isinstance(self.score_bands, tuple) or not self.score_bands:
+            fail("score_bands", self.score_bands, "must hold at least one band")
+        for index, band in enumerate(self.score_bands):
+            if not isinstance(band, ScoreBand):
+                fail(f"score_bands[{index}]", band, "must be a ScoreBand")
+        scores = [b.min_score for b in self.score_bands]
+        if any(a <= b for a, b in itertools.pairwise(scores)):
+            fail("score_bands", scores, "must run from the highest min_score down, no repeats")
+        if type(self.max_limit) is not Money or self.max_limit.amount < 0:
+            fail("max_limit", self.max_limit, "must be Money >= 0")
+        check_rate("overdue_hold_share", self.overdue_hold_share)
 
     def weight(self, criterion: str) -> float:
         return float(self.weights.get(criterion, 1.0))
@@ -249,6 +307,7 @@ def _monthly_billing(activity: Activity | None, currency: str) -> Money | None:
     return Money(ratio(activity.revenue_within(365), 12), currency)
 
 
+@in_library_context
 def assess_credit(
     profile: CreditProfile,
     *,
@@ -433,6 +492,7 @@ class ExposureCheck:
         return render(self)
 
 
+@in_library_context
 def check_exposure(
     profile: CreditProfile,
     amount: Money,

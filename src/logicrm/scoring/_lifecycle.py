@@ -8,7 +8,8 @@ from enum import StrEnum
 import attrs
 
 from logicrm.domain import Reason
-from logicrm.domain._checks import check_aware, fail
+from logicrm.domain._checks import MAX_COUNT, MAX_DAYS, check_aware, check_int, check_number, fail
+from logicrm.domain._money import in_library_context
 from logicrm.domain._reason import plural
 from logicrm.scoring._activity import WINDOW_DAYS, Activity
 
@@ -33,8 +34,7 @@ class LifecyclePolicy:
     lapsed_after_days: int = 180
 
     def __attrs_post_init__(self) -> None:
-        if type(self.lapsed_after_days) is not int or self.lapsed_after_days < 1:
-            fail("lapsed_after_days", self.lapsed_after_days, "must be an integer >= 1")
+        check_int("lapsed_after_days", self.lapsed_after_days, min_value=1, max_value=MAX_DAYS)
 
 
 @attrs.frozen
@@ -45,6 +45,7 @@ class LifecycleResult:
     reasons: tuple[Reason, ...]
 
 
+@in_library_context
 def lifecycle(
     activity: Activity,
     *,
@@ -114,11 +115,9 @@ class ChurnPolicy:
     def __attrs_post_init__(self) -> None:
         if self.recent_days not in WINDOW_DAYS[:3]:
             fail("recent_days", self.recent_days, f"must be one of {WINDOW_DAYS[:3]}")
-        if not isinstance(self.drop_ratio, int | float) or not 0 < self.drop_ratio <= 1:
-            fail("drop_ratio", self.drop_ratio, "must be in (0, 1]")
-        for name in ("min_history_days", "min_history_orders"):
-            if type(getattr(self, name)) is not int or getattr(self, name) < 1:
-                fail(name, getattr(self, name), "must be an integer >= 1")
+        check_number("drop_ratio", self.drop_ratio, min_value=0, above_min=True, max_value=1)
+        check_int("min_history_days", self.min_history_days, min_value=1, max_value=MAX_DAYS)
+        check_int("min_history_orders", self.min_history_orders, min_value=1, max_value=MAX_COUNT)
 
 
 @attrs.frozen
@@ -138,6 +137,7 @@ class ChurnRisk:
     reasons: tuple[Reason, ...]
 
 
+@in_library_context
 def churn_risk(
     activity: Activity,
     *,

@@ -8,6 +8,7 @@ import attrs
 
 from logicrm.domain import FinancialStatement, Money, Reason
 from logicrm.domain._checks import fail
+from logicrm.domain._money import in_library_context
 from logicrm.scoring._numbers import EXACT, ratio
 
 RATIO_NAMES = (
@@ -93,6 +94,7 @@ def _average(
     return ratio(EXACT.add(closing, opening), 2)
 
 
+@in_library_context
 def ratios(
     statement: FinancialStatement, previous: FinancialStatement | None = None
 ) -> FinancialRatios:

@@ -12,7 +12,7 @@ import attrs
 
 from logicrm.domain import Money, Reason
 from logicrm.domain._checks import check_aware, fail
-from logicrm.domain._money import to_decimal
+from logicrm.domain._money import in_library_context, to_decimal
 from logicrm.domain._reason import plural
 from logicrm.errors import CurrencyMismatchError
 from logicrm.scoring._activity import Activity
@@ -29,6 +29,7 @@ class AbcClass(StrEnum):
     C = "c"
 
 
+@in_library_context
 def abc_classes(
     values: Mapping[str, Number], *, a: float | Decimal = 0.8, b: float | Decimal = 0.95
 ) -> dict[str, AbcClass]:
@@ -123,6 +124,7 @@ class RfmScore:
         return f"{self.r}{self.f}{self.m}"
 
 
+@in_library_context
 def rfm(
     activities: Mapping[str, Activity] | Iterable[Activity],
     *,

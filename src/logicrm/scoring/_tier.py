@@ -8,7 +8,8 @@ from enum import StrEnum
 import attrs
 
 from logicrm.domain import AdministrativeLevel, Customer, CustomerKind, CustomerSize, Money, Reason
-from logicrm.domain._checks import check_aware, fail
+from logicrm.domain._checks import MAX_COUNT, check_aware, check_int, fail
+from logicrm.domain._money import in_library_context
 from logicrm.domain._reason import plural
 from logicrm.errors import CurrencyMismatchError
 from logicrm.scoring._activity import Activity
@@ -29,8 +30,10 @@ class Tier(StrEnum):
 
 
 def _check_policy(policy: TieringPolicy) -> None:
-    if type(policy.frequent_orders) is not int or policy.frequent_orders < 1:
-        fail("frequent_orders", policy.frequent_orders, "must be an integer >= 1")
+    check_int("frequent_orders", policy.frequent_orders, min_value=1, max_value=MAX_COUNT)
+    for name in ("large_annual_spend", "medium_annual_spend"):
+        if type(getattr(policy, name)) is not Money:
+            fail(name, getattr(policy, name), "must be Money")
     if policy.medium_annual_spend.currency != policy.large_annual_spend.currency:
         fail("medium_annual_spend", policy.medium_annual_spend, "must share large's currency")
     if not Money.zero(policy.large_annual_spend.currency) < policy.medium_annual_spend:
@@ -92,6 +95,7 @@ def check_activity(customer_id: str, activity: Activity, as_of: datetime) -> Non
         fail("activity.as_of", activity.as_of, f"must equal as_of ({as_of.isoformat()})")
 
 
+@in_library_context
 def tier(
     customer: Customer,
     activity: Activity,

@@ -10,7 +10,8 @@ from types import MappingProxyType
 import attrs
 
 from logicrm.domain import Customer, Money, Reason
-from logicrm.domain._checks import fail
+from logicrm.domain._checks import MAX_COUNT, MAX_DAYS, check_int, check_number, fail
+from logicrm.domain._money import in_library_context
 from logicrm.errors import CurrencyMismatchError
 from logicrm.scoring._activity import Activity
 from logicrm.scoring._tier import check_activity
@@ -44,8 +45,7 @@ def _weights(value: Mapping[ValueDimension, float]) -> Mapping[ValueDimension, f
             dimension = ValueDimension(key)
         except ValueError:
             fail("weights", key, f"is not one of {[d.value for d in ValueDimension]}")
-        if isinstance(weight, bool) or not isinstance(weight, int | float) or weight < 0:
-            fail(f"weights.{dimension.value}", weight, "must be a number >= 0")
+        check_number(f"weights.{dimension.value}", weight, min_value=0, max_value=1e6)
         result[dimension] = float(weight)
     if sum(result.values()) <= 0:
         fail("weights", dict(value), "must give some dimension a weight above 0")
@@ -87,14 +87,22 @@ class ValueModel:
     growth_reference: float = 1.0
 
     def __attrs_post_init__(self) -> None:
-        for name in ("strategic_tenure_days", "strategic_orders_per_year"):
-            value = getattr(self, name)
-            if type(value) is not int or value < 1:
-                fail(name, value, "must be an integer >= 1")
+        check_int(
+            "strategic_tenure_days", self.strategic_tenure_days, min_value=1, max_value=MAX_DAYS
+        )
+        check_int(
+            "strategic_orders_per_year",
+            self.strategic_orders_per_year,
+            min_value=1,
+            max_value=MAX_COUNT,
+        )
+        if type(self.profit_reference) is not Money:
+            fail("profit_reference", self.profit_reference, "must be Money")
         if self.profit_reference.amount <= 0:
             fail("profit_reference", self.profit_reference, "must be > 0")
-        if not isinstance(self.growth_reference, int | float) or not self.growth_reference > 0:
-            fail("growth_reference", self.growth_reference, "must be > 0")
+        check_number(
+            "growth_reference", self.growth_reference, min_value=0, above_min=True, max_value=1e6
+        )
 
 
 @attrs.frozen
@@ -123,6 +131,7 @@ def _clip(x: float, low: float = 0.0, high: float = 1.0) -> float:
     return max(low, min(high, x))
 
 
+@in_library_context
 def value_score(
     customer: Customer,
     activity: Activity,
