@@ -127,8 +127,8 @@ def _number(value: object) -> Decimal:
         return _CONTEXT.divide(Decimal(numerator), Decimal(denominator))
     if type(value) is Decimal:
         number = value
-    elif type(value) is int and value.bit_length() <= 256:  # type: ignore[attr-defined]
-        number = Decimal(value)  # type: ignore[arg-type]
+    elif type(value) is int and value.bit_length() <= 256:
+        number = Decimal(value)
     elif type(value) is float:
         number = Decimal(repr(value))
     else:

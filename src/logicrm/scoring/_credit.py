@@ -219,9 +219,9 @@ class CreditPolicy:
         )
         if not isinstance(self.score_bands, tuple) or not self.score_bands:
             fail("score_bands", self.score_bands, "must hold at least one band")
-        for index, band in enumerate(self.score_bands):
-            if not isinstance(band, ScoreBand):
-                fail(f"score_bands[{index}]", band, "must be a ScoreBand")
+        for index, score_band in enumerate(self.score_bands):
+            if not isinstance(score_band, ScoreBand):
+                fail(f"score_bands[{index}]", score_band, "must be a ScoreBand")
         scores = [b.min_score for b in self.score_bands]
         if any(a <= b for a, b in itertools.pairwise(scores)):
             fail("score_bands", scores, "must run from the highest min_score down, no repeats")
