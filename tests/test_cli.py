@@ -263,7 +263,9 @@ def test_a_tms_export_with_its_own_column_names_scores_through_a_mapping_file(tm
     assert "tms_export.csv line 9: qty_damaged" in result.stderr
     assert "tms_export.csv line 14: order_time" in result.stderr
     without = logicrm("score", DOCS_DATA / "tms_export.csv", "--as-of", AS_OF, cwd=tmp_path)
-    assert "60 rows rejected" in without.stderr  # no mapping: no row has the fields
+    # No mapping: the header has none of the required columns, said before any row is read.
+    assert without.returncode == 2 and "Traceback" not in without.stderr
+    assert "lacks the required columns 'id'" in without.stderr and "--mapping" in without.stderr
 
 
 def test_a_bad_mapping_file_names_the_input_and_field(files, tmp_path):

@@ -18,16 +18,39 @@ Survey responses, which hold several answers, are read in long form: one row per
 the response's columns repeated (``respondent_id``, ``taken_at``, ``customer_id``) and the
 answer's (``item``, ``dimension``, ``expectation``, ``perception``).
 
-Parquet needs the ``pyarrow`` package (``pip install 'logicrm[frames]'``).
+What the readers do with messy files (the "bad input" page of the docs has the whole list):
+
+- **Encoding**: ``encoding=None`` honours a byte-order mark (UTF-8, UTF-16, UTF-32) and
+  otherwise reads UTF-8; name another (``encoding="gb18030"`` for an Excel export from a
+  Chinese Windows machine). A row holding bytes the encoding cannot decode is rejected with
+  its line; the rest of the file is read.
+- **Delimiter**: sniffed from the header (``,``, ``;``, tab or ``|``) unless given.
+- **Header**: a required column that is missing is one :class:`~logicrm.errors.ReadError`
+  before any row, naming the closest columns present; missing optional columns and columns
+  that look misspelt give a :class:`~logicrm.errors.ColumnWarning`. A mapping naming a
+  field the record type does not have is a ``ValidationError``.
+- **Rows are rejected, never altered**: a row with more or fewer cells than the header,
+  a row whose repeated header columns disagree, a row over :data:`MAX_RECORD_CHARS`
+  characters, and a row whose key (the ``id``, or a profile's ``customer_id``) was already
+  read ("duplicate of line N"). A record's line is the line it starts on.
+
+Parquet needs the ``pyarrow`` package (``pip install 'logicrm[frames]'``); a file that is not
+Parquet, or is truncated, is a :class:`~logicrm.errors.ReadError`.
 """
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import csv
+import difflib
+import itertools
 import json
+import os
+import re
 import types
 import typing
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime
 from decimal import Decimal
@@ -37,12 +60,14 @@ from typing import IO, Any, Generic, TypeVar
 
 import attrs
 
-from logicrm.domain import Answer, Money, SurveyResponse
+from logicrm._safety import spreadsheet_cell
+from logicrm.domain import Answer, CreditProfile, Money, ServiceStandard, SurveyResponse
 from logicrm.domain._checks import fail
-from logicrm.errors import Problem, ValidationError
+from logicrm.errors import ColumnWarning, Problem, ReadError, ValidationError
 from logicrm.serialization import from_dict, to_dict
 
 __all__ = [
+    "MAX_RECORD_CHARS",
     "ColumnMapping",
     "ReadResult",
     "RowRejection",
@@ -53,12 +78,35 @@ __all__ = [
 
 T = TypeVar("T")
 _FORMATS = ("csv", "jsonl", "parquet")
+MAX_RECORD_CHARS = 1_048_576
+"""The longest line (JSON Lines) or cell (CSV) a reader takes; a longer one is rejected."""
+_DELIMITERS = (",", ";", "\t", "|")
+# What a byte the encoding cannot decode turns into: a lone surrogate, which no decoder
+# produces, so a row holding one is known to be undecodable.
+_UNDECODABLE = "\udc80"
+codecs.register_error("logicrm.undecodable", lambda error: (_UNDECODABLE, error.end))
 
 
 def _columns(value: Mapping[str, Any]) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
         fail("columns", value, "must map field paths to column names")
+    for key in value:
+        if type(key) is not str:
+            fail("columns", key, "keys must be field paths (strings)")
     return dict(value)
+
+
+def _spellings(field: str) -> Callable[[Any], frozenset[str]]:
+    def convert(value: Any) -> frozenset[str]:
+        # A string is one spelling, not a set of letters: refuse it rather than guess.
+        if isinstance(value, str) or not isinstance(value, Iterable):
+            fail(field, value, "must be a list of spellings, such as ['yes', 'y']")
+        items = list(value)
+        if not all(type(v) is str for v in items):
+            fail(field, value, "must be a list of strings")
+        return frozenset(v.lower() for v in items)
+
+    return convert
 
 
 @attrs.frozen(kw_only=True)
@@ -76,8 +124,12 @@ class ColumnMapping:
 
     columns: Mapping[str, str] = attrs.field(factory=dict, converter=_columns, hash=False)
     constants: Mapping[str, Any] = attrs.field(factory=dict, converter=_columns, hash=False)
-    true_values: frozenset[str] = frozenset({"true", "1", "yes", "y", "t"})
-    false_values: frozenset[str] = frozenset({"false", "0", "no", "n", "f"})
+    true_values: frozenset[str] = attrs.field(
+        default=frozenset({"true", "1", "yes", "y", "t"}), converter=_spellings("true_values")
+    )
+    false_values: frozenset[str] = attrs.field(
+        default=frozenset({"false", "0", "no", "n", "f"}), converter=_spellings("false_values")
+    )
 
     def column(self, path: str) -> str:
         """The column that holds ``path``."""
@@ -170,6 +222,24 @@ def _flat_fields(cls: type, prefix: str = "") -> dict[str, _Kind]:
     return result
 
 
+def _required_paths(cls: type, prefix: str = "") -> list[str]:
+    """The flat paths a record of ``cls`` cannot do without (fields with no default)."""
+    hints = typing.get_type_hints(cls)
+    required: list[str] = []
+    for field in attrs.fields(cls):
+        if not field.init or field.default is not attrs.NOTHING:
+            continue
+        tp = hints[field.name]
+        path = f"{prefix}{field.name}"
+        if tp is Money:
+            required.extend((f"{path}.amount", f"{path}.currency"))
+        elif isinstance(tp, type) and attrs.has(tp):
+            required.extend(_required_paths(tp, f"{path}."))
+        else:
+            required.append(path)
+    return required
+
+
 def _coerce(kind: _Kind, value: Any, mapping: ColumnMapping) -> Any:
     """A cell's value in the form from_dict takes (text cells are parsed, others kept)."""
     if isinstance(value, str):
@@ -196,7 +266,7 @@ def _coerce(kind: _Kind, value: Any, mapping: ColumnMapping) -> Any:
         if kind == "json":
             try:
                 return json.loads(text)
-            except ValueError:
+            except (ValueError, RecursionError):
                 return value
         return text
     if (
@@ -242,10 +312,92 @@ def _lookup(row: Mapping[str, Any], column: str) -> tuple[bool, Any]:
 class _Reader:
     """Turns raw rows into records of ``cls`` (or rejections), through the mapping."""
 
-    def __init__(self, cls: type, mapping: ColumnMapping) -> None:
+    def __init__(self, cls: type, mapping: ColumnMapping, *, long_form: bool = False) -> None:
         self.cls = cls
         self.mapping = mapping
+        self.long_form = long_form
         self.fields = _flat_fields(cls)
+        required = _required_paths(cls)
+        if long_form:  # survey responses: one row per answer
+            self.fields = {k: v for k, v in self.fields.items() if k != "answers"}
+            self.fields.update(_flat_fields(Answer))
+            required = [p for p in required if p != "answers"] + _required_paths(Answer)
+        self.required = required
+        for section in ("columns", "constants"):
+            for path in getattr(mapping, section):
+                if path not in self.fields:
+                    close = difflib.get_close_matches(path, list(self.fields), n=1)
+                    hint = f"; did you mean {close[0]!r}?" if close else ""
+                    fail(f"{section}.{path}", path, f"is not a field of {cls.__name__}{hint}")
+
+    def expected_columns(self) -> dict[str, str]:
+        """Column name -> field path, for the fields the file must or may carry."""
+        return {
+            self.mapping.column(path): path
+            for path in self.fields
+            if path not in self.mapping.constants
+        }
+
+    def check_header(self, source: str, header: list[str]) -> None:
+        """Refuse a header without a required column; warn of missing optional columns
+        and of columns that look like misspellings of expected ones."""
+        present = set(header)
+        expected = self.expected_columns()
+        required = {self.mapping.column(p) for p in self.required} & set(expected)
+        missing = [c for c in expected if c in required and c not in present]
+        if missing:
+            hints = []
+            for column in missing:
+                close = difflib.get_close_matches(column, header, n=1, cutoff=0.6)
+                hints.append(f"{column!r}" + (f" (closest: {close[0]!r})" if close else ""))
+            raise ReadError(
+                source,
+                f"the header lacks the required column{'s' if len(missing) > 1 else ''} "
+                f"{', '.join(hints)}; the header has {_listing(header)}. Name your own "
+                "columns with a ColumnMapping (on the command line, --mapping FILE).",
+            )
+        absent = [c for c in expected if c not in present]
+        unknown = [c for c in header if c not in expected and c]
+        misspelt = []
+        for column in unknown:
+            close = difflib.get_close_matches(column, absent, n=1, cutoff=0.8)
+            if close:
+                misspelt.append(f"{column!r} (did you mean {close[0]!r}?)")
+        if misspelt:
+            warnings.warn(
+                ColumnWarning(
+                    f"{source}: columns not read, perhaps misspelt: {', '.join(misspelt)}"
+                ),
+                stacklevel=4,
+            )
+        if absent:
+            note = (
+                " (with no delivered_at, no shipment counts as delivered)"
+                if "delivered_at" in absent and self.cls.__name__ == "Shipment"
+                else ""
+            )
+            warnings.warn(
+                ColumnWarning(
+                    f"{source}: no column for {_listing(absent)}; those fields take their "
+                    f"defaults{note}"
+                ),
+                stacklevel=4,
+            )
+
+    def check_keys(self, source: str, keys: list[str]) -> None:
+        """Warn of a JSON object's keys that look like misspelt field names."""
+        expected = set(self.expected_columns()) | {p.split(".")[0] for p in self.fields}
+        misspelt = []
+        for key in keys:
+            if key not in expected:
+                close = difflib.get_close_matches(key, sorted(expected), n=1, cutoff=0.8)
+                if close:
+                    misspelt.append(f"{key!r} (did you mean {close[0]!r}?)")
+        if misspelt:
+            warnings.warn(
+                ColumnWarning(f"{source}: keys not read, perhaps misspelt: {', '.join(misspelt)}"),
+                stacklevel=4,
+            )
 
     def record(self, row: Mapping[str, Any]) -> dict[str, Any]:
         flat: dict[str, Any] = {}
@@ -273,38 +425,249 @@ class _Reader:
         return tuple((self.column_of(p.path), _message(p)) for p in error.problems)
 
 
+def _listing(names: list[str], most: int = 12) -> str:
+    shown = ", ".join(repr(n[:40]) for n in names[:most])
+    return shown + (f" and {len(names) - most} more" if len(names) > most else "")
+
+
 def _message(problem: Problem) -> str:
     return problem.message
 
 
-def _rows(path: Path, format: str) -> Iterator[tuple[int, dict[str, Any]]]:
-    if format == "csv":
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
-            for row in reader:
-                yield reader.line_num, row
-    elif format == "jsonl":
-        with path.open(encoding="utf-8") as handle:
-            for number, line in enumerate(handle, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    value = json.loads(line)
-                except json.JSONDecodeError as error:
-                    yield number, {"__invalid__": f"not valid JSON ({error.msg})"}
-                    continue
-                if isinstance(value, dict):
-                    yield number, value
-                else:
-                    yield number, {"__invalid__": "not an object"}
-    else:
-        import pyarrow.parquet as pq  # optional dependency, only for Parquet
+class _Bad:
+    """A row that cannot become a record before it is even parsed, and why."""
 
-        number = 0
-        for batch in pq.ParquetFile(path).iter_batches(batch_size=65_536):
-            for row in batch.to_pylist():
-                number += 1
-                yield number, row
+    __slots__ = ("column", "reason", "row")
+
+    def __init__(self, reason: str, row: Mapping[str, Any], column: str = "(row)") -> None:
+        self.reason, self.row, self.column = reason, row, column
+
+
+_Row = tuple[int, "dict[str, Any] | _Bad"]
+
+
+def _open_text(path: Path, encoding: str | None) -> tuple[IO[str], str]:
+    """The file as text in its encoding: a byte-order mark wins over UTF-8 (given or
+    default); undecodable bytes become the marker :data:`_UNDECODABLE`."""
+    with path.open("rb") as raw:
+        head = raw.read(4)
+    boms = (
+        (codecs.BOM_UTF32_LE, "utf-32"),
+        (codecs.BOM_UTF32_BE, "utf-32"),
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    )
+    chosen = encoding or "utf-8"
+    if encoding is not None:
+        try:
+            chosen = codecs.lookup(encoding).name
+        except LookupError:
+            fail("encoding", encoding, "is not a known text encoding (try 'utf-8' or 'gb18030')")
+    if chosen.replace("_", "-").startswith(("utf-8", "utf8", "utf-16", "utf-32")):
+        chosen = next((name for bom, name in boms if head.startswith(bom)), chosen)
+        if chosen in ("utf-8", "utf8"):
+            chosen = "utf-8-sig"
+    handle = path.open(encoding=chosen, errors="logicrm.undecodable", newline="")
+    return handle, chosen
+
+
+def _undecodable(encoding: str) -> str:
+    shown = encoding.removesuffix("-sig")
+    hint = " (a GBK export? read it with encoding 'gb18030')" if "utf-8" in shown else ""
+    return f"holds bytes that are not valid {shown}{hint}"
+
+
+class _Lines:
+    """The lines of a text file for the csv module, each at most MAX_RECORD_CHARS long,
+    noting undecodable bytes and over-long lines for the record being read."""
+
+    def __init__(self, handle: IO[str]) -> None:
+        self.handle = handle
+        self.undecodable = False
+        self.too_long = False
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = self.handle.readline(MAX_RECORD_CHARS)
+        if not line:
+            raise StopIteration
+        if len(line) == MAX_RECORD_CHARS and not line.endswith(("\n", "\r")):
+            self.too_long = True
+            while (rest := self.handle.readline(MAX_RECORD_CHARS)) and not rest.endswith("\n"):
+                pass
+            return "\n"
+        if _UNDECODABLE in line:
+            self.undecodable = True
+        return line
+
+
+def _sniff(line: str) -> str:
+    """The delimiter of a header line: the candidate found most often outside quotes."""
+    unquoted = re.sub(r'"[^"]*"', "", line)
+    counts = {d: unquoted.count(d) for d in _DELIMITERS}
+    best = max(_DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _csv_rows(
+    path: Path, reader: _Reader, encoding: str | None, delimiter: str | None
+) -> Iterator[_Row]:
+    handle, chosen = _open_text(path, encoding)
+    with handle:
+        lines = _Lines(handle)
+        first = next(lines, "")
+        if lines.too_long or lines.undecodable:
+            raise ReadError(
+                str(path),
+                "the header " + ("is too long" if lines.too_long else _undecodable(chosen)),
+            )
+        if not first.strip():
+            raise ReadError(str(path), "is empty: it has no header row")
+        chosen_delimiter = delimiter or _sniff(first)
+        rows = csv.reader(itertools.chain([first], lines), delimiter=chosen_delimiter)
+        limit = csv.field_size_limit(MAX_RECORD_CHARS)
+        try:
+            header = [name.strip() for name in next(rows)]
+        finally:
+            csv.field_size_limit(limit)
+        reader.check_header(str(path), header)
+        width = len(header)
+        repeated = {n: [i for i, h in enumerate(header) if h == n] for n in set(header)}
+        repeated = {n: where for n, where in repeated.items() if len(where) > 1}
+        ended = rows.line_num
+        while True:
+            limit = csv.field_size_limit(MAX_RECORD_CHARS)  # the caller's limit is restored
+            try:
+                cells = next(rows)
+                error = None
+            except StopIteration:
+                return
+            except csv.Error as problem:
+                cells, error = [], str(problem)
+            finally:
+                csv.field_size_limit(limit)
+            start, ended = ended + 1, rows.line_num
+            raw = dict(zip(header, cells, strict=False))
+            if lines.too_long or error is not None:
+                lines.too_long = False
+                lines.undecodable = False
+                yield (
+                    start,
+                    _Bad(
+                        f"is longer than {MAX_RECORD_CHARS:,} characters or "
+                        f"unreadable CSV ({error or 'line too long'})",
+                        raw,
+                    ),
+                )
+            elif lines.undecodable:
+                lines.undecodable = False
+                yield start, _Bad(_undecodable(chosen), raw)
+            elif not any(cell.strip() for cell in cells):
+                continue  # a blank line, or a row of empty cells: nothing to read
+            elif len(cells) != width:
+                yield start, _Bad(f"has {len(cells)} cells where the header has {width}", raw)
+            else:
+                clash = next(
+                    (n for n, where in repeated.items() if len({cells[i] for i in where}) > 1),
+                    None,
+                )
+                if clash is not None:
+                    yield (
+                        start,
+                        _Bad(
+                            f"column {clash!r} appears {len(repeated[clash])} times in the header "
+                            "with different values here",
+                            raw,
+                            clash,
+                        ),
+                    )
+                else:
+                    yield start, raw
+
+
+def _jsonl_rows(path: Path, reader: _Reader, encoding: str | None) -> Iterator[_Row]:
+    handle, chosen = _open_text(path, encoding)
+    with handle:
+        lines = _Lines(handle)
+        checked = False
+        for number, line in enumerate(lines, start=1):
+            if lines.too_long:
+                lines.too_long = False
+                yield number, _Bad(f"is longer than {MAX_RECORD_CHARS:,} characters", {})
+                continue
+            if lines.undecodable:
+                lines.undecodable = False
+                yield number, _Bad(_undecodable(chosen), {})
+                continue
+            if not line.strip():
+                continue
+            try:
+                value = json.loads(line)
+            except json.JSONDecodeError as error:
+                yield number, _Bad(f"is not valid JSON ({error.msg})", {})
+                continue
+            except RecursionError:
+                yield number, _Bad("is nested too deeply", {})
+                continue
+            if not isinstance(value, dict):
+                yield number, _Bad("is not a JSON object", {})
+                continue
+            if not checked:  # the first object's keys stand in for a header's names
+                checked = True
+                reader.check_keys(str(path), list(value))
+            yield number, value
+
+
+def _parquet_rows(path: Path, reader: _Reader) -> Iterator[_Row]:
+    import pyarrow.parquet as pq  # optional dependency, only for Parquet
+
+    try:
+        file = pq.ParquetFile(path)
+        header = list(file.schema_arrow.names)
+    except Exception as error:
+        raise ReadError(str(path), f"is not a readable Parquet file ({_short(error)})") from None
+    reader.check_header(str(path), header)
+    number = 0
+    batches = file.iter_batches(batch_size=65_536)
+    while True:
+        try:
+            batch = next(batches)
+        except StopIteration:
+            return
+        except Exception as error:
+            raise ReadError(
+                str(path), f"is damaged after row {number:,} ({_short(error)})"
+            ) from None
+        for row in batch.to_pylist():
+            number += 1
+            yield number, row
+
+
+def _short(error: BaseException) -> str:
+    text = str(error).splitlines()[0] if str(error) else type(error).__name__
+    return text[:200]
+
+
+# The fields that identify a record of each kind: a second record with the same key is a
+# duplicate. Kinds with an ``id`` field use it.
+_KEYS: dict[type, tuple[str, ...]] = {
+    CreditProfile: ("customer_id",),
+    SurveyResponse: ("respondent_id", "taken_at"),
+    ServiceStandard: ("measure", "kind"),
+}
+
+
+def _key_of(cls: type) -> Callable[[Any], object] | None:
+    names = _KEYS.get(cls) or (("id",) if any(f.name == "id" for f in attrs.fields(cls)) else ())
+    if not names:
+        return None
+    if len(names) == 1:
+        (name,) = names
+        return lambda record: getattr(record, name)
+    return lambda record: tuple(getattr(record, n) for n in names)
 
 
 def stream(
@@ -315,34 +678,68 @@ def stream(
     format: str | None = None,
     on_reject: Callable[[RowRejection], None] | None = None,
     rejects: str | Path | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
 ) -> Iterator[T]:
     """Yield each valid record of ``cls`` in the file, one at a time.
 
     Bad rows never stop the stream: each becomes a :class:`RowRejection`, passed to
-    ``on_reject`` and appended to the ``rejects`` file (JSON Lines) when given. The format
-    comes from ``format`` or the file's suffix (``.csv``, ``.jsonl``, ``.parquet``).
+    ``on_reject`` and appended to the ``rejects`` file (JSON Lines, created readable by its
+    owner only, since rows may hold contact details) when given. The format comes from
+    ``format`` or the file's suffix (``.csv``, ``.jsonl``, ``.parquet``).
+
+    Args:
+        encoding: the text encoding of a CSV or JSON Lines file; ``None`` honours a
+            byte-order mark and otherwise reads UTF-8.
+        delimiter: the CSV delimiter; ``None`` sniffs it from the header.
+
+    Raises:
+        ReadError: before any row, when the file cannot be read at all (empty, not
+            Parquet, or a header without a required column).
+        ValidationError: the mapping names a field ``cls`` does not have.
     """
     path = Path(source)
     chosen = _format_of(path, format)
-    reader = _Reader(cls, mapping or ColumnMapping())
+    if delimiter is not None and (len(delimiter) != 1 or delimiter in "\r\n\"'"):
+        fail("delimiter", delimiter, "must be one character such as ',' or ';'")
     long_form = cls is SurveyResponse and chosen != "jsonl"
+    reader = _Reader(cls, mapping or ColumnMapping(), long_form=long_form)
+    if chosen == "csv":
+        rows: Iterator[_Row] = _csv_rows(path, reader, encoding, delimiter)
+    elif chosen == "jsonl":
+        rows = _jsonl_rows(path, reader, encoding)
+    else:
+        rows = _parquet_rows(path, reader)
+    if long_form:
+        rows = _survey_rows(rows, reader.mapping)
+    key_of = _key_of(cls)
+    seen: dict[object, int] = {}
+    unit = "row" if chosen == "parquet" else "line"
+    key_column = reader.mapping.column(_KEYS.get(cls, ("id",))[0])
     with contextlib.ExitStack() as stack:
         sink: IO[str] | None = None
         if rejects is not None:
-            sink = stack.enter_context(Path(rejects).open("w", encoding="utf-8"))
-        rows = _rows(path, chosen)
-        if long_form:
-            rows = _survey_rows(rows, reader.mapping)
+            sink = stack.enter_context(_private_file(Path(rejects)))
         for line, row in rows:
-            rejection = None
-            if "__invalid__" in row:
-                rejection = RowRejection(line, (("(row)", str(row["__invalid__"])),), row)
+            if isinstance(row, _Bad):
+                rejection = RowRejection(line, ((row.column, row.reason),), row.row)
             else:
                 try:
-                    yield from_dict(cls, row if long_form else reader.record(row))
-                    continue
+                    record = from_dict(cls, row if long_form else reader.record(row))
                 except ValidationError as error:
                     rejection = RowRejection(line, reader.problems(error), row)
+                else:
+                    if key_of is None:
+                        yield record
+                        continue
+                    key = key_of(record)
+                    first = seen.setdefault(key, line)
+                    if first == line:
+                        yield record
+                        continue
+                    rejection = RowRejection(
+                        line, ((key_column, f"duplicate of {unit} {first}"),), row
+                    )
             if on_reject is not None:
                 on_reject(rejection)
             if sink is not None:
@@ -360,15 +757,23 @@ def stream(
                 )
 
 
-def _survey_rows(
-    rows: Iterator[tuple[int, dict[str, Any]]], mapping: ColumnMapping
-) -> Iterator[tuple[int, dict[str, Any]]]:
+def _private_file(path: Path) -> IO[str]:
+    """A new (or emptied) text file only its owner may read: it holds rejected rows."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.chmod(descriptor, 0o600)  # an older file keeps its mode through O_TRUNC otherwise
+    return os.fdopen(descriptor, "w", encoding="utf-8", newline="")
+
+
+def _survey_rows(rows: Iterator[_Row], mapping: ColumnMapping) -> Iterator[_Row]:
     """Group long-form answer rows (consecutive rows of one respondent) into responses."""
     answer_fields = _flat_fields(Answer)
     response_fields = {k: v for k, v in _flat_fields(SurveyResponse).items() if k != "answers"}
     current: dict[str, Any] | None = None
     first_line = 0
     for line, row in rows:
+        if isinstance(row, _Bad):
+            yield line, row
+            continue
         key = row.get(mapping.column("respondent_id"))
         if current is not None and key != current.get("respondent_id"):
             yield first_line, current
@@ -447,11 +852,18 @@ def write(
     rows: Iterable[Any],
     *,
     format: str | None = None,
+    spreadsheet_safe: bool = True,
 ) -> int:
     """Write results (logicrm objects or plain mappings) as CSV, JSON Lines or Parquet.
 
     Objects are written as :func:`~logicrm.serialization.to_dict` makes them; nested objects
     become dotted columns in CSV and Parquet. Returns the number of rows written.
+
+    CSV is written for people, who open it in a spreadsheet: with ``spreadsheet_safe``
+    (the default) a text cell that a spreadsheet would run as a formula (one starting with
+    ``=``, ``+``, ``-``, ``@``, a tab or a carriage return, and not a number) is written
+    behind a single quote, the OWASP advice against CSV injection. Pass ``False`` for a CSV
+    meant for another program. JSON Lines and Parquet always keep values exactly.
     """
     path = Path(target)
     chosen = _format_of(path, format)
@@ -466,6 +878,8 @@ def write(
     for record in flat:
         columns.extend(c for c in record if c not in columns)
     if chosen == "csv":
+        if spreadsheet_safe:
+            flat = [{k: spreadsheet_cell(v) for k, v in r.items()} for r in flat]
         with path.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.DictWriter(handle, fieldnames=columns)
             writer.writeheader()

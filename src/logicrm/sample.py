@@ -471,5 +471,5 @@ def write_sample(folder: str | Path, data: SampleData | None = None) -> dict[str
         "standards": (root / "standards.csv", SAMPLE_STANDARDS),
     }
     for path, records in files.values():
-        io.write(path, records)
+        io.write(path, records, spreadsheet_safe=False)  # input files, read back exactly
     return {kind: path for kind, (path, _) in files.items()}
