@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
+import warnings
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -13,10 +15,20 @@ from typing import IO, Any
 import attrs
 
 from logicrm import __version__
+from logicrm._safety import terminal_line
 
 EXIT_OK, EXIT_REJECTS, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 130
 _FORMATS = ("table", "csv", "jsonl", "parquet")
-_SUFFIXES = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
+_SUFFIXES = {
+    ".csv": "csv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".parquet": "parquet",
+    ".txt": "table",
+}
+_INPUT_SUFFIXES = (".csv", ".jsonl", ".ndjson", ".json", ".parquet")
+_REJECT_SUFFIXES = (".jsonl", ".ndjson", ".csv")
 # The optional inputs of `score`, by the field of logicrm._score.Inputs they fill.
 _INPUTS = {
     "customers": "customers (CSV, JSON Lines or Parquet)",
@@ -65,6 +77,17 @@ def _parser() -> argparse.ArgumentParser:
         help="the moment of the assessment, ISO 8601 with an offset (2026-06-30T18:00:00+08:00)"
         " or a date (taken as the end of that day, UTC)",
     )
+    score.add_argument(
+        "--encoding",
+        metavar="NAME",
+        help="text encoding of the CSV and JSON Lines inputs (default: UTF-8, or what a "
+        "byte-order mark says; gb18030 for a GBK export from Excel)",
+    )
+    score.add_argument(
+        "--delimiter",
+        metavar="CHAR",
+        help="CSV delimiter (default: sniffed from the header: , ; tab or |)",
+    )
     score.add_argument("--policy", type=Path, metavar="FILE", help="policy file (TOML or JSON)")
     score.add_argument(
         "--mapping",
@@ -76,13 +99,19 @@ def _parser() -> argparse.ArgumentParser:
     score.add_argument(
         "--format", choices=_FORMATS, help="output format (default: from --output, else table)"
     )
-    score.add_argument("--output", "-o", type=Path, metavar="FILE", help="default: stdout")
+    score.add_argument(
+        "--output",
+        "-o",
+        type=Path,
+        metavar="FILE",
+        help="default: stdout; .csv, .jsonl, .parquet or .txt (the table)",
+    )
     score.add_argument(
         "--rejects",
         type=Path,
         metavar="FILE",
-        help="where rejected rows go (.jsonl or .csv; default: rejects.jsonl beside --output, "
-        "or in the current folder)",
+        help="where rejected rows go (.jsonl or .csv, readable by you alone; default: "
+        "rejects.jsonl beside --output, or in the current folder)",
     )
     score.add_argument(
         "--progress",
@@ -105,26 +134,78 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the ``logicrm`` command line; returns the exit code."""
+    """Run the ``logicrm`` command line; returns the exit code.
+
+    Never shows a traceback: a bad argument, an unreadable file or an invalid policy exits
+    with 2 and one message saying what to do; an interrupt exits with 130.
+    """
     parser = _parser()
     args = parser.parse_args(argv)
+    name = f"logicrm {args.command}" if args.command else "logicrm"
     try:
-        if args.command == "demo":
-            return _demo(args)
-        if args.command == "score":
-            return _score(args)
-        if args.command == "policy" and args.policy_command == "show":
-            return _policy_show(args)
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", _warning_class())
+            warnings.showwarning = _show_warning
+            if args.command == "demo":
+                return _demo(args)
+            if args.command == "score":
+                return _score(args)
+            if args.command == "policy" and args.policy_command == "show":
+                return _policy_show(args)
     except UsageError as error:
-        sys.stderr.write(f"logicrm {args.command}: error: {error}\n")
+        _say(f"{name}: error: {error}")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        _say(f"{name}: interrupted")
+        return EXIT_INTERRUPTED
+    except OSError as error:
+        where = f" {error.filename}" if error.filename else ""
+        _say(f"{name}: error:{where}: {error.strerror or error}; check the path and permissions")
+        return EXIT_USAGE
+    except Exception as error:  # a bug of ours: still no traceback, and a way forward
+        from logicrm.errors import LogicrmError
+
+        if isinstance(error, LogicrmError):
+            _say(f"{name}: error: {error}")
+        else:
+            _say(
+                f"{name}: internal error ({type(error).__name__}); please report it with the "
+                "command you ran"
+            )
         return EXIT_USAGE
     parser.print_help(sys.stderr)
     return EXIT_USAGE
 
 
+def _say(text: str) -> None:
+    """One message on stderr, each line safe for a terminal."""
+    lines = text.splitlines() or [""]
+    sys.stderr.write("".join(terminal_line(line) + "\n" for line in lines))
+
+
+def _warning_class() -> type[Warning]:
+    from logicrm.errors import LogicrmWarning
+
+    return LogicrmWarning
+
+
+def _show_warning(
+    message: Warning | str, category: type[Warning], *args: object, **kw: object
+) -> None:
+    if issubclass(category, _warning_class()):
+        _say(f"warning: {message}")
+    else:  # another library's warning: not ours to word
+        _say(f"warning: {category.__name__}: {message}")
+
+
 def _demo(args: argparse.Namespace) -> int:
     from logicrm._demo import demo_report
 
+    folder = args.write_sample
+    if folder is not None and folder.exists() and not folder.is_dir():
+        raise UsageError(f"--write-sample {folder} is a file; name a folder (new or existing)")
+    if folder is not None and not _writable_folder(_existing_parent(folder)):
+        raise UsageError(f"--write-sample {folder}: cannot create files there")
     sys.stdout.write(demo_report())
     if args.write_sample is not None:
         from logicrm.sample import write_sample
@@ -177,6 +258,33 @@ def _load_mappings(path: Path) -> Any:
 def _check_readable(path: Path, what: str) -> None:
     if not path.is_file():
         raise UsageError(f"{what} {path} does not exist or is not a file")
+    if not os.access(path, os.R_OK):
+        raise UsageError(f"{what} {path} cannot be read (permission denied)")
+
+
+def _existing_parent(path: Path) -> Path:
+    parent = path.absolute().parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    return parent
+
+
+def _writable_folder(folder: Path) -> bool:
+    return folder.is_dir() and os.access(folder, os.W_OK | os.X_OK)
+
+
+def _check_writable(path: Path, what: str, suffixes: Sequence[str] | None = None) -> None:
+    """Refuse, before any work, an output that could not be written at the end."""
+    if path.is_dir():
+        raise UsageError(f"{what} {path} is a folder; name a file in it, e.g. {path / 'out.csv'}")
+    if not path.absolute().parent.is_dir():
+        raise UsageError(f"{what} {path}: the folder {path.absolute().parent} does not exist")
+    if not _writable_folder(path.absolute().parent) or (
+        path.exists() and not os.access(path, os.W_OK)
+    ):
+        raise UsageError(f"{what} {path} cannot be written (permission denied)")
+    if suffixes is not None and path.suffix.lower() not in suffixes:
+        raise UsageError(f"{what} {path}: use one of {', '.join(suffixes)}")
 
 
 def parse_as_of(text: str) -> datetime:
@@ -187,34 +295,52 @@ def parse_as_of(text: str) -> datetime:
         moment = datetime.fromisoformat(text)
     except ValueError:
         raise UsageError(
-            f"--as-of {text!r} is not an ISO 8601 date or date-time "
+            f"--as-of {text[:40]!r} is not an ISO 8601 date or date-time "
             "(e.g. 2026-06-30 or 2026-06-30T18:00:00+08:00)"
         ) from None
     if len(text) == 10:
-        return datetime.combine(date.fromisoformat(text), time(23, 59, 59), tzinfo=UTC)
+        moment = datetime.combine(date.fromisoformat(text), time(23, 59, 59), tzinfo=UTC)
     if moment.tzinfo is None:
         raise UsageError(f"--as-of {text!r} needs an offset such as +08:00 or Z")
+    if not 1900 <= moment.year <= 2999 or not 1900 <= moment.astimezone(UTC).year <= 2999:
+        raise UsageError(f"--as-of {text!r} must fall between the years 1900 and 2999")
     return moment
 
 
 def _score(args: argparse.Namespace) -> int:
-    from logicrm._score import Inputs, score, write_rejects
+    from logicrm._score import Inputs, no_results_reason, score, write_rejects
     from logicrm.errors import LogicrmError
     from logicrm.policies import Policies
 
+    # Everything that could fail is checked before any work, so a bad path never costs a run.
     as_of = parse_as_of(args.as_of)
     files = {kind: getattr(args, kind) for kind in ("shipments", *_INPUTS)}
     for kind, path in files.items():
         if path is not None:
             _check_readable(path, f"{kind.replace('_', ' ')} file")
-            if path.suffix.lower() not in (*_SUFFIXES, ".json"):
+            if path.suffix.lower() not in _INPUT_SUFFIXES:
                 raise UsageError(f"{kind} file {path}: use .csv, .jsonl or .parquet")
-    inputs = Inputs(**files)
-    fmt = args.format or (
-        _SUFFIXES.get(args.output.suffix.lower(), "table") if args.output else "table"
-    )
+    _check_text_options(args)
+    inputs = Inputs(**files, encoding=args.encoding, delimiter=args.delimiter)
+    fmt = args.format
+    if fmt is None and args.output is not None:
+        fmt = _SUFFIXES.get(args.output.suffix.lower())
+        if fmt is None:
+            raise UsageError(
+                f"--output {args.output}: unknown suffix {args.output.suffix or '(none)'!r}; "
+                "use .csv, .jsonl, .parquet or .txt, or name the format with --format"
+            )
+    fmt = fmt or "table"
     if fmt == "parquet" and args.output is None:
         raise UsageError("--format parquet needs --output FILE")
+    if args.output is not None:
+        _check_writable(args.output, "--output")
+        if any(p is not None and _same_file(p, args.output) for p in files.values()):
+            raise UsageError(f"--output {args.output} is one of the inputs; name another file")
+    target = args.rejects or (args.output.parent if args.output else Path.cwd()) / "rejects.jsonl"
+    _check_writable(target, "--rejects", _REJECT_SUFFIXES)
+    if any(p is not None and _same_file(p, target) for p in (*files.values(), args.output)):
+        raise UsageError(f"--rejects {target} is an input or the output; name another file")
     policies = _load_policies(args.policy) if args.policy is not None else Policies()
     if args.mapping is not None:
         inputs = attrs.evolve(inputs, mappings=_load_mappings(args.mapping))
@@ -225,22 +351,49 @@ def _score(args: argparse.Namespace) -> int:
         )
     except LogicrmError as error:
         raise UsageError(str(error)) from None
-    _write(results, fmt, args.output)
     if rejected:
-        target = (
-            args.rejects or (args.output.parent if args.output else Path.cwd()) / "rejects.jsonl"
-        )
         write_rejects(target, rejected)
-        sys.stderr.write(f"{len(rejected)} rows rejected, written to {target}:\n")
+        _say(f"{len(rejected)} rows rejected, written to {target} (readable by you alone):")
         for item in rejected[:10]:
-            sys.stderr.write(
+            _say(
                 f"  {item.file.name} line {item.rejection.line}: "
-                f"{item.rejection.column}: {item.rejection.reason}\n"
+                f"{item.rejection.column}: {item.rejection.reason}"
             )
         if len(rejected) > 10:
-            sys.stderr.write(f"  ... and {len(rejected) - 10} more\n")
-    sys.stderr.write(f"{len(results)} customers assessed at {as_of.isoformat()}\n")
+            _say(f"  ... and {len(rejected) - 10} more")
+    elif target.exists():
+        target.unlink()
+        _say(f"no rows rejected; removed {target}, left by an earlier run")
+    if not results:
+        raise UsageError(no_results_reason(inputs, rejected))
+    _write(results, fmt, args.output)
+    _say(f"{len(results)} customers assessed at {as_of.isoformat()}")
     return EXIT_REJECTS if rejected and args.strict else EXIT_OK
+
+
+def _check_text_options(args: argparse.Namespace) -> None:
+    import codecs
+
+    if args.encoding is not None:
+        try:
+            codecs.lookup(args.encoding)
+        except LookupError:
+            raise UsageError(
+                f"--encoding {args.encoding[:40]!r} is not a known encoding "
+                "(try utf-8, gb18030 or utf-16)"
+            ) from None
+    if args.delimiter is not None:
+        if args.delimiter in ("\\t", "tab"):
+            args.delimiter = "\t"
+        if len(args.delimiter) != 1 or args.delimiter in "\r\n\"'":
+            raise UsageError(f"--delimiter {args.delimiter[:10]!r}: give one character, e.g. ';'")
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and b.exists() and a.samefile(b)
+    except OSError:
+        return False
 
 
 def _write(results: Any, fmt: str, output: Path | None) -> None:

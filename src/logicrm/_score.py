@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import json
 import time
-import tomllib
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from functools import partial
@@ -48,13 +47,17 @@ class Inputs:
     surveys: Path | None = None
     standards: Path | None = None
     mappings: Mapping[str, ColumnMapping] = attrs.field(factory=dict)
+    encoding: str | None = None
+    delimiter: str | None = None
 
     def mapping(self, kind: str) -> ColumnMapping | None:
         return self.mappings.get(kind)
 
 
 #: The input files a run reads, by kind (the sections of a mapping file).
-INPUT_KINDS = tuple(f.name for f in attrs.fields(Inputs) if f.name != "mappings")
+INPUT_KINDS = tuple(
+    f.name for f in attrs.fields(Inputs) if f.name not in ("mappings", "encoding", "delimiter")
+)
 
 
 def load_mappings(path: Path) -> dict[str, ColumnMapping]:
@@ -66,13 +69,10 @@ def load_mappings(path: Path) -> dict[str, ColumnMapping]:
         ValidationError: unparsable, an unknown kind, or a bad mapping (with its path).
     """
     from logicrm.errors import ValidationError
+    from logicrm.policies import _read_settings
     from logicrm.serialization import from_dict
 
-    text = path.read_text(encoding="utf-8")
-    try:
-        data = tomllib.loads(text) if path.suffix.lower() == ".toml" else json.loads(text)
-    except (ValueError, tomllib.TOMLDecodeError) as error:
-        raise ValidationError("", "<mapping file>", f"cannot be parsed ({error})") from None
+    data = _read_settings(path, what="mapping file")
     if not isinstance(data, dict):
         raise ValidationError("", "<mapping file>", "must map input kinds to column mappings")
     result = {}
@@ -133,9 +133,10 @@ def count_rows(path: Path) -> int | None:
     if suffix == ".parquet":
         try:
             import pyarrow.parquet as pq
-        except ImportError:
+
+            return int(pq.ParquetFile(path).metadata.num_rows)
+        except Exception:  # no pyarrow, or not Parquet: the reader will say which
             return None
-        return int(pq.ParquetFile(path).metadata.num_rows)
     lines = 0
     with path.open("rb") as handle:
         while chunk := handle.read(1 << 20):
@@ -144,18 +145,28 @@ def count_rows(path: Path) -> int | None:
 
 
 def _records(
-    path: Path,
+    inputs: Inputs,
+    kind: str,
     cls: type[T],
     rejected: list[FileRejection],
-    mapping: ColumnMapping | None,
     progress: Progress | None = None,
 ) -> Iterator[T]:
+    path: Path = getattr(inputs, kind)
+
     def keep(rejection: RowRejection) -> None:
         rejected.append(FileRejection(path, rejection))
         if progress is not None:
             progress.advance()
 
-    for record in stream(path, cls, mapping=mapping, on_reject=keep):
+    records = stream(
+        path,
+        cls,
+        mapping=inputs.mapping(kind),
+        on_reject=keep,
+        encoding=inputs.encoding,
+        delimiter=inputs.delimiter,
+    )
+    for record in records:
         if progress is not None:
             progress.advance()
         yield record
@@ -177,11 +188,11 @@ def score(
 
     def read(kind: str, cls: type[T]) -> list[T]:
         path = getattr(inputs, kind)
-        return [] if path is None else list(_records(path, cls, rejected, inputs.mapping(kind)))
+        return [] if path is None else list(_records(inputs, kind, cls, rejected))
 
     customers = read("customers", Customer)
     bar = Progress(progress, "shipments", count_rows(inputs.shipments) if progress else None)
-    shipments = _records(inputs.shipments, Shipment, rejected, inputs.mapping("shipments"), bar)
+    shipments = _records(inputs, "shipments", Shipment, rejected, bar)
     activities = summarize(shipments, as_of=as_of)
     bar.finish()
     known = {c.id for c in customers}
@@ -221,10 +232,28 @@ def score(
     return results, rejected
 
 
+def no_results_reason(inputs: Inputs, rejected: list[FileRejection]) -> str:
+    """Why a run assessed no customer, in words that say what to do."""
+    name = inputs.shipments.name
+    lost = sum(1 for r in rejected if r.file == inputs.shipments)
+    if lost:
+        return (
+            f"no customer to assess: all {lost} rows of {name} were rejected (see the rejects "
+            "file); fix them, or map your column names with --mapping"
+        )
+    return f"no customer to assess: {name} has no shipment rows" + (
+        "" if inputs.customers is None else f" and {inputs.customers.name} no customers"
+    )
+
+
 def write_rejects(path: Path, rejected: list[FileRejection]) -> None:
     """The rejects file: one line per rejected row with file, line, problems and the row
     as read, so nothing is lost and the row can be fixed and fed again. ``.csv`` writes a
-    table (the row as a JSON column); anything else JSON Lines."""
+    table (the row as a JSON column, spreadsheet-safe); anything else JSON Lines. The file
+    is created (or replaced) readable by its owner only: rows may hold contact details."""
+    from logicrm._safety import spreadsheet_cell
+    from logicrm.io import _private_file
+
     records = [
         {
             "file": str(r.file),
@@ -236,18 +265,14 @@ def write_rejects(path: Path, rejected: list[FileRejection]) -> None:
         }
         for r in rejected
     ]
-    if path.suffix.lower() == ".csv":
-        with path.open("w", newline="", encoding="utf-8") as handle:
+    with _private_file(path) as handle:
+        if path.suffix.lower() == ".csv":
             writer = csv.DictWriter(handle, fieldnames=["file", "line", "column", "reason", "row"])
             writer.writeheader()
             for record in records:
-                writer.writerow(
-                    {
-                        **{k: record[k] for k in ("file", "line", "column", "reason")},
-                        "row": json.dumps(record["row"], ensure_ascii=False, default=str),
-                    }
-                )
-        return
-    with path.open("w", encoding="utf-8") as handle:
+                cells = {k: record[k] for k in ("file", "line", "column", "reason")}
+                cells["row"] = json.dumps(record["row"], ensure_ascii=False, default=str)
+                writer.writerow({k: spreadsheet_cell(v) for k, v in cells.items()})
+            return
         for record in records:
             handle.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")

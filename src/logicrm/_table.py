@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from logicrm._safety import terminal_line
+
 
 def render_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    """Left-aligned text, right-aligned numbers, a rule under the header."""
+    """Left-aligned text, right-aligned numbers, a rule under the header; control
+    characters in cells are shown escaped, never sent to the terminal."""
     cells = [[_cell(value) for value in row] for row in rows]
     widths = [len(h) for h in headers]
     for row in cells:
@@ -34,7 +37,7 @@ def _cell(value: object) -> str:
         return "-"
     if isinstance(value, float):
         return f"{value:,.2f}"
-    return str(value)
+    return terminal_line(str(value))  # an id from a file may hold escape sequences
 
 
 def _looks_numeric(value: object) -> bool:

@@ -84,7 +84,15 @@ _DELIMITERS = (",", ";", "\t", "|")
 # What a byte the encoding cannot decode turns into: a lone surrogate, which no decoder
 # produces, so a row holding one is known to be undecodable.
 _UNDECODABLE = "\udc80"
-codecs.register_error("logicrm.undecodable", lambda error: (_UNDECODABLE, error.end))
+
+
+def _mark_undecodable(error: UnicodeError) -> tuple[str, int]:
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    return _UNDECODABLE, error.end
+
+
+codecs.register_error("logicrm.undecodable", _mark_undecodable)
 
 
 def _columns(value: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -96,17 +104,22 @@ def _columns(value: Mapping[str, Any]) -> Mapping[str, Any]:
     return dict(value)
 
 
-def _spellings(field: str) -> Callable[[Any], frozenset[str]]:
-    def convert(value: Any) -> frozenset[str]:
-        # A string is one spelling, not a set of letters: refuse it rather than guess.
-        if isinstance(value, str) or not isinstance(value, Iterable):
-            fail(field, value, "must be a list of spellings, such as ['yes', 'y']")
-        items = list(value)
-        if not all(type(v) is str for v in items):
-            fail(field, value, "must be a list of strings")
-        return frozenset(v.lower() for v in items)
+def _spellings(field: str, value: Any) -> frozenset[str]:
+    # A string is one spelling, not a set of letters: refuse it rather than guess.
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        fail(field, value, "must be a list of spellings, such as ['yes', 'y']")
+    items = list(value)
+    if not all(type(v) is str for v in items):
+        fail(field, value, "must be a list of strings")
+    return frozenset(v.lower() for v in items)
 
-    return convert
+
+def _true_values(value: Any) -> frozenset[str]:
+    return _spellings("true_values", value)
+
+
+def _false_values(value: Any) -> frozenset[str]:
+    return _spellings("false_values", value)
 
 
 @attrs.frozen(kw_only=True)
@@ -125,10 +138,10 @@ class ColumnMapping:
     columns: Mapping[str, str] = attrs.field(factory=dict, converter=_columns, hash=False)
     constants: Mapping[str, Any] = attrs.field(factory=dict, converter=_columns, hash=False)
     true_values: frozenset[str] = attrs.field(
-        default=frozenset({"true", "1", "yes", "y", "t"}), converter=_spellings("true_values")
+        default=frozenset({"true", "1", "yes", "y", "t"}), converter=_true_values
     )
     false_values: frozenset[str] = attrs.field(
-        default=frozenset({"false", "0", "no", "n", "f"}), converter=_spellings("false_values")
+        default=frozenset({"false", "0", "no", "n", "f"}), converter=_false_values
     )
 
     def column(self, path: str) -> str:

@@ -25,7 +25,6 @@ from typing import Any
 import attrs
 
 from logicrm.domain._checks import check_rate, fail
-from logicrm.errors import ValidationError
 from logicrm.quality import ComplaintPolicy
 from logicrm.scoring import (
     ChurnPolicy,
@@ -36,6 +35,8 @@ from logicrm.scoring import (
 )
 
 __all__ = ["ParetoCutoffs", "Policies", "dumps_policies", "load_policies", "loads_policies"]
+
+_MAX_SETTINGS_CHARS = 1_048_576
 
 
 @attrs.frozen(kw_only=True)
@@ -85,26 +86,53 @@ def loads_policies(text: str, *, format: str) -> Policies:
     """
     from logicrm.serialization import from_dict
 
-    if format == "toml":
-        try:
-            data: Any = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as error:
-            raise ValidationError("", "<policy file>", f"is not valid TOML ({error})") from None
-    elif format == "json":
-        try:
-            data = json.loads(text)
-        except ValueError as error:
-            raise ValidationError("", "<policy file>", f"is not valid JSON ({error})") from None
-    else:
+    if format not in ("toml", "json"):
         fail("format", format, "must be 'toml' or 'json'")
-    return from_dict(Policies, data)
+    return from_dict(Policies, _parse_settings(text, format=format, what="policy file"))
+
+
+def _parse_settings(text: str, *, format: str, what: str) -> Any:
+    """TOML or JSON text as data; anything unparsable is a ValidationError."""
+    if len(text) > _MAX_SETTINGS_CHARS:
+        fail("", f"<{what}>", f"is over {_MAX_SETTINGS_CHARS:,} characters")
+    try:
+        return tomllib.loads(text) if format == "toml" else json.loads(text)
+    except RecursionError:
+        fail("", f"<{what}>", "is nested too deeply")
+    except (ValueError, tomllib.TOMLDecodeError) as error:
+        name = "TOML" if format == "toml" else "JSON"
+        message = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
+        fail("", f"<{what}>", f"is not valid {name} ({message})")
+
+
+def _read_settings(path: str | Path, *, what: str) -> Any:
+    """A ``.toml`` or ``.json`` settings file as data, with the library's own errors for a
+    missing file, another suffix, text that is not UTF-8 or does not parse."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".toml", ".json"):
+        fail("", str(path), f"a {what} must be .toml or .json")
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        fail("", str(path), f"cannot be read ({error.strerror or error})")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        fail("", str(path), f"is not UTF-8 text (byte {error.start:,}); save it as UTF-8")
+    return _parse_settings(text, format=suffix[1:], what=what)
 
 
 def load_policies(path: str | Path) -> Policies:
-    """Read a policy file; ``.toml`` is TOML, anything else JSON. See :func:`loads_policies`."""
-    path = Path(path)
-    text = path.read_text(encoding="utf-8")
-    return loads_policies(text, format="toml" if path.suffix.lower() == ".toml" else "json")
+    """Read a ``.toml`` or ``.json`` policy file. See :func:`loads_policies`.
+
+    Raises:
+        ValidationError: the file is missing, has another suffix, is not UTF-8, does not
+            parse, or breaks a policy's rule (with the path of the field).
+    """
+    from logicrm.serialization import from_dict
+
+    return from_dict(Policies, _read_settings(path, what="policy file"))
 
 
 def dumps_policies(policies: Policies, *, format: str = "toml") -> str:
