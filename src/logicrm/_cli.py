@@ -322,6 +322,8 @@ def _score(args: argparse.Namespace) -> int:
                 raise UsageError(f"{kind} file {path}: use .csv, .jsonl or .parquet")
     _check_text_options(args)
     inputs = Inputs(**files, encoding=args.encoding, delimiter=args.delimiter)
+    if args.output is not None:
+        _check_writable(args.output, "--output")
     fmt = args.format
     if fmt is None and args.output is not None:
         fmt = _SUFFIXES.get(args.output.suffix.lower())
@@ -333,10 +335,10 @@ def _score(args: argparse.Namespace) -> int:
     fmt = fmt or "table"
     if fmt == "parquet" and args.output is None:
         raise UsageError("--format parquet needs --output FILE")
-    if args.output is not None:
-        _check_writable(args.output, "--output")
-        if any(p is not None and _same_file(p, args.output) for p in files.values()):
-            raise UsageError(f"--output {args.output} is one of the inputs; name another file")
+    if args.output is not None and any(
+        p is not None and _same_file(p, args.output) for p in files.values()
+    ):
+        raise UsageError(f"--output {args.output} is one of the inputs; name another file")
     target = args.rejects or (args.output.parent if args.output else Path.cwd()) / "rejects.jsonl"
     _check_writable(target, "--rejects", _REJECT_SUFFIXES)
     if any(p is not None and _same_file(p, target) for p in (*files.values(), args.output)):

@@ -29,6 +29,7 @@ import attrs
 import polars as pl
 
 from logicrm.domain._checks import check_aware, fail
+from logicrm.domain._money import MAX_MAGNITUDE_EXPONENT
 from logicrm.io import ColumnMapping
 from logicrm.quality import service_kpis
 from logicrm.scoring import WINDOW_DAYS, Activity
@@ -177,6 +178,11 @@ def _decimal(frame: pl.DataFrame, path: str, scale: int) -> pl.Expr:
     return text.cast(pl.Decimal(38, scale), strict=False)
 
 
+# The range of amounts, as Money enforces it (see logicrm.domain._money).
+_AMOUNT_LIMIT = 10**MAX_MAGNITUDE_EXPONENT
+_OUT_OF_RANGE = f"must be less than 10^{MAX_MAGNITUDE_EXPONENT} in size"
+
+
 def _rule_violations(frame: pl.DataFrame) -> pl.Expr:
     """One reason per row that breaks a Shipment rule (null when the row is valid)."""
     c = pl.col
@@ -194,6 +200,8 @@ def _rule_violations(frame: pl.DataFrame) -> pl.Expr:
         (c("delivered_at") < start, "delivered_at: must not be before shipped_at/ordered_at"),
         (c("revenue.amount").is_null(), "revenue.amount: must be a plain decimal number"),
         (c("cost.amount").is_null(), "cost.amount: must be a plain decimal number"),
+        (c("revenue.amount").abs() >= _AMOUNT_LIMIT, f"revenue.amount: {_OUT_OF_RANGE}"),
+        (c("cost.amount").abs() >= _AMOUNT_LIMIT, f"cost.amount: {_OUT_OF_RANGE}"),
         (
             c("revenue.currency") != c("cost.currency"),
             "cost.currency: must be the revenue's currency",

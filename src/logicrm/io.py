@@ -79,7 +79,11 @@ __all__ = [
 T = TypeVar("T")
 _FORMATS = ("csv", "jsonl", "parquet")
 MAX_RECORD_CHARS = 1_048_576
-"""The longest line (JSON Lines) or cell (CSV) a reader takes; a longer one is rejected."""
+"""The longest record (a JSON Lines line, a CSV row) a reader takes; a longer one is
+rejected and the rest of the file read."""
+# How much of one record the CSV parser may hold to find its end, so that a long quoted
+# cell is rejected without losing track of the rows after it.
+_PARSE_LIMIT = 16 * MAX_RECORD_CHARS
 _DELIMITERS = (",", ";", "\t", "|")
 # What a byte the encoding cannot decode turns into: a lone surrogate, which no decoder
 # produces, so a row holding one is known to be undecodable.
@@ -487,34 +491,52 @@ def _open_text(path: Path, encoding: str | None) -> tuple[IO[str], str]:
 
 def _undecodable(encoding: str) -> str:
     shown = encoding.removesuffix("-sig")
-    hint = " (a GBK export? read it with encoding 'gb18030')" if "utf-8" in shown else ""
+    hint = (
+        " (a GBK export? read it with encoding 'gb18030', on the command line --encoding gb18030)"
+        if "utf-8" in shown
+        else ""
+    )
     return f"holds bytes that are not valid {shown}{hint}"
 
 
 class _Lines:
-    """The lines of a text file for the csv module, each at most MAX_RECORD_CHARS long,
-    noting undecodable bytes and over-long lines for the record being read."""
+    """The lines of a text file for the csv module, each at most ``limit`` characters,
+    noting undecodable bytes, over-long lines and the size of the record being read."""
 
-    def __init__(self, handle: IO[str]) -> None:
+    def __init__(self, handle: IO[str], limit: int) -> None:
         self.handle = handle
+        self.limit = limit
         self.undecodable = False
         self.too_long = False
+        self.size = 0
 
     def __iter__(self) -> _Lines:
         return self
 
+    def next_record(self) -> None:
+        self.undecodable = self.too_long = False
+        self.size = 0
+
     def __next__(self) -> str:
-        line = self.handle.readline(MAX_RECORD_CHARS)
+        line = self.handle.readline(self.limit)
         if not line:
             raise StopIteration
-        if len(line) == MAX_RECORD_CHARS and not line.endswith(("\n", "\r")):
+        if len(line) == self.limit and not line.endswith(("\n", "\r")):
             self.too_long = True
-            while (rest := self.handle.readline(MAX_RECORD_CHARS)) and not rest.endswith("\n"):
+            while (rest := self.handle.readline(self.limit)) and not rest.endswith("\n"):
                 pass
             return "\n"
+        self.size += len(line)
         if _UNDECODABLE in line:
             self.undecodable = True
         return line
+
+
+def _readable(row: dict[str, str]) -> dict[str, str]:
+    """A row with its undecodable bytes shown as U+FFFD, fit for a rejects file."""
+    return {
+        k.replace(_UNDECODABLE, "\ufffd"): v.replace(_UNDECODABLE, "\ufffd") for k, v in row.items()
+    }
 
 
 def _sniff(line: str) -> str:
@@ -530,54 +552,39 @@ def _csv_rows(
 ) -> Iterator[_Row]:
     handle, chosen = _open_text(path, encoding)
     with handle:
-        lines = _Lines(handle)
+        lines = _Lines(handle, _PARSE_LIMIT)
         first = next(lines, "")
-        if lines.too_long or lines.undecodable:
-            raise ReadError(
-                str(path),
-                "the header " + ("is too long" if lines.too_long else _undecodable(chosen)),
-            )
+        if lines.too_long or lines.undecodable or lines.size > MAX_RECORD_CHARS:
+            problem = _undecodable(chosen) if lines.undecodable else "is too long"
+            raise ReadError(str(path), f"the header {problem}")
         if not first.strip():
             raise ReadError(str(path), "is empty: it has no header row")
-        chosen_delimiter = delimiter or _sniff(first)
-        rows = csv.reader(itertools.chain([first], lines), delimiter=chosen_delimiter)
-        limit = csv.field_size_limit(MAX_RECORD_CHARS)
-        try:
-            header = [name.strip() for name in next(rows)]
-        finally:
-            csv.field_size_limit(limit)
+        rows = csv.reader(itertools.chain([first], lines), delimiter=delimiter or _sniff(first))
+        header = [name.strip() for name in _next_row(rows)[0] or []]
         reader.check_header(str(path), header)
         width = len(header)
         repeated = {n: [i for i, h in enumerate(header) if h == n] for n in set(header)}
         repeated = {n: where for n, where in repeated.items() if len(where) > 1}
         ended = rows.line_num
         while True:
-            limit = csv.field_size_limit(MAX_RECORD_CHARS)  # the caller's limit is restored
-            try:
-                cells = next(rows)
-                error = None
-            except StopIteration:
+            lines.next_record()
+            cells, error = _next_row(rows)
+            if cells is None and error is None:
                 return
-            except csv.Error as problem:
-                cells, error = [], str(problem)
-            finally:
-                csv.field_size_limit(limit)
             start, ended = ended + 1, rows.line_num
+            cells = cells or []
             raw = dict(zip(header, cells, strict=False))
-            if lines.too_long or error is not None:
-                lines.too_long = False
-                lines.undecodable = False
+            if lines.too_long or error is not None or lines.size > MAX_RECORD_CHARS:
                 yield (
                     start,
                     _Bad(
-                        f"is longer than {MAX_RECORD_CHARS:,} characters or "
-                        f"unreadable CSV ({error or 'line too long'})",
-                        raw,
+                        f"is longer than {MAX_RECORD_CHARS:,} characters"
+                        + (f" ({error})" if error else ""),
+                        {},
                     ),
                 )
             elif lines.undecodable:
-                lines.undecodable = False
-                yield start, _Bad(_undecodable(chosen), raw)
+                yield start, _Bad(_undecodable(chosen), _readable(raw))
             elif not any(cell.strip() for cell in cells):
                 continue  # a blank line, or a row of empty cells: nothing to read
             elif len(cells) != width:
@@ -587,7 +594,9 @@ def _csv_rows(
                     (n for n, where in repeated.items() if len({cells[i] for i in where}) > 1),
                     None,
                 )
-                if clash is not None:
+                if clash is None:
+                    yield start, raw
+                else:
                     yield (
                         start,
                         _Bad(
@@ -597,36 +606,48 @@ def _csv_rows(
                             clash,
                         ),
                     )
-                else:
-                    yield start, raw
+
+
+def _next_row(rows: Iterator[list[str]]) -> tuple[list[str] | None, str | None]:
+    """The next row and ``None``, ``(None, reason)`` for an unreadable one, or
+    ``(None, None)`` at the end; the csv module's global limit is the caller's again after."""
+    limit = csv.field_size_limit(_PARSE_LIMIT)
+    try:
+        return next(rows), None
+    except StopIteration:
+        return None, None
+    except csv.Error as error:
+        return None, str(error)
+    finally:
+        csv.field_size_limit(limit)
 
 
 def _jsonl_rows(path: Path, reader: _Reader, encoding: str | None) -> Iterator[_Row]:
     handle, chosen = _open_text(path, encoding)
     with handle:
-        lines = _Lines(handle)
+        lines = _Lines(handle, MAX_RECORD_CHARS)
         checked = False
         for number, line in enumerate(lines, start=1):
-            if lines.too_long:
-                lines.too_long = False
+            too_long, undecodable = lines.too_long, lines.undecodable
+            lines.next_record()
+            if too_long:
                 yield number, _Bad(f"is longer than {MAX_RECORD_CHARS:,} characters", {})
                 continue
-            if lines.undecodable:
-                lines.undecodable = False
-                yield number, _Bad(_undecodable(chosen), {})
+            if undecodable:
+                yield number, _Bad(_undecodable(chosen), _readable({"line": line}))
                 continue
             if not line.strip():
                 continue
             try:
                 value = json.loads(line)
             except json.JSONDecodeError as error:
-                yield number, _Bad(f"is not valid JSON ({error.msg})", {})
+                yield number, _Bad(f"is not valid JSON ({error.msg})", {"line": line})
                 continue
             except RecursionError:
-                yield number, _Bad("is nested too deeply", {})
+                yield number, _Bad("is nested too deeply", {"line": line})
                 continue
             if not isinstance(value, dict):
-                yield number, _Bad("is not a JSON object", {})
+                yield number, _Bad("is not a JSON object", {"line": line})
                 continue
             if not checked:  # the first object's keys stand in for a header's names
                 checked = True
@@ -820,8 +841,11 @@ def read(
     mapping: ColumnMapping | None = None,
     format: str | None = None,
     rejects: str | Path | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
 ) -> ReadResult[T]:
-    """Read a whole file into memory: ``ReadResult(ok, rejected)``.
+    """Read a whole file into memory: ``ReadResult(ok, rejected)``. The options are
+    :func:`stream`'s.
 
     Example:
         >>> import tempfile, pathlib
@@ -841,7 +865,14 @@ def read(
     rejected: list[RowRejection] = []
     ok = tuple(
         stream(
-            source, cls, mapping=mapping, format=format, on_reject=rejected.append, rejects=rejects
+            source,
+            cls,
+            mapping=mapping,
+            format=format,
+            on_reject=rejected.append,
+            rejects=rejects,
+            encoding=encoding,
+            delimiter=delimiter,
         )
     )
     return ReadResult(ok, tuple(rejected))

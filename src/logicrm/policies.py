@@ -25,6 +25,7 @@ from typing import Any
 import attrs
 
 from logicrm.domain._checks import check_rate, fail
+from logicrm.errors import Problem, ValidationError
 from logicrm.quality import ComplaintPolicy
 from logicrm.scoring import (
     ChurnPolicy,
@@ -94,15 +95,19 @@ def loads_policies(text: str, *, format: str) -> Policies:
 def _parse_settings(text: str, *, format: str, what: str) -> Any:
     """TOML or JSON text as data; anything unparsable is a ValidationError."""
     if len(text) > _MAX_SETTINGS_CHARS:
-        fail("", f"<{what}>", f"is over {_MAX_SETTINGS_CHARS:,} characters")
+        raise _unreadable(f"the {what} is over {_MAX_SETTINGS_CHARS:,} characters")
     try:
         return tomllib.loads(text) if format == "toml" else json.loads(text)
     except RecursionError:
-        fail("", f"<{what}>", "is nested too deeply")
+        raise _unreadable(f"the {what} is nested too deeply") from None
     except (ValueError, tomllib.TOMLDecodeError) as error:
         name = "TOML" if format == "toml" else "JSON"
         message = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
-        fail("", f"<{what}>", f"is not valid {name} ({message})")
+        raise _unreadable(f"the {what} is not valid {name} ({message})") from None
+
+
+def _unreadable(message: str) -> ValidationError:
+    return ValidationError.from_problems([Problem("", message)])
 
 
 def _read_settings(path: str | Path, *, what: str) -> Any:
@@ -111,15 +116,17 @@ def _read_settings(path: str | Path, *, what: str) -> Any:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".toml", ".json"):
-        fail("", str(path), f"a {what} must be .toml or .json")
+        raise _unreadable(f"a {what} must be .toml or .json, not {suffix or 'without suffix'}")
     try:
         raw = path.read_bytes()
     except OSError as error:
-        fail("", str(path), f"cannot be read ({error.strerror or error})")
+        raise _unreadable(f"the {what} cannot be read ({error.strerror or error})") from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        fail("", str(path), f"is not UTF-8 text (byte {error.start:,}); save it as UTF-8")
+        raise _unreadable(
+            f"the {what} is not UTF-8 text (at byte {error.start:,}); save it as UTF-8"
+        ) from None
     return _parse_settings(text, format=suffix[1:], what=what)
 
 

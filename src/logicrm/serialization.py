@@ -38,6 +38,7 @@ from typing import Any, Generic, TypeVar
 import attrs
 import cattrs
 import cattrs.cols
+import cattrs.gen
 from cattrs.errors import (
     ClassValidationError,
     ForbiddenExtraKeysError,
@@ -151,6 +152,18 @@ def _set_factory(tp: Any, converter: cattrs.Converter) -> Any:
         if len(value) > MAX_ITEMS:
             raise _BadValue(f"must have at most {MAX_ITEMS:,} items (has {len(value):,})", value)
         return frozenset(item(v, item_type) for v in value)
+
+    return structure
+
+
+def _record_factory(tp: Any, converter: cattrs.Converter) -> Any:
+    """A record (an attrs class) nested in another: only an object."""
+    inner = cattrs.gen.make_dict_structure_fn(tp, converter)
+
+    def structure(value: object, kind: Any) -> Any:
+        if not isinstance(value, Mapping):
+            raise _BadValue(f"must be an object, not {_kind_of(value)}", value)
+        return inner(value, kind)
 
     return structure
 
@@ -329,6 +342,7 @@ def make_converter(*, detailed_validation: bool = True) -> cattrs.Converter:
     converter.register_structure_hook(Money, _structure_money)
     converter.register_unstructure_hook(timedelta, _unstructure_timedelta)
     converter.register_structure_hook(timedelta, _structure_timedelta)
+    converter.register_structure_hook_factory(attrs.has, _record_factory)
     converter.register_structure_hook_factory(cattrs.cols.is_sequence, _sequence_factory)
     converter.register_structure_hook_factory(cattrs.cols.is_mapping, _mapping_factory)
     converter.register_structure_hook_factory(cattrs.cols.is_any_set, _set_factory)

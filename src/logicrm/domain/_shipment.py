@@ -6,7 +6,14 @@ from datetime import datetime, timezone
 
 import attrs
 
-from logicrm.domain._checks import check_aware, check_bool, check_count, check_text, fail
+from logicrm.domain._checks import (
+    MAX_COUNT,
+    check_aware,
+    check_bool,
+    check_count,
+    check_text,
+    fail,
+)
 from logicrm.domain._money import Money
 
 _FLAGS = ("invoice_error", "stockout", "substituted", "rerouted", "returned")
@@ -120,8 +127,8 @@ class Shipment:
                 and type(units_ordered) is int
                 and type(units_delivered) is int
                 and type(units_damaged) is int
-                and units_ordered >= 0
-                and 0 <= units_damaged <= units_delivered
+                and 0 <= units_ordered <= MAX_COUNT
+                and 0 <= units_damaged <= units_delivered <= MAX_COUNT
                 and type(invoice_error) is bool
                 and type(stockout) is bool
                 and type(substituted) is bool
