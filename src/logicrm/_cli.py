@@ -15,7 +15,7 @@ from typing import IO, Any
 import attrs
 
 from logicrm import __version__
-from logicrm._safety import terminal_line
+from logicrm._safety import terminal_line, terminal_text
 
 EXIT_OK, EXIT_REJECTS, EXIT_USAGE = 0, 1, 2
 EXIT_INTERRUPTED = 130
@@ -420,7 +420,9 @@ def _write(results: Any, fmt: str, output: Path | None) -> None:
 
 def _copy(path: Path, target: IO[str]) -> None:
     with path.open(encoding="utf-8", newline="") as handle:
-        target.write(handle.read())
+        text = handle.read()
+    # Piped, the text stays exact; on a terminal, no escape sequence from a file is obeyed.
+    target.write(terminal_text(text) if target.isatty() else text)
 
 
 def table_text(assessments: Any) -> str:
