@@ -643,6 +643,9 @@ def _jsonl_rows(path: Path, reader: _Reader, encoding: str | None) -> Iterator[_
             except json.JSONDecodeError as error:
                 yield number, _Bad(f"is not valid JSON ({error.msg})", {"line": line})
                 continue
+            except ValueError:  # a number of more than 4,300 digits
+                yield number, _Bad("holds a number too long to read", {"line": line})
+                continue
             except RecursionError:
                 yield number, _Bad("is nested too deeply", {"line": line})
                 continue
