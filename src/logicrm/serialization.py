@@ -108,64 +108,49 @@ def _structure_float(value: object, _: object) -> float:
     return float(value)
 
 
-def _sequence_factory(tp: Any, converter: cattrs.Converter) -> Any:
-    """A list or tuple field: only a list (or tuple) of at most MAX_ITEMS items."""
-    origin = typing.get_origin(tp)
-    inner = (
-        cattrs.cols.homogenous_tuple_structure_factory(tp, converter)
-        if origin is tuple
-        else cattrs.cols.list_structure_factory(tp, converter)
-    )
+def _guarded(
+    inner: Callable[[Any, Any], Any], kinds: Any, what: str, *, counted: bool = True
+) -> Callable[[Any, Any], Any]:
+    """``inner``, behind a check that the value is one of ``kinds`` (a string is not a list
+    of letters) and, when ``counted``, holds at most MAX_ITEMS items."""
 
-    def structure(value: object, kind: Any) -> Any:
-        if type(value) is not list and type(value) is not tuple:
-            raise _BadValue(f"must be a list, not {_kind_of(value)}", value)
-        if len(value) > MAX_ITEMS:
+    def structure(value: Any, kind: Any) -> Any:
+        if not isinstance(value, kinds):
+            raise _BadValue(f"must be {what}, not {_kind_of(value)}", value)
+        if counted and len(value) > MAX_ITEMS:
             raise _BadValue(f"must have at most {MAX_ITEMS:,} items (has {len(value):,})", value)
         return inner(value, kind)
 
     return structure
+
+
+def _sequence_factory(tp: Any, converter: cattrs.Converter) -> Any:
+    make = (
+        cattrs.cols.homogenous_tuple_structure_factory
+        if typing.get_origin(tp) is tuple
+        else cattrs.cols.list_structure_factory
+    )
+    return _guarded(make(tp, converter), (list, tuple), "a list")
 
 
 def _mapping_factory(tp: Any, converter: cattrs.Converter) -> Any:
-    """A mapping field: only an object of at most MAX_ITEMS keys."""
-    inner = cattrs.cols.mapping_structure_factory(tp, converter)
-
-    def structure(value: object, kind: Any) -> Any:
-        if not isinstance(value, Mapping):
-            raise _BadValue(f"must be an object, not {_kind_of(value)}", value)
-        if len(value) > MAX_ITEMS:
-            raise _BadValue(f"must have at most {MAX_ITEMS:,} keys (has {len(value):,})", value)
-        return inner(value, kind)
-
-    return structure
+    return _guarded(cattrs.cols.mapping_structure_factory(tp, converter), Mapping, "an object")
 
 
 def _set_factory(tp: Any, converter: cattrs.Converter) -> Any:
-    """A set field: a list of at most MAX_ITEMS items (a string is not a set of letters)."""
     (item_type,) = typing.get_args(tp) or (Any,)
     item: Callable[[object, Any], Any] = converter.get_structure_hook(item_type)
 
-    def structure(value: object, _: object) -> frozenset[Any]:
-        if not isinstance(value, list | tuple | set | frozenset):
-            raise _BadValue(f"must be a list, not {_kind_of(value)}", value)
-        if len(value) > MAX_ITEMS:
-            raise _BadValue(f"must have at most {MAX_ITEMS:,} items (has {len(value):,})", value)
+    def structure(value: Any, _: Any) -> frozenset[Any]:
         return frozenset(item(v, item_type) for v in value)
 
-    return structure
+    return _guarded(structure, (list, tuple, set, frozenset), "a list")
 
 
 def _record_factory(tp: Any, converter: cattrs.Converter) -> Any:
     """A record (an attrs class) nested in another: only an object."""
     inner = cattrs.gen.make_dict_structure_fn(tp, converter)
-
-    def structure(value: object, kind: Any) -> Any:
-        if not isinstance(value, Mapping):
-            raise _BadValue(f"must be an object, not {_kind_of(value)}", value)
-        return inner(value, kind)
-
-    return structure
+    return _guarded(inner, Mapping, "an object", counted=False)
 
 
 def _kind_of(value: object) -> str:
