@@ -12,7 +12,7 @@ from logicrm.errors import MAX_PROBLEMS_KEPT, LogicrmError, ValidationError
 from logicrm.io import ColumnMapping
 from logicrm.policies import loads_policies
 from logicrm.sample import sample_dataset
-from logicrm.serialization import MAX_ITEMS, from_dict, load_many, to_dict
+from logicrm.serialization import MAX_ITEMS, from_dict, from_json, load_many, to_dict
 
 CNY = "CNY"
 PHONE = "+86 138 5555 0199"
@@ -248,3 +248,18 @@ def test_every_boundary_error_is_the_librarys_own():
     for bad in ("1e-999999999", float("nan"), object(), b"12", True, None):
         with pytest.raises(LogicrmError):
             lc.Money(bad, CNY)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('{"a":' * 100_000 + "1" + "}" * 100_000, "nested too deeply"),
+        ('{"amount": ' + "1" * 5000 + ', "currency": "CNY"}', "not valid JSON"),
+        (b"\xff\xfe{}", "not valid JSON"),
+    ],
+    ids=["deep", "long number", "not utf-8"],
+)
+def test_from_json_refuses_hostile_documents_with_its_own_error(text, message):
+    error = quickly(from_json, lc.Money, text)
+    assert isinstance(error, ValidationError) and message in str(error)
+    assert len(str(error)) < 400

@@ -388,8 +388,13 @@ def from_json(cls: type[T], text: str | bytes) -> T:
     """Build a ``cls`` from a JSON document (see :func:`from_dict`)."""
     try:
         data = json.loads(text)
+    except RecursionError:
+        raise ValidationError.from_problems([Problem("", "is nested too deeply")]) from None
     except (ValueError, TypeError) as error:
-        raise ValidationError("", "<document>", f"is not valid JSON ({error})") from None
+        message = str(error)[:200]
+        raise ValidationError.from_problems(
+            [Problem("", f"is not valid JSON ({message})")]
+        ) from None
     return from_dict(cls, data)
 
 
