@@ -49,6 +49,31 @@ def test_top_level_loads_subpackages_lazily_and_dir_lists_every_name():
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
+PUBLIC_SUBMODULES = ["calculators", "dask", "domain", "errors", "frames", "io", "models",
+                     "plot", "policies", "quality", "sample", "scoring", "serialization",
+                     "testing"]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", PUBLIC_SUBMODULES)
+def test_every_public_submodule_resolves_on_first_use_and_stays_lazy(name):
+    code = (
+        "import sys, logicrm\n"
+        f"assert 'logicrm.{name}' not in sys.modules\n"
+        f"module = logicrm.{name}\n"
+        f"assert module is sys.modules['logicrm.{name}'] and module.__all__\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_dir_shows_the_public_surface_only():
+    import logicrm
+
+    listed = dir(logicrm)
+    assert set(listed) == {*logicrm.__all__, *PUBLIC_SUBMODULES}
+    assert not [n for n in listed if n.startswith("_") and n != "__version__"]
+    assert "importlib" not in listed and "annotations" not in listed
+
+
 @pytest.mark.parametrize("name", CONTRACT_DOMAIN)
 def test_contract_names_import_from_the_top_and_from_their_subpackage(name):
     assert getattr(logicrm, name) is getattr(logicrm.domain, name)

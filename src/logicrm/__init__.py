@@ -4,9 +4,11 @@ Who are our customers and how do we tell them apart, may this customer have cred
 much, and how good is our service in their eyes: answered from a company's own data, every
 answer with its reasons.
 
-The names below are the stable public API; each is also importable from its home subpackage
-(``logicrm.domain``, ``logicrm.scoring``, ``logicrm.quality``). Subpackages load on first
-use, so ``import logicrm`` itself costs almost nothing.
+The names in ``__all__`` are the stable public API; each is also importable from its home
+subpackage (``logicrm.domain``, ``logicrm.scoring``, ``logicrm.quality``). The public
+submodules (``logicrm.io``, ``logicrm.serialization``, ``logicrm.policies``, ...) and the
+names load on first use, so ``import logicrm`` itself costs almost nothing; ``dir(logicrm)``
+lists the public names and submodules only.
 """
 
 from __future__ import annotations
@@ -302,12 +304,36 @@ __all__ = [
 ]
 
 
+# The public submodules, loaded on first use like the names (``logicrm.io.read``). Those that
+# need an extra (frames, dask, models, plot) say which when it is missing.
+_SUBMODULES = frozenset(
+    {
+        "calculators",
+        "dask",
+        "domain",
+        "errors",
+        "frames",
+        "io",
+        "models",
+        "plot",
+        "policies",
+        "quality",
+        "sample",
+        "scoring",
+        "serialization",
+        "testing",
+    }
+)
+
+
 def __getattr__(name: str) -> Any:
     home = _HOMES.get(name)
     if home is not None:
         value = getattr(importlib.import_module(home), name)
         globals()[name] = value  # later lookups skip this function
         return value
+    if name in _SUBMODULES:
+        return importlib.import_module(f"logicrm.{name}")  # the import binds it here too
     if name == "__version__":
         from importlib.metadata import PackageNotFoundError, version
 
@@ -319,4 +345,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+    return sorted({*__all__, *_SUBMODULES})
