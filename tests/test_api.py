@@ -11,7 +11,7 @@ import logicrm.quality
 import logicrm.scoring
 
 SUBPACKAGES = [logicrm.domain, logicrm.scoring, logicrm.quality]
-FACADE = ["Assessment", "Assessments", "assess", "assess_all"]
+FACADE = ["Assessment", "AssessmentRow", "Assessments", "assess", "assess_all"]
 CONTRACT_DOMAIN = [
     "Money",
     "CustomerKind",
@@ -124,3 +124,16 @@ def test_import_pulls_in_nothing_heavy():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_rows_are_typed_with_every_column_in_order():
+    from typing import get_type_hints
+
+    from logicrm._assess import ROW_COLUMNS
+
+    assert tuple(get_type_hints(logicrm.AssessmentRow)) == ROW_COLUMNS
+    data = __import__("logicrm.sample", fromlist=["sample_dataset"]).sample_dataset()
+    results = logicrm.assess_all(
+        data.customers, logicrm.summarize(data.shipments, as_of=data.as_of), as_of=data.as_of
+    )
+    assert tuple(results.rows()[0]) == ROW_COLUMNS

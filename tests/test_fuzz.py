@@ -265,8 +265,8 @@ def csv_files(draw, cls):
     for _ in range(draw(st.integers(0, 4))):
         row = draw(st.sampled_from(rows))
         move = draw(st.sampled_from(["cell", "short", "long", "copy", "blank"]))
-        if move == "cell":
-            row[draw(st.integers(0, len(header) - 1))] = draw(cells)
+        if move == "cell" and row:
+            row[draw(st.integers(0, len(row) - 1))] = draw(cells)
         elif move == "short" and len(row) > 1:
             row.pop()
         elif move == "long":

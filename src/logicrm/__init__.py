@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from logicrm._assess import (
         Assessment,
+        AssessmentRow,
         Assessments,
         assess,
         assess_all,
@@ -208,6 +209,7 @@ _HOMES: dict[str, str] = {
     **dict.fromkeys(
         (
             "Assessment",
+            "AssessmentRow",
             "Assessments",
             "assess",
             "assess_all",
@@ -227,6 +229,7 @@ __all__ = [
     "AgeingReport",
     "Answer",
     "Assessment",
+    "AssessmentRow",
     "Assessments",
     "BtydSummary",
     "Channel",

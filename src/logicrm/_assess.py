@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any
+from decimal import Decimal
+from typing import Any, TypedDict
 
 import attrs
 
@@ -102,7 +103,7 @@ class Assessment:
         chosen.extend(sorted(valued, key=lambda r: -(r.contribution or 0.0))[:1])
         return tuple(chosen[:count])
 
-    def row(self) -> dict[str, Any]:
+    def row(self) -> AssessmentRow:
         """The assessment as one flat row of plain values (see :data:`ROW_COLUMNS`).
 
         Money is split into an amount (``Decimal``) and a currency; rates are floats in
@@ -111,7 +112,10 @@ class Assessment:
         """
         credit, service, gaps, sla = self.credit, self.service, self.gaps, self.complaints
         worst = _worst_gap(gaps) if gaps is not None else None
-        result: dict[str, Any] = {
+        rates = {
+            name: getattr(service, name) if service is not None else None for name in SERVICE_RATES
+        }
+        return {
             "customer_id": self.customer_id,
             "tier": self.tier.tier.value,
             "abc_class": self.abc_class.name if self.abc_class is not None else None,
@@ -127,26 +131,69 @@ class Assessment:
             "credit_limit": credit.limit.amount if credit is not None else None,
             "credit_currency": credit.limit.currency if credit is not None else None,
             "credit_term_days": credit.term_days if credit is not None else None,
+            "on_time_rate": rates["on_time_rate"],
+            "otif_rate": rates["otif_rate"],
+            "perfect_order_rate": rates["perfect_order_rate"],
+            "fill_rate": rates["fill_rate"],
+            "late_delivery_rate": rates["late_delivery_rate"],
+            "damage_rate": rates["damage_rate"],
+            "invoice_error_rate": rates["invoice_error_rate"],
+            "stockout_rate": rates["stockout_rate"],
+            "substitution_rate": rates["substitution_rate"],
+            "short_shipment_rate": rates["short_shipment_rate"],
+            "reroute_rate": rates["reroute_rate"],
+            "return_rate": rates["return_rate"],
+            "worst_gap": f"{worst[0]} ({worst[1]})" if worst else None,
+            "worst_gap_size": worst[2] if worst else None,
+            "complaints": sla.total if sla is not None else None,
+            "complaints_met": sla.met if sla is not None else None,
+            "complaints_breached": sla.breached if sla is not None else None,
+            "top_reasons": "; ".join(r.message for r in self.top_reasons()),
         }
-        for name in SERVICE_RATES:
-            result[name] = getattr(service, name) if service is not None else None
-        result.update(
-            {
-                "worst_gap": f"{worst[0]} ({worst[1]})" if worst else None,
-                "worst_gap_size": worst[2] if worst else None,
-                "complaints": sla.total if sla is not None else None,
-                "complaints_met": sla.met if sla is not None else None,
-                "complaints_breached": sla.breached if sla is not None else None,
-                "top_reasons": "; ".join(r.message for r in self.top_reasons()),
-            }
-        )
-        return result
 
     def _repr_html_(self) -> str:
         """The notebook view: fields, nested results and reasons as HTML."""
         from logicrm._html import render
 
         return render(self)
+
+
+class AssessmentRow(TypedDict):
+    """One customer's assessment as a flat row of plain values: what :meth:`Assessment.row`
+    returns and ``logicrm score`` writes. Rates are shares in [0, 1]; a section the inputs
+    did not allow (no credit profile, no standards, no complaints) gives ``None``."""
+
+    customer_id: str
+    tier: str
+    abc_class: str | None
+    value_score: float | None
+    lifecycle: str
+    churn_risk: bool
+    key_customer: bool
+    churn_flag: bool
+    credit_outcome: str | None
+    credit_score: float | None
+    credit_limit: Decimal | None
+    credit_currency: str | None
+    credit_term_days: int | None
+    on_time_rate: float | None
+    otif_rate: float | None
+    perfect_order_rate: float | None
+    fill_rate: float | None
+    late_delivery_rate: float | None
+    damage_rate: float | None
+    invoice_error_rate: float | None
+    stockout_rate: float | None
+    substitution_rate: float | None
+    short_shipment_rate: float | None
+    reroute_rate: float | None
+    return_rate: float | None
+    worst_gap: str | None
+    worst_gap_size: float | None
+    complaints: int | None
+    complaints_met: int | None
+    complaints_breached: int | None
+    top_reasons: str
 
 
 #: The service rates an assessment row carries, in the order of the domain notes.
@@ -218,7 +265,7 @@ class Assessments(dict[str, Assessment]):
         ('large', True)
     """
 
-    def rows(self) -> list[dict[str, Any]]:
+    def rows(self) -> list[AssessmentRow]:
         """One :meth:`Assessment.row` per customer, in the collection's order."""
         return [assessment.row() for assessment in self.values()]
 
@@ -255,7 +302,7 @@ class Assessments(dict[str, Assessment]):
         from logicrm._html import table
 
         rows = self.rows()
-        shown = [[row[c] for c in ROW_COLUMNS] for row in rows[:50]]
+        shown = [[row.get(c) for c in ROW_COLUMNS] for row in rows[:50]]
         note = f"<p><em>{len(rows) - 50} more not shown</em></p>" if len(rows) > 50 else ""
         return (
             f"<p><strong>Assessments</strong> ({len(rows)})</p>" + table(ROW_COLUMNS, shown) + note

@@ -72,7 +72,7 @@ class FrameSummary:
     """
 
     activities: dict[str, Activity]
-    rejected: Any  # a polars DataFrame (kept untyped: polars ships no type stubs here)
+    rejected: pl.DataFrame
 
 
 @attrs.frozen
@@ -86,8 +86,8 @@ class TableSummary:
         rejected: the rows that broke a rule (``row``, ``reason``), as in :class:`FrameSummary`.
     """
 
-    table: Any
-    rejected: Any
+    table: pl.DataFrame
+    rejected: pl.DataFrame
 
 
 def _to_polars(data: Any) -> pl.DataFrame:
