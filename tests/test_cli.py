@@ -64,7 +64,8 @@ def test_terminal_table_names_every_customer(files):
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0].split()[:4] == ["customer", "tier", "ABC", "value"]
-    assert [line.split()[0] for line in lines[2:]] == [f"C{i:05d}" for i in range(12)]
+    assert [line.split()[0] for line in lines[2::2]] == [f"C{i:05d}" for i in range(12)]
+    assert all(line.startswith("  ↳ ") for line in lines[3::2])  # each customer's top reason
     assert "C00000    large          A     82.3" in result.stdout
     assert "12 customers assessed" in result.stderr
 

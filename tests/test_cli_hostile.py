@@ -323,3 +323,23 @@ def test_a_rejects_csv_is_spreadsheet_safe(folder):
     assert result.returncode == 0
     (row,) = csv.DictReader(lines_of(folder / "r.csv"))
     assert json.loads(row["row"])["units_ordered"] == "=1+1" and row["line"] == "3"
+
+
+# -- terminal width -------------------------------------------------------------------------
+
+
+def test_the_demo_and_the_table_fit_120_columns_and_cut_with_an_ellipsis(folder):
+    demo = logicrm("demo")
+    assert max(len(line) for line in demo.stdout.splitlines()) <= 120
+    long_id = "C-" + "x" * 150
+    path = with_cell(folder, "long.csv", "shipments.csv", 1, "customer_id", long_id)
+    table = score(path, cwd=folder)
+    assert max(len(line) for line in table.stdout.splitlines()) <= 120
+    assert long_id not in table.stdout and "C-xxxxxxxx" in table.stdout and "…" in table.stdout
+    wide = score(path, "--wide", cwd=folder)
+    assert long_id in wide.stdout
+
+
+def test_a_top_reason_is_shown_whole_even_when_it_holds_a_semicolon(folder):
+    result = score(folder / "s" / "shipments.csv", cwd=folder)
+    assert "(at risk; threshold 50% of the earlier rate)" in result.stdout

@@ -263,3 +263,13 @@ def test_from_json_refuses_hostile_documents_with_its_own_error(text, message):
     error = quickly(from_json, lc.Money, text)
     assert isinstance(error, ValidationError) and message in str(error)
     assert len(str(error)) < 400
+
+
+def test_a_table_too_wide_cuts_its_widest_text_with_an_ellipsis_and_never_a_number():
+    from logicrm._table import render_table
+
+    rows = [["C1", "a" * 200, 1234567.5], ["C2", "short", 1.0]]
+    text = render_table(["id", "note", "amount"], rows, max_width=40)
+    assert max(len(line) for line in text.splitlines()) <= 40
+    assert "1,234,567.50" in text and "…" in text
+    assert "a" * 200 in render_table(["id", "note", "amount"], rows, max_width=None)

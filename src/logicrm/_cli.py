@@ -122,6 +122,11 @@ def _parser() -> argparse.ArgumentParser:
     score.add_argument(
         "--strict", action="store_true", help="exit with 1 when any row was rejected"
     )
+    score.add_argument(
+        "--wide",
+        action="store_true",
+        help="show the whole table (by default it fits 120 columns, long text cut with …)",
+    )
 
     policy = commands.add_parser("policy", help="the policies behind every score")
     policy_commands = policy.add_subparsers(dest="policy_command", metavar="ACTION")
@@ -368,7 +373,7 @@ def _score(args: argparse.Namespace) -> int:
         _say(f"no rows rejected; removed {target}, left by an earlier run")
     if not results:
         raise UsageError(no_results_reason(inputs, rejected))
-    _write(results, fmt, args.output)
+    _write(results, fmt, args.output, wide=args.wide)
     _say(f"{len(results)} customers assessed at {as_of.isoformat()}")
     return EXIT_REJECTS if rejected and args.strict else EXIT_OK
 
@@ -398,11 +403,11 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
-def _write(results: Any, fmt: str, output: Path | None) -> None:
+def _write(results: Any, fmt: str, output: Path | None, *, wide: bool = False) -> None:
     from logicrm import io
 
-    if fmt == "table":
-        text = table_text(results.values())
+    if fmt == "table":  # a file has no width: it gets every character
+        text = table_text(results.values(), wide=wide or output is not None)
         if output is None:
             sys.stdout.write(text)
         else:
@@ -425,16 +430,20 @@ def _copy(path: Path, target: IO[str]) -> None:
     target.write(terminal_text(text) if target.isatty() else text)
 
 
-def table_text(assessments: Any) -> str:
-    """The terminal table: the columns worth reading, rates as percentages."""
-    from logicrm._table import render_table
+def table_text(assessments: Any, *, wide: bool = False) -> str:
+    """The terminal table: the columns worth reading, rates as percentages, each customer's
+    top reason on a line of its own; it fits 120 columns (long text cut with "…") unless
+    ``wide``."""
+    from logicrm._table import WIDTH, render_table
 
     def percent(value: float | None) -> str:
         return "-" if value is None else f"{value:.1%}"
 
-    rows = []
+    rows, notes = [], []
     for a in assessments:
         row = a.row()
+        first = a.top_reasons(1)  # one reason, whole: its message may hold "; " itself
+        notes.append(first[0].message if first else "")
         rows.append(
             [
                 row["customer_id"],
@@ -448,11 +457,10 @@ def table_text(assessments: Any) -> str:
                 row["credit_term_days"] if row["credit_term_days"] is not None else "-",
                 percent(row["on_time_rate"]),
                 percent(row["perfect_order_rate"]),
-                row["worst_gap"] or "-",
+                row["worst_gap"].split(" (")[0] if row["worst_gap"] else "-",
                 "-"
                 if row["complaints"] is None
                 else f"{row['complaints_met']}/{row['complaints']}",
-                row["top_reasons"].split("; ")[0] if row["top_reasons"] else "",
             ]
         )
     headers = [
@@ -468,7 +476,7 @@ def table_text(assessments: Any) -> str:
         "on time",
         "perfect",
         "worst gap",
-        "SLA met",
-        "top reason",
+        "SLAs",
     ]
-    return render_table(headers, rows) + "\n"
+    width = None if wide else WIDTH
+    return render_table(headers, rows, max_width=width, notes=notes) + "\n"

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import tempfile
+import textwrap
 from collections import Counter
 from datetime import timedelta
 from decimal import Decimal
 
-from logicrm._table import render_table
+from logicrm._table import WIDTH, render_table
 from logicrm.domain import Money, ServiceMeasure, Shipment
 from logicrm.quality import Gap, complaint_sla, five_gaps, service_kpis, servqual
 from logicrm.sample import SAMPLE_STANDARDS, SampleData, sample_dataset, write_sample
@@ -28,7 +29,15 @@ def demo_report(data: SampleData | None = None) -> str:
         _service(data),
         _quarantine(data),
     ]
-    return "\n\n".join(sections) + "\n"
+    return "\n".join(_wrapped(line) for line in "\n\n".join(sections).splitlines()) + "\n"
+
+
+def _wrapped(line: str) -> str:
+    """A line of prose folded to the table width, continuing under its own indent."""
+    if len(line) <= WIDTH:
+        return line
+    indent = " " * (len(line) - len(line.lstrip()) + 4)
+    return textwrap.fill(line, width=WIDTH, subsequent_indent=indent, break_on_hyphens=False)
 
 
 def _overview(data: SampleData) -> str:

@@ -6,10 +6,26 @@ from collections.abc import Sequence
 
 from logicrm._safety import terminal_line
 
+WIDTH = 120
+"""The width terminal tables fit by default."""
+_GAP = 2
+_NOTE = "  ↳ "
+_NARROWEST = 8  # a text column is never cut narrower than this (or its header)
 
-def render_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+
+def render_table(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    *,
+    max_width: int | None = WIDTH,
+    notes: Sequence[str] | None = None,
+) -> str:
     """Left-aligned text, right-aligned numbers, a rule under the header; control
-    characters in cells are shown escaped, never sent to the terminal."""
+    characters in cells are shown escaped, never sent to the terminal.
+
+    A table wider than ``max_width`` has its widest text columns cut, each cut cell ending
+    in "…"; numbers are never cut. ``max_width=None`` shows everything. ``notes`` puts a
+    line of text under each row (indented, cut to the width in the same way)."""
     cells = [[_cell(value) for value in row] for row in rows]
     widths = [len(h) for h in headers]
     for row in cells:
@@ -20,6 +36,9 @@ def render_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> st
         and all(isinstance(row[c], int | float) or _looks_numeric(row[c]) for row in rows)
         for c in range(len(headers))
     ]
+    if max_width is not None:
+        _fit(widths, headers, numeric, max_width)
+        cells = [[_cut(text, widths[c]) for c, text in enumerate(row)] for row in cells]
 
     def line(values: Sequence[str]) -> str:
         parts = [
@@ -29,7 +48,30 @@ def render_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> st
         return "  ".join(parts).rstrip()
 
     rule = "  ".join("-" * w for w in widths)
-    return "\n".join([line(list(headers)), rule, *(line(row) for row in cells)])
+    body = [line(row) for row in cells]
+    if notes is not None:
+        width = max_width or max((len(n) for n in notes), default=0) + len(_NOTE)
+        said = [_cut(_NOTE + terminal_line(note), width) for note in notes]
+        body = [text for pair in zip(body, said, strict=True) for text in pair if text.strip()]
+    return "\n".join([line(list(headers)), rule, *body])
+
+
+def _fit(widths: list[int], headers: Sequence[str], numeric: list[bool], limit: int) -> None:
+    """Narrow the widest text columns, one character at a time, until the table fits."""
+    while sum(widths) + _GAP * (len(widths) - 1) > limit:
+        cuttable = [
+            c
+            for c, width in enumerate(widths)
+            if not numeric[c] and width > max(_NARROWEST, len(headers[c]))
+        ]
+        if not cuttable:
+            return
+        widest = max(cuttable, key=lambda c: widths[c])
+        widths[widest] -= 1
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _cell(value: object) -> str:
