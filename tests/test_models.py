@@ -15,8 +15,11 @@ from scipy import special
 import logicrm as lc
 from logicrm.errors import ValidationError
 from logicrm.models import (
+    CALENDAR_MONTH,
+    LIFETIMES_WEEKLY_MONTH,
     BetaGeoModel,
     ClvValue,
+    FitError,
     GammaGammaModel,
     clv,
 )
@@ -322,7 +325,8 @@ def test_clv_falls_as_the_discount_rate_rises_and_scales_with_margin(history, d1
     [
         ({"margin": 1.5}, "margin"),
         ({"horizon": 0}, "horizon"),
-        ({"period": timedelta(hours=5)}, "period"),
+        ({"period": timedelta(0)}, "period"),
+        ({"period": "fortnight"}, "period"),
         ({"discount_rate": -0.1}, "discount_rate"),
     ],
 )
@@ -435,3 +439,65 @@ def test_log_rising_factorial_is_exact_for_large_arguments(z):
     for x in (1, 7, 250):
         exact = math.fsum(math.log(z + j) for j in range(x))
         assert float(_log_rising(z, np.array([float(x)]))[0]) == pytest.approx(exact, rel=1e-12)
+
+
+# --- conventions shared with lifetimes --------------------------------------------------------
+
+# lifetimes 0.11.3, GammaGammaFitter.customer_lifetime_value(..., time=12, discount_rate=0.01,
+# freq="W") with params_ set to the published CDNOW estimates (BG/NBD r 0.243, alpha 4.414,
+# a 0.793, b 2.426; Gamma-Gamma p 6.25, q 3.74, v 15.44), for CDNOW customers 1, 2, 3 and 21.
+LIFETIMES_WEEKLY_CLV = [
+    ((2, 30.43, 38.86, "22.35"), 36.289211),
+    ((1, 1.71, 38.86, "11.77"), 4.637295),
+    ((0, 0.0, 38.86, "0"), 8.369004),
+    ((2, 14.57, 38.71, "32.30"), 27.121092),
+]
+
+
+@pytest.mark.parametrize(("history", "expected"), LIFETIMES_WEEKLY_CLV)
+def test_the_lifetimes_weekly_month_reproduces_lifetimes_clv(history, expected):
+    result = clv(
+        row(*history),
+        purchases=PUBLISHED,
+        spend=SPEND,
+        margin=1.0,  # lifetimes prices revenue, not margin
+        period=LIFETIMES_WEEKLY_MONTH,
+    )
+    assert result.value == pytest.approx(expected, abs=1e-6)
+
+
+def test_a_calendar_month_is_365_25_twelfths_of_a_day_count():
+    summary = row(2, 30.43, 38.86, "22.35")
+    month = clv(summary, purchases=PUBLISHED, spend=SPEND, margin=0.2, period="month")
+    same = clv(
+        summary, purchases=PUBLISHED, spend=SPEND, margin=0.2, period=timedelta(days=30.4375)
+    )
+    thirty = clv(summary, purchases=PUBLISHED, spend=SPEND, margin=0.2)
+    assert timedelta(days=30.4375) == CALENDAR_MONTH and month.value == same.value
+    assert month.value > thirty.value  # longer months hold more purchases
+    assert "periods of 30.4375 days" in month.reasons[0].message
+
+
+def test_a_zero_spend_repeat_buyer_follows_the_gamma_gamma_posterior():
+    # gamma p / (p x + q - 1) = 15.44 * 6.25 / (6.25 * 3 + 2.74) = 4.490461, as lifetimes'
+    # conditional_expected_average_profit gives; the population mean would be 35.22.
+    assert SPEND.expected_spend(row(3, 20, 38.86, "0")) == pytest.approx(4.490461, abs=1e-6)
+    assert SPEND.expected_spend(row(1, 5, 38.86, "0")) == pytest.approx(10.734149, abs=1e-6)
+    assert SPEND.expected_spend(row(0, 0, 38.86, "0")) == pytest.approx(SPEND.mean_spend)
+
+
+@pytest.mark.parametrize("q", [1.0, 0.5])
+def test_gamma_gamma_refuses_q_of_one_or_less_with_a_reason(q):
+    with pytest.raises(ValidationError, match=r"mean spend .* is infinite") as caught:
+        GammaGammaModel(p=6.25, q=q, gamma=15.44)
+    assert caught.value.field == "q"
+
+
+def test_a_fit_whose_q_is_one_or_less_raises_fit_error_and_returns_nothing():
+    # Spend drawn from a Gamma-Gamma population with q = 0.6: its mean spend is infinite.
+    rng = np.random.default_rng(3)
+    x = rng.integers(1, 5, 3000).astype(float)
+    nu = rng.gamma(0.6, 1 / 10.0, x.size)
+    m = np.array([rng.gamma(3.0 * xi, 1 / (n * xi)) for xi, n in zip(x, nu, strict=True)])
+    with pytest.raises(FitError, match=r"q = 0\.\d+ <= 1"):
+        GammaGammaModel.fit_columns(x, m)

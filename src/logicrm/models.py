@@ -44,7 +44,9 @@ from logicrm.scoring._tier import check_activity
 from logicrm.scoring._value import combine_dimensions, measure_dimensions
 
 __all__ = [
+    "CALENDAR_MONTH",
     "CORRELATION_WARNING",
+    "LIFETIMES_WEEKLY_MONTH",
     "BetaGeoModel",
     "Clv",
     "ClvValue",
@@ -55,6 +57,11 @@ __all__ = [
 
 #: |Pearson r| between frequency and spend above which the Gamma-Gamma fit warns.
 CORRELATION_WARNING = 0.3
+#: A calendar month on average: 365.25 / 12 = 30.4375 days (``clv(period="month")``).
+CALENDAR_MONTH = timedelta(days=365.25 / 12)
+#: The month of lifetimes' weekly CLV (``freq="W"``): 4.345 weeks, 30.415 days. Pass it as
+#: ``clv(period=LIFETIMES_WEEKLY_MONTH, margin=1.0)`` to reproduce lifetimes' figures.
+LIFETIMES_WEEKLY_MONTH = timedelta(weeks=4.345)
 
 _WEEK = timedelta(days=7)
 _Array = Any  # numpy arrays; numpy's stubs are not worth the noise here
@@ -534,6 +541,13 @@ class GammaGammaModel:
 
     def __attrs_post_init__(self) -> None:
         _check_positive(self, ("p", "q", "gamma"))
+        if self.q <= 1:
+            fail(
+                "q",
+                self.q,
+                "must be > 1: at q <= 1 the population's mean spend p * gamma / (q - 1) is "
+                "infinite, so no spend can be forecast",
+            )
 
     @property
     def params(self) -> Mapping[str, float]:
@@ -542,8 +556,8 @@ class GammaGammaModel:
 
     @property
     def mean_spend(self) -> float:
-        """The population's mean spend per transaction, p * gamma / (q - 1) (infinite if q <= 1)."""
-        return self.p * self.gamma / (self.q - 1) if self.q > 1 else math.inf
+        """The population's mean spend per transaction, p * gamma / (q - 1) (q > 1 always)."""
+        return self.p * self.gamma / (self.q - 1)
 
     @classmethod
     def fit(cls, summaries: Iterable[BtydSummary]) -> GammaGammaModel:
@@ -579,6 +593,12 @@ class GammaGammaModel:
 
         start = np.log([1.0, 1.0, float(np.mean(m))])
         params, ll = _maximise(log_likelihood, start, "Gamma-Gamma")
+        if params[1] <= 1:
+            raise FitError(
+                f"Gamma-Gamma fitted q = {params[1]:.3g} <= 1: the spend is so dispersed that "
+                "its population mean is infinite and no spend can be forecast; look for "
+                "outliers in monetary_value"
+            )
         names = ("p", "q", "gamma")
         errors, notes = _standard_errors(log_likelihood, params, names)
         fitted = dict(zip(names, params.tolist(), strict=True))
@@ -601,13 +621,18 @@ class GammaGammaModel:
         )
 
     def expected_spend(self, summary: BtydSummary) -> float:
-        """E[spend per transaction | frequency, monetary_value]: the customer's own mean
-        shrunk towards the population's, the more the fewer transactions it has."""
+        """E[spend per transaction | frequency, monetary_value]: the posterior mean
+        ``(gamma + m x) p / (p x + q - 1)``, the customer's own mean shrunk towards the
+        population's, the more the fewer transactions it has.
+
+        A customer with no repeat transaction (``x = 0``) gets the population's mean; a
+        repeat buyer whose mean spend is 0 follows the posterior like any other
+        (``gamma p / (p x + q - 1)``, smaller the more zero-spend transactions it had)."""
         x, m = float(summary.frequency), float(summary.monetary_value)
         if x < 0 or m < 0:
             fail("summary", summary.customer_id, "has negative frequency or monetary value")
         p, q, gamma = self.p, self.q, self.gamma
-        if x == 0 or m == 0:
+        if x == 0:
             return self.mean_spend
         return (gamma + m * x) * p / (p * x + q - 1)
 
@@ -674,7 +699,7 @@ def clv(
     spend: GammaGammaModel,
     margin: float,
     horizon: int = 12,
-    period: timedelta = timedelta(days=30),
+    period: timedelta | str = timedelta(days=30),
     discount_rate: float = 0.01,
 ) -> Clv:
     """Discounted expected margin of one customer over ``horizon`` periods.
@@ -691,7 +716,10 @@ def clv(
         spend: the fitted :class:`GammaGammaModel`.
         margin: the share of revenue kept as margin, in [-1, 1] (e.g. 0.18).
         horizon: whole periods to look ahead (>= 1).
-        period: the length of one period, a whole number of days.
+        period: the length of one period: a positive ``timedelta`` (30 days by default, the
+            convention of lifetimes' daily CLV), or ``"month"`` for a calendar month on
+            average (:data:`CALENDAR_MONTH`, 365.25 / 12 days).
+            :data:`LIFETIMES_WEEKLY_MONTH` (4.345 weeks) reproduces lifetimes' weekly CLV.
         discount_rate: per period, >= 0.
 
     Example:
@@ -708,8 +736,10 @@ def clv(
         fail("margin", margin, "must be a share of revenue between -1 and 1")
     if type(horizon) is not int or horizon < 1:
         fail("horizon", horizon, "must be a whole number of periods >= 1")
-    if not isinstance(period, timedelta) or period <= timedelta(0) or period % timedelta(days=1):
-        fail("period", period, "must be a positive whole number of days")
+    if period == "month":
+        period = CALENDAR_MONTH
+    if not isinstance(period, timedelta) or not timedelta(0) < period <= timedelta(days=3660):
+        fail("period", period, "must be a positive timedelta of at most 3,660 days, or 'month'")
     if (
         isinstance(discount_rate, bool)
         or not isinstance(discount_rate, int | float)
@@ -735,7 +765,8 @@ def clv(
         reasons=(
             Reason(
                 "clv.value",
-                f"expected margin {value:,.2f} over {horizon} periods of {period.days} days: "
+                f"expected margin {value:,.2f} over {horizon} periods of "
+                f"{period / timedelta(days=1):g} days: "
                 f"{expected[-1]:.2f} purchases x {per_purchase:,.2f} spend x {margin:.0%} "
                 f"margin, discounted {discount_rate:.1%} a period",
                 value,
