@@ -91,3 +91,56 @@ def test_the_policy_page_lists_every_default_with_its_value_and_source():
     listed = {key: json.loads(value) for key, value, _ in rows}
     assert listed == defaults
     assert all(source.strip() for key, _, source in rows if not key.endswith(".currency"))
+
+
+SOURCE = ROOT / "src" / "logicrm"
+
+
+def test_docstrings_use_markdown_links_never_sphinx_roles():
+    """mkdocstrings renders Markdown: a Sphinx role (:func:`x`) shows as literal text."""
+    role = re.compile(r":(func|class|data|meth|attr|mod|exc|obj):`")
+    found = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in SOURCE.rglob("*.py")
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if role.search(line) or (line.rstrip().endswith("::") and '"' not in line)
+    ]
+    assert not found
+
+
+def test_example_sections_are_the_ones_griffe_renders_as_code():
+    """griffe knows "Examples:"; "Example:" becomes an admonition of quoted ">>>" lines."""
+    found = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in SOURCE.rglob("*.py")
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if line.strip() == "Example:"
+    ]
+    assert not found
+
+
+def test_the_reference_index_lists_every_public_name():
+    import importlib.util
+
+    import logicrm
+
+    spec = importlib.util.spec_from_file_location("hooks", ROOT / "docs" / "hooks.py")
+    hooks = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hooks)
+    page = (ROOT / "docs" / "reference" / "logicrm.md").read_text(encoding="utf-8")
+    rendered = hooks.on_page_markdown(page)
+    for name in logicrm.__all__:
+        if name != "__version__":
+            assert f"[`{name}`][" in rendered, name
+
+
+def test_attribute_and_argument_entries_name_one_field_each():
+    """griffe reads "a, b: text" as a name and a type: each entry names one field."""
+    entry = re.compile(r"^\s{8}\w+(, \w+)+: ")
+    found = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in SOURCE.rglob("*.py")
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if entry.match(line) and "self," not in line
+    ]
+    assert not found

@@ -56,21 +56,22 @@ class Assessment:
     Attributes:
         customer_id: the customer.
         as_of: when the assessment was made.
-        tier: the :class:`~logicrm.scoring.TierResult`.
+        tier: the [`TierResult`][logicrm.scoring.TierResult].
         abc_class: the Pareto class within the population, ``None`` without one.
-        value: the :class:`~logicrm.scoring.ValueScore` from the chosen value calculator.
-        lifecycle: the :class:`~logicrm.scoring.LifecycleResult`.
-        churn: the :class:`~logicrm.scoring.ChurnRisk` (computed for everyone).
+        value: the [`ValueScore`][logicrm.scoring.ValueScore] from the chosen value calculator.
+        lifecycle: the [`LifecycleResult`][logicrm.scoring.LifecycleResult].
+        churn: the [`ChurnRisk`][logicrm.scoring.ChurnRisk] (computed for everyone).
         key_customer: class A in the population, or without a population a top tier (large
             enterprise, frequent individual, class A institution).
         churn_flag: a key customer at churn risk — the domain's "do not lose key customers".
         reasons: every reason above, in that order (credit last).
-        credit: the :class:`~logicrm.scoring.CreditDecision` when a credit profile was
+        credit: the [`CreditDecision`][logicrm.scoring.CreditDecision] when a credit profile was
             given, else ``None``.
-        service: the customer's :class:`~logicrm.quality.ServiceKpis`.
-        gaps: the :class:`~logicrm.quality.FiveGapsReport` when service standards were given.
-        complaints: the :class:`~logicrm.quality.ComplaintSlaReport` when complaints were
+        service: the customer's [`ServiceKpis`][logicrm.quality.ServiceKpis].
+        gaps: the [`FiveGapsReport`][logicrm.quality.FiveGapsReport] when service standards were
             given.
+        complaints: the [`ComplaintSlaReport`][logicrm.quality.ComplaintSlaReport] when complaints
+            were given.
 
     New sections arrive as new fields with defaults, so code written against this class
     keeps working.
@@ -104,11 +105,12 @@ class Assessment:
         return tuple(chosen[:count])
 
     def row(self) -> AssessmentRow:
-        """The assessment as one flat row of plain values (see :data:`ROW_COLUMNS`).
+        """The assessment as one flat row of plain values (an
+        [`AssessmentRow`][logicrm.AssessmentRow]).
 
-        Money is split into an amount (``Decimal``) and a currency; rates are floats in
-        [0, 1]; missing sections give ``None``. This is the row ``logicrm score`` writes and
-        :meth:`Assessments.to_pandas` tabulates.
+        Money is split into an amount (``Decimal``) and a currency; rates are floats in [0, 1];
+        missing sections give ``None``. This is the row ``logicrm score`` writes and
+        [`Assessments.to_pandas()`][logicrm.Assessments.to_pandas] tabulates.
         """
         credit, service, gaps, sla = self.credit, self.service, self.gaps, self.complaints
         worst = _worst_gap(gaps) if gaps is not None else None
@@ -159,9 +161,10 @@ class Assessment:
 
 
 class AssessmentRow(TypedDict):
-    """One customer's assessment as a flat row of plain values: what :meth:`Assessment.row`
-    returns and ``logicrm score`` writes. Rates are shares in [0, 1]; a section the inputs
-    did not allow (no credit profile, no standards, no complaints) gives ``None``."""
+    """One customer's assessment as a flat row of plain values: what
+    [`Assessment.row()`][logicrm.Assessment.row] returns and ``logicrm score`` writes. Rates are
+    shares in [0, 1]; a section the inputs did not allow (no credit profile, no standards, no
+    complaints) gives ``None``."""
 
     customer_id: str
     tier: str
@@ -196,7 +199,6 @@ class AssessmentRow(TypedDict):
     top_reasons: str
 
 
-#: The service rates an assessment row carries, in the order of the domain notes.
 SERVICE_RATES = (
     "on_time_rate",
     "otif_rate",
@@ -211,8 +213,8 @@ SERVICE_RATES = (
     "reroute_rate",
     "return_rate",
 )
+""" The service rates an assessment row carries, in the order of the domain notes."""
 
-#: The columns of :meth:`Assessment.row`, in order.
 ROW_COLUMNS = (
     "customer_id",
     "tier",
@@ -235,6 +237,7 @@ ROW_COLUMNS = (
     "complaints_breached",
     "top_reasons",
 )
+""" The columns of [`Assessment.row()`][logicrm.Assessment.row], in order."""
 
 
 def _worst_gap(report: FiveGapsReport) -> tuple[str, str, float] | None:
@@ -252,10 +255,10 @@ def _worst_gap(report: FiveGapsReport) -> tuple[str, str, float] | None:
 
 
 class Assessments(dict[str, Assessment]):
-    """What :func:`assess_all` returns: a ``dict`` of customer id to :class:`Assessment`,
-    with tables for notebooks and files.
+    """What [`assess_all()`][logicrm.assess_all] returns: a ``dict`` of customer id to
+    [`Assessment`][logicrm.Assessment], with tables for notebooks and files.
 
-    Example:
+    Examples:
         >>> from logicrm.sample import sample_dataset
         >>> from logicrm.scoring import summarize
         >>> data = sample_dataset()
@@ -266,11 +269,13 @@ class Assessments(dict[str, Assessment]):
     """
 
     def rows(self) -> list[AssessmentRow]:
-        """One :meth:`Assessment.row` per customer, in the collection's order."""
+        """One [`Assessment.row()`][logicrm.Assessment.row] per customer, in the collection's
+        order."""
         return [assessment.row() for assessment in self.values()]
 
     def to_pandas(self) -> Any:
-        """A pandas ``DataFrame`` of :meth:`rows` (needs pandas); money amounts as floats."""
+        """A pandas ``DataFrame`` of [`rows()`][logicrm.Assessments.rows] (needs pandas); money
+        amounts as floats."""
         try:
             import pandas as pd
         except ImportError:
@@ -278,8 +283,8 @@ class Assessments(dict[str, Assessment]):
         return pd.DataFrame(self._plain_rows(), columns=list(ROW_COLUMNS))
 
     def to_polars(self) -> Any:
-        """A polars ``DataFrame`` of :meth:`rows` (needs the ``frames`` extra); money
-        amounts as exact decimals."""
+        """A polars ``DataFrame`` of [`rows()`][logicrm.Assessments.rows] (needs the ``frames``
+        extra); money amounts as exact decimals."""
         try:
             import polars as pl
         except ImportError:
@@ -408,35 +413,39 @@ def assess(
 
     Args:
         customer: the customer.
-        activity: its :class:`~logicrm.scoring.Activity` built with ``as_of`` (``None``
-            means no shipments yet).
+        activity: its [`Activity`][logicrm.scoring.Activity] built with ``as_of`` (``None`` means no
+            shipments yet).
         as_of: the moment of the assessment (aware).
-        population: activities of the customers to rank against, for the ABC class (by
-            revenue over the trailing 365 days). For many customers use
-            :func:`assess_all`, which ranks once.
+        population: activities of the customers to rank against, for the ABC class (by revenue over
+            the trailing 365 days). For many customers use [`assess_all()`][logicrm.assess_all],
+            which ranks once.
         abc_class: a class computed elsewhere; takes precedence over ``population``.
         value_calculator: the name of a registered value calculator (see
-            :mod:`logicrm.calculators`), a :class:`~logicrm.calculators.Calculator`, or any
-            callable following :class:`~logicrm.calculators.ValueCalculator`.
-        tiering, lifecycle_policy, churn_policy: the policies (domain defaults).
-        abc_a, abc_b: the Pareto cut-offs (80% and 95% of revenue).
-        credit_profile: the customer's :class:`~logicrm.CreditProfile`; when given, the
-            assessment includes a credit decision (limits from this activity's billing).
+            [`logicrm.calculators`][logicrm.calculators]), a
+            [`Calculator`][logicrm.calculators.Calculator], or any callable following
+            [`ValueCalculator`][logicrm.calculators.ValueCalculator].
+        tiering: the tiering policy (domain defaults).
+        lifecycle_policy: the lifecycle policy (domain defaults).
+        churn_policy: the churn policy (domain defaults).
+        abc_a: where class A ends, as a cumulative share of revenue (80%).
+        abc_b: where class B ends (95%).
+        credit_profile: the customer's [`CreditProfile`][logicrm.domain.CreditProfile]; when given,
+            the assessment includes a credit decision (limits from this activity's billing).
         credit_calculator: a registered credit calculator's name, a
-            :class:`~logicrm.calculators.Calculator` or a callable following
-            :class:`~logicrm.calculators.CreditCalculator` (configure the built-in's policy
-            with ``functools.partial(assess_credit, policy=...)``).
+            [`Calculator`][logicrm.calculators.Calculator] or a callable following
+            [`CreditCalculator`][logicrm.calculators.CreditCalculator] (configure the built-in's
+            policy with ``functools.partial(assess_credit, policy=...)``).
         service_standards: requirements, beliefs, standards and promises
-            (:class:`~logicrm.ServiceStandard`); when given, the assessment includes the
-            five gaps of this customer's service.
+            ([`ServiceStandard`][logicrm.domain.ServiceStandard]); when given, the assessment
+            includes the five gaps of this customer's service.
         survey_responses: the customer's SERVQUAL responses, for the gaps per dimension.
         gap_calculator: a registered gap calculator's name or a callable following
-            :class:`~logicrm.calculators.GapCalculator`.
+            [`GapCalculator`][logicrm.calculators.GapCalculator].
         complaints: the customer's complaints; when given, the assessment includes the
             complaint SLA report (times by severity and by the customer's tier).
-        complaint_policy: the :class:`~logicrm.quality.ComplaintPolicy`.
+        complaint_policy: the [`ComplaintPolicy`][logicrm.quality.ComplaintPolicy].
 
-    Example:
+    Examples:
         >>> from logicrm.sample import sample_dataset
         >>> from logicrm.scoring import summarize
         >>> data = sample_dataset()
@@ -493,7 +502,8 @@ def assess_all(
     complaints: Iterable[Complaint] | None = None,
     complaint_policy: ComplaintPolicy = ComplaintPolicy(),  # noqa: B008
 ) -> Assessments:
-    """:func:`assess` every customer, ranking the ABC classes once over ``activities``.
+    """[`assess()`][logicrm.assess] every customer, ranking the ABC classes once over
+    ``activities``.
 
     Customers without an activity are assessed as having no shipments.
     ``credit_profiles`` maps customer ids to profiles; ``complaints`` and

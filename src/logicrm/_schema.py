@@ -19,13 +19,15 @@ _DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 
 def json_schema(cls: type) -> dict[str, Any]:
-    """A JSON Schema (draft 2020-12) describing what :func:`to_dict` makes of a ``cls``.
+    """A JSON Schema (draft 2020-12) describing what [`to_dict()`][logicrm.serialization.to_dict]
+    makes of a ``cls``.
 
-    The schema fixes the shape (field names, types, required fields, enum values, formats);
-    rules that relate fields to each other (``units_damaged <= units_delivered``) are checked
-    by :func:`from_dict`, not by the schema. Nested types live under ``$defs``.
+    The schema fixes the shape (field names, types, required fields, enum values, formats); rules
+    that relate fields to each other (``units_damaged <= units_delivered``) are checked by
+    [`from_dict()`][logicrm.serialization.from_dict], not by the schema. Nested types live under
+    ``$defs``.
 
-    Example:
+    Examples:
         >>> from logicrm import Money
         >>> " ".join(json_schema(Money)["required"])
         'amount currency'

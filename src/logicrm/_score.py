@@ -54,15 +54,15 @@ class Inputs:
         return self.mappings.get(kind)
 
 
-#: The input files a run reads, by kind (the sections of a mapping file).
 INPUT_KINDS = tuple(
     f.name for f in attrs.fields(Inputs) if f.name not in ("mappings", "encoding", "delimiter")
 )
+""" The input files a run reads, by kind (the sections of a mapping file)."""
 
 
 def load_mappings(path: Path) -> dict[str, ColumnMapping]:
     """A column-mapping file: per input kind (``shipments``, ``customers``, ...), a
-    :class:`~logicrm.io.ColumnMapping` (``columns``, ``constants``, ``true_values``,
+    [`ColumnMapping`][logicrm.io.ColumnMapping] (``columns``, ``constants``, ``true_values``,
     ``false_values``). TOML when the suffix is ``.toml``, else JSON.
 
     Raises:

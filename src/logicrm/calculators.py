@@ -1,27 +1,30 @@
 """Plugging in your own calculators: protocols, a registry and entry-point discovery.
 
-A calculator is a plain callable. Its *kind* says what it computes and which
-:class:`typing.Protocol` it satisfies:
+A calculator is a plain callable. Its *kind* says what it computes and which `typing.Protocol` it
+satisfies:
 
-============  =====================================================================
-kind          protocol
-============  =====================================================================
-``value``     :class:`ValueCalculator` — ``(customer, activity, *, as_of) -> ValueScore``
-``credit``    :class:`CreditCalculator` — ``(profile, *, as_of, activity) -> CreditDecision``
-``gap``       :class:`GapCalculator` — ``(kpis, standards, *, servqual, management)``
+============ ===================================================================== kind protocol
+============ ===================================================================== ``value``
+[`ValueCalculator`][logicrm.calculators.ValueCalculator] — ``(customer, activity, *, as_of) ->
+ValueScore`` ``credit`` [`CreditCalculator`][logicrm.calculators.CreditCalculator] — ``(profile, *,
+as_of, activity) -> CreditDecision`` ``gap`` [`GapCalculator`][logicrm.calculators.GapCalculator] —
+``(kpis, standards, *, servqual, management)``
               ``-> FiveGapsReport``
 ============  =====================================================================
 
-Register one in code with :func:`register`, or ship it in a package that declares an entry
-point in the group ``logicrm.calculators`` pointing at a :class:`Calculator`::
+Register one in code with [`register()`][logicrm.calculators.register], or ship it in a package that
+declares an entry point in the group ``logicrm.calculators`` pointing at a
+[`Calculator`][logicrm.calculators.Calculator]:
 
-    [project.entry-points."logicrm.calculators"]
-    acme-margin = "acme_logicrm:margin_value"
+```toml
+[project.entry-points."logicrm.calculators"]
+acme-margin = "acme_logicrm:margin_value"
+```
 
 Installed plug-ins are discovered the first time the registry is read. Every calculator,
 built-in or not, is used the same way, e.g. ``logicrm.assess(..., value_calculator="acme.margin")``.
 
-Example:
+Examples:
     >>> from logicrm import calculators
     >>> calculators.get("logicrm.value").kind
     <CalculatorKind.VALUE: 'value'>
@@ -70,7 +73,8 @@ class CalculatorKind(StrEnum):
 
 
 class ValueCalculator(Protocol):
-    """Scores a customer's value from its activity; returns a :class:`ValueScore`."""
+    """Scores a customer's value from its activity; returns a
+    [`ValueScore`][logicrm.scoring.ValueScore]."""
 
     def __call__(
         self, customer: Customer, activity: Activity, *, as_of: datetime
@@ -78,7 +82,8 @@ class ValueCalculator(Protocol):
 
 
 class CreditCalculator(Protocol):
-    """Decides on a customer's credit; returns a :class:`CreditDecision`."""
+    """Decides on a customer's credit; returns a
+    [`CreditDecision`][logicrm.scoring.CreditDecision]."""
 
     def __call__(
         self, profile: CreditProfile, *, as_of: datetime, activity: Activity | None
@@ -86,7 +91,7 @@ class CreditCalculator(Protocol):
 
 
 class GapCalculator(Protocol):
-    """Measures service gaps; returns a :class:`~logicrm.quality.FiveGapsReport`."""
+    """Measures service gaps; returns a [`FiveGapsReport`][logicrm.quality.FiveGapsReport]."""
 
     def __call__(
         self,
@@ -109,7 +114,8 @@ class Calculator:
 
     Attributes:
         name: a unique, dotted name (``"acme.margin"``); built-ins start with ``logicrm.``.
-        kind: the :class:`CalculatorKind`, which fixes the protocol ``function`` follows.
+        kind: the [`CalculatorKind`][logicrm.calculators.CalculatorKind], which fixes the protocol
+            ``function`` follows.
         function: the callable itself.
         description: one line for people (shown by listings).
     """

@@ -1,9 +1,9 @@
 """Summarising shipments on a Dask cluster: partition by partition, then merge.
 
 Each partition is summarised on its own (with the columnar path for DataFrames, with
-:func:`logicrm.summarize` for bags of :class:`~logicrm.Shipment` objects) and the partial
-:class:`~logicrm.scoring.Activity` objects are merged; since merging is associative and
-commutative, the result equals a single pass over all the data.
+[`logicrm.summarize()`][logicrm.scoring.summarize] for bags of [`Shipment`][logicrm.domain.Shipment]
+objects) and the partial [`Activity`][logicrm.scoring.Activity] objects are merged; since merging is
+associative and commutative, the result equals a single pass over all the data.
 
 Requires the ``dask`` extra: ``pip install 'logicrm[dask]'``.
 """
@@ -34,14 +34,14 @@ def _partition(
 def summarize_dask(
     data: Any, *, as_of: datetime, mapping: ColumnMapping | None = None
 ) -> FrameSummary:
-    """Summarise a Dask DataFrame of shipments (columns as in :mod:`logicrm.frames`).
+    """Summarise a Dask DataFrame of shipments (columns as in [`logicrm.frames`][logicrm.frames]).
 
     Partitions are summarised where they live; only their per-customer tables travel (as
     Arrow data, cheap to send), are merged in polars exactly as ``Activity.merge`` would, and
     become activities once. Rejected rows carry their ``partition`` and their ``row`` within
     it.
 
-    Example:
+    Examples:
         >>> import dask.dataframe as dd, pandas as pd
         >>> from logicrm.io import _flatten
         >>> from logicrm.sample import sample_dataset
@@ -63,6 +63,6 @@ def summarize_dask(
 
 
 def summarize_bag(bag: Any, *, as_of: datetime) -> dict[str, Activity]:
-    """Summarise a Dask bag of :class:`~logicrm.Shipment` objects."""
+    """Summarise a Dask bag of [`Shipment`][logicrm.domain.Shipment] objects."""
     partials = bag.map_partitions(lambda items: [summarize(items, as_of=as_of)]).compute()
     return merge_activities(*partials)

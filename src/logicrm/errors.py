@@ -1,14 +1,15 @@
 """The exceptions logicrm raises.
 
-Every exception the library raises on purpose derives from :class:`LogicrmError`, so
-``except logicrm.errors.LogicrmError`` catches all of them. Concrete errors also derive from
-the builtin a Python programmer would expect (``ValueError`` for bad values, ``LookupError``
-for unknown names). Messages name the field and the offending value; contact details are
-never shown, only ``<redacted>``.
+Every exception the library raises on purpose derives from
+[`LogicrmError`][logicrm.errors.LogicrmError], so ``except logicrm.errors.LogicrmError`` catches all
+of them. Concrete errors also derive from the builtin a Python programmer would expect
+(``ValueError`` for bad values, ``LookupError`` for unknown names). Messages name the field and the
+offending value; contact details are never shown, only ``<redacted>``.
 
 Messages are bounded: a value is shown by a short, bounded ``repr`` (a string is cut, an
-integer of thousands of digits is described by its size, a container shows its first items),
-and an error with many problems lists the first :data:`MAX_PROBLEMS_SHOWN` in its message.
+integer of thousands of digits is described by its size, a container shows its first items), and an
+error with many problems lists the first [`MAX_PROBLEMS_SHOWN`][logicrm.errors.MAX_PROBLEMS_SHOWN]
+in its message.
 
 The classes are public API; the wording of their messages is not.
 """
@@ -34,7 +35,7 @@ _REDACTED = "<redacted>"
 _MAX_VALUE_CHARS = 80
 MAX_PROBLEMS_SHOWN = 10
 """How many problems an error's message lists; the rest are counted, and kept in
-``problems`` up to :data:`MAX_PROBLEMS_KEPT`."""
+``problems`` up to [`MAX_PROBLEMS_KEPT`][logicrm.errors.MAX_PROBLEMS_KEPT]."""
 MAX_PROBLEMS_KEPT = 100
 """How many problems one error keeps; a record with more is reported by its first ones."""
 
@@ -129,10 +130,11 @@ class ValidationError(LogicrmError, ValueError):
     Attributes:
         field: dotted path of the first offending field (``"units_damaged"``,
             ``"answers[2].perception"``); ``""`` for the record as a whole.
-        problems: every problem found, first one first. Constructors stop at the first
-            problem; loaders report all they can find, up to :data:`MAX_PROBLEMS_KEPT`.
+        problems: every problem found, first one first. Constructors stop at the first problem;
+            loaders report all they can find, up to
+            [`MAX_PROBLEMS_KEPT`][logicrm.errors.MAX_PROBLEMS_KEPT].
 
-    Example:
+    Examples:
         >>> from logicrm.errors import ValidationError
         >>> str(ValidationError("units_ordered", -1, "must be >= 0"))
         'units_ordered: must be >= 0; got -1'
@@ -156,8 +158,9 @@ class ValidationError(LogicrmError, ValueError):
     def from_problems(cls, problems: Iterable[Problem]) -> ValidationError:
         """Build one error that carries several problems (at least one).
 
-        Only the first :data:`MAX_PROBLEMS_KEPT` are kept; the message lists the first
-        :data:`MAX_PROBLEMS_SHOWN` and counts the rest.
+        Only the first [`MAX_PROBLEMS_KEPT`][logicrm.errors.MAX_PROBLEMS_KEPT] are kept; the message
+        lists the first [`MAX_PROBLEMS_SHOWN`][logicrm.errors.MAX_PROBLEMS_SHOWN] and counts the
+        rest.
         """
         kept: list[Problem] = []
         total = 0

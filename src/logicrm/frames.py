@@ -1,16 +1,17 @@
 """The columnar path: activity figures straight from a DataFrame or Arrow table.
 
 ``summarize_frame`` computes, with polars as the engine, exactly what
-:func:`logicrm.summarize` computes from shipment objects, and hands back the same
-:class:`~logicrm.scoring.Activity` objects, so every calculator works on the result. Money
+[`logicrm.summarize()`][logicrm.scoring.summarize] computes from shipment objects, and hands back
+the same [`Activity`][logicrm.scoring.Activity] objects, so every calculator works on the result.
+Money
 stays exact: amounts are summed as 38-digit decimals, never as floats.
 
 Input: a pandas or polars DataFrame or a pyarrow Table with one row per shipment, in the
-column layout of :mod:`logicrm.io` (``ordered_at``, ``revenue.amount``,
-``revenue.currency``, ...), renamed through a :class:`~logicrm.io.ColumnMapping` if yours
-differ. Times are timezone-aware datetime columns or ISO 8601 strings with offsets; amounts
-are decimal, string or float columns (a float is read by its shortest repr, as
-:class:`~logicrm.Money` does).
+column layout of [`logicrm.io`][logicrm.io] (``ordered_at``, ``revenue.amount``,
+``revenue.currency``, ...), renamed through a [`ColumnMapping`][logicrm.io.ColumnMapping] if yours
+differ. Times are timezone-aware datetime columns or ISO 8601 strings with offsets; amounts are
+decimal, string or float columns (a float is read by its shortest repr, as
+[`Money`][logicrm.domain.Money] does).
 
 Rows that break a shipment rule are not counted: they come back in ``rejected`` with their
 row number and reason, exactly as the pure-Python loaders would refuse them.
@@ -62,11 +63,11 @@ _FLAGS = ("invoice_error", "stockout", "substituted", "rerouted", "returned")
 
 @attrs.frozen
 class FrameSummary:
-    """What :func:`summarize_frame` returns.
+    """What [`summarize_frame()`][logicrm.frames.summarize_frame] returns.
 
     Attributes:
-        activities: ``{customer_id: Activity}``, equal to :func:`logicrm.summarize` over the
-            same valid rows.
+        activities: ``{customer_id: Activity}``, equal to
+            [`logicrm.summarize()`][logicrm.scoring.summarize] over the same valid rows.
         rejected: the rows that broke a rule: a polars DataFrame with the columns ``row``
             (0-based position in the input) and ``reason``.
     """
@@ -77,13 +78,14 @@ class FrameSummary:
 
 @attrs.frozen
 class TableSummary:
-    """What :func:`activity_table` returns.
+    """What [`activity_table()`][logicrm.frames.activity_table] returns.
 
     Attributes:
         table: one row per customer: the activity figures (``orders``, ``revenue``,
             ``orders_30d`` ... ``cost_730d``, ``delivered``, ``on_time``, ...) and service
             rates (``on_time_rate``, ``otif_rate``, ``fill_rate``, ...; null when undefined).
-        rejected: the rows that broke a rule (``row``, ``reason``), as in :class:`FrameSummary`.
+        rejected: the rows that broke a rule (``row``, ``reason``), as in
+            [`FrameSummary`][logicrm.frames.FrameSummary].
     """
 
     table: pl.DataFrame
@@ -232,11 +234,11 @@ def _rule_violations(frame: pl.DataFrame) -> pl.Expr:
 def summarize_frame(
     data: Any, *, as_of: datetime, mapping: ColumnMapping | None = None
 ) -> FrameSummary:
-    """Per-customer :class:`~logicrm.scoring.Activity` objects from a table of shipments.
+    """Per-customer [`Activity`][logicrm.scoring.Activity] objects from a table of shipments.
 
-    The result equals :func:`logicrm.summarize` over the same shipments (a property test
-    checks this on generated data, money included); rows that break a shipment rule are
-    returned in ``rejected`` instead of being counted.
+    The result equals [`logicrm.summarize()`][logicrm.scoring.summarize] over the same shipments (a
+    property test checks this on generated data, money included); rows that break a shipment rule
+    are returned in ``rejected`` instead of being counted.
 
     Raises:
         ValidationError: a required column is missing, a datetime column is naive, or a
@@ -251,11 +253,11 @@ def activity_table(
 ) -> TableSummary:
     """The per-customer figures and service measures as a polars table, never leaving it.
 
-    The same figures as :func:`summarize_frame` (distinct order days as a count rather than
-    a set), for when a results table is what you want: nothing is turned into Python
-    objects, so it is the fast way to a customer table from millions of rows.
+    The same figures as [`summarize_frame()`][logicrm.frames.summarize_frame] (distinct order days
+    as a count rather than a set), for when a results table is what you want: nothing is turned into
+    Python objects, so it is the fast way to a customer table from millions of rows.
 
-    Example:
+    Examples:
         >>> from logicrm.io import _flatten
         >>> from logicrm.sample import sample_dataset
         >>> from logicrm.serialization import to_dict
@@ -436,9 +438,10 @@ def partial_table(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """One partition's per-customer table (with day lists) and its rejected rows.
 
-    Partial tables from any split of the rows combine with :func:`merge_tables`; turning
-    the merged table into activities (:func:`to_activities`) gives what
-    :func:`summarize_frame` gives for all the rows at once.
+    Partial tables from any split of the rows combine with
+    [`merge_tables()`][logicrm.frames.merge_tables]; turning the merged table into activities
+    ([`to_activities()`][logicrm.frames.to_activities]) gives what
+    [`summarize_frame()`][logicrm.frames.summarize_frame] gives for all the rows at once.
     """
     valid, rejected = _prepare(data, as_of, mapping)
     return _aggregate(valid, as_of, day_sets=True), rejected
@@ -485,7 +488,8 @@ def to_polars(activities: Mapping[str, Activity] | Iterable[Activity]) -> Any:
 
 
 def to_pandas(activities: Mapping[str, Activity] | Iterable[Activity]) -> Any:
-    """The same table as :func:`to_polars`, as pandas (needs pandas installed)."""
+    """The same table as [`to_polars()`][logicrm.frames.to_polars], as pandas (needs pandas
+    installed)."""
     import pandas as pd
 
     return pd.DataFrame(_rows(activities))

@@ -1,18 +1,21 @@
 """Reading records from CSV, JSON Lines and Parquet files, and writing results.
 
-Readers stream: :func:`stream` yields one validated record at a time, so a file larger than
-memory can feed :func:`logicrm.summarize` directly. Every bad row is set aside with its line
-number, the column at fault and the reason — never dropped silently, never aborting the
-file — and can be written to a rejects file (JSON Lines).
+Readers stream: [`stream()`][logicrm.io.stream] yields one validated record at a time, so a file
+    larger than
+memory can feed [`logicrm.summarize()`][logicrm.scoring.summarize] directly. Every bad row is set
+aside with its line number, the column at fault and the reason — never dropped silently, never
+aborting the file — and can be written to a rejects file (JSON Lines).
 
 Column names: by default a column is named after the field (``ordered_at``); amounts have
 two columns, ``revenue.amount`` and ``revenue.currency``, and so do nested fields
-(``contact.phone``). A :class:`ColumnMapping` maps your own names onto them and can supply
-constants, such as a currency that the file does not carry::
+(``contact.phone``). A [`ColumnMapping`][logicrm.io.ColumnMapping] maps your own names onto them and
+can supply constants, such as a currency that the file does not carry:
 
-    mapping = ColumnMapping(columns={"id": "order_no", "revenue.amount": "freight_fee"},
-                            constants={"revenue.currency": "CNY", "cost.currency": "CNY"})
-    activities = summarize(stream("tms_export.csv", Shipment, mapping=mapping), as_of=as_of)
+```python
+mapping = ColumnMapping(columns={"id": "order_no", "revenue.amount": "freight_fee"},
+                        constants={"revenue.currency": "CNY", "cost.currency": "CNY"})
+activities = summarize(stream("tms_export.csv", Shipment, mapping=mapping), as_of=as_of)
+```
 
 Survey responses, which hold several answers, are read in long form: one row per answer with
 the response's columns repeated (``respondent_id``, ``taken_at``, ``customer_id``) and the
@@ -25,17 +28,17 @@ What the readers do with messy files (the "bad input" page of the docs has the w
   Chinese Windows machine). A row holding bytes the encoding cannot decode is rejected with
   its line; the rest of the file is read.
 - **Delimiter**: sniffed from the header (``,``, ``;``, tab or ``|``) unless given.
-- **Header**: a required column that is missing is one :class:`~logicrm.errors.ReadError`
-  before any row, naming the closest columns present; missing optional columns and columns
-  that look misspelt give a :class:`~logicrm.errors.ColumnWarning`. A mapping naming a
-  field the record type does not have is a ``ValidationError``.
-- **Rows are rejected, never altered**: a row with more or fewer cells than the header,
-  a row whose repeated header columns disagree, a row over :data:`MAX_RECORD_CHARS`
-  characters, and a row whose key (the ``id``, or a profile's ``customer_id``) was already
-  read ("duplicate of line N"). A record's line is the line it starts on.
+- **Header**: a required column that is missing is one [`ReadError`][logicrm.errors.ReadError]
+  before any row, naming the closest columns present; missing optional columns and columns that look
+  misspelt give a [`ColumnWarning`][logicrm.errors.ColumnWarning]. A mapping naming a field the
+  record type does not have is a ``ValidationError``.
+- **Rows are rejected, never altered**: a row with more or fewer cells than the header, a row whose
+  repeated header columns disagree, a row over [`MAX_RECORD_CHARS`][logicrm.io.MAX_RECORD_CHARS]
+  characters, and a row whose key (the ``id``, or a profile's ``customer_id``) was already read
+  ("duplicate of line N"). A record's line is the line it starts on.
 
 Parquet needs the ``pyarrow`` package (``pip install 'logicrm[frames]'``); a file that is not
-Parquet, or is truncated, is a :class:`~logicrm.errors.ReadError`.
+Parquet, or is truncated, is a [`ReadError`][logicrm.errors.ReadError].
 """
 
 from __future__ import annotations
@@ -135,8 +138,9 @@ class ColumnMapping:
             keep their own names.
         constants: field path -> a value used for every row (``{"revenue.currency":
             "CNY"}``), for fields the file does not carry.
-        true_values, false_values: how booleans are spelled in text files (case-insensitive);
-            an empty cell is absent, so a flag takes its default.
+        true_values: how true is spelled in text files (case-insensitive), a list of
+            spellings; an empty cell is absent, so a flag takes its default.
+        false_values: how false is spelled, likewise.
     """
 
     columns: Mapping[str, str] = attrs.field(factory=dict, converter=_columns, hash=False)
@@ -182,7 +186,7 @@ class RowRejection:
 
 @attrs.frozen
 class ReadResult(Generic[T]):
-    """What :func:`read` returns: every record read and every row set aside."""
+    """What [`read()`][logicrm.io.read] returns: every record read and every row set aside."""
 
     ok: tuple[T, ...]
     rejected: tuple[RowRejection, ...]
@@ -465,7 +469,7 @@ _Row = tuple[int, "dict[str, Any] | _Bad"]
 
 def _open_text(path: Path, encoding: str | None) -> tuple[IO[str], str]:
     """The file as text in its encoding: a byte-order mark wins over UTF-8 (given or
-    default); undecodable bytes become the marker :data:`_UNDECODABLE`."""
+    default); undecodable bytes become the marker [`_UNDECODABLE`][logicrm.io._UNDECODABLE]."""
     with path.open("rb") as raw:
         head = raw.read(4)
     boms = (
@@ -720,7 +724,8 @@ def stream(
 ) -> Iterator[T]:
     """Yield each valid record of ``cls`` in the file, one at a time.
 
-    Bad rows never stop the stream: each becomes a :class:`RowRejection`, passed to
+    Bad rows never stop the stream: each becomes a [`RowRejection`][logicrm.io.RowRejection], passed
+        to
     ``on_reject`` and appended to the ``rejects`` file (JSON Lines, created readable by its
     owner only, since rows may hold contact details) when given. The format comes from
     ``format`` or the file's suffix (``.csv``, ``.jsonl``, ``.parquet``).
@@ -848,9 +853,9 @@ def read(
     delimiter: str | None = None,
 ) -> ReadResult[T]:
     """Read a whole file into memory: ``ReadResult(ok, rejected)``. The options are
-    :func:`stream`'s.
+    [`stream()`][logicrm.io.stream]'s.
 
-    Example:
+    Examples:
         >>> import tempfile, pathlib
         >>> from logicrm import Invoice
         >>> folder = pathlib.Path(tempfile.mkdtemp())
@@ -903,7 +908,7 @@ def write(
 ) -> int:
     """Write results (logicrm objects or plain mappings) as CSV, JSON Lines or Parquet.
 
-    Objects are written as :func:`~logicrm.serialization.to_dict` makes them; nested objects
+    Objects are written as [`to_dict()`][logicrm.serialization.to_dict] makes them; nested objects
     become dotted columns in CSV and Parquet. Returns the number of rows written.
 
     CSV is written for people, who open it in a spreadsheet: with ``spreadsheet_safe``

@@ -1,19 +1,22 @@
 """Customer lifetime value: the BG/NBD and Gamma-Gamma models, fitted by maximum likelihood.
 
 The two standard models of customer-base analysis, fitted on the
-:func:`~logicrm.scoring.btyd_summary` rows that :func:`~logicrm.summarize` feeds:
+[`btyd_summary()`][logicrm.scoring.btyd_summary] rows that
+[`summarize()`][logicrm.scoring.summarize] feeds:
 
-- :class:`BetaGeoModel` — the BG/NBD model of purchase frequency and dropout (Fader, Hardie
-  and Lee, "Counting your customers the easy way", 2005). While alive a customer buys at a
-  Poisson rate lambda ~ Gamma(r, alpha); after each purchase it drops out with probability
-  p ~ Beta(a, b).
-- :class:`GammaGammaModel` — the Gamma-Gamma model of spend per transaction (Fader, Hardie
-  and Lee 2005; Fader and Hardie, "The Gamma-Gamma model of monetary value", 2013): spends
-  are Gamma(p, nu) around a customer's mean, with nu ~ Gamma(q, gamma). It assumes spend per
-  transaction is independent of how often a customer buys; the fit reports the correlation.
-- :func:`clv` — discounted expected margin over a horizon, and :class:`ClvValue`, a value
-  calculator that scores the value model's profit and strategic dimensions from the models
-  (pass it to :func:`logicrm.assess` as ``value_calculator``).
+- [`BetaGeoModel`][logicrm.models.BetaGeoModel] — the BG/NBD model of purchase frequency and dropout
+  (Fader, Hardie and Lee, "Counting your customers the easy way", 2005). While alive a customer buys
+  at a Poisson rate lambda ~ Gamma(r, alpha); after each purchase it drops out with probability p ~
+  Beta(a, b).
+- [`GammaGammaModel`][logicrm.models.GammaGammaModel] — the Gamma-Gamma model of spend per
+  transaction (Fader, Hardie and Lee 2005; Fader and Hardie, "The Gamma-Gamma model of monetary
+  value", 2013): spends are Gamma(p, nu) around a customer's mean, with nu ~ Gamma(q, gamma). It
+  assumes spend per transaction is independent of how often a customer buys; the fit reports the
+  correlation.
+- [`clv()`][logicrm.models.clv] — discounted expected margin over a horizon, and
+  [`ClvValue`][logicrm.models.ClvValue], a value calculator that scores the value model's profit and
+  strategic dimensions from the models (pass it to [`logicrm.assess()`][logicrm.assess] as
+  ``value_calculator``).
 
 Times are in the unit of the summaries (weeks by default, as in the papers); the models
 record that unit. Everything is computed in log space, so customers with thousands of
@@ -55,13 +58,13 @@ __all__ = [
     "clv",
 ]
 
-#: |Pearson r| between frequency and spend above which the Gamma-Gamma fit warns.
 CORRELATION_WARNING = 0.3
-#: A calendar month on average: 365.25 / 12 = 30.4375 days (``clv(period="month")``).
+""" |Pearson r| between frequency and spend above which the Gamma-Gamma fit warns."""
 CALENDAR_MONTH = timedelta(days=365.25 / 12)
-#: The month of lifetimes' weekly CLV (``freq="W"``): 4.345 weeks, 30.415 days. Pass it as
-#: ``clv(period=LIFETIMES_WEEKLY_MONTH, margin=1.0)`` to reproduce lifetimes' figures.
+""" A calendar month on average: 365.25 / 12 = 30.4375 days (``clv(period="month")``)."""
 LIFETIMES_WEEKLY_MONTH = timedelta(weeks=4.345)
+""" The month of lifetimes' weekly CLV (``freq="W"``): 4.345 weeks, 30.415 days. Pass it as
+``clv(period=LIFETIMES_WEEKLY_MONTH, margin=1.0)`` to reproduce lifetimes' figures."""
 
 _WEEK = timedelta(days=7)
 _Array = Any  # numpy arrays; numpy's stubs are not worth the noise here
@@ -282,12 +285,15 @@ def _log_odds_dead(params: _Array, x: _Array, t_x: _Array, big_t: _Array) -> _Ar
 class BetaGeoModel:
     """A fitted BG/NBD model: how often customers buy, and when they stop for good.
 
-    Build it with :meth:`fit`; the attributes are the maximum-likelihood estimates.
+    Build it with [`fit()`][logicrm.models.BetaGeoModel.fit]; the attributes are the
+    maximum-likelihood estimates.
 
     Attributes:
-        r, alpha: shape and scale of the Gamma distribution of purchase rates (``alpha`` in
-            ``unit``s).
-        a, b: the Beta distribution of the dropout probability after each purchase.
+        r: the shape of the Gamma distribution of purchase rates.
+        alpha: its scale, in ``unit``s.
+        a: the first shape of the Beta distribution of the dropout probability after each
+            purchase.
+        b: its second shape.
         standard_errors: per parameter name, from the inverse observed information
             (``nan`` when it is not positive definite, with a reason).
         log_likelihood: the maximised log-likelihood.
@@ -296,7 +302,7 @@ class BetaGeoModel:
         unit: the time unit of the summaries, hence of ``t`` in every method.
         reasons: what the fit did and anything to be wary of.
 
-    Example:
+    Examples:
         >>> model = BetaGeoModel(r=0.243, alpha=4.414, a=0.793, b=2.426)
         >>> round(model.expected_purchases(39), 3)
         1.197
@@ -325,7 +331,7 @@ class BetaGeoModel:
 
     @classmethod
     def fit(cls, summaries: Iterable[BtydSummary], *, unit: timedelta = _WEEK) -> BetaGeoModel:
-        """Fit by maximum likelihood on :class:`~logicrm.scoring.BtydSummary` rows.
+        """Fit by maximum likelihood on [`BtydSummary`][logicrm.scoring.BtydSummary] rows.
 
         ``unit`` must be the unit the summaries were made with (a week by default).
 
@@ -349,7 +355,8 @@ class BetaGeoModel:
         """Fit on three equal-length number sequences (``frequency``, ``recency``, ``T``).
 
         For data already in columns, such as the CDNOW summaries or a
-        :func:`~logicrm.frames.activity_table`; same rules as :meth:`fit`.
+        [`activity_table()`][logicrm.frames.activity_table]; same rules as
+        [`fit()`][logicrm.models.BetaGeoModel.fit].
         """
         x, t_x, big_t = (np.asarray(c, dtype=float) for c in (frequency, recency, T))
         if not x.shape == t_x.shape == big_t.shape or x.ndim != 1 or not x.size:
@@ -515,14 +522,18 @@ class GammaGammaModel:
     positive ``monetary_value``; the others carry no spend information and are skipped.
 
     Attributes:
-        p, q, gamma: the model's parameters (``gamma`` in money units).
-        standard_errors, log_likelihood: as for :class:`BetaGeoModel`.
+        p: the shape of the Gamma distribution of one customer's spend per transaction.
+        q: the shape of the Gamma distribution of its scale across customers (> 1).
+        gamma: the scale of that distribution, in money units.
+        standard_errors: as for [`BetaGeoModel`][logicrm.models.BetaGeoModel].
+        log_likelihood: as for [`BetaGeoModel`][logicrm.models.BetaGeoModel].
         customers: the repeat customers it was fitted on.
-        correlation: Pearson correlation of frequency and mean spend among them; the model
-            assumes none. Above :data:`CORRELATION_WARNING` in size, ``reasons`` warns.
+        correlation: Pearson correlation of frequency and mean spend among them; the model assumes
+            none. Above [`CORRELATION_WARNING`][logicrm.models.CORRELATION_WARNING] in size,
+            ``reasons`` warns.
         reasons: the fit, and the correlation check.
 
-    Example:
+    Examples:
         >>> model = GammaGammaModel(p=6.25, q=3.74, gamma=15.44)
         >>> round(model.mean_spend, 2)
         35.22
@@ -561,7 +572,7 @@ class GammaGammaModel:
 
     @classmethod
     def fit(cls, summaries: Iterable[BtydSummary]) -> GammaGammaModel:
-        """Fit by maximum likelihood on :class:`~logicrm.scoring.BtydSummary` rows.
+        """Fit by maximum likelihood on [`BtydSummary`][logicrm.scoring.BtydSummary] rows.
 
         Raises:
             ValidationError: fewer than two customers with repeat orders and spend.
@@ -572,7 +583,8 @@ class GammaGammaModel:
 
     @classmethod
     def fit_columns(cls, frequency: Any, monetary_value: Any) -> GammaGammaModel:
-        """Fit on two equal-length number sequences; same rules as :meth:`fit`."""
+        """Fit on two equal-length number sequences; same rules as
+        [`fit()`][logicrm.models.GammaGammaModel.fit]."""
         x, m = (np.asarray(c, dtype=float) for c in (frequency, monetary_value))
         if x.shape != m.shape or x.ndim != 1:
             fail("monetary_value", m.shape, "must be 1-d and as long as frequency")
@@ -711,18 +723,19 @@ def clv(
     by default, about 12.7% a year). Purchases in a period are discounted from its end.
 
     Args:
-        summary: the customer's :class:`~logicrm.scoring.BtydSummary` in ``purchases.unit``.
-        purchases: the fitted :class:`BetaGeoModel`.
-        spend: the fitted :class:`GammaGammaModel`.
+        summary: the customer's [`BtydSummary`][logicrm.scoring.BtydSummary] in ``purchases.unit``.
+        purchases: the fitted [`BetaGeoModel`][logicrm.models.BetaGeoModel].
+        spend: the fitted [`GammaGammaModel`][logicrm.models.GammaGammaModel].
         margin: the share of revenue kept as margin, in [-1, 1] (e.g. 0.18).
         horizon: whole periods to look ahead (>= 1).
         period: the length of one period: a positive ``timedelta`` (30 days by default, the
-            convention of lifetimes' daily CLV), or ``"month"`` for a calendar month on
-            average (:data:`CALENDAR_MONTH`, 365.25 / 12 days).
-            :data:`LIFETIMES_WEEKLY_MONTH` (4.345 weeks) reproduces lifetimes' weekly CLV.
+            convention of lifetimes' daily CLV), or ``"month"`` for a calendar month on average
+            ([`CALENDAR_MONTH`][logicrm.models.CALENDAR_MONTH], 365.25 / 12 days).
+            [`LIFETIMES_WEEKLY_MONTH`][logicrm.models.LIFETIMES_WEEKLY_MONTH] (4.345 weeks)
+            reproduces lifetimes' weekly CLV.
         discount_rate: per period, >= 0.
 
-    Example:
+    Examples:
         >>> from decimal import Decimal
         >>> from logicrm.scoring import BtydSummary
         >>> row = BtydSummary("C1", frequency=2, recency=30.43, T=38.86,
@@ -780,22 +793,25 @@ def clv(
 class ClvValue:
     """A value calculator that looks forward: profit and strategic value from CLV.
 
-    Measures the four dimensions as :func:`~logicrm.scoring.value_score` does, except:
+    Measures the four dimensions as [`value_score()`][logicrm.scoring.value_score] does, except:
 
-    - **profit**: :func:`clv` over ``horizon`` periods, at the customer's own gross margin
-      over the trailing 365 days (over all time if it had no orders in that year), against
-      ``model.profit_reference`` for a full score;
+    - **profit**: [`clv()`][logicrm.models.clv] over ``horizon`` periods, at the customer's own
+      gross margin over the trailing 365 days (over all time if it had no orders in that year),
+      against ``model.profit_reference`` for a full score;
     - **strategic**: half tenure (as before) and half the BG/NBD probability that the
       customer is still active, in place of the trailing order count.
 
-    Customers without orders are scored as :func:`~logicrm.scoring.value_score` scores
-    them. Pass an instance to :func:`logicrm.assess` / :func:`logicrm.assess_all` as
-    ``value_calculator``.
+    Customers without orders are scored as [`value_score()`][logicrm.scoring.value_score] scores
+    them. Pass an instance to [`logicrm.assess()`][logicrm.assess] /
+    [`logicrm.assess_all()`][logicrm.assess_all] as ``value_calculator``.
 
     Attributes:
-        purchases, spend: the fitted models (in the unit of ``purchases.unit``).
+        purchases: the fitted BG/NBD model (in the unit of ``purchases.unit``).
+        spend: the fitted Gamma-Gamma model.
         model: the value model (weights, tenure scale, profit reference).
-        horizon, period, discount_rate: as for :func:`clv`.
+        horizon: as for [`clv()`][logicrm.models.clv].
+        period: as for [`clv()`][logicrm.models.clv].
+        discount_rate: as for [`clv()`][logicrm.models.clv].
     """
 
     purchases: BetaGeoModel
@@ -806,7 +822,8 @@ class ClvValue:
     discount_rate: float = 0.01
 
     def __call__(self, customer: Customer, activity: Activity, *, as_of: datetime) -> ValueScore:
-        """Score one customer (the :class:`~logicrm.calculators.ValueCalculator` shape)."""
+        """Score one customer (the [`ValueCalculator`][logicrm.calculators.ValueCalculator]
+        shape)."""
         check_activity(customer.id, activity, as_of)
         scores, notes, missing = measure_dimensions(activity, as_of, self.model)
         if activity.first_order_at is None:

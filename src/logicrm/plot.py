@@ -3,12 +3,15 @@
 Each function draws one chart on ``ax`` (a new figure when ``ax`` is ``None``) and returns the
 ``Axes``, so charts compose into your own figures and save with ``ax.figure.savefig``.
 
-- :func:`pareto_curve`: cumulative revenue share against customer share, with the A/B/C
-  cut-offs and where each class ends;
-- :func:`servqual_gaps`: SERVQUAL gap (perception - expectation) by dimension;
-- :func:`five_gaps`: the five gaps of each service measure side by side;
-- :func:`measures_over_time`: service measures month by month against their standards;
-- :func:`value_dimensions`: a customer's four value dimensions and the combined score.
+- [`pareto_curve()`][logicrm.plot.pareto_curve]: cumulative revenue share against customer share,
+  with the A/B/C cut-offs and where each class ends;
+- [`servqual_gaps()`][logicrm.plot.servqual_gaps]: SERVQUAL gap (perception - expectation) by
+  dimension;
+- [`five_gaps()`][logicrm.plot.five_gaps]: the five gaps of each service measure side by side;
+- [`measures_over_time()`][logicrm.plot.measures_over_time]: service measures month by month against
+  their standards;
+- [`value_dimensions()`][logicrm.plot.value_dimensions]: a customer's four value dimensions and the
+  combined score.
 
 Requires the ``plot`` extra: ``pip install 'logicrm[plot]'`` (matplotlib).
 """
@@ -56,10 +59,10 @@ def pareto_curve(
 ) -> Any:
     """The Pareto (Lorenz-style) curve of ``{customer_id: value}`` with the A/B/C classes.
 
-    Customers are ranked as :func:`~logicrm.scoring.abc_classes` ranks them; each point is
+    Customers are ranked as [`abc_classes()`][logicrm.scoring.abc_classes] ranks them; each point is
     (share of customers so far, share of value so far). Dashed lines mark the ``a`` and ``b``
-    cut-offs; the bars under the curve are coloured by class, so the 80/20 shape and where
-    each class ends read at a glance.
+    cut-offs; the bars under the curve are coloured by class, so the 80/20 shape and where each
+    class ends read at a glance.
     """
     classes = abc_classes(values, a=a, b=b)
     amounts = {k: float(v.amount if isinstance(v, Money) else v) for k, v in values.items()}
@@ -169,8 +172,9 @@ def measures_over_time(
     standards: Iterable[ServiceStandard] = (),
     ax: Any = None,
 ) -> Any:
-    """Each measure per period (e.g. from :func:`~logicrm.quality.service_kpis_by_month`),
-    with its standard (dashed) and promise (dotted) from ``standards``."""
+    """Each measure per period (e.g. from
+    [`service_kpis_by_month()`][logicrm.quality.service_kpis_by_month]), with its standard
+    (dashed) and promise (dotted) from ``standards``."""
     if not months:
         fail("months", {}, "needs at least one period to draw")
     ax = _axes(ax, (8, 4))

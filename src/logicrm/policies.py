@@ -1,11 +1,11 @@
 """Every policy in one file: load, check and write the settings that drive the calculators.
 
-A :class:`Policies` bundles the policy objects the library's calculators take (tiering,
-Pareto cut-offs, value, lifecycle, churn, credit and complaint SLAs), so one TOML or JSON
-file configures ``logicrm score`` and your own code alike. A file need only name what it
-changes; everything else keeps the domain default.
+A [`Policies`][logicrm.policies.Policies] bundles the policy objects the library's calculators take
+(tiering, Pareto cut-offs, value, lifecycle, churn, credit and complaint SLAs), so one TOML or JSON
+file configures ``logicrm score`` and your own code alike. A file need only name what it changes;
+everything else keeps the domain default.
 
-Example:
+Examples:
     >>> policies = loads_policies('[lifecycle]\\nlapsed_after_days = 120\\n', format="toml")
     >>> policies.lifecycle.lapsed_after_days, policies.churn.recent_days
     (120, 90)
@@ -59,13 +59,13 @@ class Policies:
     """All the policies of one assessment run, each with the domain defaults.
 
     Attributes:
-        tiering: :class:`~logicrm.scoring.TieringPolicy`.
-        pareto: :class:`ParetoCutoffs` for the ABC classes.
-        value: :class:`~logicrm.scoring.ValueModel`.
-        lifecycle: :class:`~logicrm.scoring.LifecyclePolicy`.
-        churn: :class:`~logicrm.scoring.ChurnPolicy`.
-        credit: :class:`~logicrm.scoring.CreditPolicy`.
-        complaint: :class:`~logicrm.quality.ComplaintPolicy`.
+        tiering: [`TieringPolicy`][logicrm.scoring.TieringPolicy].
+        pareto: [`ParetoCutoffs`][logicrm.policies.ParetoCutoffs] for the ABC classes.
+        value: [`ValueModel`][logicrm.scoring.ValueModel].
+        lifecycle: [`LifecyclePolicy`][logicrm.scoring.LifecyclePolicy].
+        churn: [`ChurnPolicy`][logicrm.scoring.ChurnPolicy].
+        credit: [`CreditPolicy`][logicrm.scoring.CreditPolicy].
+        complaint: [`ComplaintPolicy`][logicrm.quality.ComplaintPolicy].
     """
 
     tiering: TieringPolicy = TieringPolicy()
@@ -131,7 +131,8 @@ def _read_settings(path: str | Path, *, what: str) -> Any:
 
 
 def load_policies(path: str | Path) -> Policies:
-    """Read a ``.toml`` or ``.json`` policy file. See :func:`loads_policies`.
+    """Read a ``.toml`` or ``.json`` policy file. See
+    [`loads_policies()`][logicrm.policies.loads_policies].
 
     Raises:
         ValidationError: the file is missing, has another suffix, is not UTF-8, does not

@@ -5,7 +5,7 @@ the tests, the docs and the benchmarks all see the same figures. Shipment volume
 the way logistics revenue usually is: a Zipf-like weight per customer puts roughly 80% of
 revenue with about 20% of customers on large populations.
 
-Example:
+Examples:
     >>> from logicrm.sample import sample_dataset
     >>> data = sample_dataset()
     >>> len(data.customers), data.shipments[0].revenue.currency
@@ -69,7 +69,7 @@ SAMPLE_STANDARDS = tuple(
 )
 """The sample company's levels for on-time delivery, damage and fill rate: what customers
 require, what management believes they require, the standard it set, and what it promised
-(in :class:`~logicrm.StandardKind` order)."""
+(in [`StandardKind`][logicrm.domain.StandardKind] order)."""
 
 _CST = timezone(timedelta(hours=8))
 _HISTORY_DAYS = 730
@@ -118,8 +118,9 @@ class _Profile:
 def generate_customers(count: int, *, seed: int = 7) -> tuple[Customer, ...]:
     """``count`` synthetic customers (75% enterprises, 15% individuals, 10% institutions).
 
-    Ids are ``C00000``, ``C00001``, … so that shipments from :func:`generate_shipments` with
-    the same ``count`` refer to them.
+    Ids are ``C00000``, ``C00001``, … so that shipments from
+    [`generate_shipments()`][logicrm.sample.generate_shipments] with the same ``count`` refer to
+    them.
     """
     rng = random.Random(seed)
     result = []
@@ -451,7 +452,7 @@ def write_sample(folder: str | Path, data: SampleData | None = None) -> dict[str
     Customers, shipments, complaints and service standards as CSV; credit profiles and
     survey responses (nested records) as JSON Lines. The folder is created if missing.
 
-    Example:
+    Examples:
         >>> import tempfile
         >>> files = write_sample(tempfile.mkdtemp())
         >>> sorted(files)

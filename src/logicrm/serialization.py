@@ -1,20 +1,20 @@
 """Turning logicrm objects into JSON-ready data and back, exactly.
 
 Conventions: ``Decimal`` amounts are strings (``"1.50"`` stays ``"1.50"``), datetimes are
-ISO 8601 with their UTC offset, dates are ISO dates, enums are their values, tuples are
-lists, read-only mappings are plain objects. Unknown keys are rejected, so a misspelt field
-never vanishes silently. Strings, integers and booleans are taken only as themselves
-(``"3"`` is not an integer, ``1`` is not ``True``); a list field takes only a list (a string
-is not a list of characters) of at most :data:`MAX_ITEMS` items, and a mapping field only an
-object. Integers have at most 64 bits, decimal figures the range of amounts
-(see :class:`~logicrm.Money`). Values of personal-data fields (contact details, names,
-notes) never appear in a message.
+ISO 8601 with their UTC offset, dates are ISO dates, enums are their values, tuples are lists,
+read-only mappings are plain objects. Unknown keys are rejected, so a misspelt field never vanishes
+silently. Strings, integers and booleans are taken only as themselves (``"3"`` is not an integer,
+``1`` is not ``True``); a list field takes only a list (a string is not a list of characters) of at
+most [`MAX_ITEMS`][logicrm.serialization.MAX_ITEMS] items, and a mapping field only an object.
+Integers have at most 64 bits, decimal figures the range of amounts (see
+[`Money`][logicrm.domain.Money]). Values of personal-data fields (contact details, names, notes)
+never appear in a message.
 
-Errors raise :class:`~logicrm.errors.ValidationError` whose ``problems`` carry the path of
-every bad field, e.g. ``answers[2].perception``. :func:`load_many` never aborts a batch: it
-returns the good records and each rejected one with its index and problems.
+Errors raise [`ValidationError`][logicrm.errors.ValidationError] whose ``problems`` carry the path
+of every bad field, e.g. ``answers[2].perception``. [`load_many()`][logicrm.serialization.load_many]
+never aborts a batch: it returns the good records and each rejected one with its index and problems.
 
-Example:
+Examples:
     >>> from logicrm import Money
     >>> from logicrm.serialization import from_json, to_json
     >>> to_json(Money("12.50", "CNY"))
@@ -302,10 +302,11 @@ def _fast_shipment(d: Any, _: object) -> Shipment:
 def make_converter(*, detailed_validation: bool = True) -> cattrs.Converter:
     """A new converter configured for logicrm's types (yours to extend).
 
-    ``detailed_validation=True`` collects every problem with its path (what :func:`from_dict`
-    reports); ``False`` is faster and stops at the first problem.
+    ``detailed_validation=True`` collects every problem with its path (what
+    [`from_dict()`][logicrm.serialization.from_dict] reports); ``False`` is faster and stops at the
+    first problem.
 
-    Example:
+    Examples:
         >>> from logicrm import Money
         >>> make_converter().unstructure(Money(1, "CNY"))
         {'amount': '1', 'currency': 'CNY'}
@@ -354,11 +355,12 @@ def to_json(obj: object, *, indent: int | None = None) -> str:
 
 
 def from_dict(cls: type[T], data: object) -> T:
-    """Build a ``cls`` from JSON-ready ``data``; the exact inverse of :func:`to_dict`.
+    """Build a ``cls`` from JSON-ready ``data``; the exact inverse of
+    [`to_dict()`][logicrm.serialization.to_dict].
 
     Raises:
-        ValidationError: with one :class:`~logicrm.errors.Problem` per bad field, each with
-            its path (``"answers[2].perception"``).
+        ValidationError: with one [`Problem`][logicrm.errors.Problem] per bad field, each with its
+            path (``"answers[2].perception"``).
     """
     if type(data) is not dict and attrs.has(cls) and not isinstance(data, Mapping):
         # Only the kind of value: a list given for a customer is the customer's details.
@@ -385,7 +387,8 @@ def from_dict(cls: type[T], data: object) -> T:
 
 
 def from_json(cls: type[T], text: str | bytes) -> T:
-    """Build a ``cls`` from a JSON document (see :func:`from_dict`)."""
+    """Build a ``cls`` from a JSON document (see
+    [`from_dict()`][logicrm.serialization.from_dict])."""
     try:
         data = json.loads(text)
     except RecursionError:
@@ -436,7 +439,7 @@ def _is_personal(path: str) -> bool:
 
 @attrs.frozen
 class Rejection:
-    """A record :func:`load_many` could not load.
+    """A record [`load_many()`][logicrm.serialization.load_many] could not load.
 
     Attributes:
         index: its position in the input (0-based).
@@ -457,7 +460,8 @@ class Rejection:
 
 @attrs.frozen
 class LoadResult(Generic[T]):
-    """What :func:`load_many` returns: every good record and every rejected one."""
+    """What [`load_many()`][logicrm.serialization.load_many] returns: every good record and every
+    rejected one."""
 
     ok: tuple[T, ...]
     rejected: tuple[Rejection, ...]
@@ -471,7 +475,7 @@ class LoadResult(Generic[T]):
 def load_many(cls: type[T], records: Iterable[object]) -> LoadResult[T]:
     """Load every record of ``records`` as a ``cls``; a bad record never aborts the batch.
 
-    Example:
+    Examples:
         >>> from logicrm import Money
         >>> result = load_many(Money, [{"amount": "1", "currency": "CNY"}, {"amount": "x"}])
         >>> len(result.ok), result.rejected[0].index

@@ -1,7 +1,7 @@
 """The domain model: customers, shipments, complaints, credit profiles, money and surveys.
 
 Every type is a frozen, slotted attrs class validated in its constructor; bad values raise
-:class:`logicrm.errors.ValidationError` naming the field and the value.
+[`logicrm.errors.ValidationError`][logicrm.errors.ValidationError] naming the field and the value.
 """
 
 from logicrm.domain._complaint import Channel, Complaint, ComplaintStatus, Severity

@@ -92,15 +92,15 @@ class Complaint:
     reopened      ``respond``
     ============  ==========================================
 
-    Transitions return a new ``Complaint``; an illegal one, or one dated before the
-    complaint's latest event, raises :class:`~logicrm.errors.InvalidTransitionError`.
+    Transitions return a new ``Complaint``; an illegal one, or one dated before the complaint's
+    latest event, raises [`InvalidTransitionError`][logicrm.errors.InvalidTransitionError].
 
     Timestamps: ``responded_at`` is the *first* response (SLA response time counts to it);
     ``resolved_at`` and ``confirmed_at`` are the current resolution and confirmation and are
     cleared by ``reopen``; ``reopened_at`` is the latest reopening and ``reopen_count`` counts
     them. Construction checks that the timestamps fit the status and run in time order.
 
-    Example:
+    Examples:
         >>> from datetime import datetime, timedelta, timezone
         >>> t0 = datetime(2026, 5, 4, 8, tzinfo=timezone.utc)
         >>> c = Complaint(id="K1", customer_id="C1", opened_at=t0, channel="phone",

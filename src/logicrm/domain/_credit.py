@@ -34,7 +34,7 @@ RATING_MIN, RATING_MAX = 1, 5
 
 @attrs.frozen(kw_only=True)
 class FinancialStatement:
-    """One period's figures for a customer, as :class:`Money` in one currency.
+    """One period's figures for a customer, as [`Money`][logicrm.domain.Money] in one currency.
 
     Every figure is optional: one the customer did not report is ``None`` and makes the
     ratios that need it undefined. All figures except ``profit`` must be ``>= 0``.
@@ -45,7 +45,7 @@ class FinancialStatement:
     Flows over the period: ``sales``, ``cash_sales``, ``returns_and_allowances``,
     ``cost_of_goods_sold``, ``total_costs`` and ``profit``.
 
-    Example:
+    Examples:
         >>> from datetime import date
         >>> s = FinancialStatement(period_end=date(2025, 12, 31),
         ...                        current_assets=Money(200, "CNY"),
@@ -134,7 +134,7 @@ class CreditProfile:
 
     All amounts share one currency.
 
-    Example:
+    Examples:
         >>> p = CreditProfile(customer_id="C1", limit=Money(50000, "CNY"), term_days=30,
         ...                   receivable=Money(12000, "CNY"), overdue=Money(0, "CNY"),
         ...                   ratings={"character": 4})

@@ -66,7 +66,7 @@ class ContactDetails:
 
     Every field is optional; a given one must be a non-empty string.
 
-    Example:
+    Examples:
         >>> ContactDetails(person="Li Wei", phone="+86 10 5555 0101")
         ContactDetails(<redacted>)
     """
@@ -93,17 +93,24 @@ class Customer:
     Attributes:
         id: the customer's identifier in the user's systems.
         name: display name. For an individual this is personal data and ``repr`` hides it.
-        kind: :class:`CustomerKind` (or its value, ``"enterprise"``).
-        industry, region, cargo, service_mode: segmentation criteria from the domain notes
-            (customer industry, geographic region, cargo attributes, service mode).
-        size: :class:`CustomerSize` as stated by the record (tiers institutions).
-        administrative_level: :class:`AdministrativeLevel` of a government body.
+        kind: [`CustomerKind`][logicrm.domain.CustomerKind] (or its value, ``"enterprise"``).
+        industry: the customer's industry (a segmentation criterion of the domain notes,
+            like the three below).
+        region: the geographic region.
+        cargo: the cargo's attributes.
+        service_mode: the mode of service.
+        size: [`CustomerSize`][logicrm.domain.CustomerSize] as stated by the record (tiers
+            institutions).
+        administrative_level: [`AdministrativeLevel`][logicrm.domain.AdministrativeLevel] of a
+            government body.
         registration_id: business registration number or similar.
-        contact: :class:`ContactDetails`; never shown by ``repr`` or in errors.
-        source: :class:`DataSource`, internal (own operations) or external (bought, gathered).
+        contact: [`ContactDetails`][logicrm.domain.ContactDetails]; never shown by ``repr`` or in
+            errors.
+        source: [`DataSource`][logicrm.domain.DataSource], internal (own operations) or external
+            (bought, gathered).
         last_verified_at: when the record was last checked (aware datetime), ``None`` if never.
 
-    Example:
+    Examples:
         >>> c = Customer(id="C1", name="Acme Auto Parts", kind="enterprise", region="East")
         >>> c.kind
         <CustomerKind.ENTERPRISE: 'enterprise'>

@@ -19,10 +19,10 @@ class Invoice:
         customer_id: who owes it.
         issued_on: the date it was issued.
         due_on: the date payment falls due (``>= issued_on``).
-        amount: what is owed (:class:`Money`, ``> 0``).
+        amount: what is owed ([`Money`][logicrm.domain.Money], ``> 0``).
         paid_on: the date it was paid in full, ``None`` while open (``>= issued_on``).
 
-    Example:
+    Examples:
         >>> from datetime import date
         >>> Invoice(id="F1", customer_id="C1", issued_on=date(2026, 5, 1),
         ...         due_on=date(2026, 5, 31), amount=Money("12000.00", "CNY")).is_open

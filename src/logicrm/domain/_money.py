@@ -67,7 +67,8 @@ def in_library_context(function: Callable[P, R]) -> Callable[P, R]:
 
 
 def in_range(value: Decimal) -> bool:
-    """Whether a finite Decimal is within the range of amounts (see :data:`MAX_DIGITS`)."""
+    """Whether a finite Decimal is within the range of amounts (see
+    [`MAX_DIGITS`][logicrm.domain.MAX_DIGITS])."""
     sign_digits_exponent = value.as_tuple()
     exponent = sign_digits_exponent.exponent
     return (
@@ -119,7 +120,7 @@ def _number(value: object) -> Decimal:
     """A multiplier or divisor for Money; floats go by their shortest repr, like amounts.
 
     Any finite number of reasonable size will do (a ratio may carry 34 digits); the result
-    is held to the range of amounts by :func:`_result`."""
+    is held to the range of amounts by [`_result()`][logicrm.domain._result]."""
     if isinstance(value, Fraction):
         numerator, denominator = value.numerator, value.denominator
         if max(numerator.bit_length(), denominator.bit_length()) > 256:
@@ -150,22 +151,21 @@ class Money:
     """An amount of money in one currency. Never a float inside.
 
     ``amount`` takes a ``Decimal``, an ``int``, a numeric ``str`` or a ``float`` (read by its
-    shortest repr, so ``0.1`` is ``Decimal("0.1")``); NaN and infinity are rejected.
-    ``currency`` is an upper-case ISO-4217 code. The amount keeps its exponent, so
-    ``Money("1.50", "CNY")`` serialises back as ``"1.50"``. An amount has at most 34
-    significant digits and 34 decimal places and is less than 10^18 in size; anything
-    outside that range (``"1e-999999999"``, a million-digit number) is refused with a
-    :class:`~logicrm.errors.ValidationError`, and so is arithmetic whose result would leave
-    it, so no sum can become infinite.
+    shortest repr, so ``0.1`` is ``Decimal("0.1")``); NaN and infinity are rejected. ``currency`` is
+    an upper-case ISO-4217 code. The amount keeps its exponent, so ``Money("1.50", "CNY")``
+    serialises back as ``"1.50"``. An amount has at most 34 significant digits and 34 decimal places
+    and is less than 10^18 in size; anything outside that range (``"1e-999999999"``, a million-digit
+    number) is refused with a [`ValidationError`][logicrm.errors.ValidationError], and so is
+    arithmetic whose result would leave it, so no sum can become infinite.
 
     Arithmetic: ``+`` and ``-`` between amounts in the same currency, unary ``-``, ``abs``,
-    ``*`` and ``/`` by a number, ``/`` by Money of the same currency (a ``Decimal`` ratio),
-    and ``<``, ``<=``, ``>``, ``>=``. Mixing currencies in arithmetic or ordering raises
-    :class:`~logicrm.errors.CurrencyMismatchError`; ``==`` between different currencies is
-    simply ``False``. ``0 + money`` works, so ``sum(amounts)`` does.
-    Arithmetic runs in a private decimal context (34 digits, half-even), never the caller's.
+    ``*`` and ``/`` by a number, ``/`` by Money of the same currency (a ``Decimal`` ratio), and
+    ``<``, ``<=``, ``>``, ``>=``. Mixing currencies in arithmetic or ordering raises
+    [`CurrencyMismatchError`][logicrm.errors.CurrencyMismatchError]; ``==`` between different
+    currencies is simply ``False``. ``0 + money`` works, so ``sum(amounts)`` does. Arithmetic runs
+    in a private decimal context (34 digits, half-even), never the caller's.
 
-    Example:
+    Examples:
         >>> total = sum([Money("120.50", "CNY"), Money(30, "CNY")])
         >>> total
         Money(amount=Decimal('150.50'), currency='CNY')

@@ -16,7 +16,7 @@ class Reason:
         contribution: how much this reason moved a score, in the score's own units, when that
             is meaningful; otherwise ``None``.
 
-    Example:
+    Examples:
         >>> Reason("lifecycle.current", "last order 12 days ago").code
         'lifecycle.current'
     """

@@ -55,7 +55,8 @@ _HOURS = frozenset({ServiceMeasure.AVG_ORDER_CYCLE_HOURS, ServiceMeasure.ORDER_C
 
 
 class StandardKind(StrEnum):
-    """Whose level a :class:`ServiceStandard` states (the five-gap model's reference points)."""
+    """Whose level a [`ServiceStandard`][logicrm.domain.ServiceStandard] states (the five-gap
+    model's reference points)."""
 
     REQUIREMENT = "requirement"  # what customers say they require
     BELIEF = "belief"  # what management believes customers require
@@ -76,12 +77,12 @@ class ServiceStandard:
     """One service level for one measure: a requirement, a belief, a standard or a promise.
 
     Attributes:
-        measure: the :class:`ServiceMeasure`.
-        kind: the :class:`StandardKind` (whose level this is).
+        measure: the [`ServiceMeasure`][logicrm.domain.ServiceMeasure].
+        kind: the [`StandardKind`][logicrm.domain.StandardKind] (whose level this is).
         target: the level (a share from 0 to 1 for rates, hours for order-cycle measures).
         source: where it comes from ("2026 customer survey", "contract C-17"), optional.
 
-    Example:
+    Examples:
         >>> ServiceStandard(measure="on_time_rate", kind="promise", target=0.95).kind
         <StandardKind.PROMISE: 'promise'>
     """

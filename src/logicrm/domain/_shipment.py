@@ -25,25 +25,28 @@ class Shipment:
 
     Attributes:
         id: the shipment's or order's identifier.
-        customer_id: the :class:`Customer` it was made for.
+        customer_id: the [`Customer`][logicrm.domain.Customer] it was made for.
         ordered_at: when the customer placed the order (aware datetime).
         promised_at: when delivery was promised (aware); late means delivered after this.
         shipped_at: when it left, ``None`` before it did.
         delivered_at: when the customer received it, ``None`` while in transit.
-        revenue: what the customer pays us for it (:class:`Money`).
+        revenue: what the customer pays us for it ([`Money`][logicrm.domain.Money]).
         cost: what it costs us, in the same currency as ``revenue``.
-        units_ordered, units_delivered, units_damaged: whole units, ``>= 0``;
-            ``units_damaged <= units_delivered``.
-        invoice_error, stockout, substituted, rerouted, returned: service events
-            (invoice wrong, item out of stock, substitute used, route changed,
-            returned or re-dispatched). Default ``False``.
+        units_ordered: whole units ordered, ``>= 0``.
+        units_delivered: whole units delivered, ``>= 0``.
+        units_damaged: whole units damaged, ``0 <= units_damaged <= units_delivered``.
+        invoice_error: the invoice was wrong (default ``False``, like the flags below).
+        stockout: an item was out of stock.
+        substituted: a substitute was used.
+        rerouted: the route was changed.
+        returned: returned or re-dispatched.
 
     Rules checked on construction: aware datetimes; ``ordered_at <= shipped_at <=
     delivered_at`` (for those given); ``delivered_at`` needs ``ordered_at <= delivered_at``
     even without ``shipped_at``; non-negative units; damaged not above delivered;
     revenue and cost in one currency. ``promised_at`` may fall anywhere after ordering.
 
-    Example:
+    Examples:
         >>> from datetime import datetime, timezone
         >>> t = datetime(2026, 3, 2, 9, tzinfo=timezone.utc)
         >>> s = Shipment(id="S1", customer_id="C1", ordered_at=t, promised_at=t,

@@ -43,13 +43,13 @@ class Answer:
 
     Attributes:
         item: the item's identifier (``"R1"``, ``"on-time delivery as promised"``).
-        dimension: the :class:`Dimension` the item measures.
+        dimension: the [`Dimension`][logicrm.domain.Dimension] the item measures.
         expectation: E, what an excellent logistics provider would do (Likert, integer).
         perception: P, what we did (Likert, integer). The item's gap is ``P - E``.
 
     Scores are integers from 1 up to the response's ``scale`` (7 by default, 10 at most).
 
-    Example:
+    Examples:
         >>> Answer(item="R1", dimension="reliability", expectation=7, perception=5).gap
         -2
     """
@@ -101,15 +101,15 @@ class SurveyResponse:
     Attributes:
         respondent_id: who answered (an identifier, not contact details).
         taken_at: when (aware datetime).
-        answers: the :class:`Answer` items, each item at most once.
+        answers: the [`Answer`][logicrm.domain.Answer] items, each item at most once.
         customer_id: the customer the respondent speaks for, if known.
-        importance: optional points the respondent allotted to each :class:`Dimension`
-            (the original instrument asks for 100 points over the five); non-negative,
-            not all zero. Stored read-only in dimension order.
+        importance: optional points the respondent allotted to each
+            [`Dimension`][logicrm.domain.Dimension] (the original instrument asks for 100 points
+            over the five); non-negative, not all zero. Stored read-only in dimension order.
         scale: the top of the Likert scale used (7 by default, from 2 to 10); every answer
             must lie within ``1..scale``.
 
-    Example:
+    Examples:
         >>> from datetime import datetime, timezone
         >>> item = Answer(item="T1", dimension="tangibles", expectation=6, perception=6)
         >>> r = SurveyResponse(respondent_id="R-17", answers=[item],

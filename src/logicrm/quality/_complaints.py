@@ -62,12 +62,11 @@ _DEFAULT_TIMES = MappingProxyType(
 class ComplaintPolicy:
     """Stage times by severity, optionally overridden per customer tier.
 
-    The domain notes require a response "within the stipulated time" (24-hour service for
-    some tiers) and a follow-up visit confirming the fix. Defaults: respond within 2 / 4 /
-    24 / 48 hours (critical / high / medium / low), resolve within 24 / 48 / 72 / 120 hours,
-    confirm within 3 / 7 / 7 / 14 days of resolving. ``by_tier`` maps a
-    :class:`~logicrm.scoring.Tier` to its own times per severity (missing severities fall
-    back to ``times``).
+    The domain notes require a response "within the stipulated time" (24-hour service for some
+    tiers) and a follow-up visit confirming the fix. Defaults: respond within 2 / 4 / 24 / 48 hours
+    (critical / high / medium / low), resolve within 24 / 48 / 72 / 120 hours, confirm within 3 / 7
+    / 7 / 14 days of resolving. ``by_tier`` maps a [`Tier`][logicrm.scoring.Tier] to its own times
+    per severity (missing severities fall back to ``times``).
     """
 
     times: Mapping[Severity, ComplaintTimes] = attrs.field(default=_DEFAULT_TIMES, hash=False)
@@ -112,6 +111,7 @@ class ComplaintSla:
 
 
 BACKLOG_AGES = ("under_1_day", "1_to_3_days", "3_to_7_days", "over_7_days")
+""" The age buckets of the open-complaint backlog, youngest first."""
 
 
 @attrs.frozen
@@ -119,13 +119,20 @@ class ComplaintSlaReport:
     """Complaint handling overall, with each complaint's figures.
 
     Attributes:
-        complaints: one :class:`ComplaintSla` per complaint, in input order.
-        total, met, breached, open: counts (a complaint is never both met and breached).
-        mean_time_to_respond, p90_time_to_respond, mean_time_to_resolve, p90_time_to_resolve:
-            over the complaints that got that far (nearest-rank 90th percentile).
+        complaints: one [`ComplaintSla`][logicrm.quality.ComplaintSla] per complaint, in input
+            order.
+        total: how many complaints.
+        met: complaints that met every deadline (never also breached).
+        breached: complaints that missed a deadline.
+        open: complaints not yet resolved.
+        mean_time_to_respond: over the complaints responded to.
+        p90_time_to_respond: the nearest-rank 90th percentile of the same.
+        mean_time_to_resolve: over the complaints resolved.
+        p90_time_to_resolve: the nearest-rank 90th percentile of the same.
         reopen_rate: complaints reopened at least once / total.
         confirmed_share: complaints confirmed by a follow-up visit / complaints resolved.
-        backlog: open complaints by age since opening (:data:`BACKLOG_AGES`).
+        backlog: open complaints by age since opening
+            ([`BACKLOG_AGES`][logicrm.quality.BACKLOG_AGES]).
         reasons: the headline figures and the worst stage.
     """
 
@@ -187,7 +194,7 @@ def complaint_sla(
     a complaint is resolved. ``tiers`` maps customer ids to their tier for tier-specific
     times. Complaints opened after ``as_of`` are rejected.
 
-    Example:
+    Examples:
         >>> from logicrm.sample import sample_dataset
         >>> data = sample_dataset()
         >>> report = complaint_sla(data.complaints, as_of=data.as_of)

@@ -44,9 +44,10 @@ class MeasureGaps:
     """The gaps of one service measure, each oriented so that negative is a shortfall.
 
     Attributes:
-        measure: the :class:`~logicrm.ServiceMeasure`.
-        levels: the inputs: ``"delivered"`` and each :class:`~logicrm.StandardKind` given.
-        gaps: each :class:`Gap` whose two inputs are known.
+        measure: the [`ServiceMeasure`][logicrm.domain.ServiceMeasure].
+        levels: the inputs: ``"delivered"`` and each [`StandardKind`][logicrm.domain.StandardKind]
+            given.
+        gaps: each [`Gap`][logicrm.quality.Gap] whose two inputs are known.
         explained_by: for a service shortfall, the earlier gap (knowledge, standards or
             delivery) with the largest shortfall. The three add up exactly to the service
             gap when all are known: (belief - requirement) + (standard - belief) +
@@ -64,9 +65,9 @@ class FiveGapsReport:
     """The gap model per service measure and per SERVQUAL dimension, with the worst named.
 
     Attributes:
-        measures: :class:`MeasureGaps` per measure that has any gap.
-        dimensions: per :class:`~logicrm.Dimension`, the knowledge gap (management's belief
-            about expectations minus customers' expectations, from a management survey) and
+        measures: [`MeasureGaps`][logicrm.quality.MeasureGaps] per measure that has any gap.
+        dimensions: per [`Dimension`][logicrm.domain.Dimension], the knowledge gap (management's
+            belief about expectations minus customers' expectations, from a management survey) and
             the service gap (perception minus expectation, SERVQUAL).
         reasons: the worst gaps, and which earlier gap most explains each service shortfall.
     """
@@ -116,7 +117,7 @@ def five_gaps(
     Raises:
         ValidationError: two levels of the same kind for one measure.
 
-    Example:
+    Examples:
         >>> from logicrm.quality import service_kpis
         >>> from logicrm.sample import sample_dataset
         >>> kpis = service_kpis(sample_dataset().shipments)

@@ -33,8 +33,9 @@ class ServiceKpis:
         short_shipment_rate: delivered with fewer units than ordered (短装、短卸的比率).
         reroute_rate: shipments whose route changed (运输路线变动的比率).
         return_rate: shipments returned or re-dispatched (回运或运输调整的比率).
-        on_time_rate, otif_rate, perfect_order_rate: on time; on time and in full; on time,
-            in full, undamaged and correctly invoiced.
+        on_time_rate: delivered by ``promised_at``.
+        otif_rate: on time and in full.
+        perfect_order_rate: on time, in full, undamaged and correctly invoiced.
         reasons: one per undefined measure, saying why.
     """
 
@@ -95,11 +96,11 @@ def service_kpis(
     """The service measures of one customer's activity, a group of activities, or shipments.
 
     The same shipments give the same figures whichever way they come: as a list, as one
-    customer's :class:`~logicrm.scoring.Activity`, or as the activities of any split of them
-    (the figures are sums of exact counters). A list of shipments counts them all; an
-    activity counts what it holds (orders up to its ``as_of``).
+    customer's [`Activity`][logicrm.scoring.Activity], or as the activities of any split of them
+    (the figures are sums of exact counters). A list of shipments counts them all; an activity
+    counts what it holds (orders up to its ``as_of``).
 
-    Example:
+    Examples:
         >>> from logicrm.sample import sample_dataset
         >>> kpis = service_kpis(sample_dataset().shipments)
         >>> round(kpis.on_time_rate, 3), kpis.delivered
@@ -129,7 +130,7 @@ def service_kpis_by_month(shipments: Iterable[Shipment]) -> dict[date, ServiceKp
     Shipments are grouped by the UTC calendar month of ``ordered_at``; keys are the first
     day of each month, in order. Months without shipments are absent.
 
-    Example:
+    Examples:
         >>> from logicrm.sample import sample_dataset
         >>> months = service_kpis_by_month(sample_dataset().shipments)
         >>> first = next(iter(months))

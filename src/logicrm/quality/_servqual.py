@@ -20,7 +20,7 @@ class ServqualResult:
 
     Attributes:
         item_gaps: item -> mean of P - E over the respondents who answered it.
-        dimension_gaps: :class:`~logicrm.Dimension` -> mean of its items' gaps.
+        dimension_gaps: [`Dimension`][logicrm.domain.Dimension] -> mean of its items' gaps.
         unweighted: mean of the dimension gaps (``None`` without answers).
         weighted: sum of weight x dimension gap, weights normalised to sum 1 over the
             dimensions present; ``None`` without weights.
@@ -83,7 +83,7 @@ def servqual(
     Raises:
         ValidationError: bad weights, or one item filed under two dimensions.
 
-    Example:
+    Examples:
         >>> from logicrm.sample import sample_dataset
         >>> result = servqual(sample_dataset().survey_responses)
         >>> min(result.dimension_gaps, key=result.dimension_gaps.get).value

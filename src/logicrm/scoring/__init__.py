@@ -1,7 +1,8 @@
 """Scoring: activity aggregates, value, tiers, classes, lifecycle, churn and credit.
 
-Start with :func:`summarize` to fold shipments into one :class:`Activity` per customer;
-every calculator here reads activities, and :func:`logicrm.assess` gathers them all.
+Start with [`summarize()`][logicrm.scoring.summarize] to fold shipments into one
+[`Activity`][logicrm.scoring.Activity] per customer; every calculator here reads activities, and
+[`logicrm.assess()`][logicrm.assess] gathers them all.
 """
 
 from logicrm.scoring._activity import WINDOW_DAYS, Activity, merge_activities, summarize

@@ -17,7 +17,8 @@ from logicrm.errors import CurrencyMismatchError
 from logicrm.scoring._numbers import EXACT
 
 WINDOW_DAYS: tuple[int, int, int, int] = (30, 90, 365, 730)
-"""The trailing windows (in days before ``as_of``) an :class:`Activity` keeps figures for."""
+""" The trailing windows (in days before ``as_of``) an [`Activity`][logicrm.scoring.Activity] keeps
+figures for."""
 
 _DAY_SECONDS = 86_400
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
@@ -35,46 +36,59 @@ def _zeros() -> list[Decimal]:
 class Activity:
     """A customer's shipments folded into one aggregate that merges exactly.
 
-    Build one with :func:`summarize`, or by hand with ``Activity.empty(customer_id,
-    as_of=...)`` and :meth:`add`. Partial activities from any split of the data (threads,
-    processes, Dask or Spark partitions) combine with :meth:`merge` to exactly the single-pass
+    Build one with [`summarize()`][logicrm.scoring.summarize], or by hand with
+    ``Activity.empty(customer_id, as_of=...)`` and [`add()`][logicrm.scoring.Activity.add]. Partial
+    activities from any split of the data (threads, processes, Dask or Spark partitions) combine
+    with [`merge()`][logicrm.scoring.Activity.merge] to exactly the single-pass
     result: ``merge`` is associative and commutative, and an empty activity is its identity.
 
-    ``Activity`` is an *accumulator*: :meth:`add` updates it in place (and returns it, so
-    ``activity = activity.add(s)`` also works), which is what makes a streaming pass over
-    millions of shipments cheap. :meth:`merge` never changes its operands.
+    ``Activity`` is an *accumulator*: [`add()`][logicrm.scoring.Activity.add] updates it in place
+    (and returns it, so ``activity = activity.add(s)`` also works), which is what makes a streaming
+    pass over millions of shipments cheap. [`merge()`][logicrm.scoring.Activity.merge] never changes
+    its operands.
 
-    Everything is counted for shipments **ordered at or before** ``as_of``; later ones are
-    only counted in ``ignored_after_as_of``. Trailing windows hold shipments with
-    ``as_of - days < ordered_at <= as_of`` for each of :data:`WINDOW_DAYS`; an activity built
-    without ``as_of`` keeps no window figures.
+    Everything is counted for shipments **ordered at or before** ``as_of``; later ones are only
+    counted in ``ignored_after_as_of``. Trailing windows hold shipments with ``as_of - days <
+    ordered_at <= as_of`` for each of [`WINDOW_DAYS`][logicrm.scoring.WINDOW_DAYS]; an activity
+    built without ``as_of`` keeps no window figures.
 
     Attributes:
         customer_id: whose shipments these are.
         as_of: the moment the activity is taken at (aware), or ``None``.
         currency: the currency of every amount, set by the first shipment.
         orders: shipments counted.
-        first_order_at, last_order_at: earliest and latest ``ordered_at``.
-        revenue, cost: sums of the shipments' revenue and cost (``Decimal``, exact).
+        first_order_at: the earliest ``ordered_at``.
+        last_order_at: the latest ``ordered_at``.
+        revenue: the sum of the shipments' revenue (``Decimal``, exact).
+        cost: the sum of their cost (``Decimal``, exact).
         order_days: the distinct UTC calendar days with an order (day numbers since
             1970-01-01).
         first_day_revenue: revenue ordered on the first order day.
-        window_orders, window_revenue, window_cost: per trailing window in
-            :data:`WINDOW_DAYS` order.
+        window_orders: orders per trailing window, in
+            [`WINDOW_DAYS`][logicrm.scoring.WINDOW_DAYS] order.
+        window_revenue: revenue per trailing window, in the same order.
+        window_cost: cost per trailing window, in the same order.
         delivered: shipments delivered (``delivered_at`` set).
         on_time: delivered no later than ``promised_at``; ``late`` = delivered - on_time.
         in_full: delivered with at least the units ordered; ``short`` = delivered - in_full.
         on_time_in_full: both; ``perfect``: on time, in full, undamaged, no invoice error.
         damaged: delivered shipments with a damaged unit.
-        units_ordered_delivered, units_delivered, units_damaged: units over delivered
-            shipments; ``units_filled`` counts delivered units up to the units ordered
-            (an over-delivery fills no more than 100%).
-        invoice_errors, stockouts, substitutions, reroutes, returns: flags over all orders.
-        cycle_us_sum, cycle_us_squares: sums of order-to-delivery times in whole
-            microseconds, and of their squares, over delivered shipments.
+        units_ordered_delivered: units ordered, over delivered shipments.
+        units_delivered: units delivered, over delivered shipments.
+        units_damaged: units damaged, over delivered shipments.
+        units_filled: delivered units up to the units ordered (an over-delivery fills no
+            more than 100%).
+        invoice_errors: orders with an invoice error.
+        stockouts: orders that hit a stockout.
+        substitutions: orders filled with a substitute.
+        reroutes: orders rerouted.
+        returns: orders returned or re-dispatched.
+        cycle_us_sum: the sum of order-to-delivery times in whole microseconds, over
+            delivered shipments.
+        cycle_us_squares: the sum of their squares.
         ignored_after_as_of: shipments seen but ordered after ``as_of``.
 
-    Example:
+    Examples:
         >>> from logicrm.sample import sample_dataset
         >>> data = sample_dataset()
         >>> activity = summarize(data.shipments, as_of=data.as_of)["C00000"]
@@ -136,7 +150,8 @@ class Activity:
 
     @classmethod
     def empty(cls, customer_id: str, *, as_of: datetime | None = None) -> Activity:
-        """An activity with nothing in it: the identity of :meth:`merge`."""
+        """An activity with nothing in it: the identity of
+        [`merge()`][logicrm.scoring.Activity.merge]."""
         return cls(customer_id=customer_id, as_of=as_of)
 
     # -- folding in ---------------------------------------------------------------------
@@ -347,7 +362,8 @@ class Activity:
             fail("days", days, f"must be one of the tracked windows {WINDOW_DAYS}")
 
     def orders_within(self, days: int) -> int:
-        """Orders in the ``days`` before ``as_of`` (``days`` in :data:`WINDOW_DAYS`)."""
+        """Orders in the ``days`` before ``as_of`` (``days`` in
+        [`WINDOW_DAYS`][logicrm.scoring.WINDOW_DAYS])."""
         return self.window_orders[self._window(days)]
 
     def revenue_within(self, days: int) -> Decimal:
@@ -453,7 +469,7 @@ def summarize(shipments: Iterable[Shipment], *, as_of: datetime) -> dict[str, Ac
     order days), never with the number of shipments, so a generator of millions is fine.
     Customers appear in the order of their first shipment.
 
-    Example:
+    Examples:
         >>> from logicrm.sample import sample_dataset
         >>> data = sample_dataset()
         >>> activities = summarize(data.shipments, as_of=data.as_of)
@@ -477,10 +493,11 @@ def summarize(shipments: Iterable[Shipment], *, as_of: datetime) -> dict[str, Ac
 def merge_activities(*groups: Mapping[str, Activity]) -> dict[str, Activity]:
     """Merge partial ``{customer_id: Activity}`` results (from partitions, threads, files).
 
-    Customers found in several groups are merged with :meth:`Activity.merge`; the result is
-    the same whatever the order of the groups or how the data was split.
+    Customers found in several groups are merged with
+    [`Activity.merge()`][logicrm.scoring.Activity.merge]; the result is the same whatever the order
+    of the groups or how the data was split.
 
-    Example:
+    Examples:
         >>> from logicrm.sample import sample_dataset
         >>> data = sample_dataset()
         >>> left = summarize(data.shipments[:700], as_of=data.as_of)

@@ -23,7 +23,8 @@ class AgeingReport:
     Attributes:
         customer_id: the customer.
         as_of: the calendar day of the report.
-        buckets: amount per bucket of :data:`BUCKETS` (``current`` is not yet due).
+        buckets: amount per bucket of [`BUCKETS`][logicrm.scoring.BUCKETS] (``current`` is not yet
+            due).
         open_invoices: how many invoices are open.
     """
 
@@ -73,7 +74,7 @@ def ageing(
     Raises:
         CurrencyMismatchError: an invoice is not in ``currency``.
 
-    Example:
+    Examples:
         >>> from datetime import date, datetime, timezone
         >>> bill = Invoice(id="F1", customer_id="C1", issued_on=date(2026, 4, 1),
         ...                due_on=date(2026, 5, 1), amount=Money(900, "CNY"))

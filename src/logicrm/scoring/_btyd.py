@@ -51,7 +51,7 @@ def btyd_summary(
         ValidationError: the activity has no orders, has orders after ``as_of``, or ``unit``
             is not a positive whole number of days.
 
-    Example:
+    Examples:
         >>> from logicrm.sample import sample_dataset
         >>> from logicrm.scoring import summarize
         >>> data = sample_dataset()

@@ -170,8 +170,9 @@ class CreditPolicy:
         approve_score: the credit standard (信用标准): at least this score approves (60).
         review_score: from this score up to ``approve_score`` the case goes to review (45);
             below it, decline.
-        min_current_ratio, min_quick_ratio: below these (1.0 and 0.5, the notes' minimums)
-            an approval becomes a review.
+        min_current_ratio: below this (1.0, the notes' minimum) an approval becomes a
+            review.
+        min_quick_ratio: below this (0.5, the notes' minimum) an approval becomes a review.
         max_missing_criteria: more missing criteria than this turns an approval into a
             review (1).
         max_statement_age_days: a latest statement older than this (456 days, 15 months)
@@ -335,7 +336,7 @@ def assess_credit(
         ValidationError: ``activity`` is another customer's or not taken at ``as_of``.
         CurrencyMismatchError: the policy's cap or the activity is in another currency.
 
-    Example:
+    Examples:
         >>> from logicrm.sample import sample_dataset
         >>> data = sample_dataset()
         >>> decision = assess_credit(data.credit_profiles[0], as_of=data.as_of)
@@ -508,7 +509,7 @@ def check_exposure(
         CurrencyMismatchError: ``amount`` is not in the profile's currency.
         ValidationError: ``amount`` is negative.
 
-    Example:
+    Examples:
         >>> from logicrm.sample import sample_dataset
         >>> profile = sample_dataset().credit_profiles[0]
         >>> check_exposure(profile, Money("50000.00", "CNY")).allowed

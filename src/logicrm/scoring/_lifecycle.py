@@ -57,7 +57,7 @@ def lifecycle(
     A first order makes a customer current at once (the notes: "trading now, even the first
     order").
 
-    Example:
+    Examples:
         >>> from logicrm.sample import sample_dataset
         >>> from logicrm.scoring import summarize
         >>> data = sample_dataset()
@@ -153,7 +153,7 @@ def churn_risk(
 
     ``activity`` must be built with ``as_of`` (its windows end there).
 
-    Example:
+    Examples:
         >>> from logicrm.sample import sample_dataset
         >>> from logicrm.scoring import summarize
         >>> data = sample_dataset()

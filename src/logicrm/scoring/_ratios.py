@@ -98,7 +98,8 @@ def _average(
 def ratios(
     statement: FinancialStatement, previous: FinancialStatement | None = None
 ) -> FinancialRatios:
-    """The financial ratios of ``statement`` (see :class:`FinancialRatios` for formulas).
+    """The financial ratios of ``statement`` (see
+    [`FinancialRatios`][logicrm.scoring.FinancialRatios] for formulas).
 
     ``previous`` is the statement of the period before; when given, turnover ratios and
     return on assets use average balances. A ratio whose figure is missing or whose
@@ -107,7 +108,7 @@ def ratios(
     Raises:
         ValidationError: ``previous`` is not an earlier period or uses another currency.
 
-    Example:
+    Examples:
         >>> from datetime import date
         >>> cny = lambda x: Money(x, "CNY")
         >>> s = FinancialStatement(period_end=date(2025, 12, 31), current_assets=cny(300),

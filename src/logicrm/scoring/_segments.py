@@ -42,15 +42,15 @@ def abc_classes(
     when any value is positive, and the class boundary falls *after* the customer that
     crosses the cut-off (the customer that takes the share past 80% is still A).
 
-    Values may be numbers or :class:`Money` (all in one currency); floats are read by their
-    shortest repr. Arithmetic is exact.
+    Values may be numbers or [`Money`][logicrm.domain.Money] (all in one currency); floats are read
+    by their shortest repr. Arithmetic is exact.
 
     Raises:
         ValidationError: ``a`` or ``b`` outside ``0 < a <= b <= 1``, or a value is not a
             number.
         CurrencyMismatchError: Money values in different currencies.
 
-    Example:
+    Examples:
         >>> classes = abc_classes({"C1": 700, "C2": 200, "C3": 60, "C4": 40})
         >>> " ".join(classes[c].name for c in ("C1", "C2", "C3", "C4"))
         'A A B C'
@@ -104,8 +104,9 @@ class RfmScore:
         recency_days: whole days from the last order to ``as_of`` (``None``: never ordered).
         frequency: orders placed.
         monetary: total revenue (``Decimal``).
-        r, f, m: scores from 1 to ``bins``, higher is better for all three (recent, frequent,
-            big spenders score high).
+        r: the recency score, 1 to ``bins``; recent customers score high.
+        f: the frequency score, 1 to ``bins``; frequent customers score high.
+        m: the monetary score, 1 to ``bins``; big spenders score high.
         reasons: how each score came about.
     """
 
@@ -143,7 +144,7 @@ def rfm(
         ValidationError: ``bins`` is not an integer >= 1, or an activity has orders after
             ``as_of``.
 
-    Example:
+    Examples:
         >>> from logicrm.sample import sample_dataset
         >>> from logicrm.scoring import summarize
         >>> data = sample_dataset()

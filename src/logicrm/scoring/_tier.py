@@ -113,13 +113,14 @@ def tier(
     - **institution**: *A*, *B* or *C* by administrative level (national, provincial,
       municipal), else by size (large, medium, small), else *unclassified*.
 
-    ``activity`` must be the customer's, built with ``as_of`` (see :func:`summarize`).
+    ``activity`` must be the customer's, built with ``as_of`` (see
+    [`summarize()`][logicrm.scoring.summarize]).
 
     Raises:
         ValidationError: the activity is another customer's or taken at another time.
         CurrencyMismatchError: an enterprise's revenue is not in the policy's currency.
 
-    Example:
+    Examples:
         >>> from logicrm.sample import sample_dataset
         >>> from logicrm.scoring import summarize
         >>> data = sample_dataset()

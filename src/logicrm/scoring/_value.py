@@ -75,7 +75,7 @@ class ValueModel:
     renormalised, with a reason saying so.
 
     Attributes:
-        weights: weight per :class:`ValueDimension` (>= 0, not all 0).
+        weights: weight per [`ValueDimension`][logicrm.scoring.ValueDimension] (>= 0, not all 0).
     """
 
     weights: Mapping[ValueDimension, float] = attrs.field(
@@ -111,7 +111,7 @@ class ValueScore:
 
     Attributes:
         score: weighted mean of the dimensions present (0-100), ``None`` if none is.
-        dimensions: score per :class:`ValueDimension` that had input.
+        dimensions: score per [`ValueDimension`][logicrm.scoring.ValueDimension] that had input.
         reasons: one per dimension (``contribution`` = its weighted share of ``score``),
             plus one per dimension left out.
     """
@@ -141,14 +141,14 @@ def value_score(
 ) -> ValueScore:
     """Score the customer's value on the four dimensions and combine them (0-100).
 
-    See :class:`ValueModel` for each dimension's inputs and scaling. ``activity`` must be
-    the customer's, built with ``as_of``.
+    See [`ValueModel`][logicrm.scoring.ValueModel] for each dimension's inputs and scaling.
+    ``activity`` must be the customer's, built with ``as_of``.
 
     Raises:
         ValidationError: the activity is another customer's or taken at another time.
         CurrencyMismatchError: revenue not in the currency of ``model.profit_reference``.
 
-    Example:
+    Examples:
         >>> from logicrm.sample import sample_dataset
         >>> from logicrm.scoring import summarize
         >>> data = sample_dataset()
@@ -165,8 +165,8 @@ def measure_dimensions(
 ) -> tuple[dict[ValueDimension, float], dict[ValueDimension, str], list[Reason]]:
     """Each dimension's score and note, and a reason per dimension left out.
 
-    Shared by :func:`value_score` and value calculators that re-measure a dimension
-    (such as :class:`logicrm.models.ClvValue`) before combining.
+    Shared by [`value_score()`][logicrm.scoring.value_score] and value calculators that re-measure a
+    dimension (such as [`logicrm.models.ClvValue`][logicrm.models.ClvValue]) before combining.
     """
     if activity.currency is not None and activity.currency != model.profit_reference.currency:
         raise CurrencyMismatchError(activity.currency, model.profit_reference.currency, "score")

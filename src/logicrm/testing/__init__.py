@@ -1,13 +1,14 @@
 """Hypothesis strategies for logicrm's domain types, for your own property-based tests.
 
-Installing logicrm registers these with Hypothesis (through its ``hypothesis`` entry point),
-so ``st.from_type(logicrm.Shipment)`` works without importing this module. Import it for the
+Installing logicrm registers these with Hypothesis (through its ``hypothesis`` entry point), so
+``st.from_type(logicrm.Shipment)`` works without importing this module. Import it for the
 strategies' parameters, e.g. ``shipments(customer_id="C1", currency="CNY")``, or for
-:func:`customer_histories`, a customer with consistent shipments, complaints and credit.
+[`customer_histories()`][logicrm.testing.customer_histories], a customer with consistent shipments,
+complaints and credit.
 
 Requires the ``hypothesis`` package.
 
-Example:
+Examples:
     >>> from hypothesis import given
     >>> from logicrm.testing import shipments
     >>> @given(shipments(currency="CNY"))

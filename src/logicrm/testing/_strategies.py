@@ -97,7 +97,7 @@ def money(
     min_value: Decimal = Decimal(0),
     max_value: Decimal = Decimal(1_000_000),
 ) -> st.SearchStrategy[Money]:
-    """:class:`Money` in ``currency`` (or one of a few common currencies)."""
+    """[`Money`][logicrm.domain.Money] in ``currency`` (or one of a few common currencies)."""
     currencies = st.just(currency) if currency else st.sampled_from(CURRENCIES)
     return st.builds(Money, amounts(min_value=min_value, max_value=max_value), currencies)
 
@@ -116,7 +116,7 @@ def contact_details() -> st.SearchStrategy[ContactDetails]:
 def customers(
     *, id: str | None = None, kind: CustomerKind | None = None
 ) -> st.SearchStrategy[Customer]:
-    """Valid :class:`Customer` records of any kind (or the given one)."""
+    """Valid [`Customer`][logicrm.domain.Customer] records of any kind (or the given one)."""
     return st.builds(
         Customer,
         id=st.just(id) if id else _IDS,
@@ -145,7 +145,8 @@ def shipments(
     min_ordered_at: datetime = MIN_TIME,
     max_ordered_at: datetime = MAX_TIME,
 ) -> Shipment:
-    """Valid :class:`Shipment` records, delivered or in transit, with consistent times and units."""
+    """Valid [`Shipment`][logicrm.domain.Shipment] records, delivered or in transit, with
+    consistent times and units."""
     ordered = draw(aware_datetimes(min_value=min_ordered_at, max_value=max_ordered_at))
     hour = timedelta(hours=1)
     promised = ordered + draw(st.integers(0, 24 * 20)) * hour
@@ -187,7 +188,8 @@ def complaints(
     min_opened_at: datetime = MIN_TIME,
     max_opened_at: datetime = MAX_TIME,
 ) -> Complaint:
-    """Valid :class:`Complaint` records, each walked through a legal part of its lifecycle.
+    """Valid [`Complaint`][logicrm.domain.Complaint] records, each walked through a legal part of
+    its lifecycle.
 
     With ``shipment_ids`` given, a complaint refers to one of them or to no shipment.
     """
@@ -242,7 +244,8 @@ def _legal_moves(complaint: Complaint) -> list[str]:
 def financial_statements(
     draw: st.DrawFn, *, currency: str | None = None, period_end: date | None = None
 ) -> FinancialStatement:
-    """Valid :class:`FinancialStatement` records; some figures may be missing."""
+    """Valid [`FinancialStatement`][logicrm.domain.FinancialStatement] records; some figures may be
+    missing."""
     currency = currency or draw(st.sampled_from(CURRENCIES))
     figures = {}
     for name in FIGURES:
@@ -278,7 +281,8 @@ CREDIT_CRITERIA = (
 def credit_profiles(
     draw: st.DrawFn, *, customer_id: str | None = None, currency: str | None = None
 ) -> CreditProfile:
-    """Valid :class:`CreditProfile` records with statements and analyst ratings."""
+    """Valid [`CreditProfile`][logicrm.domain.CreditProfile] records with statements and analyst
+    ratings."""
     currency = currency or draw(st.sampled_from(CURRENCIES))
     limit = draw(money(currency=currency))
     receivable = draw(money(currency=currency, max_value=Decimal(2_000_000)))
@@ -307,7 +311,7 @@ def credit_profiles(
 def invoices(
     draw: st.DrawFn, *, customer_id: str | None = None, currency: str | None = None
 ) -> Invoice:
-    """Valid :class:`Invoice` records, open or paid."""
+    """Valid [`Invoice`][logicrm.domain.Invoice] records, open or paid."""
     issued = draw(st.dates(min_value=date(2015, 1, 1), max_value=date(2034, 12, 31)))
     due = issued + timedelta(days=draw(st.integers(0, 120)))
     paid = draw(st.none() | st.integers(0, 200).map(lambda d: issued + timedelta(days=d)))
@@ -325,7 +329,8 @@ def invoices(
 def service_standards(
     draw: st.DrawFn, *, measure: ServiceMeasure | None = None, kind: StandardKind | None = None
 ) -> ServiceStandard:
-    """Valid :class:`ServiceStandard` levels (shares for rates, hours for order cycles)."""
+    """Valid [`ServiceStandard`][logicrm.domain.ServiceStandard] levels (shares for rates, hours
+    for order cycles)."""
     chosen = measure or draw(st.sampled_from(ServiceMeasure))
     target = draw(st.floats(0, 1)) if chosen.is_rate else draw(st.floats(0, 24 * 30))
     return ServiceStandard(
@@ -337,7 +342,7 @@ def service_standards(
 
 
 def answers(*, scale: int = 7) -> st.SearchStrategy[Answer]:
-    """Valid :class:`Answer` items on a ``1..scale`` Likert scale."""
+    """Valid [`Answer`][logicrm.domain.Answer] items on a ``1..scale`` Likert scale."""
     score = st.integers(1, scale)
     return st.builds(
         Answer,
@@ -352,7 +357,8 @@ def answers(*, scale: int = 7) -> st.SearchStrategy[Answer]:
 def survey_responses(
     draw: st.DrawFn, *, customer_id: str | None = None, scale: int = 7
 ) -> SurveyResponse:
-    """Valid :class:`SurveyResponse` records (unique items, optional importance points)."""
+    """Valid [`SurveyResponse`][logicrm.domain.SurveyResponse] records (unique items, optional
+    importance points)."""
     items = draw(st.lists(answers(scale=scale), max_size=12, unique_by=lambda a: a.item))
     importance = draw(
         st.none()
@@ -372,7 +378,8 @@ def survey_responses(
 
 @st.composite
 def customer_histories(draw: st.DrawFn, *, max_shipments: int = 20) -> CustomerHistory:
-    """A :class:`CustomerHistory`: a customer and its consistent shipments, complaints, credit."""
+    """A [`CustomerHistory`][logicrm.testing.CustomerHistory]: a customer and its consistent
+    shipments, complaints, credit."""
     customer = draw(customers())
     currency = draw(st.sampled_from(CURRENCIES))
     ids = draw(st.lists(_IDS, max_size=max_shipments, unique=True))
@@ -393,7 +400,7 @@ def customer_histories(draw: st.DrawFn, *, max_shipments: int = 20) -> CustomerH
 
 
 def reasons() -> st.SearchStrategy[Reason]:
-    """:class:`Reason` values with dotted codes."""
+    """[`Reason`][logicrm.domain.Reason] values with dotted codes."""
     code = st.lists(
         st.sampled_from(["tier", "value", "credit", "gap", "sla"]), min_size=1, max_size=3
     ).map(".".join)

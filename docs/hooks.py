@@ -1,0 +1,30 @@
+"""mkdocs hook: the reference index lists the public API from ``logicrm.__all__``."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from typing import Any
+
+MARKER = "<!-- logicrm-public-api -->"
+FACADE = "logicrm._assess"
+
+
+def on_page_markdown(markdown: str, **_: Any) -> str:
+    if MARKER not in markdown:
+        return markdown
+    import logicrm
+
+    rows = ["| name | what it is | documented in |", "| --- | --- | --- |"]
+    for name in logicrm.__all__:
+        if name == "__version__":
+            continue
+        home = logicrm._HOMES[name]
+        public = "logicrm" if home == FACADE else home
+        obj = getattr(importlib.import_module(home), name)
+        summary = (inspect.getdoc(obj) or "").split("\n\n")[0].replace("\n", " ")
+        if not inspect.isclass(obj) and not callable(obj):
+            summary = f"a constant of `{public}`"
+        summary = summary.replace("|", "\\|")
+        rows.append(f"| [`{name}`][{public}.{name}] | {summary} | `{public}` |")
+    return markdown.replace(MARKER, "\n".join(rows))
