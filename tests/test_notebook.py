@@ -91,10 +91,55 @@ def test_rates_show_as_percentages(data):
     assert "91.7%" in html  # on_time_rate 0.917
 
 
-def test_collection_html_is_a_table_of_rows(results):
+def test_collection_html_shows_key_columns_first_and_folds_the_rest(results):
+    from logicrm._assess import KEY_COLUMNS
+
     html = results._repr_html_()
-    assert html.count("<tr>") == 1 + len(results)
-    assert "C00011" in html
+    key, _, folded = html.partition("<details>")
+    assert key.count("<tr>") == 1 + len(results) and "C00011" in key
+    assert key.count("<th style") == len(KEY_COLUMNS) + 1  # and the top reasons
+    assert folded.count("<th style") == len(ROW_COLUMNS) and "every column (31)" in folded
+    first = results["C00000"]
+    assert f"{first.service.on_time_rate:.1%}" in key  # a rate reads as on the command line
+    assert "<br>".join(html_escape(r.message) for r in first.top_reasons()) in key
+
+
+def html_escape(text):
+    import html
+
+    return html.escape(text)
+
+
+def test_the_abc_class_is_spelt_the_same_in_every_view(results):
+    one = results["C00000"]
+    assert one.abc_class is lc.AbcClass.A and one.row()["abc_class"] == "A"
+    assert "<td style='padding:2px 8px;border-bottom:1px solid #ddd;text-align:left;" in (
+        one._repr_html_()
+    )
+    assert ">A</td>" in one._repr_html_() and ">a</td>" not in one._repr_html_()
+    assert ">A</td>" in results._repr_html_() and ">a</td>" not in results._repr_html_()
+
+
+def test_large_collections_have_a_short_text_view(results):
+    text = repr(results)
+    assert len(text) < 300 and text.startswith("Assessments(12 customers: C00000: large")
+    assert "... and 9 more" in text
+    loaded = lc.serialization.load_many(
+        lc.Shipment, [lc.serialization.to_dict(s) for s in sample_dataset().shipments]
+    )
+    assert repr(loaded) == "LoadResult(1,500 ok, 0 rejected)"  # fmt: skip
+
+
+def test_nested_reports_fold_instead_of_nesting_tables(data, activities):
+    report = lc.five_gaps(
+        lc.service_kpis(activities["C00000"]),
+        SAMPLE_STANDARDS,
+        servqual=lc.servqual(data.survey_responses),
+    )
+    html = report._repr_html_()
+    top = html.split("<details>")[0]
+    assert "<table" in top and top.count("<table") == 1  # only the report's own fields
+    assert html.count("<details>") >= len(report.measures)
 
 
 # --- tables ----------------------------------------------------------------------------------
@@ -248,6 +293,20 @@ def test_measures_over_time_against_standards(data, tmp_path):
         if s.measure is lc.ServiceMeasure.ON_TIME_RATE and s.kind is lc.StandardKind.STANDARD
     )  # fmt: skip
     assert ax.lines[1].get_ydata()[0] == pytest.approx(standard * 100)
+
+
+def test_a_promise_equal_to_the_standard_is_one_line_named_for_both(data, tmp_path):
+    months = lc.service_kpis_by_month(data.shipments)
+    both = [
+        lc.ServiceStandard(measure="on_time_rate", kind=kind, target=0.98)
+        for kind in ("standard", "promise")
+    ]
+    ax = saved(plot.measures_over_time(months, standards=both), tmp_path, "equal")
+    labels = [line.get_label() for line in ax.lines[1:]]
+    assert labels == ["on_time_rate standard = promise 98"]
+    apart = [*both[:1], lc.ServiceStandard(measure="on_time_rate", kind="promise", target=0.95)]
+    ax = saved(plot.measures_over_time(months, standards=apart), tmp_path, "apart")
+    assert [line.get_linestyle() for line in ax.lines[1:]] == ["--", ":"]
 
 
 def test_value_dimensions(data, activities, tmp_path):

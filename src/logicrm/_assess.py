@@ -254,6 +254,29 @@ def _worst_gap(report: FiveGapsReport) -> tuple[str, str, float] | None:
     return gap, measure, size
 
 
+_SHOWN = 50  # customers in the notebook view
+_REPR_SHOWN = 3  # customers in the text view
+
+KEY_COLUMNS = (
+    "customer_id",
+    "tier",
+    "abc_class",
+    "value_score",
+    "lifecycle",
+    "churn_flag",
+    "credit_outcome",
+    "credit_limit",
+    "on_time_rate",
+    "perfect_order_rate",
+    "worst_gap",
+)
+"""The columns the notebook view of [`Assessments`][logicrm.Assessments] shows first."""
+
+
+def _class_name(value: AbcClass | None) -> str:
+    return "-" if value is None else value.name
+
+
 class Assessments(dict[str, Assessment]):
     """What [`assess_all()`][logicrm.assess_all] returns: a ``dict`` of customer id to
     [`Assessment`][logicrm.Assessment], with tables for notebooks and files.
@@ -303,15 +326,37 @@ class Assessments(dict[str, Assessment]):
         ]
 
     def _repr_html_(self) -> str:
-        """The notebook view: the table of rows (the first 50)."""
-        from logicrm._html import table
+        """The notebook view: the key columns of the first 50 customers, their top reasons one
+        per line, and every column folded below."""
+        from logicrm._html import cell, table
 
-        rows = self.rows()
-        shown = [[row.get(c) for c in ROW_COLUMNS] for row in rows[:50]]
-        note = f"<p><em>{len(rows) - 50} more not shown</em></p>" if len(rows) > 50 else ""
+        rows = self.rows()[:_SHOWN]
+        firsts = [a.top_reasons() for a in list(self.values())[:_SHOWN]]
+        key = [
+            [cell(row[c], c) for c in KEY_COLUMNS]  # type: ignore[literal-required]
+            + ["<br>".join(cell(r.message) for r in reasons)]
+            for row, reasons in zip(rows, firsts, strict=True)
+        ]
+        every = [[cell(row.get(c), c) for c in ROW_COLUMNS] for row in rows]
+        more = len(self) - len(rows)
+        note = f"<p><em>{more:,} more not shown</em></p>" if more > 0 else ""
         return (
-            f"<p><strong>Assessments</strong> ({len(rows)})</p>" + table(ROW_COLUMNS, shown) + note
+            f"<div class='logicrm'><strong>Assessments</strong> ({len(self):,} customers)"
+            + table([*KEY_COLUMNS, "top reasons"], key, escape=False)
+            + f"<details><summary>every column ({len(ROW_COLUMNS)})</summary>"
+            + table(ROW_COLUMNS, every, escape=False)
+            + f"</details>{note}</div>"
         )
+
+    def __repr__(self) -> str:
+        """A short text view: the count and the first customers, never all of them."""
+        shown = [
+            f"{a.customer_id}: {a.tier.tier.value}, class {_class_name(a.abc_class)}, "
+            f"value {'-' if a.value.score is None else f'{a.value.score:.1f}'}"
+            for a in list(self.values())[:_REPR_SHOWN]
+        ]
+        more = f", ... and {len(self) - _REPR_SHOWN:,} more" if len(self) > _REPR_SHOWN else ""
+        return f"Assessments({len(self):,} customers: {'; '.join(shown)}{more})"
 
 
 def _float(pl: Any) -> Any:

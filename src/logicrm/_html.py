@@ -33,9 +33,13 @@ def render(obj: Any) -> str:
         if field.name in ("reasons", "customer_id"):
             continue
         value = getattr(obj, field.name)
-        if attrs.has(type(value)):
+        if attrs.has(type(value)) or _holds_results(value):
+            # A nested result, or a mapping of them, folds away: a report never shows
+            # tables three deep at once.
+            count = f" ({len(value)})" if isinstance(value, Mapping) else ""
             nested.append(
-                f"<details><summary>{html.escape(field.name)}</summary>{render(value)}</details>"
+                f"<details><summary>{html.escape(field.name)}{count}</summary>"
+                f"{cell(value, field.name)}</details>"
             )
         else:
             rows.append((field.name, cell(value, field.name)))
@@ -54,6 +58,19 @@ def render(obj: Any) -> str:
     return "".join(parts)
 
 
+def _nested(value: Any, name: str) -> str:
+    """A value inside a mapping; a result or a mapping in it folds under its key."""
+    if attrs.has(type(value)) or (isinstance(value, Mapping) and value):
+        return f"<details><summary>{html.escape(name)}</summary>{cell(value, name)}</details>"
+    return cell(value, name)
+
+
+def _holds_results(value: Any) -> bool:
+    return isinstance(value, Mapping) and any(
+        attrs.has(type(v)) or isinstance(v, Mapping) for v in value.values()
+    )
+
+
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, escape: bool = True) -> str:
     """A plain HTML table; cells are escaped unless they are already HTML."""
     head = "".join(f"<th style='{_CELL}'>{html.escape(h)}</th>" for h in headers)
@@ -64,6 +81,13 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, escape: bool
         for row in rows
     )
     return f"<table style='{_STYLE}'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _enum_text(value: Enum) -> str:
+    from logicrm.scoring import AbcClass
+
+    # Pareto classes read "A", "B", "C" everywhere (tables, terminal, rows), not "a".
+    return value.name if isinstance(value, AbcClass) else str(value.value)
 
 
 def cell(value: Any, name: str = "") -> str:
@@ -77,7 +101,7 @@ def cell(value: Any, name: str = "") -> str:
     if isinstance(value, float):
         return f"{value:,.2f}" if abs(value) >= 1 else f"{value:.4g}"
     if isinstance(value, Enum):
-        return html.escape(str(value.value))
+        return html.escape(_enum_text(value))
     if isinstance(value, datetime | date):
         return html.escape(value.isoformat())
     if isinstance(value, timedelta):
@@ -85,7 +109,9 @@ def cell(value: Any, name: str = "") -> str:
     if isinstance(value, Mapping):
         if not value:
             return "&ndash;"
-        return table(("", ""), [(cell(k), cell(v, str(k))) for k, v in value.items()], escape=False)
+        return table(
+            ("", ""), [(cell(k), _nested(v, str(k))) for k, v in value.items()], escape=False
+        )
     if isinstance(value, tuple | list) and value and attrs.has(type(value[0])):
         fields = [f.name for f in attrs.fields(type(value[0]))]
         shown = [[cell(getattr(v, f), f) for f in fields] for v in value[:_MAX_ROWS]]

@@ -191,6 +191,10 @@ class ReadResult(Generic[T]):
     ok: tuple[T, ...]
     rejected: tuple[RowRejection, ...]
 
+    def __repr__(self) -> str:
+        # A file may hold millions of rows: say how many, never print them all.
+        return f"ReadResult({len(self.ok):,} ok, {len(self.rejected):,} rejected)"
+
 
 def _format_of(path: Path, format: str | None) -> str:
     chosen = format or {

@@ -174,7 +174,8 @@ def measures_over_time(
 ) -> Any:
     """Each measure per period (e.g. from
     [`service_kpis_by_month()`][logicrm.quality.service_kpis_by_month]), with its standard
-    (dashed) and promise (dotted) from ``standards``."""
+    (dashed) and promise (dotted) from ``standards``. A standard and a promise at the same
+    level are one line, labelled with both, so neither hides the other."""
     if not months:
         fail("months", {}, "needs at least one period to draw")
     ax = _axes(ax, (8, 4))
@@ -190,15 +191,19 @@ def measures_over_time(
             markersize=3,
             label=measure.value,
         )[0]
-        for kind, style in ((StandardKind.STANDARD, "--"), (StandardKind.PROMISE, ":")):
-            target = levels.get((measure, kind))
+        standard = levels.get((measure, StandardKind.STANDARD))
+        promise = levels.get((measure, StandardKind.PROMISE))
+        drawn = [(standard, "--", "standard"), (promise, ":", "promise")]
+        if standard is not None and standard == promise:
+            drawn = [(standard, "-.", "standard = promise")]
+        for target, style, name in drawn:
             if target is not None:
                 ax.axhline(
                     target * scale,
                     color=line.get_color(),
                     linestyle=style,
                     linewidth=1,
-                    label=f"{measure.value} {kind.value}",
+                    label=f"{measure.value} {name} {target * scale:g}",
                 )
     ax.set(ylabel="% (rates) or hours", title="Service measures against their standards")
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))

@@ -471,6 +471,10 @@ class LoadResult(Generic[T]):
         """How many records came in."""
         return len(self.ok) + len(self.rejected)
 
+    def __repr__(self) -> str:
+        # A batch may hold millions of records: say how many, never print them all.
+        return f"LoadResult({len(self.ok):,} ok, {len(self.rejected):,} rejected)"
+
 
 def load_many(cls: type[T], records: Iterable[object]) -> LoadResult[T]:
     """Load every record of ``records`` as a ``cls``; a bad record never aborts the batch.
