@@ -160,16 +160,15 @@ def test_rows_to_pandas_and_polars_agree_with_each_assessment(results):
         assert table["complaints"][index] == row["complaints"]
 
 
-def test_row_names_the_worst_gap(results):
+def test_row_names_the_reports_worst_gap(results):
     row = results["C00000"].row()
-    gaps = results["C00000"].gaps
-    worst = min(
-        (size, gap.value, measure.value)
-        for measure, entry in gaps.measures.items()
-        for gap, size in entry.gaps.items()
+    worst = results["C00000"].gaps.worst
+    assert row["worst_gap"] == f"{worst.gap.value} ({worst.where})"
+    assert row["worst_gap_size"] == worst.size < 0
+    first = results["C00000"].gaps.reasons[0]
+    assert first.code == f"gap.{worst.gap.value}.{worst.where}" and first.contribution == (
+        worst.relative
     )
-    assert row["worst_gap"] == f"{worst[1]} ({worst[2]})"
-    assert row["worst_gap_size"] == worst[0] < 0
 
 
 def test_assess_all_is_still_a_dict(results):

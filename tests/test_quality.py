@@ -1,6 +1,6 @@
 """Service quality: measures, SERVQUAL, the five gaps and complaint SLAs, by hand and by law."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import attrs
 import pytest
@@ -377,3 +377,32 @@ def test_assess_includes_service_gaps_and_complaints_when_given():
         data.customers[0], Activity.empty("C00000", as_of=data.as_of), as_of=data.as_of
     )
     assert bare.gaps is None and bare.complaints is None and bare.service.shipments == 0
+
+
+def test_the_worst_gap_is_the_largest_shortfall_relative_to_its_reference():
+    """Worked example: on time 90% against a 97% requirement falls 7 points short, 7.2% of
+    the requirement; damage 2% against a 1% requirement (lower is better) falls 1 point
+    short, 100% of it. The damage gap is the worst, though smaller in points."""
+    start = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    cny = lc.Money("100.00", "CNY")
+    shipments = [
+        lc.Shipment(
+            id=f"S{i}", customer_id="C1", ordered_at=start, promised_at=start + timedelta(days=2),
+            delivered_at=start + timedelta(days=3 if i == 0 else 1), revenue=cny, cost=cny,
+            units_ordered=10, units_delivered=10, units_damaged=2 if i == 1 else 0,
+        )
+        for i in range(10)
+    ]  # fmt: skip
+    kpis = lc.service_kpis(shipments)
+    assert (kpis.on_time_rate, kpis.damage_rate) == (0.9, 0.02)
+    standards = [
+        lc.ServiceStandard(measure="on_time_rate", kind="requirement", target=0.97),
+        lc.ServiceStandard(measure="damage_rate", kind="requirement", target=0.01),
+    ]
+    report = lc.five_gaps(kpis, standards)
+    assert report.worst == lc.WorstGap(
+        gap=lc.Gap.SERVICE, where="damage_rate", size=pytest.approx(-0.01), relative=-1.0
+    )
+    assert report.reasons[0].code == "gap.service.damage_rate"
+    assert report.reasons[1].code == "gap.service.on_time_rate"
+    assert lc.five_gaps(kpis, []).worst is None

@@ -113,7 +113,7 @@ class Assessment:
         [`Assessments.to_pandas()`][logicrm.Assessments.to_pandas] tabulates.
         """
         credit, service, gaps, sla = self.credit, self.service, self.gaps, self.complaints
-        worst = _worst_gap(gaps) if gaps is not None else None
+        worst = gaps.worst if gaps is not None else None
         rates = {
             name: getattr(service, name) if service is not None else None for name in SERVICE_RATES
         }
@@ -145,8 +145,8 @@ class Assessment:
             "short_shipment_rate": rates["short_shipment_rate"],
             "reroute_rate": rates["reroute_rate"],
             "return_rate": rates["return_rate"],
-            "worst_gap": f"{worst[0]} ({worst[1]})" if worst else None,
-            "worst_gap_size": worst[2] if worst else None,
+            "worst_gap": f"{worst.gap.value} ({worst.where})" if worst else None,
+            "worst_gap_size": worst.size if worst else None,
             "complaints": sla.total if sla is not None else None,
             "complaints_met": sla.met if sla is not None else None,
             "complaints_breached": sla.breached if sla is not None else None,
@@ -238,20 +238,6 @@ ROW_COLUMNS = (
     "top_reasons",
 )
 """ The columns of [`Assessment.row()`][logicrm.Assessment.row], in order."""
-
-
-def _worst_gap(report: FiveGapsReport) -> tuple[str, str, float] | None:
-    """The largest shortfall among the measure gaps: (gap, measure, oriented size)."""
-    found = [
-        (size, gap.value, measure.value)
-        for measure, gaps in report.measures.items()
-        for gap, size in gaps.gaps.items()
-        if size < 0
-    ]
-    if not found:
-        return None
-    size, gap, measure = min(found)
-    return gap, measure, size
 
 
 _SHOWN = 50  # customers in the notebook view

@@ -10,7 +10,14 @@ from decimal import Decimal
 
 from logicrm._table import WIDTH, render_table
 from logicrm.domain import Money, ServiceMeasure, Shipment
-from logicrm.quality import Gap, complaint_sla, five_gaps, service_kpis, servqual
+from logicrm.quality import (
+    FiveGapsReport,
+    Gap,
+    complaint_sla,
+    five_gaps,
+    service_kpis,
+    servqual,
+)
 from logicrm.sample import SAMPLE_STANDARDS, SampleData, sample_dataset, write_sample
 from logicrm.scoring import Activity, assess_credit, check_exposure, summarize
 from logicrm.serialization import load_many, to_dict
@@ -174,6 +181,9 @@ def _service(data: SampleData) -> str:
         "",
         "The five gaps (negative is a shortfall)",
         render_table(["measure", *(g.value for g in Gap), "explained by"], gap_rows),
+        _worst_line(report),
+        "  explained by: of knowledge, standards and delivery, which add up to the service gap,",
+        "    the one that makes up most of the measure's service shortfall",
         f"SERVQUAL gaps by dimension (perception - expectation): {dims}",
         f"  weighted {survey.weighted:+.2f}, unweighted {survey.unweighted:+.2f}"
         if survey.weighted is not None and survey.unweighted is not None
@@ -189,6 +199,16 @@ def _service(data: SampleData) -> str:
         "  backlog by age: " + ", ".join(f"{k.replace('_', ' ')} {n}" for k, n in sla.backlog),
     ]
     return "\n".join(lines)
+
+
+def _worst_line(report: FiveGapsReport) -> str:
+    worst = report.worst
+    if worst is None:
+        return "  worst gap: none, nothing falls short"
+    return (
+        f"  worst gap: {worst.gap.value} on {worst.where}, {-worst.relative:.0%} short of its "
+        "reference level (the largest relative shortfall)"
+    )
 
 
 def _gap(value: float | None, is_rate: bool) -> str:

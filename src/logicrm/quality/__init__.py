@@ -9,7 +9,7 @@ from logicrm.quality._complaints import (
     SlaStatus,
     complaint_sla,
 )
-from logicrm.quality._gaps import FiveGapsReport, Gap, MeasureGaps, five_gaps
+from logicrm.quality._gaps import FiveGapsReport, Gap, MeasureGaps, WorstGap, five_gaps
 from logicrm.quality._kpis import ServiceKpis, service_kpis, service_kpis_by_month
 from logicrm.quality._servqual import ServqualResult, servqual
 
@@ -25,6 +25,7 @@ __all__ = [
     "ServiceKpis",
     "ServqualResult",
     "SlaStatus",
+    "WorstGap",
     "complaint_sla",
     "five_gaps",
     "service_kpis",

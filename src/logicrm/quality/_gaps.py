@@ -61,6 +61,31 @@ class MeasureGaps:
 
 
 @attrs.frozen
+class WorstGap:
+    """The report's worst gap: of every shortfall it measured, the largest relative to its
+    reference level (a rate's shortfall over the level it falls short of; a SERVQUAL
+    dimension's over the 7-point scale).
+
+    This is the one meaning of "worst gap" in logicrm: the report's first reason, the
+    ``worst_gap`` column of ``logicrm score`` and the demo all name it. It answers "where do
+    we fall short most?"; what *explains* a service shortfall is another question, answered
+    by [`MeasureGaps.explained_by`][logicrm.quality.MeasureGaps].
+
+    Attributes:
+        gap: which of the five gaps.
+        where: the service measure or SERVQUAL dimension (its value, ``"on_time_rate"``).
+        size: the gap itself, oriented so that negative is a shortfall (a share for rates,
+            hours for order cycles, Likert points for dimensions).
+        relative: ``size`` over its reference level: how the gaps were ranked.
+    """
+
+    gap: Gap
+    where: str
+    size: float
+    relative: float
+
+
+@attrs.frozen
 class FiveGapsReport:
     """The gap model per service measure and per SERVQUAL dimension, with the worst named.
 
@@ -69,12 +94,16 @@ class FiveGapsReport:
         dimensions: per [`Dimension`][logicrm.domain.Dimension], the knowledge gap (management's
             belief about expectations minus customers' expectations, from a management survey) and
             the service gap (perception minus expectation, SERVQUAL).
-        reasons: the worst gaps, and which earlier gap most explains each service shortfall.
+        reasons: the three worst gaps, worst first, then which earlier gap most explains
+            each service shortfall.
+        worst: the [`WorstGap`][logicrm.quality.WorstGap] (``None`` when nothing falls
+            short).
     """
 
     measures: Mapping[ServiceMeasure, MeasureGaps] = attrs.field(hash=False)
     dimensions: Mapping[Dimension, Mapping[Gap, float]] = attrs.field(hash=False)
     reasons: tuple[Reason, ...]
+    worst: WorstGap | None = None
 
     def _repr_html_(self) -> str:
         """The notebook view: fields, nested results and reasons as HTML."""
@@ -139,7 +168,8 @@ def five_gaps(
             )
         row[level.kind.value] = float(level.target)
     measures: dict[ServiceMeasure, MeasureGaps] = {}
-    ranked: list[tuple[float, str, str]] = []  # (relative shortfall, code, message)
+    # (relative shortfall, code, message, the gap, where, its size)
+    ranked: list[tuple[float, str, str, Gap, str, float]] = []
     reasons: list[Reason] = []
     for measure in ServiceMeasure:
         row = dict(levels.get(measure, {}))
@@ -159,6 +189,9 @@ def five_gaps(
                             f"gap.{gap.value}.{measure.value}",
                             f"{gap.value} gap on {measure.value}: {row[actual]:.4g} "
                             f"against {reference} {row[reference]:.4g}",
+                            gap,
+                            measure.value,
+                            value,
                         )
                     )
         if not gaps:
@@ -189,6 +222,9 @@ def five_gaps(
                         f"gap.service.{dimension.value}",
                         f"service gap on {dimension.value}: perception {-value:.2f} "
                         "points below expectation",
+                        Gap.SERVICE,
+                        dimension.value,
+                        value,
                     )
                 )
     if servqual is not None and management is not None:
@@ -205,13 +241,19 @@ def five_gaps(
                         f"gap.knowledge.{dimension.value}",
                         f"knowledge gap on {dimension.value}: management expects "
                         f"{-value:.2f} points less than customers do",
+                        Gap.KNOWLEDGE,
+                        dimension.value,
+                        value,
                     )
                 )
-    worst = [Reason(code, message, share) for share, code, message in sorted(ranked)[:3]]
+    ranked.sort(key=lambda entry: (entry[0], entry[1]))
+    worst = [Reason(code, message, share) for share, code, message, *_ in ranked[:3]]
+    first = WorstGap(ranked[0][3], ranked[0][4], ranked[0][5], ranked[0][0]) if ranked else None
     return FiveGapsReport(
         measures=MappingProxyType(measures),
         dimensions=MappingProxyType(
             {d: MappingProxyType(dimensions[d]) for d in Dimension if d in dimensions}
         ),
         reasons=(*worst, *reasons),
+        worst=first,
     )
