@@ -144,3 +144,28 @@ def test_attribute_and_argument_entries_name_one_field_each():
         if entry.match(line) and "self," not in line
     ]
     assert not found
+
+
+def test_the_notebook_tutorial_renders_html_and_charts_in_a_real_kernel(tmp_path):
+    """The tutorial's blocks as notebook cells, executed by nbclient in an IPython kernel:
+    the tables render as HTML and the charts as PNG, as the page says."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    text = (ROOT / "docs" / "tutorial-notebook.md").read_text(encoding="utf-8")
+    cells = [
+        nbformat.v4.new_code_cell(block) for block in re.findall(r"```python\n(.*?)```", text, re.S)
+    ]
+    notebook = nbformat.v4.new_notebook(cells=cells)
+    NotebookClient(notebook, timeout=300, kernel_name="python3", resources={
+        "metadata": {"path": str(tmp_path)}}).execute()  # fmt: skip
+    outputs = [o for cell in notebook.cells for o in cell.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    kinds = [set(o.get("data", {})) for o in outputs]
+    html = [o["data"]["text/html"] for o in outputs if "text/html" in o.get("data", {})]
+    assert len([k for k in kinds if "image/png" in k]) >= 5  # every chart shows under its cell
+    assert any("Assessments</strong> (12 customers)" in h for h in html)
+    assert any("Assessment &middot; C00000" in h for h in html)
+    assert any("<table" in h and "customer_id" in h for h in html)  # the DataFrame
+    plain = [o["data"]["text/plain"] for o in outputs if "text/plain" in o.get("data", {})]
+    assert "ReadResult(1,500 ok, 0 rejected)" in plain

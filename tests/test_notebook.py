@@ -320,3 +320,19 @@ def test_plots_refuse_empty_input():
         plot.pareto_curve({"C1": Decimal(0)})
     with pytest.raises(ValidationError):
         plot.measures_over_time({})
+
+
+def test_reference_lines_of_two_measures_at_one_level_take_turns(data, tmp_path):
+    # On-time promised at 98% and fill rate held to a 98% standard: once the second hid the
+    # first. Now each draws every other segment, so both colours show.
+    months = lc.service_kpis_by_month(data.shipments)
+    standards = [
+        lc.ServiceStandard(measure="on_time_rate", kind="promise", target=0.98),
+        lc.ServiceStandard(measure="fill_rate", kind="standard", target=0.98),
+    ]
+    measures = [lc.ServiceMeasure.ON_TIME_RATE, lc.ServiceMeasure.FILL_RATE]
+    ax = saved(plot.measures_over_time(months, measures, standards=standards), tmp_path, "turns")
+    at_98 = [line for line in ax.lines if list(line.get_ydata()) == [98, 98]]
+    assert len(at_98) == 2 and at_98[0].get_color() != at_98[1].get_color()
+    offsets = [line._unscaled_dash_pattern[0] for line in at_98]
+    assert offsets[0] != offsets[1]

@@ -175,12 +175,14 @@ def measures_over_time(
     """Each measure per period (e.g. from
     [`service_kpis_by_month()`][logicrm.quality.service_kpis_by_month]), with its standard
     (dashed) and promise (dotted) from ``standards``. A standard and a promise at the same
-    level are one line, labelled with both, so neither hides the other."""
+    level are one line, labelled with both; lines of different measures at one level take
+    turns, segment by segment, so none hides another."""
     if not months:
         fail("months", {}, "needs at least one period to draw")
     ax = _axes(ax, (8, 4))
     periods = list(months)
     levels = {(s.measure, s.kind): s.target for s in standards}
+    references: list[tuple[float, str, Any, str]] = []  # (level, style, colour, label)
     for measure in measures:
         scale = 100 if measure.is_rate else 1
         values = [months[p].value(measure) for p in periods]
@@ -198,13 +200,15 @@ def measures_over_time(
             drawn = [(standard, "-.", "standard = promise")]
         for target, style, name in drawn:
             if target is not None:
-                ax.axhline(
-                    target * scale,
-                    color=line.get_color(),
-                    linestyle=style,
-                    linewidth=1,
-                    label=f"{measure.value} {name} {target * scale:g}",
-                )
+                level = target * scale
+                label = f"{measure.value} {name} {level:g}"
+                references.append((level, style, line.get_color(), label))
+    for level, style, colour, label in references:
+        # Lines at one level take turns, segment by segment, so none hides another.
+        same = [r for r in references if r[0] == level]
+        turn = same.index((level, style, colour, label))
+        dashes: Any = style if len(same) == 1 else (turn * 4, (4, 4 * (len(same) - 1)))
+        ax.axhline(level, color=colour, linestyle=dashes, linewidth=1.2, label=label)
     ax.set(ylabel="% (rates) or hours", title="Service measures against their standards")
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
     ax.figure.autofmt_xdate()
