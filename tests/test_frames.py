@@ -105,9 +105,21 @@ def test_bad_rows_are_returned_not_counted():
     )
     result = summarize_frame(frame, as_of=data.as_of)
     assert result.rejected["row"].to_list() == [3, 5]
-    assert result.rejected["reason"][0].startswith("units_damaged")
+    assert result.rejected["line"].to_list() == [5, 7]  # a CSV's lines: header, then rows
+    assert result.rejected["column"].to_list() == ["units_damaged", "ordered_at"]
+    assert result.rejected["reason"][0] == "must not exceed units_delivered"
     kept = [s for i, s in enumerate(data.shipments[:10]) if i not in (3, 5)]
     assert result.activities == lc.summarize(kept, as_of=data.as_of)
+
+
+def test_rejects_name_the_users_column_through_the_mapping():
+    data = sample_dataset()
+    frame = frame_of(data.shipments[:4]).rename({"units_damaged": "broken"})
+    frame = frame.with_columns(broken=pl.when(pl.int_range(pl.len()) == 2).then(99)
+                               .otherwise(pl.col("broken")))  # fmt: skip
+    mapping = ColumnMapping(columns={"units_damaged": "broken"})
+    rejected = summarize_frame(frame, as_of=data.as_of, mapping=mapping).rejected
+    assert rejected.select("line", "column").rows() == [(4, "broken")]
 
 
 def test_the_users_column_names_through_a_mapping():

@@ -59,6 +59,7 @@ _REQUIRED = (
 _OPTIONAL_TIMES = ("shipped_at", "delivered_at")
 _COUNTS = ("units_delivered", "units_damaged")
 _FLAGS = ("invoice_error", "stockout", "substituted", "rerouted", "returned")
+_WANTED = (*_REQUIRED, *_OPTIONAL_TIMES, *_COUNTS, *_FLAGS)
 
 
 @attrs.frozen
@@ -68,8 +69,10 @@ class FrameSummary:
     Attributes:
         activities: ``{customer_id: Activity}``, equal to
             [`logicrm.summarize()`][logicrm.scoring.summarize] over the same valid rows.
-        rejected: the rows that broke a rule: a polars DataFrame with the columns ``row``
-            (0-based position in the input) and ``reason``.
+        rejected: the rows that broke a rule, as the file readers report them: a polars
+            DataFrame with ``row`` (the 0-based position in the input), ``line`` (``row + 2``:
+            the line in a CSV file with one header line and no record spanning lines),
+            ``column`` (your column's name, through the mapping) and ``reason``.
     """
 
     activities: dict[str, Activity]
@@ -106,7 +109,7 @@ def _to_polars(data: Any) -> pl.DataFrame:
 
 def _standardise(frame: pl.DataFrame, mapping: ColumnMapping) -> pl.DataFrame:
     """Rename to field paths, add constants and defaults, parse times and amounts."""
-    wanted = (*_REQUIRED, *_OPTIONAL_TIMES, *_COUNTS, *_FLAGS)
+    wanted = _WANTED
     columns: dict[str, pl.Expr] = {}
     for path in wanted:
         if path in mapping.constants:
@@ -295,10 +298,17 @@ def _prepare(
     data: Any, as_of: datetime, mapping: ColumnMapping | None
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     check_aware("as_of", as_of)
-    frame = _standardise(_to_polars(data), mapping or ColumnMapping())
+    mapping = mapping or ColumnMapping()
+    frame = _standardise(_to_polars(data), mapping)
     frame = frame.with_columns(_rule_violations(frame).alias("__reason"))
+    # Rejections as the file readers report them: the file's line, the user's column name.
+    parts = pl.col("__reason").str.splitn(": ", 2)
+    columns = {path: mapping.column(path) for path in _WANTED}
     rejected = frame.filter(pl.col("__reason").is_not_null()).select(
-        row=pl.col("__row"), reason=pl.col("__reason")
+        row=pl.col("__row"),
+        line=(pl.col("__row") + 2).cast(pl.Int64),
+        column=parts.struct.field("field_0").replace_strict(columns, default=None),
+        reason=parts.struct.field("field_1"),
     )
     valid = frame.filter(pl.col("__reason").is_null())
     currencies = valid.group_by("customer_id").agg(pl.col("revenue.currency").n_unique())
