@@ -188,6 +188,40 @@ _AMOUNT_LIMIT = 10**MAX_MAGNITUDE_EXPONENT
 _OUT_OF_RANGE = f"must be less than 10^{MAX_MAGNITUDE_EXPONENT} in size"
 
 
+def _explained(
+    original: pl.DataFrame, broken: pl.DataFrame, mapping: ColumnMapping
+) -> pl.DataFrame:
+    """The rejected rows as the file readers report them: the file's line, your column's
+    name and the object path's own words. The vectorised rules find the rows; the few found
+    are read once more as records, so both paths word a rejection with one piece of code."""
+    from logicrm.domain import Shipment
+    from logicrm.errors import ValidationError
+    from logicrm.io import _Reader
+    from logicrm.serialization import from_dict
+
+    reader = _Reader(Shipment, mapping)
+    rows = broken["__row"].to_list()
+    raw = original.with_row_index("__row").filter(pl.col("__row").is_in(rows)).drop("__row")
+    columns, reasons = [], []
+    for row, fallback in zip(raw.iter_rows(named=True), broken["__reason"], strict=True):
+        column, _, reason = fallback.partition(": ")
+        column = mapping.column(column)
+        try:
+            from_dict(Shipment, reader.record(row))
+        except ValidationError as error:
+            column, reason = reader.problems(error)[0]
+        columns.append(column)
+        reasons.append(reason)
+    return pl.DataFrame(
+        {
+            "row": pl.Series(rows, dtype=pl.UInt32),
+            "line": pl.Series([r + 2 for r in rows], dtype=pl.Int64),
+            "column": pl.Series(columns, dtype=pl.String),
+            "reason": pl.Series(reasons, dtype=pl.String),
+        }
+    )
+
+
 def _rule_violations(frame: pl.DataFrame) -> pl.Expr:
     """One reason per row that breaks a Shipment rule (null when the row is valid)."""
     c = pl.col
@@ -299,17 +333,10 @@ def _prepare(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     check_aware("as_of", as_of)
     mapping = mapping or ColumnMapping()
-    frame = _standardise(_to_polars(data), mapping)
+    original = _to_polars(data)
+    frame = _standardise(original, mapping)
     frame = frame.with_columns(_rule_violations(frame).alias("__reason"))
-    # Rejections as the file readers report them: the file's line, the user's column name.
-    parts = pl.col("__reason").str.splitn(": ", 2)
-    columns = {path: mapping.column(path) for path in _WANTED}
-    rejected = frame.filter(pl.col("__reason").is_not_null()).select(
-        row=pl.col("__row"),
-        line=(pl.col("__row") + 2).cast(pl.Int64),
-        column=parts.struct.field("field_0").replace_strict(columns, default=None),
-        reason=parts.struct.field("field_1"),
-    )
+    rejected = _explained(original, frame.filter(pl.col("__reason").is_not_null()), mapping)
     valid = frame.filter(pl.col("__reason").is_null())
     currencies = valid.group_by("customer_id").agg(pl.col("revenue.currency").n_unique())
     mixed = currencies.filter(pl.col("revenue.currency") > 1)
