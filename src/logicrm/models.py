@@ -110,26 +110,45 @@ def _check_columns(x: _Array, t_x: _Array, big_t: _Array) -> None:
 _LogLikelihood = Callable[[_Array], tuple[float, _Array]]
 
 
-def _maximise(log_likelihood: _LogLikelihood, start: _Array, model: str) -> tuple[_Array, float]:
+def _maximise(
+    log_likelihood: _LogLikelihood, start: _Array, model: str, *, size: int
+) -> tuple[_Array, float]:
     """Maximise over log-parameters (so every parameter stays > 0); returns (params, LL).
 
-    ``log_likelihood`` returns the total and its gradient in the natural parameters.
+    ``log_likelihood`` returns the total and its gradient in the natural parameters. The
+    optimiser sees the mean over the ``size`` observations, so its steps and its tolerance
+    do not grow with the data: summed over half a million customers, the gradient is so
+    large that BFGS stopped far from the optimum. The answer is checked before it is
+    returned: an optimiser that reports failure, or a gradient not near zero at the end,
+    raises [`FitError`][logicrm.models.FitError] and no parameters come back.
     """
 
     def objective(log_params: _Array) -> tuple[float, _Array]:
-        params = np.exp(log_params)
-        value, gradient = log_likelihood(params)
+        # A line search may try absurd steps: they come back as a wall, never as warnings.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            params = np.exp(log_params)
+            value, gradient = log_likelihood(params)
         if not np.isfinite(value) or not np.all(np.isfinite(gradient)):
             return 1e300, np.zeros_like(log_params)
-        return -value, -gradient * params
+        return -value / size, -gradient * params / size
 
     result = optimize.minimize(
-        objective, start, jac=True, method="BFGS", options={"gtol": 1e-7, "maxiter": 2_000}
+        objective, start, jac=True, method="BFGS", options={"gtol": 1e-9, "maxiter": 5_000}
     )
-    value = -float(result.fun)
-    if not np.all(np.isfinite(result.x)) or not np.isfinite(value) or value <= -1e299:
+    value = -float(result.fun) * size
+    if not np.all(np.isfinite(result.x)) or not np.isfinite(value) or result.fun >= 1e299:
         raise FitError(f"{model}: the likelihood did not converge ({result.message})")
+    steepest = float(np.max(np.abs(objective(result.x)[1])))
+    if steepest > _GRADIENT_TOLERANCE:
+        raise FitError(
+            f"{model}: the fit stopped before the optimum (mean gradient {steepest:.2g}, "
+            f"{result.message})"
+        )
     return np.exp(result.x), value
+
+
+# The largest mean gradient, in log-parameters, accepted at an optimum.
+_GRADIENT_TOLERANCE = 1e-4
 
 
 def _standard_errors(
@@ -372,7 +391,9 @@ class BetaGeoModel:
             return _bg_total(params, histories)
 
         scale = float(np.mean(big_t)) or 1.0
-        params, ll = _maximise(log_likelihood, np.log([1.0, scale, 1.0, 1.0]), "BG/NBD")
+        params, ll = _maximise(
+            log_likelihood, np.log([1.0, scale, 1.0, 1.0]), "BG/NBD", size=x.size
+        )
         names = ("r", "alpha", "a", "b")
         errors, notes = _standard_errors(log_likelihood, params, names)
         fitted = dict(zip(names, params.tolist(), strict=True))
@@ -604,7 +625,7 @@ class GammaGammaModel:
             return _gg_total(params, x, m)
 
         start = np.log([1.0, 1.0, float(np.mean(m))])
-        params, ll = _maximise(log_likelihood, start, "Gamma-Gamma")
+        params, ll = _maximise(log_likelihood, start, "Gamma-Gamma", size=x.size)
         if params[1] <= 1:
             raise FitError(
                 f"Gamma-Gamma fitted q = {params[1]:.3g} <= 1: the spend is so dispersed that "
