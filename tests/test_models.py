@@ -24,6 +24,7 @@ from logicrm.models import (
     _gg_total,
     _maximise,
     clv,
+    clv_columns,
 )
 from logicrm.sample import sample_dataset
 from logicrm.scoring import BtydSummary, btyd_summary, summarize, value_score
@@ -540,3 +541,34 @@ def test_a_likelihood_without_an_optimum_raises_fit_error_and_returns_nothing():
 
     with pytest.raises(FitError, match=r"stopped before the optimum|did not converge"):
         _maximise(rising, np.log([1.0]), "test", size=1)
+
+
+# --- predictions for many customers at once -----------------------------------------------------
+
+
+@given(st.lists(histories, min_size=1, max_size=20), st.floats(0, 104))
+def test_column_predictions_agree_with_the_scalar_methods(rows, t):
+    summaries = [row(x, t_x, big_t, "25" if x else "0") for x, t_x, big_t in rows]
+    x, t_x, big_t = (np.array(column, dtype=float) for column in zip(*rows, strict=True))
+    m = np.where(x > 0, 25.0, 0.0)
+    alive = PUBLISHED.probability_alive_columns(x, t_x, big_t)
+    expected = PUBLISHED.conditional_expected_purchases_columns(x, t_x, big_t, t)
+    spend = SPEND.expected_spend_columns(x, m)
+    values = clv_columns(x, t_x, big_t, m, purchases=PUBLISHED, spend=SPEND, margin=0.2)
+    for i, summary in enumerate(summaries):
+        assert alive[i] == pytest.approx(PUBLISHED.probability_alive(summary), rel=1e-12)
+        assert expected[i] == pytest.approx(
+            PUBLISHED.conditional_expected_purchases(summary, t), rel=1e-12, abs=1e-300
+        )
+        assert spend[i] == pytest.approx(SPEND.expected_spend(summary), rel=1e-12)
+        scalar = clv(summary, purchases=PUBLISHED, spend=SPEND, margin=0.2).value
+        assert values[i] == pytest.approx(scalar, rel=1e-12, abs=1e-300)
+
+
+def test_column_predictions_refuse_bad_columns_with_the_field():
+    with pytest.raises(ValidationError, match="frequency"):
+        PUBLISHED.probability_alive_columns([1, 2], [1], [3, 3])
+    with pytest.raises(ValidationError):
+        PUBLISHED.conditional_expected_purchases_columns([2], [40], [30], 5)  # recency > T
+    with pytest.raises(ValidationError, match=r"monetary_value\[1\]"):
+        SPEND.expected_spend_columns([1, 2], [3.0, -1.0])

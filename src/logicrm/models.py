@@ -56,6 +56,7 @@ __all__ = [
     "FitError",
     "GammaGammaModel",
     "clv",
+    "clv_columns",
 ]
 
 CORRELATION_WARNING = 0.3
@@ -448,20 +449,43 @@ class BetaGeoModel:
     def expected_purchases(self, t: float) -> float:
         """E[X(t)]: repeat purchases a new customer is expected to make in ``t`` units."""
         _check_time("t", t)
-        return float(self._expected(0.0, 0.0, float(t)))
+        return float(self._expected(np.zeros(1), np.zeros(1), float(t))[0])
 
     def probability_alive(self, summary: BtydSummary) -> float:
         """P(alive | frequency, recency, T): the chance the customer has not dropped out."""
-        x, t_x, big_t = _one(summary)
-        odds = _log_odds_dead(self._array(), x, t_x, big_t)
-        return float(special.expit(-odds)[0])
+        return float(self.probability_alive_columns(*_one(summary))[0])
 
     def conditional_expected_purchases(self, summary: BtydSummary, t: float) -> float:
         """E[Y(t) | frequency, recency, T]: this customer's repeat purchases in the next ``t``."""
+        return float(self.conditional_expected_purchases_columns(*_one(summary), t)[0])
+
+    def probability_alive_columns(self, frequency: Any, recency: Any, T: Any) -> _Array:
+        """[`probability_alive()`][logicrm.models.BetaGeoModel.probability_alive] for every
+        customer of three equal-length columns at once, as a numpy array.
+
+        Examples:
+            >>> model = BetaGeoModel(r=0.243, alpha=4.414, a=0.793, b=2.426)
+            >>> model.probability_alive_columns([2, 0], [30.43, 0], [38.86, 38.86]).round(3)
+            array([0.727, 1.   ])
+        """
+        x, t_x, big_t = _checked_columns(frequency, recency, T)
+        return special.expit(-_log_odds_dead(self._array(), x, t_x, big_t))
+
+    def conditional_expected_purchases_columns(
+        self, frequency: Any, recency: Any, T: Any, t: float
+    ) -> _Array:
+        """[`conditional_expected_purchases()`][logicrm.models.BetaGeoModel.conditional_expected_purchases]
+        for every customer of three equal-length columns at once, over the next ``t`` units.
+
+        Examples:
+            >>> model = BetaGeoModel(r=0.243, alpha=4.414, a=0.793, b=2.426)
+            >>> model.conditional_expected_purchases_columns([2], [30.43], [38.86], 39).round(3)
+            array([1.226])
+        """
         _check_time("t", t)
-        x, t_x, big_t = _one(summary)
-        alive = special.expit(-_log_odds_dead(self._array(), x, t_x, big_t))[0]
-        return float(alive * self._expected(float(x[0]), float(big_t[0]), float(t)))
+        x, t_x, big_t = _checked_columns(frequency, recency, T)
+        alive = special.expit(-_log_odds_dead(self._array(), x, t_x, big_t))
+        return alive * self._expected(x, big_t, float(t))
 
     def log_likelihood_of(self, summaries: Iterable[BtydSummary]) -> float:
         """The model's log-likelihood of other data (e.g. a holdout)."""
@@ -472,8 +496,8 @@ class BetaGeoModel:
     def _array(self) -> _Array:
         return np.array([self.r, self.alpha, self.a, self.b])
 
-    def _expected(self, x: float, big_t: float, t: float) -> float:
-        """Purchases in (T, T + t] of a customer known alive at T after x repeats.
+    def _expected(self, x: _Array, big_t: _Array, t: float) -> _Array:
+        """Purchases in (T, T + t] of customers known alive at T after x repeats.
 
         Written with Euler's transformation of 2F1, so the hypergeometric factor stays
         bounded however large x is: (1-z)^(r+x) 2F1(r+x, b+x; a+b+x-1; z) equals
@@ -481,10 +505,10 @@ class BetaGeoModel:
         """
         r, alpha, a, b = self.r, self.alpha, self.a, self.b
         if t == 0:
-            return 0.0
+            return np.zeros_like(x, dtype=float)
         z = t / (alpha + big_t + t)
-        tail = math.exp((a - 1) * math.log1p(-z)) * float(
-            special.hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
+        tail = np.exp((a - 1) * np.log1p(-z)) * special.hyp2f1(
+            a + b - 1 - r, a - 1, a + b + x - 1, z
         )
         return (a + b + x - 1) / (a - 1) * (1 - tail)
 
@@ -502,6 +526,14 @@ def _check_time(name: str, t: float) -> None:
 
 def _one(summary: BtydSummary) -> tuple[_Array, _Array, _Array]:
     x, t_x, big_t, _ = _columns([summary])
+    _check_columns(x, t_x, big_t)
+    return x, t_x, big_t
+
+
+def _checked_columns(frequency: Any, recency: Any, T: Any) -> tuple[_Array, _Array, _Array]:
+    x, t_x, big_t = (np.asarray(c, dtype=float) for c in (frequency, recency, T))
+    if not x.shape == t_x.shape == big_t.shape or x.ndim != 1:
+        fail("frequency", x.shape, "recency and T must be 1-d and equally long")
     _check_columns(x, t_x, big_t)
     return x, t_x, big_t
 
@@ -664,10 +696,26 @@ class GammaGammaModel:
         x, m = float(summary.frequency), float(summary.monetary_value)
         if x < 0 or m < 0:
             fail("summary", summary.customer_id, "has negative frequency or monetary value")
+        return float(self.expected_spend_columns([x], [m])[0])
+
+    def expected_spend_columns(self, frequency: Any, monetary_value: Any) -> _Array:
+        """[`expected_spend()`][logicrm.models.GammaGammaModel.expected_spend] for every
+        customer of two equal-length columns at once, as a numpy array.
+
+        Examples:
+            >>> model = GammaGammaModel(p=6.25, q=3.74, gamma=15.44)
+            >>> model.expected_spend_columns([2, 0, 3], [22.35, 0, 0]).round(2)
+            array([24.66, 35.22,  4.49])
+        """
+        x, m = (np.asarray(c, dtype=float) for c in (frequency, monetary_value))
+        if x.shape != m.shape or x.ndim != 1:
+            fail("monetary_value", m.shape, "must be 1-d and as long as frequency")
+        bad = np.flatnonzero(~np.isfinite(x) | ~np.isfinite(m) | (x < 0) | (m < 0))
+        if bad.size:
+            fail(f"monetary_value[{bad[0]}]", float(m[bad[0]]), "must be finite and >= 0")
         p, q, gamma = self.p, self.q, self.gamma
-        if x == 0:
-            return self.mean_spend
-        return (gamma + m * x) * p / (p * x + q - 1)
+        posterior = (gamma + m * x) * p / (p * x + q - 1)
+        return np.where(x == 0, self.mean_spend, posterior)
 
     def _repr_html_(self) -> str:
         """The notebook view: fields, nested results and reasons as HTML."""
@@ -766,6 +814,73 @@ def clv(
         >>> round(result.expected_purchases, 3), round(result.value, 2)
         (1.545, 7.18)
     """
+    x, t_x, big_t = _one(summary)
+    m = np.array([float(summary.monetary_value)])
+    period = _clv_period(margin, horizon, period, discount_rate)
+    values, expected_last, spend_each = _clv_parts(
+        x, t_x, big_t, m, purchases, spend, margin, horizon, period, discount_rate
+    )
+    value, expected, per_purchase = float(values[0]), float(expected_last[0]), float(spend_each[0])
+    alive = purchases.probability_alive(summary)
+    return Clv(
+        customer_id=summary.customer_id,
+        value=value,
+        expected_purchases=expected,
+        expected_spend=per_purchase,
+        probability_alive=alive,
+        reasons=(
+            Reason(
+                "clv.value",
+                f"expected margin {value:,.2f} over {horizon} periods of "
+                f"{period / timedelta(days=1):g} days: "
+                f"{expected:.2f} purchases x {per_purchase:,.2f} spend x {margin:.0%} "
+                f"margin, discounted {discount_rate:.1%} a period",
+                value,
+            ),
+            Reason("clv.alive", f"{alive:.0%} likely still active (BG/NBD)"),
+        ),
+    )
+
+
+@in_library_context
+def clv_columns(
+    frequency: Any,
+    recency: Any,
+    T: Any,
+    monetary_value: Any,
+    *,
+    purchases: BetaGeoModel,
+    spend: GammaGammaModel,
+    margin: float,
+    horizon: int = 12,
+    period: timedelta | str = timedelta(days=30),
+    discount_rate: float = 0.01,
+) -> _Array:
+    """[`clv()`][logicrm.models.clv] for every customer of four equal-length columns at
+    once (in ``purchases.unit``, as from an
+    [`activity_table()`][logicrm.frames.activity_table]): the values, as a numpy array.
+    Same arguments and rules as [`clv()`][logicrm.models.clv], and the same figures.
+
+    Examples:
+        >>> values = clv_columns([2, 0], [30.43, 0], [38.86, 38.86], [22.35, 0],
+        ...     purchases=BetaGeoModel(r=0.243, alpha=4.414, a=0.793, b=2.426),
+        ...     spend=GammaGammaModel(p=6.25, q=3.74, gamma=15.44), margin=0.2)
+        >>> values.round(2)
+        array([7.18, 1.65])
+    """
+    x, t_x, big_t = _checked_columns(frequency, recency, T)
+    m = np.asarray(monetary_value, dtype=float)
+    chosen = _clv_period(margin, horizon, period, discount_rate)
+    values, _, _ = _clv_parts(
+        x, t_x, big_t, m, purchases, spend, margin, horizon, chosen, discount_rate
+    )
+    return values
+
+
+def _clv_period(
+    margin: float, horizon: int, period: timedelta | str, discount_rate: float
+) -> timedelta:
+    """Check the CLV arguments; returns the period as a timedelta."""
     if isinstance(margin, bool) or not isinstance(margin, int | float) or not -1 <= margin <= 1:
         fail("margin", margin, "must be a share of revenue between -1 and 1")
     if type(horizon) is not int or horizon < 1:
@@ -780,34 +895,32 @@ def clv(
         or not (0 <= discount_rate < math.inf)
     ):
         fail("discount_rate", discount_rate, "must be a number >= 0 per period")
+    return period
+
+
+def _clv_parts(
+    x: _Array,
+    t_x: _Array,
+    big_t: _Array,
+    m: _Array,
+    purchases: BetaGeoModel,
+    spend: GammaGammaModel,
+    margin: float,
+    horizon: int,
+    period: timedelta,
+    discount_rate: float,
+) -> tuple[_Array, _Array, _Array]:
+    """CLV values, expected purchases over the horizon and spend per purchase, per customer."""
     step = period / purchases.unit
     expected = [
-        purchases.conditional_expected_purchases(summary, i * step) for i in range(horizon + 1)
+        purchases.conditional_expected_purchases_columns(x, t_x, big_t, i * step)
+        for i in range(horizon + 1)
     ]
-    per_purchase = spend.expected_spend(summary)
-    value = sum(
-        (expected[i] - expected[i - 1]) * per_purchase * margin / (1 + discount_rate) ** i
-        for i in range(1, horizon + 1)
-    )
-    alive = purchases.probability_alive(summary)
-    return Clv(
-        customer_id=summary.customer_id,
-        value=value,
-        expected_purchases=expected[-1],
-        expected_spend=per_purchase,
-        probability_alive=alive,
-        reasons=(
-            Reason(
-                "clv.value",
-                f"expected margin {value:,.2f} over {horizon} periods of "
-                f"{period / timedelta(days=1):g} days: "
-                f"{expected[-1]:.2f} purchases x {per_purchase:,.2f} spend x {margin:.0%} "
-                f"margin, discounted {discount_rate:.1%} a period",
-                value,
-            ),
-            Reason("clv.alive", f"{alive:.0%} likely still active (BG/NBD)"),
-        ),
-    )
+    per_purchase = spend.expected_spend_columns(x, m)
+    value = np.zeros_like(x, dtype=float)
+    for i in range(1, horizon + 1):
+        value += (expected[i] - expected[i - 1]) * per_purchase * margin / (1 + discount_rate) ** i
+    return value, expected[-1], per_purchase
 
 
 @attrs.frozen(kw_only=True)
