@@ -49,7 +49,7 @@ def test_top_level_loads_subpackages_lazily_and_dir_lists_every_name():
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
-PUBLIC_SUBMODULES = ["calculators", "dask", "domain", "errors", "frames", "io", "models",
+PUBLIC_SUBMODULES = ["calculators", "cli", "dask", "domain", "errors", "frames", "io", "models",
                      "plot", "policies", "quality", "sample", "scoring", "serialization",
                      "testing"]  # fmt: skip
 
@@ -137,3 +137,25 @@ def test_rows_are_typed_with_every_column_in_order():
         data.customers, logicrm.summarize(data.shipments, as_of=data.as_of), as_of=data.as_of
     )
     assert tuple(results.rows()[0]) == ROW_COLUMNS
+
+
+@pytest.mark.parametrize("module", ["_common", "_run", "_score", "_demo", "_main"])
+def test_each_command_line_module_imports_first_without_a_circle(module):
+    # An import circle shows when one of its modules is the first imported.
+    subprocess.run([sys.executable, "-c", f"import logicrm.cli.{module}"], check=True)
+
+
+def test_the_command_line_modules_import_one_way():
+    import ast
+    from pathlib import Path
+
+    order = ["_common", "_run", "_score", "_demo", "_main"]  # each may use only earlier ones
+    folder = Path(logicrm.__file__).parent / "cli"
+    for position, name in enumerate(order):
+        tree = ast.parse((folder / f"{name}.py").read_text(encoding="utf-8"))
+        used = {
+            node.module.rsplit(".", 1)[-1]
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("logicrm.cli.")
+        }
+        assert used <= set(order[:position]), (name, used)

@@ -243,7 +243,7 @@ def test_demo_writes_sample_files_that_score_cleanly(tmp_path):
 
 
 def test_bare_date_as_of_means_the_end_of_that_day_utc():
-    from logicrm._cli import parse_as_of
+    from logicrm.cli._score import parse_as_of
 
     assert parse_as_of("2026-06-30").isoformat() == "2026-06-30T23:59:59+00:00"
     assert parse_as_of(AS_OF) == SAMPLE_AS_OF

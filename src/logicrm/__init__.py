@@ -315,6 +315,7 @@ __all__ = [
 _SUBMODULES = frozenset(
     {
         "calculators",
+        "cli",
         "dask",
         "domain",
         "errors",

@@ -2,7 +2,7 @@
 
 import sys
 
-from logicrm._cli import main
+from logicrm.cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+import sys
 import tempfile
 import textwrap
 from collections import Counter
@@ -9,6 +11,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from logicrm._table import WIDTH, render_table
+from logicrm.cli._common import EXIT_OK, UsageError, _existing_parent, _writable_folder
 from logicrm.domain import Money, ServiceMeasure, Shipment
 from logicrm.quality import (
     FiveGapsReport,
@@ -91,8 +94,8 @@ def _customers(data: SampleData) -> str:
 
 def _assessments(data: SampleData) -> str:
     """The sample written to files and scored exactly as ``logicrm score`` scores files."""
-    from logicrm._cli import table_text
-    from logicrm._score import Inputs, score
+    from logicrm.cli._run import Inputs, score
+    from logicrm.cli._score import table_text
 
     with tempfile.TemporaryDirectory() as folder:
         files = write_sample(folder, data)
@@ -230,3 +233,27 @@ def _quarantine(data: SampleData) -> str:
         for reason in rejection.reasons:
             lines.append(f"    record {rejection.index}: {reason}")
     return "\n".join(lines)
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    """``logicrm demo``: the report, and with ``--write-sample`` the sample's files."""
+    folder = args.write_sample
+    if folder is not None and folder.exists() and not folder.is_dir():
+        raise UsageError(f"--write-sample {folder} is a file; name a folder (new or existing)")
+    if folder is not None and not _writable_folder(_existing_parent(folder)):
+        raise UsageError(f"--write-sample {folder}: cannot create files there")
+    sys.stdout.write(demo_report())
+    if args.write_sample is not None:
+        from logicrm.sample import write_sample
+
+        files = write_sample(args.write_sample)
+        options = " ".join(
+            f"--{kind.replace('_', '-')} {path}"
+            for kind, path in files.items()
+            if kind != "shipments"
+        )
+        sys.stdout.write(
+            f"\nSample files written to {args.write_sample}; score them with:\n"
+            f"  logicrm score {files['shipments']} {options} --as-of 2026-06-30T18:00:00Z\n"
+        )
+    return EXIT_OK

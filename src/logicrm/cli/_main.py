@@ -1,0 +1,183 @@
+"""The ``logicrm`` command: argument parsing and dispatch to ``score``, ``policy show`` and
+``demo``; it never shows a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+from logicrm import __version__
+from logicrm.cli._common import (
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    UsageError,
+    _load_policies,
+    _say,
+)
+from logicrm.cli._demo import run_demo
+from logicrm.cli._score import _FORMATS, _INPUTS, run_score
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="logicrm", description="Customer relationship management for logistics."
+    )
+    parser.add_argument("--version", action="version", version=f"logicrm {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    demo = commands.add_parser("demo", help="show what logicrm says about the built-in sample")
+    demo.add_argument(
+        "--write-sample",
+        metavar="DIR",
+        type=Path,
+        help="also write the sample's files to DIR, ready for `logicrm score`",
+    )
+
+    score = commands.add_parser(
+        "score",
+        help="assess every customer in your files: one row per customer, with reasons",
+        description="Read shipments (and optionally more), assess every customer at --as-of, "
+        "and write one row per customer: tier, ABC class, value, lifecycle, churn, credit, "
+        "service measures, gaps and top reasons. Rows that cannot be read are reported with "
+        "their line numbers and written to a rejects file.",
+    )
+    score.add_argument("shipments", type=Path, help="shipments file (.csv, .jsonl or .parquet)")
+    for kind, text in _INPUTS.items():
+        score.add_argument(f"--{kind.replace('_', '-')}", type=Path, metavar="FILE", help=text)
+    score.add_argument(
+        "--as-of",
+        required=True,
+        metavar="WHEN",
+        help="the moment of the assessment, ISO 8601 with an offset (2026-06-30T18:00:00+08:00)"
+        " or a date (taken as the end of that day, UTC)",
+    )
+    score.add_argument(
+        "--encoding",
+        metavar="NAME",
+        help="text encoding of the CSV and JSON Lines inputs (default: UTF-8, or what a "
+        "byte-order mark says; gb18030 for a GBK export from Excel)",
+    )
+    score.add_argument(
+        "--delimiter",
+        metavar="CHAR",
+        help="CSV delimiter (default: sniffed from the header: , ; tab or |)",
+    )
+    score.add_argument("--policy", type=Path, metavar="FILE", help="policy file (TOML or JSON)")
+    score.add_argument(
+        "--mapping",
+        type=Path,
+        metavar="FILE",
+        help="your column names, per input (TOML or JSON): e.g. [shipments.columns] "
+        'id = "order_no"',
+    )
+    score.add_argument(
+        "--format", choices=_FORMATS, help="output format (default: from --output, else table)"
+    )
+    score.add_argument(
+        "--output",
+        "-o",
+        type=Path,
+        metavar="FILE",
+        help="default: stdout; .csv, .jsonl, .parquet or .txt (the table)",
+    )
+    score.add_argument(
+        "--rejects",
+        type=Path,
+        metavar="FILE",
+        help="where rejected rows go (.jsonl or .csv, readable by you alone; default: "
+        "rejects.jsonl beside --output, or in the current folder)",
+    )
+    score.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress bar on stderr (default: when stderr is a terminal)",
+    )
+    score.add_argument(
+        "--strict", action="store_true", help="exit with 1 when any row was rejected"
+    )
+    score.add_argument(
+        "--wide",
+        action="store_true",
+        help="show the whole table (by default it fits 120 columns, long text cut with …)",
+    )
+
+    policy = commands.add_parser("policy", help="the policies behind every score")
+    policy_commands = policy.add_subparsers(dest="policy_command", metavar="ACTION")
+    show = policy_commands.add_parser(
+        "show", help="print the default policies (or a file's, checked) to copy and edit"
+    )
+    show.add_argument("file", nargs="?", type=Path, help="a policy file to check and show")
+    show.add_argument("--format", choices=("toml", "json"), default="toml")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``logicrm`` command line; returns the exit code.
+
+    Never shows a traceback: a bad argument, an unreadable file or an invalid policy exits
+    with 2 and one message saying what to do; an interrupt exits with 130.
+    """
+    parser = _parser()
+    args = parser.parse_args(argv)
+    name = f"logicrm {args.command}" if args.command else "logicrm"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", _warning_class())
+            warnings.showwarning = _show_warning
+            if args.command == "demo":
+                return run_demo(args)
+            if args.command == "score":
+                return run_score(args)
+            if args.command == "policy" and args.policy_command == "show":
+                return _policy_show(args)
+    except UsageError as error:
+        _say(f"{name}: error: {error}")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        _say(f"{name}: interrupted")
+        return EXIT_INTERRUPTED
+    except OSError as error:
+        where = f" {error.filename}" if error.filename else ""
+        _say(f"{name}: error:{where}: {error.strerror or error}; check the path and permissions")
+        return EXIT_USAGE
+    except Exception as error:  # a bug of ours: still no traceback, and a way forward
+        from logicrm.errors import LogicrmError
+
+        if isinstance(error, LogicrmError):
+            _say(f"{name}: error: {error}")
+        else:
+            _say(
+                f"{name}: internal error ({type(error).__name__}); please report it with the "
+                "command you ran"
+            )
+        return EXIT_USAGE
+    parser.print_help(sys.stderr)
+    return EXIT_USAGE
+
+
+def _warning_class() -> type[Warning]:
+    from logicrm.errors import LogicrmWarning
+
+    return LogicrmWarning
+
+
+def _show_warning(
+    message: Warning | str, category: type[Warning], *args: object, **kw: object
+) -> None:
+    if issubclass(category, _warning_class()):
+        _say(f"warning: {message}")
+    else:  # another library's warning: not ours to word
+        _say(f"warning: {category.__name__}: {message}")
+
+
+def _policy_show(args: argparse.Namespace) -> int:
+    from logicrm.policies import Policies, dumps_policies
+
+    policies = _load_policies(args.file) if args.file is not None else Policies()
+    sys.stdout.write(dumps_policies(policies, format=args.format))
+    return EXIT_OK

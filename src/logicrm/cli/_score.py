@@ -1,0 +1,253 @@
+"""``logicrm score``: its options, the checks made before any work, and its outputs."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any
+
+import attrs
+
+from logicrm._safety import terminal_text
+from logicrm.cli._common import (
+    EXIT_OK,
+    EXIT_REJECTS,
+    UsageError,
+    _check_readable,
+    _check_writable,
+    _load_policies,
+    _say,
+)
+
+_FORMATS = ("table", "csv", "jsonl", "parquet")
+
+
+_SUFFIXES = {
+    ".csv": "csv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".parquet": "parquet",
+    ".txt": "table",
+}
+
+
+_INPUT_SUFFIXES = (".csv", ".jsonl", ".ndjson", ".json", ".parquet")
+
+
+_REJECT_SUFFIXES = (".jsonl", ".ndjson", ".csv")
+
+
+# The optional inputs of `score`, by the field of logicrm.cli._run.Inputs they fill.
+_INPUTS = {
+    "customers": "customers (CSV, JSON Lines or Parquet)",
+    "credit_profiles": "credit profiles with financial statements (JSON Lines)",
+    "invoices": "invoices, aged at --as-of into each profile's receivable and overdue",
+    "complaints": "complaints, checked against the complaint SLAs",
+    "surveys": "SERVQUAL survey responses (JSON Lines, or long-form CSV / Parquet)",
+    "standards": "service standards (requirements, beliefs, standards, promises)",
+}
+
+
+def _load_mappings(path: Path) -> Any:
+    from logicrm.cli._run import load_mappings
+    from logicrm.errors import ValidationError
+
+    _check_readable(path, "mapping file")
+    try:
+        return load_mappings(path)
+    except ValidationError as error:
+        problems = "\n  ".join(str(p) for p in error.problems)
+        raise UsageError(f"mapping file {path} is not valid:\n  {problems}") from None
+
+
+def parse_as_of(text: str) -> datetime:
+    """``--as-of``: an aware ISO 8601 moment, or a bare date meaning the end of it in UTC."""
+    from datetime import UTC, date, time
+
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(
+            f"--as-of {text[:40]!r} is not an ISO 8601 date or date-time "
+            "(e.g. 2026-06-30 or 2026-06-30T18:00:00+08:00)"
+        ) from None
+    if len(text) == 10:
+        moment = datetime.combine(date.fromisoformat(text), time(23, 59, 59), tzinfo=UTC)
+    if moment.tzinfo is None:
+        raise UsageError(f"--as-of {text!r} needs an offset such as +08:00 or Z")
+    if not 1900 <= moment.year <= 2999 or not 1900 <= moment.astimezone(UTC).year <= 2999:
+        raise UsageError(f"--as-of {text!r} must fall between the years 1900 and 2999")
+    return moment
+
+
+def run_score(args: argparse.Namespace) -> int:
+    from logicrm.cli._run import Inputs, no_results_reason, score, write_rejects
+    from logicrm.errors import LogicrmError
+    from logicrm.policies import Policies
+
+    # Everything that could fail is checked before any work, so a bad path never costs a run.
+    as_of = parse_as_of(args.as_of)
+    files = {kind: getattr(args, kind) for kind in ("shipments", *_INPUTS)}
+    for kind, path in files.items():
+        if path is not None:
+            _check_readable(path, f"{kind.replace('_', ' ')} file")
+            if path.suffix.lower() not in _INPUT_SUFFIXES:
+                raise UsageError(f"{kind} file {path}: use .csv, .jsonl or .parquet")
+    _check_text_options(args)
+    inputs = Inputs(**files, encoding=args.encoding, delimiter=args.delimiter)
+    if args.output is not None:
+        _check_writable(args.output, "--output")
+    fmt = args.format
+    if fmt is None and args.output is not None:
+        fmt = _SUFFIXES.get(args.output.suffix.lower())
+        if fmt is None:
+            raise UsageError(
+                f"--output {args.output}: unknown suffix {args.output.suffix or '(none)'!r}; "
+                "use .csv, .jsonl, .parquet or .txt, or name the format with --format"
+            )
+    fmt = fmt or "table"
+    if fmt == "parquet" and args.output is None:
+        raise UsageError("--format parquet needs --output FILE")
+    if args.output is not None and any(
+        p is not None and _same_file(p, args.output) for p in files.values()
+    ):
+        raise UsageError(f"--output {args.output} is one of the inputs; name another file")
+    target = args.rejects or (args.output.parent if args.output else Path.cwd()) / "rejects.jsonl"
+    _check_writable(target, "--rejects", _REJECT_SUFFIXES)
+    if any(p is not None and _same_file(p, target) for p in (*files.values(), args.output)):
+        raise UsageError(f"--rejects {target} is an input or the output; name another file")
+    policies = _load_policies(args.policy) if args.policy is not None else Policies()
+    if args.mapping is not None:
+        inputs = attrs.evolve(inputs, mappings=_load_mappings(args.mapping))
+    show = args.progress if args.progress is not None else sys.stderr.isatty()
+    try:
+        results, rejected = score(
+            inputs, as_of=as_of, policies=policies, progress=sys.stderr if show else None
+        )
+    except LogicrmError as error:
+        raise UsageError(str(error)) from None
+    if rejected:
+        write_rejects(target, rejected)
+        _say(f"{len(rejected)} rows rejected, written to {target} (readable by you alone):")
+        for item in rejected[:10]:
+            _say(
+                f"  {item.file.name} line {item.rejection.line}: "
+                f"{item.rejection.column}: {item.rejection.reason}"
+            )
+        if len(rejected) > 10:
+            _say(f"  ... and {len(rejected) - 10} more")
+    elif target.exists():
+        target.unlink()
+        _say(f"no rows rejected; removed {target}, left by an earlier run")
+    if not results:
+        raise UsageError(no_results_reason(inputs, rejected))
+    _write(results, fmt, args.output, wide=args.wide)
+    _say(f"{len(results)} customers assessed at {as_of.isoformat()}")
+    return EXIT_REJECTS if rejected and args.strict else EXIT_OK
+
+
+def _check_text_options(args: argparse.Namespace) -> None:
+    import codecs
+
+    if args.encoding is not None:
+        try:
+            codecs.lookup(args.encoding)
+        except LookupError:
+            raise UsageError(
+                f"--encoding {args.encoding[:40]!r} is not a known encoding "
+                "(try utf-8, gb18030 or utf-16)"
+            ) from None
+    if args.delimiter is not None:
+        if args.delimiter in ("\\t", "tab"):
+            args.delimiter = "\t"
+        if len(args.delimiter) != 1 or args.delimiter in "\r\n\"'":
+            raise UsageError(f"--delimiter {args.delimiter[:10]!r}: give one character, e.g. ';'")
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and b.exists() and a.samefile(b)
+    except OSError:
+        return False
+
+
+def _write(results: Any, fmt: str, output: Path | None, *, wide: bool = False) -> None:
+    from logicrm import io
+
+    if fmt == "table":  # a file has no width: it gets every character
+        text = table_text(results.values(), wide=wide or output is not None)
+        if output is None:
+            sys.stdout.write(text)
+        else:
+            output.write_text(text, encoding="utf-8")
+        return
+    rows = results.rows()
+    if output is not None:
+        io.write(output, rows, format=fmt)
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"out.{fmt}"
+        io.write(path, rows, format=fmt)
+        _copy(path, sys.stdout)
+
+
+def _copy(path: Path, target: IO[str]) -> None:
+    with path.open(encoding="utf-8", newline="") as handle:
+        text = handle.read()
+    # Piped, the text stays exact; on a terminal, no escape sequence from a file is obeyed.
+    target.write(terminal_text(text) if target.isatty() else text)
+
+
+def table_text(assessments: Any, *, wide: bool = False) -> str:
+    """The terminal table: the columns worth reading, rates as percentages, each customer's
+    top reason on a line of its own; it fits 120 columns (long text cut with "…") unless
+    ``wide``."""
+    from logicrm._table import WIDTH, render_table
+
+    def percent(value: float | None) -> str:
+        return "-" if value is None else f"{value:.1%}"
+
+    rows, notes = [], []
+    for a in assessments:
+        row = a.row()
+        first = a.top_reasons(1)  # one reason, whole: its message may hold "; " itself
+        notes.append(first[0].message if first else "")
+        rows.append(
+            [
+                row["customer_id"],
+                row["tier"],
+                row["abc_class"] or "-",
+                "-" if row["value_score"] is None else f"{row['value_score']:.1f}",
+                row["lifecycle"],
+                "AT RISK" if row["churn_flag"] else "",
+                row["credit_outcome"] or "-",
+                "-" if row["credit_limit"] is None else f"{row['credit_limit']:,.0f}",
+                row["credit_term_days"] if row["credit_term_days"] is not None else "-",
+                percent(row["on_time_rate"]),
+                percent(row["perfect_order_rate"]),
+                row["worst_gap"].split(" (")[0] if row["worst_gap"] else "-",
+                "-"
+                if row["complaints"] is None
+                else f"{row['complaints_met']}/{row['complaints']}",
+            ]
+        )
+    headers = [
+        "customer",
+        "tier",
+        "ABC",
+        "value",
+        "lifecycle",
+        "churn",
+        "credit",
+        "limit",
+        "term",
+        "on time",
+        "perfect",
+        "worst gap",
+        "SLAs",
+    ]
+    width = None if wide else WIDTH
+    return render_table(headers, rows, max_width=width, notes=notes) + "\n"
