@@ -159,3 +159,8 @@ def test_the_command_line_modules_import_one_way():
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("logicrm.cli.")
         }
         assert used <= set(order[:position]), (name, used)
+
+
+@pytest.mark.parametrize("module", ["_fit", "_special", "_bgnbd", "_gamma_gamma", "_clv"])
+def test_each_model_module_imports_first_without_a_circle(module):
+    subprocess.run([sys.executable, "-c", f"import logicrm.models.{module}"], check=True)

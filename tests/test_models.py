@@ -21,11 +21,11 @@ from logicrm.models import (
     ClvValue,
     FitError,
     GammaGammaModel,
-    _gg_total,
-    _maximise,
     clv,
     clv_columns,
 )
+from logicrm.models._fit import _maximise
+from logicrm.models._gamma_gamma import _gg_total
 from logicrm.sample import sample_dataset
 from logicrm.scoring import BtydSummary, btyd_summary, summarize, value_score
 
@@ -399,14 +399,14 @@ def test_assess_takes_the_clv_calculator(sample_models):
 
 @pytest.mark.parametrize("which", ["bg_nbd", "gamma_gamma"])
 def test_analytic_gradients_match_finite_differences(cdnow, which):
-    from logicrm import models
+    from logicrm.models import _bgnbd, _gamma_gamma
 
     if which == "bg_nbd":
         point = np.array([0.3, 4.0, 0.9, 2.0])
 
         def total(params):
-            return models._bg_total(
-                params, models._Histories.of(cdnow["x"], cdnow["t_x"], cdnow["T"])
+            return _bgnbd._bg_total(
+                params, _bgnbd._Histories.of(cdnow["x"], cdnow["t_x"], cdnow["T"])
             )
 
     else:
@@ -414,7 +414,7 @@ def test_analytic_gradients_match_finite_differences(cdnow, which):
         repeat = cdnow["x"] > 0
 
         def total(params):
-            return models._gg_total(params, cdnow["x"][repeat], cdnow["zbar"][repeat])
+            return _gamma_gamma._gg_total(params, cdnow["x"][repeat], cdnow["zbar"][repeat])
 
     _, gradient = total(point)
     for i in range(len(point)):
@@ -437,7 +437,7 @@ def test_fit_does_not_climb_rounding_noise_towards_no_dropout():
 
 @pytest.mark.parametrize("z", [0.5, 3e5, 2e6, 1e9, 1e15])
 def test_log_rising_factorial_is_exact_for_large_arguments(z):
-    from logicrm.models import _log_rising
+    from logicrm.models._special import _log_rising
 
     for x in (1, 7, 250):
         exact = math.fsum(math.log(z + j) for j in range(x))
