@@ -279,3 +279,35 @@ def test_a_bad_mapping_file_names_the_input_and_field(files, tmp_path):
     result = logicrm("score", files["shipments"], "--as-of", AS_OF, "--mapping", mapping)
     assert result.returncode == 2
     assert "orders" in result.stderr and "not an input kind" in result.stderr
+
+
+def test_value_clv_fits_both_models_on_the_input_and_scores_with_them(files, tmp_path):
+    from logicrm.models import BetaGeoModel, ClvValue, GammaGammaModel
+    from logicrm.scoring import btyd_summary
+
+    result = logicrm("score", files["shipments"], "--as-of", AS_OF, "--value", "clv",
+                     "--format", "jsonl")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "lifetime value: BG/NBD fitted on 12 customers: r " in result.stderr
+    assert "lifetime value: Gamma-Gamma fitted on" in result.stderr and "(± " in result.stderr
+    data = sample_dataset()
+    activities = summarize(data.shipments, as_of=data.as_of)
+    summaries = [btyd_summary(a, as_of=data.as_of) for a in activities.values()]
+    calculator = ClvValue(
+        purchases=BetaGeoModel.fit(summaries), spend=GammaGammaModel.fit(summaries)
+    )
+    customers = [lc.Customer(id=k, name=k, kind="enterprise") for k in activities]
+    expected = lc.assess_all(customers, activities, as_of=data.as_of, value_calculator=calculator)
+    scored = {
+        row["customer_id"]: row["value_score"]
+        for row in map(json.loads, result.stdout.splitlines())
+    }
+    assert scored == {k: round(a.value.score, 2) for k, a in expected.items()}
+
+
+def test_value_clv_without_repeat_customers_exits_2_saying_why(files, tmp_path):
+    path = tmp_path / "one.csv"
+    path.write_text("\n".join(files["shipments"].read_text().splitlines()[:2]) + "\n")
+    result = logicrm("score", path, "--as-of", AS_OF, "--value", "clv", cwd=tmp_path)
+    assert result.returncode == 2 and "no customer has a repeat order" in result.stderr
+    assert "Traceback" not in result.stderr

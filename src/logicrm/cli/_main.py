@@ -101,6 +101,14 @@ def _parser() -> argparse.ArgumentParser:
         "--strict", action="store_true", help="exit with 1 when any row was rejected"
     )
     score.add_argument(
+        "--value",
+        choices=("default", "clv"),
+        default="default",
+        help="how customer value is scored: the value model's dimensions (default), or with "
+        "profit and strategic value from lifetime value, BG/NBD and Gamma-Gamma fitted on the "
+        "input (needs the models extra)",
+    )
+    score.add_argument(
         "--wide",
         action="store_true",
         help="show the whole table (by default it fits 120 columns, long text cut with …)",

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import IO, TypeVar
+from typing import IO, Any, TypeVar
 
 import attrs
 
@@ -49,13 +49,16 @@ class Inputs:
     mappings: Mapping[str, ColumnMapping] = attrs.field(factory=dict)
     encoding: str | None = None
     delimiter: str | None = None
+    value: str = "default"
 
     def mapping(self, kind: str) -> ColumnMapping | None:
         return self.mappings.get(kind)
 
 
 INPUT_KINDS = tuple(
-    f.name for f in attrs.fields(Inputs) if f.name not in ("mappings", "encoding", "delimiter")
+    f.name
+    for f in attrs.fields(Inputs)
+    if f.name not in ("mappings", "encoding", "delimiter", "value")
 )
 """ The input files a run reads, by kind (the sections of a mapping file)."""
 
@@ -178,11 +181,13 @@ def score(
     as_of: datetime,
     policies: Policies = Policies(),  # noqa: B008 - frozen
     progress: IO[str] | None = None,
+    fits: list[str] | None = None,
 ) -> tuple[Assessments, list[FileRejection]]:
     """Read every file, summarise the shipments and assess every customer.
 
     Customers come from the customers file, plus any customer id seen only in shipments
-    (assessed as an enterprise named by its id, so no shipment goes unscored).
+    (assessed as an enterprise named by its id, so no shipment goes unscored). With
+    ``inputs.value == "clv"`` the lifetime-value models' fits are described in ``fits``.
     """
     rejected: list[FileRejection] = []
 
@@ -212,11 +217,16 @@ def score(
     complaints = read("complaints", Complaint) if inputs.complaints else None
     surveys = read("surveys", SurveyResponse) if inputs.surveys else None
     standards = read("standards", ServiceStandard) if inputs.standards else None
+    value_calculator: Any = partial(value_score, model=policies.value)
+    if inputs.value == "clv":
+        value_calculator = lifetime_value(activities, as_of=as_of, model=policies.value)
+        if fits is not None:
+            fits.extend(_described(m) for m in (value_calculator.purchases, value_calculator.spend))
     results = assess_all(
         customers,
         activities,
         as_of=as_of,
-        value_calculator=partial(value_score, model=policies.value),
+        value_calculator=value_calculator,
         tiering=policies.tiering,
         lifecycle_policy=policies.lifecycle,
         churn_policy=policies.churn,
@@ -230,6 +240,40 @@ def score(
         complaint_policy=policies.complaint,
     )
     return results, rejected
+
+
+def lifetime_value(activities: Mapping[str, Any], *, as_of: datetime, model: Any) -> Any:
+    """``--value clv``: BG/NBD and Gamma-Gamma fitted on the run's own customers (in weeks),
+    as a [`ClvValue`][logicrm.models.ClvValue] calculator whose ``reasons`` hold both fits.
+
+    Raises:
+        ValidationError: the models extra is missing, or the data cannot carry a fit (no
+            repeat customers); FitError: a fit did not converge.
+    """
+    from logicrm.errors import ValidationError
+    from logicrm.scoring import btyd_summary
+
+    try:
+        from logicrm.models import BetaGeoModel, ClvValue, GammaGammaModel
+    except ImportError:
+        raise ValidationError(
+            "--value", "clv", "needs the models extra: pip install 'logicrm[models]'"
+        ) from None
+    summaries = [btyd_summary(a, as_of=as_of) for a in activities.values() if a.orders]
+    if not summaries:
+        raise ValidationError("--value", "clv", "needs customers with orders to fit the models")
+    purchases = BetaGeoModel.fit(summaries)
+    spend = GammaGammaModel.fit(summaries)
+    return ClvValue(purchases=purchases, spend=spend, model=model)
+
+
+def _described(model: Any) -> str:
+    figures = ", ".join(
+        f"{name} {value:.4g} (± {model.standard_errors.get(name, float('nan')):.2g})"
+        for name, value in model.params.items()
+    )
+    name = "BG/NBD" if type(model).__name__ == "BetaGeoModel" else "Gamma-Gamma"
+    return f"{name} fitted on {model.customers:,} customers: {figures}"
 
 
 def no_results_reason(inputs: Inputs, rejected: list[FileRejection]) -> str:

@@ -97,7 +97,7 @@ def run_score(args: argparse.Namespace) -> int:
             if path.suffix.lower() not in _INPUT_SUFFIXES:
                 raise UsageError(f"{kind} file {path}: use .csv, .jsonl or .parquet")
     _check_text_options(args)
-    inputs = Inputs(**files, encoding=args.encoding, delimiter=args.delimiter)
+    inputs = Inputs(**files, encoding=args.encoding, delimiter=args.delimiter, value=args.value)
     if args.output is not None:
         _check_writable(args.output, "--output")
     fmt = args.format
@@ -123,12 +123,19 @@ def run_score(args: argparse.Namespace) -> int:
     if args.mapping is not None:
         inputs = attrs.evolve(inputs, mappings=_load_mappings(args.mapping))
     show = args.progress if args.progress is not None else sys.stderr.isatty()
+    fits: list[str] = []
     try:
         results, rejected = score(
-            inputs, as_of=as_of, policies=policies, progress=sys.stderr if show else None
+            inputs,
+            as_of=as_of,
+            policies=policies,
+            progress=sys.stderr if show else None,
+            fits=fits,
         )
     except LogicrmError as error:
         raise UsageError(str(error)) from None
+    for line in fits:
+        _say(f"lifetime value: {line}")
     if rejected:
         write_rejects(target, rejected)
         _say(f"{len(rejected)} rows rejected, written to {target} (readable by you alone):")
