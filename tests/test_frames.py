@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import logicrm as lc
-from logicrm.errors import ValidationError
+from logicrm.errors import LogicrmError, ValidationError
 from logicrm.frames import summarize_frame, to_pandas, to_polars
 from logicrm.io import ColumnMapping, _flatten
 from logicrm.sample import sample_dataset
@@ -229,7 +229,13 @@ def test_both_paths_reject_the_same_rows_at_the_same_lines_in_the_same_words(
     lc.io.write(path, [{c: row.get(c) for c in columns} for row in rows], spreadsheet_safe=False)
     by_objects = lc.io.read(path, lc.Shipment)
     frame = pl.read_csv(path, infer_schema_length=0)
-    columnar = summarize_frame(frame, as_of=datetime(2030, 1, 1, tzinfo=UTC)).rejected
+    as_of = datetime(2030, 1, 1, tzinfo=UTC)
+    try:
+        columnar = summarize_frame(frame, as_of=as_of).rejected
+    except ValidationError:  # a customer in two currencies: the object path refuses it too
+        with pytest.raises(LogicrmError):
+            lc.summarize(by_objects.ok, as_of=as_of)
+        return
     assert sorted(columnar.select("line", "column", "reason").rows()) == sorted(
         (r.line, r.column, r.reason) for r in by_objects.rejected
     )

@@ -348,6 +348,17 @@ class _Reader:
             self.fields.update(_flat_fields(Answer))
             required = [p for p in required if p != "answers"] + _required_paths(Answer)
         self.required = required
+        # Each field's column, worked out once per file rather than once per row.
+        self._plan = tuple(
+            (path, kind, mapping.column(path))
+            for path, kind in self.fields.items()
+            if path not in mapping.constants
+        )
+        self._constants = {
+            path: mapping.constants[path]
+            for path in self.fields
+            if mapping.constants.get(path) is not None
+        }
         for section in ("columns", "constants"):
             for path in getattr(mapping, section):
                 if path not in self.fields:
@@ -425,16 +436,19 @@ class _Reader:
             )
 
     def record(self, row: Mapping[str, Any]) -> dict[str, Any]:
-        flat: dict[str, Any] = {}
-        for path, kind in self.fields.items():
-            if path in self.mapping.constants:
-                flat[path] = self.mapping.constants[path]
-                continue
-            found, value = _lookup(row, self.mapping.column(path))
-            if found:
-                flat[path] = _coerce(kind, value, self.mapping)
-        # Drop absent optional values so that defaults apply.
-        return _nest({k: v for k, v in flat.items() if v is not None})
+        flat = dict(self._constants)
+        mapping = self.mapping
+        for path, kind, column in self._plan:  # per row: keep it lean
+            if column in row:
+                value = _coerce(kind, row[column], mapping)
+            else:
+                found, value = _lookup(row, column)
+                if not found:
+                    continue
+                value = _coerce(kind, value, mapping)
+            if value is not None:  # an absent optional value takes its default
+                flat[path] = value
+        return _nest(flat)
 
     def column_of(self, path: str) -> str:
         for field in self.fields:
