@@ -100,27 +100,27 @@ def test_the_policy_page_lists_every_default_with_its_value_and_source():
 SOURCE = ROOT / "src" / "logicrm"
 
 
-def test_docstrings_use_markdown_links_never_sphinx_roles():
-    """mkdocstrings renders Markdown: a Sphinx role (:func:`x`) shows as literal text."""
-    role = re.compile(r":(func|class|data|meth|attr|mod|exc|obj):`")
-    found = [
+def source_lines(matches):
+    """Every ``path:line`` of the package's source whose text ``matches``."""
+    return [
         f"{path.relative_to(ROOT)}:{number}"
         for path in SOURCE.rglob("*.py")
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
-        if role.search(line) or (line.rstrip().endswith("::") and '"' not in line)
+        if matches(line)
     ]
-    assert not found
+
+
+def test_docstrings_use_markdown_links_never_sphinx_roles():
+    """mkdocstrings renders Markdown: a Sphinx role (:func:`x`) shows as literal text."""
+    role = re.compile(r":(func|class|data|meth|attr|mod|exc|obj):`")
+    assert not source_lines(
+        lambda line: role.search(line) or (line.rstrip().endswith("::") and '"' not in line)
+    )
 
 
 def test_example_sections_are_the_ones_griffe_renders_as_code():
     """griffe knows "Examples:"; "Example:" becomes an admonition of quoted ">>>" lines."""
-    found = [
-        f"{path.relative_to(ROOT)}:{number}"
-        for path in SOURCE.rglob("*.py")
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
-        if line.strip() == "Example:"
-    ]
-    assert not found
+    assert not source_lines(lambda line: line.strip() == "Example:")
 
 
 def test_the_reference_index_lists_every_public_name():
@@ -141,13 +141,7 @@ def test_the_reference_index_lists_every_public_name():
 def test_attribute_and_argument_entries_name_one_field_each():
     """griffe reads "a, b: text" as a name and a type: each entry names one field."""
     entry = re.compile(r"^\s{8}\w+(, \w+)+: ")
-    found = [
-        f"{path.relative_to(ROOT)}:{number}"
-        for path in SOURCE.rglob("*.py")
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
-        if entry.match(line) and "self," not in line
-    ]
-    assert not found
+    assert not source_lines(lambda line: entry.match(line) and "self," not in line)
 
 
 def test_the_notebook_tutorial_renders_html_and_charts_in_a_real_kernel(tmp_path):

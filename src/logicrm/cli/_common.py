@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,15 +28,21 @@ def _say(text: str) -> None:
 
 
 def _load_policies(path: Path) -> Any:
-    from logicrm.errors import ValidationError
     from logicrm.policies import load_policies
 
-    _check_readable(path, "policy file")
+    return _load_settings(path, "policy file", load_policies)
+
+
+def _load_settings(path: Path, what: str, load: Callable[[Path], Any]) -> Any:
+    """A policy or mapping file, loaded; any problem is one usage error listing them all."""
+    from logicrm.errors import ValidationError
+
+    _check_readable(path, what)
     try:
-        return load_policies(path)
+        return load(path)
     except ValidationError as error:
         problems = "\n  ".join(str(p) for p in error.problems)
-        raise UsageError(f"policy file {path} is not valid:\n  {problems}") from None
+        raise UsageError(f"{what} {path} is not valid:\n  {problems}") from None
 
 
 def _check_readable(path: Path, what: str) -> None:

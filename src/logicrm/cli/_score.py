@@ -19,6 +19,7 @@ from logicrm.cli._common import (
     _check_readable,
     _check_writable,
     _load_policies,
+    _load_settings,
     _say,
 )
 
@@ -53,14 +54,8 @@ _INPUTS = {
 
 def _load_mappings(path: Path) -> Any:
     from logicrm.cli._run import load_mappings
-    from logicrm.errors import ValidationError
 
-    _check_readable(path, "mapping file")
-    try:
-        return load_mappings(path)
-    except ValidationError as error:
-        problems = "\n  ".join(str(p) for p in error.problems)
-        raise UsageError(f"mapping file {path} is not valid:\n  {problems}") from None
+    return _load_settings(path, "mapping file", load_mappings)
 
 
 def parse_as_of(text: str) -> datetime:
