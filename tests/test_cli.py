@@ -213,9 +213,11 @@ def test_progress_bar_goes_to_stderr_only(files):
     result = logicrm("score", files["shipments"], "--as-of", AS_OF, "--format", "jsonl",
                      "--progress")  # fmt: skip
     assert "shipments [" in result.stderr and "100% 1,500/1,500" in result.stderr
+    assert "summarised the shipments of 12 customers" in result.stderr
+    assert "assessing 12 customers" in result.stderr
     assert "shipments [" not in result.stdout
     quiet = logicrm("score", files["shipments"], "--as-of", AS_OF, "--no-progress")
-    assert "shipments [" not in quiet.stderr
+    assert "shipments [" not in quiet.stderr and "assessing" not in quiet.stderr
 
 
 def test_policy_show_prints_the_defaults_as_valid_toml_and_json(tmp_path):

@@ -191,15 +191,25 @@ def score(
     """
     rejected: list[FileRejection] = []
 
+    def phase(text: str) -> None:
+        if progress is not None:
+            progress.write(f"{text}\n")
+            progress.flush()
+
     def read(kind: str, cls: type[T]) -> list[T]:
         path = getattr(inputs, kind)
-        return [] if path is None else list(_records(inputs, kind, cls, rejected))
+        if path is None:
+            return []
+        records = list(_records(inputs, kind, cls, rejected))
+        phase(f"read {len(records):,} {kind.replace('_', ' ')} from {path.name}")
+        return records
 
     customers = read("customers", Customer)
     bar = Progress(progress, "shipments", count_rows(inputs.shipments) if progress else None)
     shipments = _records(inputs, "shipments", Shipment, rejected, bar)
     activities = summarize(shipments, as_of=as_of)
     bar.finish()
+    phase(f"summarised the shipments of {len(activities):,} customers")
     known = {c.id for c in customers}
     customers.extend(
         Customer(id=cid, name=cid, kind=CustomerKind.ENTERPRISE)
@@ -219,9 +229,11 @@ def score(
     standards = read("standards", ServiceStandard) if inputs.standards else None
     value_calculator: Any = partial(value_score, model=policies.value)
     if inputs.value == "clv":
+        phase("fitting BG/NBD and Gamma-Gamma for lifetime value")
         value_calculator = lifetime_value(activities, as_of=as_of, model=policies.value)
         if fits is not None:
             fits.extend(_described(m) for m in (value_calculator.purchases, value_calculator.spend))
+    phase(f"assessing {len(customers):,} customers")
     results = assess_all(
         customers,
         activities,
