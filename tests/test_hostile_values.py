@@ -273,3 +273,25 @@ def test_a_table_too_wide_cuts_its_widest_text_with_an_ellipsis_and_never_a_numb
     assert max(len(line) for line in text.splitlines()) <= 40
     assert "1,234,567.50" in text and "…" in text
     assert "a" * 200 in render_table(["id", "note", "amount"], rows, max_width=None)
+
+
+def test_totals_past_the_range_of_one_amount_are_scored_not_refused():
+    """Each amount is below 10^18, but thirty of them make one customer's year 2.7 x 10^19.
+    Once, that total failed the Pareto classes, and with them every customer's assessment."""
+    data = sample_dataset()
+    first = data.shipments[0]
+    huge = [
+        lc.Shipment(
+            id=f"X{i}", customer_id="C00000", ordered_at=first.ordered_at,
+            promised_at=first.promised_at, revenue=lc.Money("900000000000000000", CNY),
+            cost=lc.Money("1", CNY), units_ordered=1,
+        )
+        for i in range(30)
+    ]  # fmt: skip
+    activities = lc.summarize([*data.shipments, *huge], as_of=data.as_of)
+    profiles = {p.customer_id: p for p in data.credit_profiles}
+    results = lc.assess_all(data.customers, activities, as_of=data.as_of, credit_profiles=profiles)
+    assert len(results) == len(data.customers)
+    top = results["C00000"]
+    assert top.abc_class is lc.AbcClass.A and top.tier.tier is lc.Tier.LARGE
+    assert top.credit.limit == lc.CreditPolicy().max_limit  # capped, not refused

@@ -110,6 +110,23 @@ def to_decimal(field: str, value: object) -> Decimal:
     return result  # type: ignore[return-value]
 
 
+def to_finite_decimal(field: str, value: object) -> Decimal:
+    """A finite Decimal of any size, for totals and figures computed from amounts (a
+    customer's revenue over millions of shipments may pass 10^18); still no text or integer
+    is parsed unbounded."""
+    if type(value) is Decimal:
+        result = value
+    elif type(value) is int and value.bit_length() <= 256:
+        result = Decimal(value)
+    elif type(value) is float:
+        result = Decimal(repr(value))
+    else:
+        return to_decimal(field, value)
+    if not result.is_finite():
+        fail(field, value, "must be finite (NaN and infinity are not amounts)")
+    return result
+
+
 def check_currency(field: str, value: object) -> str:
     if type(value) is not str or value not in ISO_4217:
         fail(field, value, "must be an upper-case ISO-4217 currency code such as 'CNY'")

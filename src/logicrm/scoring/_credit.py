@@ -305,7 +305,7 @@ def _monthly_billing(activity: Activity | None, currency: str) -> Money | None:
         return None
     if activity.currency is not None and activity.currency != currency:
         raise CurrencyMismatchError(activity.currency, currency, "set a limit")
-    return Money(ratio(activity.revenue_within(365), 12), currency)
+    return Money._trusted(ratio(activity.revenue_within(365), 12), currency)  # a total, any size
 
 
 @in_library_context
@@ -400,7 +400,8 @@ def assess_credit(
         limit = profile.limit
         basis = "no activity given: the current limit"
     else:
-        limit = billing * band.limit_months
+        # Not Money arithmetic: a huge billing is capped by max_limit below, never refused.
+        limit = Money._trusted(billing.amount * band.limit_months, billing.currency)
         basis = f"{band.limit_months} x average monthly billing {billing.amount:,.2f}"
     if limit > policy.max_limit:
         limit, basis = policy.max_limit, basis + f", capped at {policy.max_limit.amount:,}"

@@ -12,7 +12,7 @@ import attrs
 
 from logicrm.domain import Money, Reason
 from logicrm.domain._checks import check_aware, fail
-from logicrm.domain._money import in_library_context, to_decimal
+from logicrm.domain._money import in_library_context, to_decimal, to_finite_decimal
 from logicrm.domain._reason import plural
 from logicrm.errors import CurrencyMismatchError
 from logicrm.scoring._activity import Activity
@@ -91,7 +91,7 @@ def _amounts(values: Mapping[str, Number]) -> dict[str, Decimal]:
             currency = value.currency
             amounts[key] = value.amount
         else:
-            amounts[key] = to_decimal(f"values[{key!r}]", value)
+            amounts[key] = to_finite_decimal(f"values[{key!r}]", value)
     return amounts
 
 
