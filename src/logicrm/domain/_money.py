@@ -137,21 +137,14 @@ def _number(value: object) -> Decimal:
     """A multiplier or divisor for Money; floats go by their shortest repr, like amounts.
 
     Any finite number of reasonable size will do (a ratio may carry 34 digits); the result
-    is held to the range of amounts by [`_result()`][logicrm.domain._result]."""
+    is held to the range of amounts by ``_result``."""
     if isinstance(value, Fraction):
         numerator, denominator = value.numerator, value.denominator
         if max(numerator.bit_length(), denominator.bit_length()) > 256:
             fail("operand", value, "must be a number of reasonable size")
         return _CONTEXT.divide(Decimal(numerator), Decimal(denominator))
-    if type(value) is Decimal:
-        number = value
-    elif type(value) is int and value.bit_length() <= 256:
-        number = Decimal(value)
-    elif type(value) is float:
-        number = Decimal(repr(value))
-    else:
-        return to_decimal("operand", value)
-    if not number.is_finite() or abs(number.adjusted()) > 2 * MAX_MAGNITUDE_EXPONENT:
+    number = to_finite_decimal("operand", value)
+    if abs(number.adjusted()) > 2 * MAX_MAGNITUDE_EXPONENT:
         fail("operand", value, "must be a finite number of reasonable size")
     return number
 
