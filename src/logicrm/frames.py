@@ -21,7 +21,7 @@ Requires the ``frames`` extra: ``pip install 'logicrm[frames]'`` (polars and pya
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -29,12 +29,16 @@ from typing import Any
 import attrs
 import polars as pl
 
-from logicrm.domain._checks import check_aware, fail
-from logicrm.domain._money import MAX_MAGNITUDE_EXPONENT
-from logicrm.io import ColumnMapping
+from logicrm.domain import Shipment
+from logicrm.domain._checks import MAX_COUNT, check_aware, fail
+from logicrm.domain._money import ISO_4217, MAX_MAGNITUDE_EXPONENT
+from logicrm.errors import CurrencyMismatchError, LogicrmError, ValidationError
+from logicrm.io import ColumnMapping, _flat_fields, _Reader, _required_paths
 from logicrm.quality import service_kpis
 from logicrm.scoring import WINDOW_DAYS, Activity
 from logicrm.scoring._activity import _COUNTERS
+from logicrm.scoring._numbers import EXACT
+from logicrm.serialization import from_dict
 
 __all__ = [
     "FrameSummary",
@@ -45,21 +49,38 @@ __all__ = [
     "to_polars",
 ]
 
-_REQUIRED = (
-    "id",
-    "customer_id",
-    "ordered_at",
-    "promised_at",
-    "revenue.amount",
-    "revenue.currency",
-    "cost.amount",
-    "cost.currency",
-    "units_ordered",
-)
+_KINDS: dict[str, str] = _flat_fields(Shipment)
+_REQUIRED = tuple(_required_paths(Shipment))
+_TEXTS = ("id", "customer_id", "revenue.currency", "cost.currency")
+_TIMES = ("ordered_at", "promised_at", "shipped_at", "delivered_at")
 _OPTIONAL_TIMES = ("shipped_at", "delivered_at")
+_AMOUNTS = ("revenue.amount", "cost.amount")
 _COUNTS = ("units_delivered", "units_damaged")
 _FLAGS = ("invoice_error", "stockout", "substituted", "rerouted", "returned")
-_WANTED = (*_REQUIRED, *_OPTIONAL_TIMES, *_COUNTS, *_FLAGS)
+_WANTED = tuple(_KINDS)
+# Amounts are carried as 38-digit decimals with 12 places: with 18 integer digits (Money's
+# bound), a sum of ten million amounts still fits. Each amount's own places travel beside
+# it, so every sum comes out with the exponent the object path's Decimal arithmetic gives.
+_SCALE = 12
+_MONEY = pl.Decimal(38, _SCALE)
+_UTC_TIME = pl.Datetime("us", "UTC")
+
+# The canonical text of each kind of cell. A cell in its canonical form is read here exactly
+# as the object path reads it; a row with any other cell is handed to the object path, which
+# decides (so an odd but valid cell is accepted, and a bad one is worded, by one piece of code).
+_CANONICAL_TEXT = r"(?s)^[\p{L}\p{N}\p{P}\p{S}](?:.*[\p{L}\p{N}\p{P}\p{S}])?$"
+_CANONICAL_TIME = (
+    r"^(?:19|2[0-9])[0-9]{2}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])[T ]"
+    r"(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]{3}|\.[0-9]{6})?)?"
+    r"(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$"
+)
+_CANONICAL_COUNT = r"^[0-9]{1,12}$"
+_CANONICAL_AMOUNT = r"^-?(?:0|[1-9][0-9]{0,17})(?:\.[0-9]{1,12})?$"
+# A float amount is read by its shortest repr, as Money does; below 10^15 polars writes the
+# same digits in plain notation whenever the canonical form applies.
+_PLAIN_FLOAT = 1e15
+# The range of amounts, as Money enforces it (see logicrm.domain._money).
+_AMOUNT_LIMIT = 10**MAX_MAGNITUDE_EXPONENT
 
 
 @attrs.frozen
@@ -95,6 +116,15 @@ class TableSummary:
     rejected: pl.DataFrame
 
 
+class EngineLimit(LogicrmError, ValueError):
+    """A valid value the columnar path cannot carry exactly (an amount with more than 12
+    decimal places, a time beyond the years 1 to 9999 in UTC): the object path takes it."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        self.field = field
+        super().__init__(f"{field}: {reason}; use the pure-Python path (--engine python)")
+
+
 def _to_polars(data: Any) -> pl.DataFrame:
     if isinstance(data, pl.DataFrame):
         return data
@@ -107,165 +137,354 @@ def _to_polars(data: Any) -> pl.DataFrame:
     return frame
 
 
-def _standardise(frame: pl.DataFrame, mapping: ColumnMapping) -> pl.DataFrame:
-    """Rename to field paths, add constants and defaults, parse times and amounts."""
-    wanted = _WANTED
-    columns: dict[str, pl.Expr] = {}
-    for path in wanted:
-        if path in mapping.constants:
-            columns[path] = pl.lit(mapping.constants[path])
-            continue
-        source = mapping.column(path)
-        if source in frame.columns:
-            columns[path] = pl.col(source)
-        elif path in _REQUIRED:
-            fail("data", source, "is a required column and is missing")
-        elif path in _OPTIONAL_TIMES:
-            columns[path] = pl.lit(None, dtype=pl.Datetime("us", "UTC"))
-        elif path in _COUNTS:
-            columns[path] = pl.lit(0, dtype=pl.Int64)
-        else:
-            columns[path] = pl.lit(False)
-    out = frame.select(**columns).with_row_index("__row")
-    parsed: list[pl.Expr] = []
-    for path in ("ordered_at", "promised_at", *_OPTIONAL_TIMES):
-        dtype = out.schema[path]
-        if dtype == pl.String:
-            parsed.append(pl.col(path).str.to_datetime(time_zone="UTC", strict=False))
-        elif isinstance(dtype, pl.Datetime):
-            if dtype.time_zone is None and out[path].null_count() < out.height:
-                fail(path, "naive datetime column", "must be timezone-aware")
-            parsed.append(pl.col(path).cast(pl.Datetime("us", "UTC")))
-        elif dtype == pl.Null:
-            parsed.append(pl.col(path).cast(pl.Datetime("us", "UTC")))
-        else:
-            fail(path, str(dtype), "must be a datetime or ISO 8601 string column")
-    for path in ("units_ordered", *_COUNTS):
-        column = pl.col(path)
-        if out.schema[path] == pl.String:
-            column = column.str.strip_chars()
-        parsed.append(column.cast(pl.Int64, strict=False))
-    for path in _FLAGS:
-        if out.schema[path] == pl.String:
-            text = pl.col(path).str.strip_chars().str.to_lowercase()
-            parsed.append(
-                pl.when(text.is_in(list(mapping.true_values)))
-                .then(True)
-                .when(text.is_in(list(mapping.false_values)) | (text == ""))
-                .then(False)
-                .otherwise(None)
-                .alias(path)
+def _natural_constant(kind: str, value: Any) -> bool:
+    """Whether a mapping constant is read here as the object path reads it (constants are
+    taken as they are, never parsed from text)."""
+    if kind in ("str", "datetime"):
+        return type(value) is str and value != ""
+    if kind == "decimal":
+        return (type(value) is str and value != "") or type(value) in (int, float)
+    if kind == "int":
+        return type(value) is int and value.bit_length() <= 62
+    return type(value) is bool
+
+
+def _source(frame: pl.DataFrame, mapping: ColumnMapping, path: str) -> tuple[pl.Expr, bool]:
+    """The expression reading ``path`` (a null literal when absent) and whether every row
+    must go to the object path (a constant of a kind read differently there)."""
+    if path in mapping.constants:
+        value = mapping.constants[path]
+        if value is None:
+            return pl.lit(None), False
+        if not _natural_constant(_KINDS[path], value):
+            return pl.lit(None), True
+        return pl.lit(value), False
+    column = mapping.column(path)
+    if column in frame.columns:
+        return pl.col(column), False
+    head, *rest = column.split(".")
+    if rest and isinstance(frame.schema.get(head), pl.Struct):  # nested, as Parquet holds it
+        dtype: Any = frame.schema[head]
+        expr = pl.col(head)
+        for part in rest:
+            fields = {f.name: f.dtype for f in dtype.fields} if isinstance(dtype, pl.Struct) else {}
+            if part not in fields:
+                return pl.lit(None), False
+            expr, dtype = expr.struct.field(part), fields[part]
+        return expr, False
+    return pl.lit(None), False
+
+
+def _places(text: pl.Expr) -> pl.Expr:
+    dot = text.str.find(".", literal=True)
+    return pl.when(dot.is_null()).then(0).otherwise(text.str.len_chars() - dot - 1)
+
+
+# What str.strip() strips: every character Python calls whitespace.
+_WHITESPACE = "".join(chr(i) for i in range(0x3001) if chr(i).isspace())
+_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S%:z"
+
+
+def _read_cell(
+    kind: str, expr: pl.Expr, dtype: pl.DataType, mapping: ColumnMapping
+) -> tuple[pl.Expr, pl.Expr, pl.Expr, pl.Expr | None, pl.Expr | None]:
+    """``(value, absent, canonical, places, negative_zero)`` for one field's cells. Text is
+    stripped first, as the object path strips it; a present cell is read here only where it
+    is ``canonical`` and its value came out (see ``_standardise``)."""
+    if isinstance(dtype, pl.Categorical | pl.Enum):
+        expr, dtype = expr.cast(pl.String), pl.String()
+    text = dtype == pl.String
+    if text:
+        expr = expr.str.strip_chars(_WHITESPACE)
+        absent = expr.is_null() | (expr == "")
+    else:
+        absent = expr.is_null()
+    places = negative_zero = None
+    no = pl.lit(False)
+    if dtype == pl.Null:
+        return pl.lit(None), pl.lit(True), no, None, None
+    if kind == "str":
+        return (
+            (expr, absent, pl.lit(True), None, None)
+            if text
+            else (pl.lit(None), absent, no, None, None)
+        )
+    if kind == "datetime":
+        if text:
+            # The common export form first; the other canonical forms, normalised to it, only
+            # where it did not parse (see _parsed_times).
+            value = expr.str.to_datetime(
+                format=_TIME_FORMAT, time_zone="UTC", time_unit="us", strict=False
             )
-        else:
-            parsed.append(pl.col(path).cast(pl.Boolean, strict=False))
-    for path in ("id", "customer_id", "revenue.currency", "cost.currency"):
-        parsed.append(pl.col(path).cast(pl.String))
-    scale = max(_scale(out, "revenue.amount"), _scale(out, "cost.amount"))
-    for path in ("revenue.amount", "cost.amount"):
-        parsed.append(_decimal(out, path, scale))
-    return out.with_columns(parsed)
+            return value, absent, expr.str.contains(_CANONICAL_TIME), None, None
+        if isinstance(dtype, pl.Datetime) and dtype.time_zone and dtype.time_unit != "ns":
+            value = expr.dt.convert_time_zone("UTC").dt.cast_time_unit("us")
+            return value, absent, pl.lit(True), None, None
+        return pl.lit(None), absent, no, None, None  # naive or not a time: the object path says
+    if kind == "int":
+        if text:
+            return (
+                expr.cast(pl.Int64, strict=False),
+                absent,
+                expr.str.contains(_CANONICAL_COUNT),
+                None,
+                None,
+            )
+        if dtype.is_integer():
+            return expr.cast(pl.Int64, strict=False), absent, pl.lit(True), None, None
+        return pl.lit(None), absent, no, None, None
+    if kind == "decimal":
+        source = None
+        if text:
+            source, canonical = expr, expr.str.contains(_CANONICAL_AMOUNT)
+        elif dtype.is_float():
+            source = expr.cast(pl.String)
+            canonical = source.str.contains(_CANONICAL_AMOUNT) & (expr.abs() < _PLAIN_FLOAT)
+        if source is not None:
+            value = source.cast(_MONEY, strict=False)
+            places = _places(source)
+            negative_zero = source.str.starts_with("-") & (value == 0)
+            return value, absent, canonical, places, negative_zero
+        if (isinstance(dtype, pl.Decimal) and (dtype.scale or 0) <= _SCALE) or dtype.is_integer():
+            scale = dtype.scale or 0 if isinstance(dtype, pl.Decimal) else 0
+            return expr.cast(_MONEY, strict=False), absent, pl.lit(True), pl.lit(scale), None
+        return pl.lit(None), absent, no, None, None
+    if text:  # a flag: its spellings as written (true, True, TRUE), matched exactly
+        value = expr.is_in(_written(mapping.true_values))
+        known = value | expr.is_in(_written(mapping.false_values))
+        return value, absent, known, None, None
+    if dtype == pl.Boolean:
+        return expr, absent, pl.lit(True), None, None
+    return pl.lit(None), absent, no, None, None
 
 
-def _scale(frame: pl.DataFrame, path: str) -> int:
-    dtype = frame.schema[path]
-    if isinstance(dtype, pl.Decimal):
-        return dtype.scale or 0
-    text = frame[path] if dtype == pl.String else frame[path].cast(pl.String)
-    digits = text.str.extract(r"\.(\d+)$").str.len_chars().max()
-    return int(digits) if isinstance(digits, int) else 0
+def _written(spellings: frozenset[str]) -> list[str]:
+    """The ways a lower-case spelling is commonly written that ``str.lower()`` maps back to
+    it; other casings go to the object path."""
+    forms = {f for s in spellings for f in (s, s.upper(), s.title(), s.capitalize())}
+    return sorted(f for f in forms if f.lower() in spellings)
 
 
-def _decimal(frame: pl.DataFrame, path: str, scale: int) -> pl.Expr:
-    dtype = frame.schema[path]
-    if isinstance(dtype, pl.Decimal):
-        return pl.col(path).cast(pl.Decimal(38, scale))
-    text = pl.col(path) if dtype == pl.String else pl.col(path).cast(pl.String)
-    return text.cast(pl.Decimal(38, scale), strict=False)
+_DTYPES: dict[str, Any] = {
+    "str": pl.String,
+    "datetime": _UTC_TIME,
+    "int": pl.Int64,
+    "decimal": _MONEY,
+    "bool": pl.Boolean,
+}
+_DEFAULTS: dict[str, Any] = {
+    **{p: pl.lit(None, _UTC_TIME) for p in _OPTIONAL_TIMES},
+    **{p: pl.lit(0, pl.Int64) for p in _COUNTS},
+    **{p: pl.lit(False) for p in _FLAGS},
+}
 
 
-# The range of amounts, as Money enforces it (see logicrm.domain._money).
-_AMOUNT_LIMIT = 10**MAX_MAGNITUDE_EXPONENT
-_OUT_OF_RANGE = f"must be less than 10^{MAX_MAGNITUDE_EXPONENT} in size"
+def _standardise(frame: pl.DataFrame, mapping: ColumnMapping) -> pl.DataFrame:
+    """The shipments in the field paths' names and types, with ``__row`` (position),
+    ``__ok`` (read here, and no rule broken) and each amount's places; rows that are not
+    ``__ok`` go to the object path (see ``_settle``)."""
+    c = pl.col
+    stage: list[pl.Expr] = [pl.int_range(pl.len(), dtype=pl.UInt32).alias("__row")]
+    odd_everywhere = False
+    text_times = []
+    extra = {
+        "__revenue_places": pl.lit(0),
+        "__cost_places": pl.lit(0),
+        "__revenue_negative_zero": pl.lit(False),
+    }
+    for path, kind in _KINDS.items():
+        expr, odd = _source(frame, mapping, path)
+        odd_everywhere = odd_everywhere or odd
+        dtype = frame.head(0).select(expr).dtypes[0]
+        value, absent, canonical, places, negative_zero = _read_cell(kind, expr, dtype, mapping)
+        if kind == "datetime" and dtype == pl.String:
+            text_times.append((path, expr.str.strip_chars(_WHITESPACE)))
+        stage += [
+            value.cast(_DTYPES[kind]).alias(path),
+            absent.alias(f"__absent {path}"),
+            canonical.alias(f"__canonical {path}"),
+        ]
+        money = path.split(".")[0]
+        if places is not None:
+            extra[f"__{money}_places"] = places
+        if negative_zero is not None and money == "revenue":
+            extra["__revenue_negative_zero"] = negative_zero.fill_null(False)
+    stage += [value.cast(pl.Int32 if "places" in name else pl.Boolean).alias(name)
+              for name, value in extra.items()]  # fmt: skip
+    out = frame.select(stage)
+    out = _parsed_times(out, frame, text_times)
+    oks = []
+    for path in _KINDS:
+        absent, canonical = c(f"__absent {path}"), c(f"__canonical {path}")
+        present_ok = canonical & c(path).is_not_null()
+        oks.append((~absent & present_ok) if path in _REQUIRED else (absent | present_ok))
+    defaults = [
+        pl.when(c(f"__absent {p}")).then(default).otherwise(c(p)).alias(p)
+        for p, default in _DEFAULTS.items()
+    ]
+    out = out.with_columns(pl.all_horizontal(oks).fill_null(False).alias("__ok"))
+    out = out.with_columns(defaults).drop(
+        [n for n in out.columns if n.startswith(("__absent ", "__canonical "))]
+    )
+    kept = (c("__ok") & _rules_kept()).fill_null(False)
+    return out.with_columns((kept & pl.lit(not odd_everywhere)).alias("__ok"))
 
 
-def _explained(
-    original: pl.DataFrame, broken: pl.DataFrame, mapping: ColumnMapping
+def _parsed_times(
+    out: pl.DataFrame, frame: pl.DataFrame, text_times: list[tuple[str, pl.Expr]]
 ) -> pl.DataFrame:
-    """The rejected rows as the file readers report them: the file's line, your column's
-    name and the object path's own words. The vectorised rules find the rows; the few found
-    are read once more as records, so both paths word a rejection with one piece of code."""
-    from logicrm.domain import Shipment
-    from logicrm.errors import ValidationError
-    from logicrm.io import _Reader
-    from logicrm.serialization import from_dict
+    """Times in a canonical form other than the common one (a space for the ``T``, ``Z``, no
+    seconds, a fraction), normalised and parsed: only when some cell needs it."""
+    c = pl.col
+    for path, text in text_times:
+        missed = c(f"__canonical {path}") & c(path).is_null() & ~c(f"__absent {path}")
+        if not out.select(missed.any()).item():
+            continue
+        normal = (
+            text.str.replace(r"^(.{10}) ", "${1}T")
+            .str.replace(r"^(.{16})([Z+-])", "${1}:00${2}")
+            .str.replace("Z$", "+00:00")
+            .str.to_datetime(
+                format="%Y-%m-%dT%H:%M:%S%.f%:z", time_zone="UTC", time_unit="us", strict=False
+            )
+        )
+        out = out.with_columns(pl.coalesce(c(path), frame.select(normal.alias(path))[path]))
+    return out
 
-    reader = _Reader(Shipment, mapping)
-    rows = broken["__row"].to_list()
-    raw = original.with_row_index("__row").filter(pl.col("__row").is_in(rows)).drop("__row")
-    columns, reasons = [], []
-    for row, fallback in zip(raw.iter_rows(named=True), broken["__reason"], strict=True):
-        column, _, reason = fallback.partition(": ")
-        column = mapping.column(column)
+
+def _rules_kept() -> pl.Expr:
+    """True where a read row keeps every Shipment rule (null or false: the object path
+    decides)."""
+    c = pl.col
+    start = pl.coalesce(c("shipped_at"), c("ordered_at"))
+    currencies = sorted(ISO_4217)
+    kept: pl.Expr = (
+        (c("promised_at") >= c("ordered_at"))
+        & (c("shipped_at").is_null() | (c("shipped_at") >= c("ordered_at")))
+        & (c("delivered_at").is_null() | (c("delivered_at") >= start))
+        & c("units_ordered").is_between(0, MAX_COUNT)
+        & c("units_delivered").is_between(0, MAX_COUNT)
+        & c("units_damaged").is_between(0, c("units_delivered"))
+        & (c("revenue.amount").abs() < _AMOUNT_LIMIT)
+        & (c("cost.amount").abs() < _AMOUNT_LIMIT)
+        & c("revenue.currency").is_in(currencies)
+        & (c("revenue.currency") == c("cost.currency"))
+    )
+    return kept
+
+
+def _utc(field: str, moment: datetime) -> datetime:
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise EngineLimit(field, f"{moment.isoformat()} lies beyond the year 9999 in UTC") from None
+
+
+def _typed_row(position: int, s: Shipment) -> dict[str, Any]:
+    """A shipment the object path accepted, as a row of the standardised frame."""
+    row: dict[str, Any] = {"__row": position, "id": s.id, "customer_id": s.customer_id}
+    for name in _TIMES:
+        moment = getattr(s, name)
+        row[name] = None if moment is None else _utc(name, moment)
+    for money in ("revenue", "cost"):
+        amount = getattr(s, money)
+        exponent = amount.amount.as_tuple().exponent
+        assert isinstance(exponent, int)  # Money is finite
+        if -exponent > _SCALE:
+            raise EngineLimit(f"{money}.amount", f"{amount.amount} has more than 12 decimal places")
+        row[f"{money}.amount"] = amount.amount
+        row[f"{money}.currency"] = amount.currency
+        row[f"__{money}_places"] = -exponent
+    for name in ("units_ordered", *_COUNTS, *_FLAGS):
+        row[name] = getattr(s, name)
+    row["__ok"] = True
+    row["__revenue_negative_zero"] = s.revenue.amount.is_zero() and s.revenue.amount.is_signed()
+    return row
+
+
+Rejection = tuple[int, tuple[tuple[str, str], ...], Mapping[str, Any]]
+""" A row the object path refused: its position, its problems (column, reason), the row."""
+
+
+def _settle(
+    frame: pl.DataFrame,
+    raw_rows: Callable[[list[int]], Iterable[Mapping[str, Any]]],
+    reader: _Reader,
+) -> tuple[pl.DataFrame, list[Rejection]]:
+    """The valid rows (in order) and the rejected ones: the rows the vectorised reading
+    could not vouch for are read once more by the object path, which accepts or words them."""
+    odd = frame.filter(~pl.col("__ok"))
+    valid = frame.filter(pl.col("__ok"))
+    if odd.height == 0:
+        return valid, []
+    positions = odd["__row"].to_list()
+    accepted: list[dict[str, Any]] = []
+    rejected: list[Rejection] = []
+    for position, raw in zip(positions, raw_rows(positions), strict=True):
         try:
-            from_dict(Shipment, reader.record(row))
+            shipment = from_dict(Shipment, reader.record(raw))
         except ValidationError as error:
-            column, reason = reader.problems(error)[0]
-        columns.append(column)
-        reasons.append(reason)
+            rejected.append((position, reader.problems(error), raw))
+        else:
+            accepted.append(_typed_row(position, shipment))
+    if accepted:
+        extra = pl.DataFrame(accepted, schema=valid.schema)
+        valid = pl.concat([valid, extra]).sort("__row")
+    return valid, rejected
+
+
+def _currency_clash(
+    valid: pl.DataFrame, as_of: datetime, known: pl.DataFrame | None = None
+) -> tuple[pl.DataFrame, CurrencyMismatchError | None]:
+    """Each customer's currency (``known`` from earlier rows, else its first counted row's)
+    and the error the object path raises at the first counted row in another currency."""
+    c = pl.col
+    counted = valid.filter(c("ordered_at") <= pl.lit(as_of.astimezone(UTC))).select(
+        "__row", "customer_id", c("revenue.currency").alias("currency")
+    )
+    first = counted.group_by("customer_id").agg(c("currency").sort_by("__row").first())
+    if known is not None:
+        first = pl.concat([known, first.join(known, on="customer_id", how="anti")])
+    clash = (
+        counted.join(first.rename({"currency": "__first"}), on="customer_id")
+        .filter(c("currency") != c("__first"))
+        .sort("__row")
+        .head(1)
+    )
+    if clash.height:
+        return first, CurrencyMismatchError(clash["__first"][0], clash["currency"][0], "add")
+    return first, None
+
+
+def _raw_rows(original: pl.DataFrame, positions: list[int]) -> Iterator[dict[str, Any]]:
+    return original[positions].iter_rows(named=True)
+
+
+def _rejected_frame(rejected: list[Rejection], first_line: int = 2) -> pl.DataFrame:
     return pl.DataFrame(
         {
-            "row": pl.Series(rows, dtype=pl.UInt32),
-            "line": pl.Series([r + 2 for r in rows], dtype=pl.Int64),
-            "column": pl.Series(columns, dtype=pl.String),
-            "reason": pl.Series(reasons, dtype=pl.String),
+            "row": pl.Series([r[0] for r in rejected], dtype=pl.UInt32),
+            "line": pl.Series([r[0] + first_line for r in rejected], dtype=pl.Int64),
+            "column": pl.Series([r[1][0][0] for r in rejected], dtype=pl.String),
+            "reason": pl.Series([r[1][0][1] for r in rejected], dtype=pl.String),
         }
     )
 
 
-def _rule_violations(frame: pl.DataFrame) -> pl.Expr:
-    """One reason per row that breaks a Shipment rule (null when the row is valid)."""
-    c = pl.col
-    start = pl.coalesce(c("shipped_at"), c("ordered_at"))
-    rules: list[tuple[pl.Expr, str]] = [
-        (c("id").is_null() | (c("id").cast(pl.String) == ""), "id: must be a non-empty string"),
-        (
-            c("customer_id").is_null() | (c("customer_id").cast(pl.String) == ""),
-            "customer_id: must be a non-empty string",
-        ),
-        (c("ordered_at").is_null(), "ordered_at: must be an aware ISO 8601 date-time"),
-        (c("promised_at").is_null(), "promised_at: must be an aware ISO 8601 date-time"),
-        (c("promised_at") < c("ordered_at"), "promised_at: must not be before ordered_at"),
-        (c("shipped_at") < c("ordered_at"), "shipped_at: must not be before ordered_at"),
-        (c("delivered_at") < start, "delivered_at: must not be before shipped_at/ordered_at"),
-        (c("revenue.amount").is_null(), "revenue.amount: must be a plain decimal number"),
-        (c("cost.amount").is_null(), "cost.amount: must be a plain decimal number"),
-        (c("revenue.amount").abs() >= _AMOUNT_LIMIT, f"revenue.amount: {_OUT_OF_RANGE}"),
-        (c("cost.amount").abs() >= _AMOUNT_LIMIT, f"cost.amount: {_OUT_OF_RANGE}"),
-        (
-            c("revenue.currency") != c("cost.currency"),
-            "cost.currency: must be the revenue's currency",
-        ),
-        (
-            c("units_ordered").is_null() | (c("units_ordered") < 0),
-            "units_ordered: must be an integer >= 0",
-        ),
-        (
-            c("units_delivered").is_null() | (c("units_delivered") < 0),
-            "units_delivered: must be an integer >= 0",
-        ),
-        (
-            c("units_damaged").is_null() | (c("units_damaged") < 0),
-            "units_damaged: must be an integer >= 0",
-        ),
-        (
-            c("units_damaged") > c("units_delivered"),
-            "units_damaged: must not exceed units_delivered",
-        ),
-    ]
-    expr = pl.lit(None, dtype=pl.String)
-    for condition, reason in reversed(rules):  # the first broken rule wins
-        expr = pl.when(condition.fill_null(False)).then(pl.lit(reason)).otherwise(expr)
-    return expr
+def _check_schema(frame: pl.DataFrame, mapping: ColumnMapping) -> None:
+    """A table's own problems, told before any row is read: a required column missing, a
+    time column that is naive or not a time at all."""
+    for path in _REQUIRED:
+        if path not in mapping.constants and _source(frame, mapping, path)[0].meta.is_literal():
+            fail("data", mapping.column(path), "is a required column and is missing")
+    for path in _TIMES:
+        expr = _source(frame, mapping, path)[0]
+        dtype = frame.head(0).select(expr).dtypes[0]
+        if isinstance(dtype, pl.Datetime):
+            if dtype.time_zone is None and frame.select(expr.is_not_null().any()).item():
+                fail(path, "naive datetime column", "must be timezone-aware")
+        elif dtype not in (pl.String, pl.Null) and not isinstance(dtype, pl.Categorical):
+            fail(path, str(dtype), "must be a datetime or ISO 8601 string column")
 
 
 def summarize_frame(
@@ -325,7 +544,13 @@ def activity_table(
             for kind in ("orders", "revenue", "cost")
         }
     )
-    return TableSummary(table, rejected)
+    # Money in the data's own places (at least 0), as the object path's sums have them.
+    places = valid.select(pl.max_horizontal("__revenue_places", "__cost_places").max()).item()
+    scale = min(_SCALE, max(0, places or 0))
+    money = [n for n, dtype in table.schema.items() if isinstance(dtype, pl.Decimal)]
+    table = table.with_columns(pl.col(money).cast(pl.Decimal(38, scale)))
+    hidden = [n for n in table.columns if n.startswith("__")]
+    return TableSummary(table.drop(hidden), rejected)
 
 
 def _prepare(
@@ -334,15 +559,14 @@ def _prepare(
     check_aware("as_of", as_of)
     mapping = mapping or ColumnMapping()
     original = _to_polars(data)
+    _check_schema(original, mapping)
     frame = _standardise(original, mapping)
-    frame = frame.with_columns(_rule_violations(frame).alias("__reason"))
-    rejected = _explained(original, frame.filter(pl.col("__reason").is_not_null()), mapping)
-    valid = frame.filter(pl.col("__reason").is_null())
-    currencies = valid.group_by("customer_id").agg(pl.col("revenue.currency").n_unique())
-    mixed = currencies.filter(pl.col("revenue.currency") > 1)
-    if mixed.height:
-        fail("revenue.currency", mixed["customer_id"][0], "customer has two currencies")
-    return valid, rejected
+    reader = _Reader(Shipment, mapping)
+    valid, rejected = _settle(frame, lambda rows: _raw_rows(original, rows), reader)
+    clash = _currency_clash(valid, as_of)[1]
+    if clash is not None:
+        raise clash
+    return valid, _rejected_frame(rejected)
 
 
 def _aggregate(valid: pl.DataFrame, as_of: datetime, *, day_sets: bool) -> pl.DataFrame:
@@ -366,7 +590,10 @@ def _aggregate(valid: pl.DataFrame, as_of: datetime, *, day_sets: bool) -> pl.Da
             inside.sum().alias(f"__w{index}_orders"),
             c("revenue.amount").filter(inside).sum().alias(f"__w{index}_revenue"),
             c("cost.amount").filter(inside).sum().alias(f"__w{index}_cost"),
+            c("__revenue_places").filter(inside).max().alias(f"__w{index}_revenue_places"),
+            c("__cost_places").filter(inside).max().alias(f"__w{index}_cost_places"),
         ]
+    first_day_rows = counted & (day == first_day)
     table = valid.group_by("customer_id", maintain_order=True).agg(
         c("revenue.currency").first().alias("currency"),
         counted.sum().alias("orders"),
@@ -381,7 +608,14 @@ def _aggregate(valid: pl.DataFrame, as_of: datetime, *, day_sets: bool) -> pl.Da
             else day.filter(counted).n_unique().alias("distinct_order_days")
         ),
         first_day.alias("first_day"),
-        c("revenue.amount").filter(counted & (day == first_day)).sum().alias("first_day_revenue"),
+        c("revenue.amount").filter(first_day_rows).sum().alias("first_day_revenue"),
+        c("__revenue_places").filter(counted).max().alias("__revenue_places"),
+        c("__cost_places").filter(counted).max().alias("__cost_places"),
+        c("__revenue_places").filter(first_day_rows).max().alias("__first_day_places"),
+        c("__revenue_negative_zero")
+        .filter(first_day_rows)
+        .all()
+        .alias("__first_day_negative_zero"),
         delivered.sum().alias("delivered"),
         on_time.sum().alias("on_time"),
         in_full.sum().alias("in_full"),
@@ -419,20 +653,31 @@ _SUMMED = (
 )
 
 
+_PLACES = (
+    "__revenue_places",
+    "__cost_places",
+    *(f"__w{i}_{kind}_places" for i in range(len(WINDOW_DAYS)) for kind in ("revenue", "cost")),
+)
+
+
 def merge_tables(tables: list[pl.DataFrame]) -> pl.DataFrame:
     """Merge partial per-customer tables (from partitions) as Activity.merge would."""
     c = pl.col
     stacked = pl.concat(tables, how="vertical_relaxed")
     first_day = c("first_day").min()
+    on_first_day = c("first_day") == first_day
     merged = stacked.group_by("customer_id", maintain_order=True).agg(
         c("currency").drop_nulls().first(),
         c("currency").drop_nulls().n_unique().alias("__currencies"),
         *(c(name).sum() for name in _SUMMED),
+        *(c(name).max() for name in _PLACES),
         c("first_order_at").min(),
         c("last_order_at").max(),
         c("order_days").explode().drop_nulls().unique().alias("order_days"),
         first_day.alias("first_day"),
-        c("first_day_revenue").filter(c("first_day") == first_day).sum(),
+        c("first_day_revenue").filter(on_first_day).sum(),
+        c("__first_day_places").filter(on_first_day).max(),
+        c("__first_day_negative_zero").filter(on_first_day).all(),
     )
     mixed = merged.filter(c("__currencies") > 1)
     if mixed.height:
@@ -446,28 +691,79 @@ def _activities(valid: pl.DataFrame, as_of: datetime) -> dict[str, Activity]:
 
 def to_activities(table: pl.DataFrame, as_of: datetime) -> dict[str, Activity]:
     """Activity objects from a per-customer table with day lists (see ``partial_table``)."""
+    c = pl.col
+    windows = range(len(WINDOW_DAYS))
+    sums = [
+        ("revenue", "__revenue_places"),
+        ("cost", "__cost_places"),
+        *((f"__w{i}_revenue", f"__w{i}_revenue_places") for i in windows),
+        *((f"__w{i}_cost", f"__w{i}_cost_places") for i in windows),
+    ]
+    # Each sum as the text of the Decimal the object path's arithmetic gives (its terms'
+    # places, at least the zero's), so Python only parses it.
+    texts = [
+        _exact_text(c(value), c(places).fill_null(0).clip(0)).alias(f"__text {value}")
+        for value, places in sums
+    ]
+    first_places = c("__first_day_places").fill_null(0)
+    rows = table.select(
+        "customer_id",
+        "currency",
+        "orders",
+        "first_order_at",
+        "last_order_at",
+        "order_days",
+        *texts,
+        _exact_text(c("first_day_revenue"), first_places.clip(0)).alias("__first_text"),
+        first_places.alias("__first_places"),
+        c("first_day_revenue"),
+        c("__first_day_negative_zero").fill_null(False),
+        *(c(f"__w{i}_orders") for i in windows),
+        *(c(name).fill_null(0) for name in _COUNTERS),
+    ).iter_rows()
     result: dict[str, Activity] = {}
-    for row in table.iter_rows(named=True):
-        orders = row["orders"]
+    n = len(WINDOW_DAYS)
+    for row in rows:
+        customer_id, currency, orders, first_at, last_at, days = row[:6]
+        amounts = [Decimal(text) for text in row[6 : 8 + 2 * n]]
+        first_text, first_places_, first_value, negative_zero = row[8 + 2 * n : 12 + 2 * n]
+        first_day_revenue = _ZERO
+        if orders:
+            first_day_revenue = Decimal(first_text)
+            if first_places_ < 0:  # a term like 1E+3: its exponent, as Decimal keeps it
+                first_day_revenue = first_value.quantize(_ONE.scaleb(-first_places_), context=EXACT)
+            if negative_zero and not first_day_revenue:
+                first_day_revenue = first_day_revenue.copy_negate()
         activity = Activity(
-            customer_id=row["customer_id"],
+            customer_id=customer_id,
             as_of=as_of,
-            currency=row["currency"] if orders else None,
+            currency=currency if orders else None,
             orders=orders,
-            first_order_at=row["first_order_at"],
-            last_order_at=row["last_order_at"],
-            revenue=_exact(row["revenue"]),
-            cost=_exact(row["cost"]),
-            order_days=set(row["order_days"]),
-            first_day_revenue=_exact(row["first_day_revenue"]),
-            window_orders=[row[f"__w{i}_orders"] for i in range(len(WINDOW_DAYS))],
-            window_revenue=[_exact(row[f"__w{i}_revenue"]) for i in range(len(WINDOW_DAYS))],
-            window_cost=[_exact(row[f"__w{i}_cost"]) for i in range(len(WINDOW_DAYS))],
+            first_order_at=first_at,
+            last_order_at=last_at,
+            revenue=amounts[0],
+            cost=amounts[1],
+            order_days=set(days),
+            first_day_revenue=first_day_revenue,
+            window_orders=list(row[12 + 2 * n : 12 + 3 * n]),
+            window_revenue=amounts[2 : 2 + n],
+            window_cost=amounts[2 + n : 2 + 2 * n],
         )
-        for name in _COUNTERS:
-            setattr(activity, name, int(row[name] or 0))
-        result[row["customer_id"]] = activity
+        for name, value in zip(_COUNTERS, row[12 + 3 * n :], strict=True):
+            setattr(activity, name, int(value))
+        result[customer_id] = activity
     return result
+
+
+_ZERO = Decimal(0)
+_ONE = Decimal(1)
+
+
+def _exact_text(value: pl.Expr, places: pl.Expr) -> pl.Expr:
+    """A 12-place decimal written with ``places`` (0 to 12) places."""
+    text = value.fill_null(0).cast(_MONEY).cast(pl.String)
+    cut = pl.when(places == 0).then(_SCALE + 1).otherwise(_SCALE - places)
+    return text.str.head(text.str.len_chars() - cut)
 
 
 def partial_table(
@@ -482,10 +778,6 @@ def partial_table(
     """
     valid, rejected = _prepare(data, as_of, mapping)
     return _aggregate(valid, as_of, day_sets=True), rejected
-
-
-def _exact(value: Decimal | None) -> Decimal:
-    return Decimal(0) if value is None else value
 
 
 def _rows(activities: Mapping[str, Activity] | Iterable[Activity]) -> list[dict[str, Any]]:

@@ -575,15 +575,7 @@ def _csv_rows(
     handle, chosen = _open_text(path, encoding)
     with handle:
         lines = _Lines(handle, _PARSE_LIMIT)
-        first = next(lines, "")
-        if lines.too_long or lines.undecodable or lines.size > MAX_RECORD_CHARS:
-            problem = _undecodable(chosen) if lines.undecodable else "is too long"
-            raise ReadError(str(path), f"the header {problem}")
-        if not first.strip():
-            raise ReadError(str(path), "is empty: it has no header row")
-        rows = csv.reader(itertools.chain([first], lines), delimiter=delimiter or _sniff(first))
-        header = [name.strip() for name in _next_row(rows)[0] or []]
-        reader.check_header(str(path), header)
+        rows, header = _csv_header(path, reader, lines, chosen, delimiter)
         width = len(header)
         repeated = {n: [i for i, h in enumerate(header) if h == n] for n in set(header)}
         repeated = {n: where for n, where in repeated.items() if len(where) > 1}
@@ -628,6 +620,23 @@ def _csv_rows(
                             clash,
                         ),
                     )
+
+
+def _csv_header(
+    path: Path, reader: _Reader, lines: _Lines, encoding: str, delimiter: str | None
+) -> tuple[Any, list[str]]:
+    """The csv reader over ``lines`` (its dialect's ``delimiter`` sniffed when not given) and
+    the header it read, checked against the fields ``reader`` expects."""
+    first = next(lines, "")
+    if lines.too_long or lines.undecodable or lines.size > MAX_RECORD_CHARS:
+        problem = _undecodable(encoding) if lines.undecodable else "is too long"
+        raise ReadError(str(path), f"the header {problem}")
+    if not first.strip():
+        raise ReadError(str(path), "is empty: it has no header row")
+    rows = csv.reader(itertools.chain([first], lines), delimiter=delimiter or _sniff(first))
+    header = [name.strip() for name in _next_row(rows)[0] or []]
+    reader.check_header(str(path), header)
+    return rows, header
 
 
 def _next_row(rows: Iterator[list[str]]) -> tuple[list[str] | None, str | None]:
@@ -680,7 +689,8 @@ def _jsonl_rows(path: Path, reader: _Reader, encoding: str | None) -> Iterator[_
             yield number, value
 
 
-def _parquet_rows(path: Path, reader: _Reader) -> Iterator[_Row]:
+def _parquet_batches(path: Path, reader: _Reader, size: int = 65_536) -> Iterator[Any]:
+    """The Arrow record batches of a Parquet file, its header checked first."""
     import pyarrow.parquet as pq  # optional dependency, only for Parquet
 
     try:
@@ -690,7 +700,7 @@ def _parquet_rows(path: Path, reader: _Reader) -> Iterator[_Row]:
         raise ReadError(str(path), f"is not a readable Parquet file ({_short(error)})") from None
     reader.check_header(str(path), header)
     number = 0
-    batches = file.iter_batches(batch_size=65_536)
+    batches = file.iter_batches(batch_size=size)
     while True:
         try:
             batch = next(batches)
@@ -700,6 +710,13 @@ def _parquet_rows(path: Path, reader: _Reader) -> Iterator[_Row]:
             raise ReadError(
                 str(path), f"is damaged after row {number:,} ({_short(error)})"
             ) from None
+        number += batch.num_rows
+        yield batch
+
+
+def _parquet_rows(path: Path, reader: _Reader) -> Iterator[_Row]:
+    number = 0
+    for batch in _parquet_batches(path, reader):
         for row in batch.to_pylist():
             number += 1
             yield number, row

@@ -109,6 +109,14 @@ def _parser() -> argparse.ArgumentParser:
         "input (needs the models extra)",
     )
     score.add_argument(
+        "--engine",
+        choices=("auto", "columnar", "python"),
+        default="auto",
+        help="how the shipments are read: columnar (polars, the frames extra; fast), python "
+        "(pure Python, the reference) or auto (columnar when polars is installed); the "
+        "output and the rejected rows are the same either way",
+    )
+    score.add_argument(
         "--wide",
         action="store_true",
         help="show the whole table (by default it fits 120 columns, long text cut with …)",

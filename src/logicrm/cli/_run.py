@@ -28,6 +28,7 @@ from logicrm.domain import (
     Shipment,
     SurveyResponse,
 )
+from logicrm.errors import ValidationError
 from logicrm.io import ColumnMapping, RowRejection, stream
 from logicrm.policies import Policies
 from logicrm.scoring import ageing, apply_ageing, assess_credit, summarize, value_score
@@ -50,6 +51,7 @@ class Inputs:
     encoding: str | None = None
     delimiter: str | None = None
     value: str = "default"
+    engine: str = "auto"
 
     def mapping(self, kind: str) -> ColumnMapping | None:
         return self.mappings.get(kind)
@@ -58,7 +60,7 @@ class Inputs:
 INPUT_KINDS = tuple(
     f.name
     for f in attrs.fields(Inputs)
-    if f.name not in ("mappings", "encoding", "delimiter", "value")
+    if f.name not in ("mappings", "encoding", "delimiter", "value", "engine")
 )
 """ The input files a run reads, by kind (the sections of a mapping file)."""
 
@@ -205,11 +207,27 @@ def score(
         return records
 
     customers = read("customers", Customer)
+    engine = chosen_engine(inputs.engine)
     bar = Progress(progress, "shipments", count_rows(inputs.shipments) if progress else None)
-    shipments = _records(inputs, "shipments", Shipment, rejected, bar)
-    activities = summarize(shipments, as_of=as_of)
+    activities = None
+    if engine == "columnar":
+        from logicrm.frames import EngineLimit
+
+        try:
+            activities = _columnar_activities(inputs, as_of, rejected, bar)
+        except EngineLimit as limit:
+            if inputs.engine == "columnar":
+                raise ValidationError("--engine", "columnar", str(limit)) from None
+            bar.finish()
+            phase(
+                f"the columnar engine cannot carry {limit.field} exactly: reading again, in Python"
+            )
+            bar = Progress(progress, "shipments", bar.total)
+    if activities is None:
+        shipments = _records(inputs, "shipments", Shipment, rejected, bar)
+        activities = summarize(shipments, as_of=as_of)
     bar.finish()
-    phase(f"summarised the shipments of {len(activities):,} customers")
+    phase(f"summarised the shipments of {len(activities):,} customers ({engine} engine)")
     known = {c.id for c in customers}
     customers.extend(
         Customer(id=cid, name=cid, kind=CustomerKind.ENTERPRISE)
@@ -252,6 +270,52 @@ def score(
         complaint_policy=policies.complaint,
     )
     return results, rejected
+
+
+ENGINES = ("auto", "columnar", "python")
+""" ``--engine``: ``columnar`` reads the shipments with polars (the frames extra), ``python``
+with the pure-Python readers; ``auto`` is columnar when polars is installed. Both give the
+same output and the same rejected rows."""
+
+
+def chosen_engine(engine: str) -> str:
+    """The engine a run uses for ``engine`` (one of [`ENGINES`][logicrm.cli._run.ENGINES]).
+
+    Raises:
+        ValidationError: ``columnar`` was asked for without the frames extra.
+    """
+    if engine == "python":
+        return "python"
+    try:
+        import polars  # noqa: F401
+        import pyarrow  # noqa: F401
+    except ImportError:
+        if engine == "columnar":
+            raise ValidationError(
+                "--engine", "columnar", "needs the frames extra: pip install 'logicrm[frames]'"
+            ) from None
+        return "python"
+    return "columnar"
+
+
+def _columnar_activities(
+    inputs: Inputs, as_of: datetime, rejected: list[FileRejection], bar: Progress
+) -> dict[str, Any]:
+    from logicrm._columnar import summarize_file
+
+    path = inputs.shipments
+    found: list[FileRejection] = []
+    activities = summarize_file(
+        path,
+        as_of=as_of,
+        mapping=inputs.mapping("shipments"),
+        encoding=inputs.encoding,
+        delimiter=inputs.delimiter,
+        on_reject=lambda rejection: found.append(FileRejection(path, rejection)),
+        on_rows=bar.advance,
+    )
+    rejected.extend(found)  # only once the run is whole: a restart in Python finds them again
+    return activities
 
 
 def lifetime_value(activities: Mapping[str, Any], *, as_of: datetime, model: Any) -> Any:

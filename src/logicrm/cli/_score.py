@@ -92,7 +92,13 @@ def run_score(args: argparse.Namespace) -> int:
             if path.suffix.lower() not in _INPUT_SUFFIXES:
                 raise UsageError(f"{kind} file {path}: use .csv, .jsonl or .parquet")
     _check_text_options(args)
-    inputs = Inputs(**files, encoding=args.encoding, delimiter=args.delimiter, value=args.value)
+    inputs = Inputs(
+        **files,
+        encoding=args.encoding,
+        delimiter=args.delimiter,
+        value=args.value,
+        engine=args.engine,
+    )
     if args.output is not None:
         _check_writable(args.output, "--output")
     fmt = args.format

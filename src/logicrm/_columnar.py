@@ -1,0 +1,470 @@
+"""The columnar engine: a shipments file (CSV, JSON Lines, Parquet) to activities with polars,
+giving what [`logicrm.io.stream`][logicrm.io.stream] and [`summarize`][logicrm.scoring.summarize]
+give: the same activities, and the same rejected rows at the same lines in the same words.
+
+How it stays identical:
+- cells are read vectorised only in their canonical forms (see ``frames._standardise``); any
+  other row is read by the object path, which accepts it or words its rejection;
+- a CSV file is split into cells by polars only when the split is provably the csv module's
+  (UTF-8, one header line, no repeated header names, no carriage return or blank row that
+  would shift lines, every row as wide as the header, checked by counting the file's bytes);
+  otherwise the csv module splits it and the cells are read vectorised all the same;
+- duplicates, currency clashes and the order of customers follow the reader's and
+  ``summarize``'s rules, across batches.
+
+Memory grows with the customers and the ids seen (for duplicates), not with the rows: the file
+is read in batches whose per-customer tables are merged with ``frames.merge_tables``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import tempfile
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import attrs
+import polars as pl
+
+from logicrm.domain import Shipment
+from logicrm.errors import ColumnWarning
+from logicrm.frames import (
+    _aggregate,
+    _currency_clash,
+    _settle,
+    _standardise,
+    merge_tables,
+    to_activities,
+)
+from logicrm.io import (
+    _PARSE_LIMIT,
+    MAX_RECORD_CHARS,
+    ColumnMapping,
+    RowRejection,
+    _Bad,
+    _csv_header,
+    _csv_rows,
+    _format_of,
+    _jsonl_rows,
+    _Lines,
+    _lookup,
+    _open_text,
+    _parquet_batches,
+    _Reader,
+)
+from logicrm.scoring import Activity
+
+BATCH_ROWS = 1_000_000
+""" Rows read at a time: the engine's memory for rows, whatever the file's size."""
+
+
+@attrs.define
+class _Batch:
+    """Some consecutive rows of a file: their cells, each row's line, the rows as the
+    object path would read them, and rows already refused before reaching cells."""
+
+    frame: pl.DataFrame
+    lines: pl.Series
+    raw_rows: Callable[[list[int]], Iterable[Mapping[str, Any]]]
+    bad: list[RowRejection] = attrs.field(factory=list)
+    odd: pl.Series | None = None  # rows whose cells' types only the object path reads
+
+
+class _NotPlain(Exception):
+    """The file's CSV is not provably split alike by polars and the csv module."""
+
+
+def summarize_file(
+    path: Path,
+    *,
+    as_of: datetime,
+    mapping: ColumnMapping | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    on_reject: Callable[[RowRejection], None] | None = None,
+    on_rows: Callable[[int], None] | None = None,
+    batch_rows: int | None = None,
+) -> dict[str, Activity]:
+    """``summarize(io.stream(path, Shipment, ...), as_of=as_of)``, columnar.
+
+    ``on_reject`` gets each rejected row in file order; ``on_rows`` the number of rows read
+    after each batch. Raises what the object path raises: ``ReadError`` for an unreadable
+    file, ``CurrencyMismatchError`` for a customer in two currencies; and
+    ``frames.EngineLimit`` for a valid value the columnar path cannot carry exactly.
+    """
+    batch_rows = batch_rows or BATCH_ROWS
+    reader = _Reader(Shipment, mapping or ColumnMapping())
+    kind = _format_of(path, None)
+    unit = "row" if kind == "parquet" else "line"
+    if kind == "parquet":
+        return _summarize(
+            _parquet(path, reader, batch_rows), reader, as_of, unit, on_reject, on_rows
+        )
+    if kind == "jsonl":
+        rows = _jsonl_rows(path, reader, encoding)
+        return _summarize(
+            _python_batches(rows, reader, batch_rows, typed=True),
+            reader,
+            as_of,
+            unit,
+            on_reject,
+            on_rows,
+        )
+    with contextlib.ExitStack() as stack:
+        plain = _plain_csv(path, reader, encoding, delimiter, stack)
+        if plain is not None:
+            held: list[RowRejection] = []
+            try:  # rejections wait until the whole file is known to be split right
+                result = _summarize(
+                    _polars_batches(*plain, batch_rows), reader, as_of, unit, held.append, None
+                )
+            except _NotPlain:
+                pass
+            else:
+                for rejection in held:
+                    if on_reject is not None:
+                        on_reject(rejection)
+                if on_rows is not None:
+                    on_rows(plain[3].rows)
+                return result
+    rows = _quietly_started(_csv_rows(path, reader, encoding, delimiter))
+    return _summarize(
+        _python_batches(rows, reader, batch_rows, typed=False),
+        reader,
+        as_of,
+        unit,
+        on_reject,
+        on_rows,
+    )
+
+
+def _quietly_started(rows: Iterator[Any]) -> Iterator[Any]:
+    """``rows``, the header's warnings held back: reading the header once more must not
+    warn twice."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ColumnWarning)
+        first = next(rows, None)
+    if first is not None:
+        yield first
+    yield from rows
+
+
+def _summarize(
+    batches: Iterator[_Batch],
+    reader: _Reader,
+    as_of: datetime,
+    unit: str,
+    on_reject: Callable[[RowRejection], None] | None,
+    on_rows: Callable[[int], None] | None,
+) -> dict[str, Activity]:
+    id_column = reader.mapping.column("id")
+    seen = _Seen()
+    currencies: pl.DataFrame | None = None
+    tables = []
+    for batch in batches:
+        frame = _standardise(batch.frame, reader.mapping)
+        if batch.odd is not None:
+            frame = frame.with_columns(pl.col("__ok") & ~batch.odd)
+        valid, refused = _settle(frame, batch.raw_rows, reader)
+        lines = batch.lines
+        rejections = list(batch.bad)
+        rejections += [
+            RowRejection(lines[position], problems, raw) for position, problems, raw in refused
+        ]
+        valid = valid.with_columns(__line=lines.gather(valid["__row"]))
+        valid, duplicates = _without_duplicates(valid, seen)
+        if duplicates.height:
+            positions = duplicates["__row"].to_list()
+            for (line, first), raw in zip(
+                duplicates.select("__line", "__first").iter_rows(),
+                batch.raw_rows(positions),
+                strict=True,
+            ):
+                reason = f"duplicate of {unit} {first}"
+                rejections.append(RowRejection(line, ((id_column, reason),), raw))
+        currencies, clash = _currency_clash(valid, as_of, currencies)
+        if on_reject is not None:
+            for rejection in sorted(rejections, key=lambda r: r.line):
+                on_reject(rejection)
+        if clash is not None:
+            raise clash
+        tables.append(_aggregate(valid, as_of, day_sets=True))
+        if on_rows is not None:
+            on_rows(batch.frame.height + len(batch.bad))
+    if not tables:
+        return {}
+    merged = tables[0] if len(tables) == 1 else merge_tables(tables)
+    return to_activities(merged, as_of)
+
+
+@attrs.define
+class _Seen:
+    """The ids of the valid rows so far, with each one's first line: hashes for a quick
+    probe, the ids themselves to settle what a hash suggests."""
+
+    hashes: pl.Series = attrs.field(factory=lambda: pl.Series(dtype=pl.UInt64))
+    parts: list[pl.DataFrame] = attrs.field(factory=list)
+
+    def first_lines(self, hashes: pl.Series) -> pl.DataFrame:
+        if not self.parts:
+            return pl.DataFrame(schema={"id": pl.String, "__first": pl.Int64})
+        wanted = hashes.implode()
+        return pl.concat(
+            [p.filter(pl.col("__hash").is_in(wanted)).drop("__hash") for p in self.parts]
+        )
+
+
+def _without_duplicates(valid: pl.DataFrame, seen: _Seen) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The rows whose id no earlier valid row has, and the others (with the first one's
+    line); ``seen`` learns the new ids."""
+    c = pl.col
+    hashes = valid["id"].hash(seed=0)
+    maybe = hashes.is_duplicated()
+    if seen.hashes.len():
+        maybe = maybe | hashes.is_in(seen.hashes.implode())
+    valid = valid.with_columns(__hash=hashes)
+    duplicates = valid.head(0).select("__row", "__line", c("__line").alias("__first"))
+    if maybe.any():
+        suspects = valid.filter(maybe)
+        earlier = seen.first_lines(suspects["__hash"].unique())
+        firsts = suspects.group_by("id").agg(c("__line").min().alias("__here"))
+        firsts = firsts.join(earlier, on="id", how="left").select(
+            "id", pl.coalesce("__first", "__here").alias("__first")
+        )
+        marked = suspects.join(firsts, on="id", how="left", maintain_order="left")
+        duplicates = marked.filter(c("__first") != c("__line")).select("__row", "__line", "__first")
+        if duplicates.height:
+            valid = valid.filter(~c("__row").is_in(duplicates["__row"].implode()))
+    # What is left is each id's first valid row: all of them new.
+    part = valid.select("__hash", "id", c("__line").alias("__first"))
+    if part.height:
+        seen.parts.append(part)
+        seen.hashes = pl.concat([seen.hashes, part["__hash"]], rechunk=False)
+    return valid.drop("__hash"), duplicates
+
+
+# -- where the cells come from ----------------------------------------------------------------
+
+
+def _parquet(path: Path, reader: _Reader, batch_rows: int) -> Iterator[_Batch]:
+    number = 0
+    for arrow in _parquet_batches(path, reader, batch_rows):
+        frame = pl.from_arrow(arrow)
+        assert isinstance(frame, pl.DataFrame)
+        lines = pl.int_range(number + 1, number + 1 + frame.height, eager=True, dtype=pl.Int64)
+        number += frame.height
+
+        def raw_rows(positions: list[int], arrow: Any = arrow) -> list[dict[str, Any]]:
+            return arrow.take(positions).to_pylist()  # type: ignore[no-any-return]
+
+        yield _Batch(frame, lines, raw_rows)
+
+
+def _python_batches(
+    rows: Iterator[tuple[int, Any]], reader: _Reader, batch_rows: int, *, typed: bool
+) -> Iterator[_Batch]:
+    """Batches from the object path's own row reader: a CSV the csv module splits (all text),
+    or JSON Lines (typed values, put in the form the vectorised reading takes)."""
+    plan = [(path, kind, column) for path, kind, column in reader._plan]
+    mapping = reader.mapping
+    done = False
+    while not done:
+        good: list[tuple[int, Mapping[str, Any]]] = []
+        bad: list[RowRejection] = []
+        for line, row in rows:
+            if isinstance(row, _Bad):
+                bad.append(RowRejection(line, ((row.column, row.reason),), row.row))
+            else:
+                good.append((line, row))
+                if len(good) >= batch_rows:
+                    break
+        else:
+            done = True
+        if not good and not bad:
+            return
+        lines = pl.Series([line for line, _ in good], dtype=pl.Int64)
+        odd = None
+        if typed:
+            columns, odd_rows = _typed_cells(good, plan, mapping)
+            frame = pl.DataFrame(columns)
+            odd = pl.Series(odd_rows, dtype=pl.Boolean)
+        else:
+            names = list(dict.fromkeys(k for _, row in good[:1] for k in row))
+            frame = pl.DataFrame(
+                {n: pl.Series([row.get(n) for _, row in good], dtype=pl.String) for n in names}
+            )
+
+        def raw_rows(positions: list[int], good: list[Any] = good) -> list[Mapping[str, Any]]:
+            return [good[p][1] for p in positions]
+
+        yield _Batch(frame, lines, raw_rows, bad, odd)
+
+
+def _typed_cells(
+    good: list[tuple[int, Mapping[str, Any]]],
+    plan: list[tuple[str, str, str]],
+    mapping: ColumnMapping,
+) -> tuple[dict[str, pl.Series], list[bool]]:
+    """JSON values as text (numbers by their repr) or booleans; a value of a type the
+    vectorised reading does not take marks its row odd, for the object path to decide."""
+    odd = [False] * len(good)
+    columns: dict[str, pl.Series] = {}
+    for _path, kind, column in plan:
+        cells: list[Any] = []
+        for index, (_, row) in enumerate(good):
+            value = row[column] if column in row else _lookup(row, column)[1]
+            if value is None or (type(value) is str and kind != "bool"):
+                cells.append(value)
+            elif kind == "bool":
+                if type(value) is bool:
+                    cells.append(value)
+                elif type(value) is str and value.strip().lower() in mapping.true_values:
+                    cells.append(True)
+                elif type(value) is str and value.strip().lower() in mapping.false_values:
+                    cells.append(False)
+                elif type(value) is str and not value.strip():
+                    cells.append(None)
+                else:
+                    cells.append(None)
+                    odd[index] = True
+            elif type(value) is int and kind in ("int", "decimal"):
+                cells.append(str(value))
+            elif type(value) is float and kind == "decimal":
+                cells.append(repr(value))
+            else:
+                cells.append(None)
+                odd[index] = True
+        dtype = pl.Boolean if kind == "bool" else pl.String
+        columns[column] = pl.Series(cells, dtype=dtype)
+    return columns, odd
+
+
+@attrs.define
+class _Counts:
+    rows: int = 0
+    newlines: int = 0  # inside cells
+    delimiters: int = 0  # inside cells
+    blank: int = 0
+
+
+def _plain_csv(
+    path: Path,
+    reader: _Reader,
+    encoding: str | None,
+    delimiter: str | None,
+    stack: contextlib.ExitStack,
+) -> tuple[Path, list[str], str, _Counts, tuple[int, int, bool]] | None:
+    """What polars needs to split the file as the csv module would: a UTF-8 file, the header,
+    the delimiter and the file's byte counts; ``None`` when polars cannot be trusted with it.
+    The header is read (and checked) by the object path's own code either way."""
+    handle, chosen = _open_text(path, encoding)
+    with handle:
+        lines = _Lines(handle, _PARSE_LIMIT)
+        rows, header = _csv_header(path, reader, lines, chosen, delimiter)
+        header_lines = rows.line_num
+        sep = rows.dialect.delimiter
+    if header_lines != 1 or len(set(header)) != len(header) or len(sep.encode()) != 1:
+        return None
+    source = path if chosen in ("utf-8-sig", "utf-8") else _as_utf8(path, chosen, stack)
+    if source is None:
+        return None
+    with source.open("rb") as raw:
+        newlines = delimiters = 0
+        last = b"\n"
+        carriage = False
+        while chunk := raw.read(1 << 22):
+            newlines += chunk.count(b"\n")
+            delimiters += chunk.count(sep.encode())
+            carriage = carriage or b"\r" in chunk.replace(b"\r\n", b"")
+            last = chunk[-1:]
+    if carriage:
+        return None
+    header_delimiters = sum(name.count(sep) for name in header) + len(header) - 1
+    physical = newlines + (0 if last == b"\n" else 1)
+    return source, header, sep, _Counts(), (physical, delimiters - header_delimiters, True)
+
+
+def _as_utf8(path: Path, encoding: str, stack: contextlib.ExitStack) -> Path | None:
+    """The file re-encoded as UTF-8 in a temporary file, or ``None`` if a byte does not
+    decode (the object path then reads it, rejecting just the rows with such bytes)."""
+    folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="logicrm-"))
+    target = Path(folder) / "utf8.csv"
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    try:
+        with path.open("rb") as source, target.open("w", encoding="utf-8", newline="") as out:
+            while chunk := source.read(1 << 22):
+                out.write(decoder.decode(chunk))
+            out.write(decoder.decode(b"", final=True))
+    except UnicodeDecodeError:
+        return None
+    return target
+
+
+def _polars_batches(
+    source: Path,
+    header: list[str],
+    sep: str,
+    counts: _Counts,
+    expected: tuple[int, int, bool],
+    batch_rows: int,
+) -> Iterator[_Batch]:
+    physical, data_delimiters, _ = expected
+    width = len(header)
+    check_size = source.stat().st_size > MAX_RECORD_CHARS // 2
+    scan = pl.scan_csv(
+        source,
+        separator=sep,
+        has_header=True,
+        infer_schema=False,
+        quote_char='"',
+        encoding="utf8",
+        raise_if_empty=False,
+    )
+    line = 2
+    try:
+        for frame in scan.collect_batches(chunk_size=batch_rows):
+            if frame.width != width:
+                raise _NotPlain
+            # The csv module's cells: the header's names as it read them, text for empties.
+            frame = frame.rename(dict(zip(frame.columns, header, strict=True)))
+            frame = frame.with_columns(pl.all().fill_null(""))
+            cells = [pl.col(n) for n in header]
+            stats = frame.select(
+                blank=pl.all_horizontal([cell == "" for cell in cells]),
+                newlines=pl.sum_horizontal(
+                    [cell.str.count_matches("\n", literal=True) for cell in cells]
+                ),
+                delimiters=pl.sum_horizontal(
+                    [cell.str.count_matches(sep, literal=True) for cell in cells]
+                ),
+                size=pl.sum_horizontal([cell.str.len_bytes() for cell in cells])
+                if check_size
+                else pl.lit(0),
+            )
+            if stats["blank"].any() or stats["size"].max() > MAX_RECORD_CHARS // 2:  # type: ignore[operator]
+                raise _NotPlain
+            newlines = stats["newlines"]
+            lines = (
+                line + pl.int_range(frame.height, eager=True) + newlines.cum_sum() - newlines
+            ).cast(pl.Int64)
+            line += frame.height + int(newlines.sum())
+            counts.rows += frame.height
+            counts.newlines += int(newlines.sum())
+            counts.delimiters += int(stats["delimiters"].sum())
+
+            def raw_rows(
+                positions: list[int], frame: pl.DataFrame = frame
+            ) -> Iterator[dict[str, Any]]:
+                return frame[positions].iter_rows(named=True)
+
+            yield _Batch(frame, lines, raw_rows)
+    except pl.exceptions.PolarsError:
+        raise _NotPlain from None
+    if physical != 1 + counts.rows + counts.newlines:
+        raise _NotPlain
+    if data_delimiters != counts.rows * (width - 1) + counts.delimiters:
+        raise _NotPlain

@@ -1,0 +1,336 @@
+"""`logicrm score`'s two engines give one answer: the same output rows, the same rejected rows
+at the same lines with the same columns and words, on generated files of every kind, with bad
+rows, odd but valid cells, mixed offsets, duplicates, awkward CSV and batches."""
+
+import csv
+import io
+import json
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
+from pathlib import Path
+
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import logicrm._columnar as columnar
+from logicrm.cli._run import Inputs, score
+from logicrm.errors import LogicrmError
+from logicrm.io import ColumnMapping
+
+pytestmark = pytest.mark.filterwarnings("ignore::logicrm.errors.ColumnWarning")
+
+AS_OF = datetime(2026, 6, 30, 18, tzinfo=UTC)
+BASE = datetime(2024, 1, 1, tzinfo=UTC)
+COLUMNS = [
+    "id",
+    "customer_id",
+    "ordered_at",
+    "promised_at",
+    "shipped_at",
+    "delivered_at",
+    "revenue.amount",
+    "revenue.currency",
+    "cost.amount",
+    "cost.currency",
+    "units_ordered",
+    "units_delivered",
+    "units_damaged",
+    "invoice_error",
+    "stockout",
+    "substituted",
+    "rerouted",
+    "returned",
+]
+
+OFFSETS = [UTC, timezone(timedelta(hours=8)), timezone(timedelta(hours=-5, minutes=-30))]
+
+
+def _time_text(moment: datetime, style: int) -> str:
+    """One moment written the ways exports write it: canonical forms and odd ones."""
+    if style == 0:
+        return moment.isoformat()
+    if style == 1:
+        return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if style == 2:
+        return moment.isoformat(sep=" ", timespec="minutes")
+    if style == 3:
+        return moment.isoformat(timespec="milliseconds")
+    if style == 4:
+        return " " + moment.isoformat() + " "  # stripped by the reader: odd but valid
+    return moment.strftime("%Y%m%dT%H%M%S%z")  # basic format: Python reads it, polars does not
+
+
+# Cells that break a rule, or that only the object path reads, per column.
+ODD = {
+    "id": ["", " S0 ", "S1"],  # "S1" duplicates an earlier id
+    "customer_id": [" C1", "", "C2"],
+    "ordered_at": ["yesterday", "2025-02-30T00:00:00Z", "2025-03-01T00:00:00", ""],
+    "promised_at": ["2000-01-01T00:00:00+00:00", "2026-01-01T00:00:00+24:00"],
+    "delivered_at": ["2023-01-01T00:00:00Z", "not yet"],
+    "revenue.amount": ["abc", "1e2", " 12.5", "-0.00", "5e20", "1,000", "+7.25", ".5", ""],
+    "cost.amount": ["1E+1", "0.000000000001", "-3"],
+    "revenue.currency": ["cny", "USD", "XXX", ""],
+    "cost.currency": ["USD"],
+    "units_ordered": ["-3", "1.5", "", " 4 ", "05", "1000000000001", "+2"],
+    "units_delivered": ["x", "", "7"],
+    "units_damaged": ["999", "-1"],
+    "invoice_error": ["yes", "TRUE", " y ", "maybe", "1", ""],
+    "returned": ["false", "N", "0"],
+}
+
+
+@st.composite
+def shipment_rows(draw: st.DrawFn) -> list[dict[str, str]]:
+    count = draw(st.integers(0, 24))
+    rows = []
+    for index in range(count):
+        zone = draw(st.sampled_from(OFFSETS))
+        ordered = (
+            BASE + timedelta(days=draw(st.integers(0, 1000)), minutes=draw(st.integers(0, 1439)))
+        ).astimezone(zone)
+        style = draw(st.integers(0, 5))
+        promised = ordered + timedelta(days=draw(st.integers(0, 5)))
+        delivered = (
+            None
+            if draw(st.booleans())
+            else ordered + timedelta(days=draw(st.integers(0, 8)), seconds=draw(st.integers(0, 59)))
+        )
+        ordered_units = draw(st.integers(0, 20))
+        delivered_units = draw(st.integers(0, 20))
+        row = {
+            "id": f"S{index}",
+            "customer_id": draw(st.sampled_from(["C1", "C2", "C3", "C4"])),
+            "ordered_at": _time_text(ordered, style),
+            "promised_at": _time_text(promised, draw(st.integers(0, 3))),
+            "shipped_at": "",
+            "delivered_at": ""
+            if delivered is None
+            else _time_text(delivered, draw(st.integers(0, 3))),
+            "revenue.amount": str(draw(st.decimals(0, 100_000, places=draw(st.integers(0, 3))))),
+            "revenue.currency": "CNY",
+            "cost.amount": str(draw(st.decimals(0, 50_000, places=2))),
+            "cost.currency": "CNY",
+            "units_ordered": str(ordered_units),
+            "units_delivered": str(delivered_units),
+            "units_damaged": str(draw(st.integers(0, delivered_units))),
+            "invoice_error": draw(st.sampled_from(["", "true", "false"])),
+            "returned": draw(st.sampled_from(["", "false"])),
+            "stockout": "",
+            "substituted": "false",
+            "rerouted": "",
+        }
+        if draw(st.integers(0, 150)) == 77:  # a customer's second currency: the run stops
+            row["revenue.currency"] = row["cost.currency"] = "USD"
+        if draw(st.integers(0, 3)) == 1:  # now and then a cell that is odd or bad
+            column = draw(st.sampled_from(sorted(ODD)))
+            row[column] = draw(st.sampled_from(ODD[column]))
+        rows.append(row)
+    return rows
+
+
+def _write_csv(path: Path, rows: list[dict[str, str]], draw: st.DrawFn) -> dict[str, str | None]:
+    delimiter = draw(st.sampled_from([",", ";", "\t"]))
+    quoting = draw(st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL]))
+    ending = draw(st.sampled_from(["\n", "\r\n"]))
+    encoding = draw(st.sampled_from(["utf-8", "utf-8-sig", "gb18030", "utf-16"]))
+    note = draw(st.sampled_from(["", "a; b, c", 'said "hi"', "two\nlines", "客户备注"]))
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, delimiter=delimiter, quoting=quoting, lineterminator=ending)
+    writer.writerow([*COLUMNS, "note"])
+    for index, row in enumerate(rows):
+        writer.writerow([*(row[c] for c in COLUMNS), note if index % 3 == 0 else ""])
+        if draw(st.integers(0, 30)) == 0:
+            out.write(ending)  # a blank line
+        if draw(st.integers(0, 30)) == 0:
+            out.write(f"short{delimiter}row{ending}")  # a ragged row
+    data = out.getvalue().encode(encoding)
+    if encoding == "utf-8" and draw(st.integers(0, 20)) == 0:
+        data = data.replace(b"CNY", b"CN\xff", 1)  # an undecodable byte
+    path.write_bytes(data)
+    given = None if encoding in ("utf-8", "utf-8-sig", "utf-16") else encoding
+    return {"encoding": given, "delimiter": draw(st.sampled_from([None, delimiter]))}
+
+
+def _json_value(column: str, text: str, draw: st.DrawFn) -> object:
+    """A cell as a JSON export types it, now and then."""
+    if text == "" and draw(st.booleans()):
+        return None
+    if column.startswith("units") and text.strip().lstrip("-").isdigit() and draw(st.booleans()):
+        return int(text)
+    if column.endswith(".amount") and draw(st.booleans()):
+        try:
+            return float(text) if "." in text else int(text)
+        except ValueError:
+            return text
+    if (
+        column in ("invoice_error", "returned")
+        and text in ("true", "false")
+        and draw(st.booleans())
+    ):
+        return text == "true"
+    return text
+
+
+def _write(path: Path, rows: list[dict[str, str]], draw: st.DrawFn) -> dict[str, str | None]:
+    if path.suffix == ".csv":
+        return _write_csv(path, rows, draw)
+    if path.suffix == ".jsonl":
+        with path.open("w", encoding="utf-8") as handle:
+            for row in rows:
+                record = {c: _json_value(c, row[c], draw) for c in COLUMNS}
+                if draw(st.booleans()):  # nested money, as logicrm writes it
+                    for money in ("revenue", "cost"):
+                        record[money] = {
+                            "amount": record.pop(f"{money}.amount"),
+                            "currency": record.pop(f"{money}.currency"),
+                        }
+                handle.write(json.dumps(record) + "\n")
+        return {"encoding": None, "delimiter": None}
+    frame = pl.DataFrame(
+        {c: [r[c] for r in rows] for c in COLUMNS}, schema=dict.fromkeys(COLUMNS, pl.String)
+    )
+    if draw(st.booleans()):  # typed columns where every cell allows it
+        frame = _typed(frame)
+    frame.write_parquet(path)
+    return {"encoding": None, "delimiter": None}
+
+
+def _typed(frame: pl.DataFrame) -> pl.DataFrame:
+    casts = {}
+    for column in ("units_ordered", "units_delivered", "units_damaged"):
+        cast = frame[column].cast(pl.Int64, strict=False)
+        if cast.null_count() == frame[column].is_null().sum():
+            casts[column] = cast
+    for column in ("ordered_at", "promised_at", "delivered_at"):
+        cast = frame[column].str.to_datetime(
+            time_zone="UTC", strict=False, format="%Y-%m-%dT%H:%M:%S%:z"
+        )
+        if cast.null_count() == (frame[column] == "").sum() + frame[column].is_null().sum():
+            casts[column] = cast
+    for column in ("revenue.amount",):
+        cast = frame[column].cast(pl.Decimal(20, 3), strict=False)
+        if cast.null_count() == 0:
+            casts[column] = cast
+    return frame.with_columns(**casts)
+
+
+def _run(path: Path, engine: str, options: dict[str, str | None], mapping: ColumnMapping | None):
+    inputs = Inputs(
+        shipments=path,
+        engine=engine,
+        mappings={"shipments": mapping} if mapping else {},
+        **options,
+    )
+    try:
+        results, rejected = score(inputs, as_of=AS_OF)
+    except LogicrmError as error:
+        return type(error).__name__, str(error)
+    rows = list(results.rows())
+    rejects = [
+        (
+            r.rejection.line,
+            r.rejection.problems,
+            json.dumps(dict(r.rejection.row), default=str, sort_keys=True),
+        )
+        for r in rejected
+    ]
+    return rows, rejects
+
+
+@settings(max_examples=120)
+@given(data=st.data(), rows=shipment_rows(), suffix=st.sampled_from([".csv", ".jsonl", ".parquet"]))
+def test_both_engines_give_the_same_rows_and_rejections(tmp_path_factory, data, rows, suffix):
+    path = tmp_path_factory.mktemp("engines") / f"shipments{suffix}"
+    options = _write(path, rows, data.draw)
+    python = _run(path, "python", options, None)
+    batch = data.draw(st.sampled_from([3, 7, columnar.BATCH_ROWS]))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(columnar, "BATCH_ROWS", batch)
+        assert _run(path, "columnar", options, None) == python
+
+
+def test_a_value_beyond_the_columnar_engine_falls_back_to_python_under_auto(tmp_path):
+    path = tmp_path / "s.csv"
+    rows = [
+        {
+            **dict.fromkeys(COLUMNS, ""),
+            "id": "S1",
+            "customer_id": "C1",
+            "ordered_at": "2026-01-01T00:00:00Z",
+            "promised_at": "2026-01-02T00:00:00Z",
+            "revenue.amount": "0.1234567890123",  # 13 places: valid Money, past the engine's 12
+            "revenue.currency": "CNY",
+            "cost.amount": "1",
+            "cost.currency": "CNY",
+            "units_ordered": "1",
+        }
+    ]
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    assert _run(path, "auto", {}, None) == _run(path, "python", {}, None)
+    assert _run(path, "columnar", {}, None)[0] == "ValidationError"
+
+
+def test_a_mapping_and_constants_read_alike(tmp_path):
+    path = tmp_path / "s.csv"
+    path.write_text(
+        "order_no,client,placed,due,fee,expense,qty\n"
+        "A1,K1,2026-01-01T08:00:00+08:00,2026-01-03T08:00:00+08:00,100.50,80,3\n"
+        "A2,K1,2026-02-01T08:00:00+08:00,2026-01-03T08:00:00+08:00,100,80,3\n"
+        "A3,K2, 2026-03-01T08:00:00+08:00 ,2026-03-03T08:00:00+08:00,7.125,5,1\n"
+        "A1,K2,2026-03-01T08:00:00+08:00,2026-03-03T08:00:00+08:00,7,5,1\n",
+        encoding="utf-8",
+    )
+    mapping = ColumnMapping(
+        columns={
+            "id": "order_no",
+            "customer_id": "client",
+            "ordered_at": "placed",
+            "promised_at": "due",
+            "revenue.amount": "fee",
+            "cost.amount": "expense",
+            "units_ordered": "qty",
+        },
+        constants={"revenue.currency": "CNY", "cost.currency": "CNY"},
+    )
+    python = _run(path, "python", {}, mapping)
+    assert _run(path, "columnar", {}, mapping) == python
+    lines = [(line, problems[0][0]) for line, problems, _ in python[1]]
+    assert lines == [(3, "due"), (5, "order_no")]  # promised before ordered; a duplicate id
+
+
+def test_activities_are_identical_to_the_decimal_exponent(tmp_path):
+    """Sums keep the places of their terms, as Decimal arithmetic does (a reason prints them)."""
+    from logicrm.domain import Shipment
+    from logicrm.io import stream
+    from logicrm.scoring import summarize
+
+    path = tmp_path / "s.csv"
+    cells = [
+        ("S1", "C1", "2026-01-01T00:00:00Z", "1.5", "1"),
+        ("S2", "C1", "2026-01-01T10:00:00Z", "2.25", "1"),
+        ("S3", "C2", "2026-01-01T10:00:00Z", "-0.00", "1E+1"),
+        ("S4", "C3", "2026-01-01T10:00:00Z", "100", "3"),
+    ]
+    rows = [
+        {**dict.fromkeys(COLUMNS, ""), "id": i, "customer_id": c, "ordered_at": t,
+         "promised_at": t, "revenue.amount": r, "cost.amount": k, "revenue.currency": "CNY",
+         "cost.currency": "CNY", "units_ordered": "1"}
+        for i, c, t, r, k in cells
+    ]  # fmt: skip
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    expected = summarize(stream(path, Shipment), as_of=AS_OF)
+    got = columnar.summarize_file(path, as_of=AS_OF)
+    assert got == expected
+    for key, activity in expected.items():
+        for name in ("revenue", "cost", "first_day_revenue", "window_revenue", "window_cost"):
+            assert str(getattr(got[key], name)) == str(getattr(activity, name)), (key, name)
+    assert str(got["C2"].first_day_revenue) == "-0.00"
+    assert isinstance(got["C1"].revenue, Decimal) and str(got["C1"].revenue) == "3.75"
