@@ -24,6 +24,7 @@ import tempfile
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -55,10 +56,11 @@ from logicrm.io import (
     _open_text,
     _parquet_batches,
     _Reader,
+    _row_key,
 )
 from logicrm.scoring import Activity
 
-BATCH_ROWS = 1_000_000
+BATCH_ROWS = 500000
 """ Rows read at a time: the engine's memory for rows, whatever the file's size."""
 
 
@@ -142,6 +144,39 @@ def summarize_file(
     )
 
 
+def summarize_db(
+    database: Any,
+    source: Any,
+    *,
+    as_of: datetime,
+    mapping: ColumnMapping | None = None,
+    on_reject: Callable[[RowRejection], None] | None = None,
+    on_rows: Callable[[int], None] | None = None,
+    batch_rows: int | None = None,
+) -> dict[str, Activity]:
+    """``summarize(io.stream_db(database, Shipment, ...), as_of=as_of)``, columnar: Arrow
+    record batches through ADBC for a URI when the drivers are installed, else the DB-API
+    rows; rejections carry the row's key, as the object path's do."""
+    from logicrm._db import adbc_batches, connected, query_rows
+
+    batch_rows = batch_rows or BATCH_ROWS
+    reader = _Reader(Shipment, mapping or ColumnMapping())
+    key = reader.mapping.column("id")
+    arrow = adbc_batches(database, source) if isinstance(database, str) else None
+    if arrow is not None:
+        with arrow as (names, batches):
+            reader.check_header(source.name, names)
+            return _summarize(
+                _arrow_batches(batches), reader, as_of, "row", on_reject, on_rows, key
+            )
+    with connected(database) as connection:
+        names, values = query_rows(connection, source)
+        reader.check_header(source.name, names)
+        rows = ((n, dict(zip(names, row, strict=True))) for n, row in enumerate(values, 1))
+        batches = _python_batches(rows, reader, batch_rows, typed=True)
+        return _summarize(batches, reader, as_of, "row", on_reject, on_rows, key)
+
+
 def _quietly_started(rows: Iterator[Any]) -> Iterator[Any]:
     """``rows``, the header's warnings held back: reading the header once more must not
     warn twice."""
@@ -160,6 +195,7 @@ def _summarize(
     unit: str,
     on_reject: Callable[[RowRejection], None] | None,
     on_rows: Callable[[int], None] | None,
+    key_column: str | None = None,
 ) -> dict[str, Activity]:
     id_column = reader.mapping.column("id")
     seen = _Seen()
@@ -189,6 +225,8 @@ def _summarize(
         currencies, clash = _currency_clash(valid, as_of, currencies)
         if on_reject is not None:
             for rejection in sorted(rejections, key=lambda r: r.line):
+                if key_column is not None:  # a database row: named by its key
+                    rejection = attrs.evolve(rejection, key=_row_key(rejection.row, key_column))
                 on_reject(rejection)
         if clash is not None:
             raise clash
@@ -251,9 +289,17 @@ def _without_duplicates(valid: pl.DataFrame, seen: _Seen) -> tuple[pl.DataFrame,
 
 
 def _parquet(path: Path, reader: _Reader, batch_rows: int) -> Iterator[_Batch]:
+    return _arrow_batches(_parquet_batches(path, reader, batch_rows))
+
+
+def _arrow_batches(batches: Iterable[Any]) -> Iterator[_Batch]:
+    """Batches from Arrow record batches (Parquet, ADBC): typed columns, rows numbered
+    from 1, the object path reading a row as Arrow gives it to Python."""
     number = 0
-    for arrow in _parquet_batches(path, reader, batch_rows):
-        frame = pl.from_arrow(arrow)
+    for arrow in batches:
+        if not arrow.num_rows:
+            continue
+        frame = pl.from_arrow(_plain_arrow(arrow))
         assert isinstance(frame, pl.DataFrame)
         lines = pl.int_range(number + 1, number + 1 + frame.height, eager=True, dtype=pl.Int64)
         number += frame.height
@@ -262,6 +308,14 @@ def _parquet(path: Path, reader: _Reader, batch_rows: int) -> Iterator[_Batch]:
             return arrow.take(positions).to_pylist()  # type: ignore[no-any-return]
 
         yield _Batch(frame, lines, raw_rows)
+
+
+def _plain_arrow(batch: Any) -> Any:
+    """Extension columns (PostgreSQL's numeric arrives as text in one) as their storage."""
+    import pyarrow as pa
+
+    columns = [c.storage if isinstance(c.type, pa.BaseExtensionType) else c for c in batch.columns]
+    return pa.RecordBatch.from_arrays(columns, names=batch.schema.names)
 
 
 def _python_batches(
@@ -333,6 +387,10 @@ def _typed_cells(
                     odd[index] = True
             elif type(value) is int and kind in ("int", "decimal"):
                 cells.append(str(value))
+            elif type(value) is Decimal and kind == "decimal":
+                cells.append(str(value))  # a database's numeric, as the object path reads it
+            elif isinstance(value, datetime) and kind == "datetime":
+                cells.append(value.isoformat())
             elif type(value) is float and kind == "decimal":
                 cells.append(repr(value))
             else:

@@ -75,8 +75,11 @@ __all__ = [
     "ReadResult",
     "RowRejection",
     "read",
+    "read_db",
     "stream",
+    "stream_db",
     "write",
+    "write_scores",
 ]
 
 T = TypeVar("T")
@@ -167,11 +170,14 @@ class RowRejection:
         problems: (column, reason) pairs; the column is your column's name where the
             problem belongs to one.
         row: the row as read (hidden from ``repr``: it may hold contact details).
+        key: for a database row, the value of its key column (``id``, a profile's
+            ``customer_id``...); ``None`` for a file's.
     """
 
     line: int
     problems: tuple[tuple[str, str], ...]
     row: Mapping[str, Any] = attrs.field(repr=False, eq=False, hash=False)
+    key: str | None = None
 
     @property
     def column(self) -> str:
@@ -789,9 +795,26 @@ def stream(
         rows = _parquet_rows(path, reader)
     if long_form:
         rows = _survey_rows(rows, reader.mapping)
+    yield from _checked(rows, cls, reader, unit="row" if chosen == "parquet" else "line",
+                        on_reject=on_reject, rejects=rejects)  # fmt: skip
+
+
+def _checked(
+    rows: Iterator[_Row],
+    cls: type[T],
+    reader: _Reader,
+    *,
+    unit: str,
+    on_reject: Callable[[RowRejection], None] | None,
+    rejects: str | Path | None,
+    keyed: bool = False,
+) -> Iterator[T]:
+    """The records of ``rows``: each row read, refused or found a duplicate, the refused
+    ones passed on and written to ``rejects``. ``keyed`` rejections carry the row's key (a
+    database row has no line)."""
+    long_form = reader.long_form
     key_of = _key_of(cls)
     seen: dict[object, int] = {}
-    unit = "row" if chosen == "parquet" else "line"
     key_column = reader.mapping.column(_KEYS.get(cls, ("id",))[0])
     with contextlib.ExitStack() as stack:
         sink: IO[str] | None = None
@@ -817,6 +840,8 @@ def stream(
                     rejection = RowRejection(
                         line, ((key_column, f"duplicate of {unit} {first}"),), row
                     )
+            if keyed:
+                rejection = attrs.evolve(rejection, key=_row_key(rejection.row, key_column))
             if on_reject is not None:
                 on_reject(rejection)
             if sink is not None:
@@ -824,6 +849,7 @@ def stream(
                     json.dumps(
                         {
                             "line": rejection.line,
+                            **({"key": rejection.key} if keyed else {}),
                             "problems": [list(p) for p in rejection.problems],
                             "row": rejection.row,
                         },
@@ -832,6 +858,97 @@ def stream(
                     )
                     + "\n"
                 )
+
+
+def _row_key(row: Mapping[str, Any], column: str) -> str | None:
+    value = row.get(column) if isinstance(row, Mapping) else None
+    return None if value is None else str(value)[:100]
+
+
+def stream_db(
+    database: Any,
+    cls: type[T],
+    *,
+    table: str | None = None,
+    query: str | None = None,
+    params: Any = (),
+    mapping: ColumnMapping | None = None,
+    on_reject: Callable[[RowRejection], None] | None = None,
+    rejects: str | Path | None = None,
+) -> Iterator[T]:
+    """Yield each valid record of ``cls`` in a database table, or in the rows of a query.
+
+    The rules are the files': the same [`ColumnMapping`][logicrm.io.ColumnMapping], the same
+    checks, the same duplicates. A rejected row's ``line`` is its number in the result
+    (from 1), and its ``key`` the value of its key column (``id``, a profile's
+    ``customer_id``...), since a table has no lines.
+
+    Args:
+        database: a URI (``postgresql://user@host/db``, ``sqlite:///path.db``) or an open
+            ``sqlite3`` or psycopg connection. PostgreSQL needs ``pip install 'logicrm[db]'``.
+        table: a table name, ``name`` or ``schema.name`` (checked, then quoted).
+        query: instead of ``table``, a query of yours; ``params`` are its parameters, passed
+            to the driver (``?`` placeholders in SQLite, ``%s`` in PostgreSQL).
+
+    Raises:
+        ReadError: the database, table or query cannot be read, or lacks a required
+            column. Messages never show a password.
+        ValidationError: a bad table name, or a mapping naming an unknown field.
+
+    Examples:
+        >>> import sqlite3
+        >>> db = sqlite3.connect(":memory:")
+        >>> _ = db.execute("CREATE TABLE c (id TEXT, name TEXT, kind TEXT)")
+        >>> _ = db.execute("INSERT INTO c VALUES ('C1', 'Acme', 'enterprise')")
+        >>> from logicrm.domain import Customer
+        >>> [c.id for c in stream_db(db, Customer, table="c")]
+        ['C1']
+    """
+    from logicrm._db import Source, connected, query_rows
+
+    source = Source(table=table, query=query, params=params)
+    reader = _Reader(cls, mapping or ColumnMapping(), long_form=cls is SurveyResponse)
+    with connected(database) as connection:
+        names, values = query_rows(connection, source)
+        reader.check_header(source.name, names)
+        rows: Iterator[_Row] = (
+            (number, dict(zip(names, row, strict=True))) for number, row in enumerate(values, 1)
+        )
+        if reader.long_form:
+            rows = _survey_rows(rows, reader.mapping)
+        yield from _checked(
+            rows, cls, reader, unit="row", on_reject=on_reject, rejects=rejects, keyed=True
+        )
+
+
+def write_scores(
+    database: Any, table: str, rows: Iterable[Mapping[str, Any]], *, as_of: datetime
+) -> int:
+    """Write assessment rows ([`Assessment.row()`][logicrm.Assessment.row]) to a database
+    table, one row per customer and ``as_of``, in one transaction; returns the rows written.
+
+    The table is created when missing, with ``(customer_id, as_of)`` as its primary key; a
+    customer scored again at the same ``as_of`` is updated (upserted). Money stays exact
+    (``NUMERIC`` in PostgreSQL, text in SQLite, which has no exact decimal) and times aware
+    (``timestamptz``; ISO 8601 with its offset in SQLite). A failed or interrupted write
+    changes nothing.
+
+    Raises:
+        ValidationError: a bad table name, or an existing table of another shape (the
+            message names the columns missing and unexpected).
+        ReadError: the database cannot be opened or written.
+    """
+    from logicrm._db import write_rows
+
+    return write_rows(database, table, rows, as_of=as_of)
+
+
+def read_db(database: Any, cls: type[T], **options: Any) -> ReadResult[T]:
+    """Every valid record of a table or query and every row set aside, as
+    [`stream_db()`][logicrm.io.stream_db] reads them."""
+    rejected: list[RowRejection] = []
+    ok = tuple(stream_db(database, cls, on_reject=rejected.append, **options))
+    return ReadResult(ok, tuple(rejected))
 
 
 def _private_file(path: Path) -> IO[str]:

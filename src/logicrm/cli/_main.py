@@ -45,7 +45,12 @@ def _parser() -> argparse.ArgumentParser:
         "service measures, gaps and top reasons. Rows that cannot be read are reported with "
         "their line numbers and written to a rejects file.",
     )
-    score.add_argument("shipments", type=Path, help="shipments file (.csv, .jsonl or .parquet)")
+    score.add_argument(
+        "shipments",
+        type=Path,
+        nargs="?",
+        help="shipments file (.csv, .jsonl or .parquet); or --table shipments=NAME with --db",
+    )
     for kind, text in _INPUTS.items():
         score.add_argument(f"--{kind.replace('_', '-')}", type=Path, metavar="FILE", help=text)
     score.add_argument(
@@ -107,6 +112,40 @@ def _parser() -> argparse.ArgumentParser:
         help="how customer value is scored: the value model's dimensions (default), or with "
         "profit and strategic value from lifetime value, BG/NBD and Gamma-Gamma fitted on the "
         "input (needs the models extra)",
+    )
+    database = score.add_argument_group(
+        "database",
+        "read inputs from, and write scores to, a database: PostgreSQL (the db extra) or "
+        "SQLite. Files and tables mix: each input is a file option or a --table / --query.",
+    )
+    database.add_argument(
+        "--db",
+        metavar="URI",
+        default=None,
+        help="postgresql://user@host:port/dbname or sqlite:///path.db (default: the "
+        "LOGICRM_DB_URL variable); a password is best left to PGPASSWORD or ~/.pgpass",
+    )
+    database.add_argument(
+        "--table",
+        action="append",
+        default=[],
+        metavar="KIND=NAME",
+        help="read an input from a table, e.g. shipments=tms.orders (kinds: shipments, "
+        "customers, credit_profiles, invoices, complaints, surveys, standards); repeatable",
+    )
+    database.add_argument(
+        "--query",
+        action="append",
+        default=[],
+        metavar="KIND=SQL",
+        help="read an input from the rows of your query, e.g. "
+        '"customers=SELECT * FROM clients WHERE active"; repeatable',
+    )
+    database.add_argument(
+        "--output-table",
+        metavar="NAME",
+        help="also write the scores to this table of --db, one row per customer and --as-of, "
+        "upserted in one transaction (created when missing)",
     )
     score.add_argument(
         "--engine",

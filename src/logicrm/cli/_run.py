@@ -18,6 +18,7 @@ from typing import IO, Any, TypeVar
 import attrs
 
 from logicrm._assess import Assessments, assess_all
+from logicrm._db import Source
 from logicrm.domain import (
     Complaint,
     CreditProfile,
@@ -29,7 +30,7 @@ from logicrm.domain import (
     SurveyResponse,
 )
 from logicrm.errors import ValidationError
-from logicrm.io import ColumnMapping, RowRejection, stream
+from logicrm.io import ColumnMapping, RowRejection, stream, stream_db
 from logicrm.policies import Policies
 from logicrm.scoring import ageing, apply_ageing, assess_credit, summarize, value_score
 
@@ -40,7 +41,7 @@ T = TypeVar("T")
 class Inputs:
     """The files of one run; only ``shipments`` is required."""
 
-    shipments: Path
+    shipments: Path | None = None
     customers: Path | None = None
     credit_profiles: Path | None = None
     invoices: Path | None = None
@@ -52,15 +53,29 @@ class Inputs:
     delimiter: str | None = None
     value: str = "default"
     engine: str = "auto"
+    database: str | None = attrs.field(default=None, repr=False)  # may hold a password
+    sources: Mapping[str, Source] = attrs.field(factory=dict)
 
     def mapping(self, kind: str) -> ColumnMapping | None:
         return self.mappings.get(kind)
+
+    def has(self, kind: str) -> bool:
+        """Whether the run reads ``kind``, from a file or the database."""
+        return getattr(self, kind) is not None or kind in self.sources
+
+    def where(self, kind: str) -> Path | str:
+        """The file of ``kind``, or ``table NAME`` / ``query`` in the database."""
+        path: Path | None = getattr(self, kind)
+        if path is not None:
+            return path
+        source = self.sources[kind]
+        return f"table {source.table}" if source.table is not None else f"{kind} query"
 
 
 INPUT_KINDS = tuple(
     f.name
     for f in attrs.fields(Inputs)
-    if f.name not in ("mappings", "encoding", "delimiter", "value", "engine")
+    if f.name not in ("mappings", "encoding", "delimiter", "value", "engine", "database", "sources")
 )
 """ The input files a run reads, by kind (the sections of a mapping file)."""
 
@@ -93,10 +108,18 @@ def load_mappings(path: Path) -> dict[str, ColumnMapping]:
 
 @attrs.frozen
 class FileRejection:
-    """A rejected row and the file it came from."""
+    """A rejected row and the file (or ``table NAME``) it came from."""
 
-    file: Path
+    file: Path | str
     rejection: RowRejection
+
+    @property
+    def place(self) -> str:
+        """Where the row is: ``shipments.csv line 7``, or ``table orders key S7``."""
+        if self.rejection.key is not None:
+            return f"{self.file} key {self.rejection.key}"
+        name = self.file.name if isinstance(self.file, Path) else self.file
+        return f"{name} line {self.rejection.line}"
 
 
 class Progress:
@@ -156,21 +179,33 @@ def _records(
     rejected: list[FileRejection],
     progress: Progress | None = None,
 ) -> Iterator[T]:
-    path: Path = getattr(inputs, kind)
+    where = inputs.where(kind)
 
     def keep(rejection: RowRejection) -> None:
-        rejected.append(FileRejection(path, rejection))
+        rejected.append(FileRejection(where, rejection))
         if progress is not None:
             progress.advance()
 
-    records = stream(
-        path,
-        cls,
-        mapping=inputs.mapping(kind),
-        on_reject=keep,
-        encoding=inputs.encoding,
-        delimiter=inputs.delimiter,
-    )
+    if kind in inputs.sources:
+        source = inputs.sources[kind]
+        records: Iterator[T] = stream_db(
+            inputs.database,
+            cls,
+            table=source.table,
+            query=source.query,
+            params=source.params,
+            mapping=inputs.mapping(kind),
+            on_reject=keep,
+        )
+    else:
+        records = stream(
+            where,
+            cls,
+            mapping=inputs.mapping(kind),
+            on_reject=keep,
+            encoding=inputs.encoding,
+            delimiter=inputs.delimiter,
+        )
     for record in records:
         if progress is not None:
             progress.advance()
@@ -192,23 +227,26 @@ def score(
     ``inputs.value == "clv"`` the lifetime-value models' fits are described in ``fits``.
     """
     rejected: list[FileRejection] = []
+    started = time.monotonic()
 
     def phase(text: str) -> None:
         if progress is not None:
-            progress.write(f"{text}\n")
+            progress.write(f"{text} [{time.monotonic() - started:.1f} s]\n")
             progress.flush()
 
     def read(kind: str, cls: type[T]) -> list[T]:
-        path = getattr(inputs, kind)
-        if path is None:
+        if not inputs.has(kind):
             return []
         records = list(_records(inputs, kind, cls, rejected))
-        phase(f"read {len(records):,} {kind.replace('_', ' ')} from {path.name}")
+        where = inputs.where(kind)
+        name = where.name if isinstance(where, Path) else where
+        phase(f"read {len(records):,} {kind.replace('_', ' ')} from {name}")
         return records
 
     customers = read("customers", Customer)
     engine = chosen_engine(inputs.engine)
-    bar = Progress(progress, "shipments", count_rows(inputs.shipments) if progress else None)
+    total = count_rows(inputs.shipments) if progress and inputs.shipments else None
+    bar = Progress(progress, "shipments", total)
     activities = None
     if engine == "columnar":
         from logicrm.frames import EngineLimit
@@ -235,16 +273,16 @@ def score(
         if cid not in known
     )
     profiles = {p.customer_id: p for p in read("credit_profiles", CreditProfile)}
-    if inputs.invoices is not None:
+    if inputs.has("invoices"):
         currency = policies.credit.max_limit.currency
         reports = ageing(read("invoices", Invoice), as_of=as_of, currency=currency)
         profiles = {
             key: apply_ageing(p, reports[key]) if key in reports else p
             for key, p in profiles.items()
         }
-    complaints = read("complaints", Complaint) if inputs.complaints else None
-    surveys = read("surveys", SurveyResponse) if inputs.surveys else None
-    standards = read("standards", ServiceStandard) if inputs.standards else None
+    complaints = read("complaints", Complaint) if inputs.has("complaints") else None
+    surveys = read("surveys", SurveyResponse) if inputs.has("surveys") else None
+    standards = read("standards", ServiceStandard) if inputs.has("standards") else None
     value_calculator: Any = partial(value_score, model=policies.value)
     if inputs.value == "clv":
         phase("fitting BG/NBD and Gamma-Gamma for lifetime value")
@@ -269,6 +307,7 @@ def score(
         complaints=complaints,
         complaint_policy=policies.complaint,
     )
+    phase(f"assessed {len(results):,} customers")
     return results, rejected
 
 
@@ -301,19 +340,34 @@ def chosen_engine(engine: str) -> str:
 def _columnar_activities(
     inputs: Inputs, as_of: datetime, rejected: list[FileRejection], bar: Progress
 ) -> dict[str, Any]:
-    from logicrm._columnar import summarize_file
+    from logicrm._columnar import summarize_db, summarize_file
 
-    path = inputs.shipments
+    where = inputs.where("shipments")
     found: list[FileRejection] = []
-    activities = summarize_file(
-        path,
-        as_of=as_of,
-        mapping=inputs.mapping("shipments"),
-        encoding=inputs.encoding,
-        delimiter=inputs.delimiter,
-        on_reject=lambda rejection: found.append(FileRejection(path, rejection)),
-        on_rows=bar.advance,
-    )
+
+    def keep(rejection: RowRejection) -> None:
+        found.append(FileRejection(where, rejection))
+
+    if "shipments" in inputs.sources:
+        activities = summarize_db(
+            inputs.database,
+            inputs.sources["shipments"],
+            as_of=as_of,
+            mapping=inputs.mapping("shipments"),
+            on_reject=keep,
+            on_rows=bar.advance,
+        )
+    else:
+        assert isinstance(where, Path)
+        activities = summarize_file(
+            where,
+            as_of=as_of,
+            mapping=inputs.mapping("shipments"),
+            encoding=inputs.encoding,
+            delimiter=inputs.delimiter,
+            on_reject=keep,
+            on_rows=bar.advance,
+        )
     rejected.extend(found)  # only once the run is whole: a restart in Python finds them again
     return activities
 
@@ -354,16 +408,23 @@ def _described(model: Any) -> str:
 
 def no_results_reason(inputs: Inputs, rejected: list[FileRejection]) -> str:
     """Why a run assessed no customer, in words that say what to do."""
-    name = inputs.shipments.name
-    lost = sum(1 for r in rejected if r.file == inputs.shipments)
+    where = inputs.where("shipments")
+    name = _name(where)
+    lost = sum(1 for r in rejected if r.file == where)
     if lost:
         return (
             f"no customer to assess: all {lost} rows of {name} were rejected (see the rejects "
             "file); fix them, or map your column names with --mapping"
         )
     return f"no customer to assess: {name} has no shipment rows" + (
-        "" if inputs.customers is None else f" and {inputs.customers.name} no customers"
+        ""
+        if not inputs.has("customers")
+        else f" and {_name(inputs.where('customers'))} no customers"
     )
+
+
+def _name(where: Path | str) -> str:
+    return where.name if isinstance(where, Path) else where
 
 
 def write_rejects(path: Path, rejected: list[FileRejection]) -> None:
@@ -378,6 +439,7 @@ def write_rejects(path: Path, rejected: list[FileRejection]) -> None:
         {
             "file": str(r.file),
             "line": r.rejection.line,
+            **({"key": r.rejection.key} if r.rejection.key is not None else {}),
             "column": r.rejection.column,
             "reason": r.rejection.reason,
             "problems": [list(p) for p in r.rejection.problems],

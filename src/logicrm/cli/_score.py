@@ -86,6 +86,7 @@ def run_score(args: argparse.Namespace) -> int:
     # Everything that could fail is checked before any work, so a bad path never costs a run.
     as_of = parse_as_of(args.as_of)
     files = {kind: getattr(args, kind) for kind in ("shipments", *_INPUTS)}
+    database, sources = _database_options(args, files)
     for kind, path in files.items():
         if path is not None:
             _check_readable(path, f"{kind.replace('_', ' ')} file")
@@ -98,6 +99,8 @@ def run_score(args: argparse.Namespace) -> int:
         delimiter=args.delimiter,
         value=args.value,
         engine=args.engine,
+        database=database,
+        sources=sources,
     )
     if args.output is not None:
         _check_writable(args.output, "--output")
@@ -141,10 +144,7 @@ def run_score(args: argparse.Namespace) -> int:
         write_rejects(target, rejected)
         _say(f"{len(rejected)} rows rejected, written to {target} (readable by you alone):")
         for item in rejected[:10]:
-            _say(
-                f"  {item.file.name} line {item.rejection.line}: "
-                f"{item.rejection.column}: {item.rejection.reason}"
-            )
+            _say(f"  {item.place}: {item.rejection.column}: {item.rejection.reason}")
         if len(rejected) > 10:
             _say(f"  ... and {len(rejected) - 10} more")
     elif target.exists():
@@ -152,9 +152,69 @@ def run_score(args: argparse.Namespace) -> int:
         _say(f"no rows rejected; removed {target}, left by an earlier run")
     if not results:
         raise UsageError(no_results_reason(inputs, rejected))
-    _write(results, fmt, args.output, wide=args.wide)
+    if args.output_table is not None:
+        from logicrm.io import write_scores
+
+        if show:
+            sys.stderr.write(f"writing {len(results):,} scores to table {args.output_table}\n")
+            sys.stderr.flush()
+        try:
+            written = write_scores(database, args.output_table, results.rows(), as_of=as_of)
+        except LogicrmError as error:
+            raise UsageError(str(error)) from None
+        _say(f"{written} scores written to table {args.output_table}")
+    if args.output is not None or args.output_table is None:
+        _write(results, fmt, args.output, wide=args.wide)
     _say(f"{len(results)} customers assessed at {as_of.isoformat()}")
     return EXIT_REJECTS if rejected and args.strict else EXIT_OK
+
+
+def _database_options(
+    args: argparse.Namespace, files: dict[str, Path | None]
+) -> tuple[str | None, dict[str, Any]]:
+    """``--db``, ``--table`` and ``--query``: the database URI and each input read from it,
+    checked against the file options (one source per input)."""
+    import os
+
+    from logicrm._db import Source, dialect_of, redacted
+    from logicrm.cli._run import INPUT_KINDS
+    from logicrm.errors import ValidationError
+
+    database = args.db or os.environ.get("LOGICRM_DB_URL") or None
+    sources: dict[str, Any] = {}
+    for option, pairs in (("--table", args.table), ("--query", args.query)):
+        for pair in pairs:
+            kind, equals, text = pair.partition("=")
+            kind = kind.strip().replace("-", "_")
+            if not equals or not text.strip():
+                raise UsageError(f"{option} {pair[:40]!r}: give KIND=..., e.g. shipments=orders")
+            if kind not in INPUT_KINDS:
+                raise UsageError(f"{option} {kind[:40]!r}: not an input; use one of {INPUT_KINDS}")
+            if kind in sources or files.get(kind) is not None:
+                raise UsageError(f"{kind} is given twice: use a file, a --table or a --query")
+            try:
+                sources[kind] = (
+                    Source(table=text.strip()) if option == "--table" else Source(query=text)
+                )
+            except ValidationError as error:
+                raise UsageError(f"{option} {kind}: {error}") from None
+    if (sources or args.output_table) and database is None:
+        raise UsageError("--table, --query and --output-table need --db URI (or LOGICRM_DB_URL)")
+    if database is not None:
+        try:
+            dialect_of(database)
+        except ValidationError:
+            raise UsageError(
+                f"--db {redacted(database)[:80]!r}: use postgresql://... or sqlite:///path.db"
+            ) from None
+    if args.output_table is not None:
+        try:
+            Source(table=args.output_table)
+        except ValidationError as error:
+            raise UsageError(f"--output-table: {error}") from None
+    if files["shipments"] is None and "shipments" not in sources:
+        raise UsageError("no shipments: give a shipments file, or --table shipments=NAME with --db")
+    return database, sources
 
 
 def _check_text_options(args: argparse.Namespace) -> None:
