@@ -418,4 +418,3 @@ def test_typed_postgresql_columns_are_read_vectorised_and_alike(pg_uri, tmp_path
     as_of = datetime(2026, 6, 30, 18, tzinfo=UTC)
     expected = summarize(io.stream_db(pg_uri, Shipment, table="typed"), as_of=as_of)
     assert summarize_db(pg_uri, source, as_of=as_of) == expected
-
