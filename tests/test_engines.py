@@ -216,15 +216,24 @@ def _typed(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(**casts)
 
 
-def _run(path: Path, engine: str, options: dict[str, str | None], mapping: ColumnMapping | None):
+def _run(
+    path: Path,
+    engine: str,
+    options: dict[str, str | None],
+    mapping: ColumnMapping | None,
+    *,
+    rows_only: bool = False,
+    customers: Path | None = None,
+):
     inputs = Inputs(
+        customers=customers,
         shipments=path,
         engine=engine,
         mappings={"shipments": mapping} if mapping else {},
         **options,
     )
     try:
-        results, rejected = score(inputs, as_of=AS_OF)
+        results, rejected = score(inputs, as_of=AS_OF, rows_only=rows_only)
     except LogicrmError as error:
         return type(error).__name__, str(error)
     rows = list(results.rows())
@@ -248,7 +257,10 @@ def test_both_engines_give_the_same_rows_and_rejections(tmp_path_factory, data, 
     batch = data.draw(st.sampled_from([3, 7, columnar.BATCH_ROWS]))
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(columnar, "BATCH_ROWS", batch)
+        patch.setattr(columnar, "TEXT_BATCH_ROWS", batch)
         assert _run(path, "columnar", options, None) == python
+        # The columnar assessment, straight from the per-customer table: the same rows.
+        assert _run(path, "columnar", options, None, rows_only=True) == python
 
 
 def test_a_value_beyond_the_columnar_engine_falls_back_to_python_under_auto(tmp_path):
@@ -334,3 +346,75 @@ def test_activities_are_identical_to_the_decimal_exponent(tmp_path):
             assert str(getattr(got[key], name)) == str(getattr(activity, name)), (key, name)
     assert str(got["C2"].first_day_revenue) == "-0.00"
     assert isinstance(got["C1"].revenue, Decimal) and str(got["C1"].revenue) == "3.75"
+
+
+CUSTOMER_KINDS = st.sampled_from(
+    [
+        {"kind": "enterprise"},
+        {"kind": "individual"},
+        {"kind": "institution", "administrative_level": "provincial"},
+        {"kind": "institution", "size": "small"},
+        {"kind": "institution"},
+    ]
+)
+
+
+@given(
+    data=st.data(),
+    rows=shipment_rows(),
+    kinds=st.lists(CUSTOMER_KINDS, min_size=5, max_size=5),
+    policy=st.fixed_dictionaries(
+        {
+            "frequent_orders": st.integers(1, 5),
+            "lapsed_after_days": st.integers(1, 400),
+            "recent_days": st.sampled_from([30, 90, 365]),
+            "drop_ratio": st.sampled_from([0.25, 0.5, 0.9]),
+            "min_history_days": st.integers(1, 300),
+            "min_history_orders": st.integers(1, 8),
+            "a": st.sampled_from([0.5, 0.8]),
+            "weights": st.sampled_from([None, {"profit": 1.0}, {"growth": 2, "perceived": 1}]),
+        }
+    ),
+)
+def test_the_columnar_assessment_gives_the_object_paths_rows(
+    tmp_path_factory, data, rows, kinds, policy
+):
+    """Tiers of every kind, Pareto classes, value, lifecycle and churn under any policy:
+    the columnar assessment's rows are Assessment.row(), customer by customer."""
+    from logicrm.policies import ParetoCutoffs, Policies
+    from logicrm.scoring import ChurnPolicy, LifecyclePolicy, TieringPolicy, ValueModel
+
+    folder = tmp_path_factory.mktemp("assess")
+    path = folder / "shipments.csv"
+    options = _write_csv(path, rows, data.draw)
+    customers = folder / "customers.csv"
+    with customers.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(
+            handle, fieldnames=["id", "name", "kind", "administrative_level", "size"]
+        )
+        writer.writeheader()
+        for index, kind in enumerate(kinds):  # C0 is known only here; C1-C4 ship too
+            writer.writerow({"id": f"C{index}", "name": f"N{index}", **kind})
+    weights = policy["weights"]
+    policies = Policies(
+        tiering=TieringPolicy(frequent_orders=policy["frequent_orders"]),
+        lifecycle=LifecyclePolicy(lapsed_after_days=policy["lapsed_after_days"]),
+        churn=ChurnPolicy(
+            recent_days=policy["recent_days"],
+            drop_ratio=policy["drop_ratio"],
+            min_history_days=policy["min_history_days"],
+            min_history_orders=policy["min_history_orders"],
+        ),
+        pareto=ParetoCutoffs(a=policy["a"], b=0.95),
+        value=ValueModel() if weights is None else ValueModel(weights=weights),
+    )
+
+    def run(engine: str, rows_only: bool):
+        inputs = Inputs(shipments=path, customers=customers, engine=engine, **options)
+        try:
+            results, _ = score(inputs, as_of=AS_OF, policies=policies, rows_only=rows_only)
+        except LogicrmError as error:
+            return type(error).__name__, str(error)
+        return list(results.rows())
+
+    assert run("columnar", True) == run("python", False)

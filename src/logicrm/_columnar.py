@@ -5,10 +5,11 @@ give: the same activities, and the same rejected rows at the same lines in the s
 How it stays identical:
 - cells are read vectorised only in their canonical forms (see ``frames._standardise``); any
   other row is read by the object path, which accepts it or words its rejection;
-- a CSV file is split into cells by polars only when the split is provably the csv module's
-  (UTF-8, one header line, no repeated header names, no carriage return or blank row that
-  would shift lines, every row as wide as the header, checked by counting the file's bytes);
-  otherwise the csv module splits it and the cells are read vectorised all the same;
+- a CSV file is split into cells by Arrow's streaming reader only when the split is
+  provably the csv module's (UTF-8, one header line, no repeated header names, no lone
+  carriage return, every row as wide as the header, the lines and delimiters counted in the
+  file's bytes); otherwise the csv module splits it and the cells are read vectorised all
+  the same;
 - duplicates, currency clashes and the order of customers follow the reader's and
   ``summarize``'s rules, across batches.
 
@@ -34,6 +35,7 @@ import polars as pl
 from logicrm.domain import Shipment
 from logicrm.errors import ColumnWarning
 from logicrm.frames import (
+    _WHITESPACE,
     _aggregate,
     _currency_clash,
     _settle,
@@ -58,10 +60,12 @@ from logicrm.io import (
     _Reader,
     _row_key,
 )
-from logicrm.scoring import Activity
 
-BATCH_ROWS = 500000
-""" Rows read at a time: the engine's memory for rows, whatever the file's size."""
+BATCH_ROWS = 500_000
+""" Rows read at a time from typed columns (Parquet, a database): the engine's memory for
+rows, whatever the file's size."""
+TEXT_BATCH_ROWS = 200_000
+""" Rows read at a time from text (CSV, JSON Lines), whose cells take more room."""
 
 
 @attrs.define
@@ -77,7 +81,7 @@ class _Batch:
 
 
 class _NotPlain(Exception):
-    """The file's CSV is not provably split alike by polars and the csv module."""
+    """The file's CSV is not provably split alike by Arrow and the csv module."""
 
 
 def summarize_file(
@@ -90,21 +94,31 @@ def summarize_file(
     on_reject: Callable[[RowRejection], None] | None = None,
     on_rows: Callable[[int], None] | None = None,
     batch_rows: int | None = None,
-) -> dict[str, Activity]:
+    as_table: bool = False,
+) -> Any:
     """``summarize(io.stream(path, Shipment, ...), as_of=as_of)``, columnar.
 
     ``on_reject`` gets each rejected row in file order; ``on_rows`` the number of rows read
-    after each batch. Raises what the object path raises: ``ReadError`` for an unreadable
-    file, ``CurrencyMismatchError`` for a customer in two currencies; and
-    ``frames.EngineLimit`` for a valid value the columnar path cannot carry exactly.
+    after each batch. ``as_table`` gives the merged per-customer table instead (``None``
+    for no shipments), for ``_assess_columns``.
+
+    Raises what the object path raises: ``ReadError`` for an unreadable file,
+    ``CurrencyMismatchError`` for a customer in two currencies; and ``frames.EngineLimit``
+    for a valid value the columnar path cannot carry exactly.
     """
-    batch_rows = batch_rows or BATCH_ROWS
     reader = _Reader(Shipment, mapping or ColumnMapping())
     kind = _format_of(path, None)
+    batch_rows = batch_rows or (BATCH_ROWS if kind == "parquet" else TEXT_BATCH_ROWS)
     unit = "row" if kind == "parquet" else "line"
     if kind == "parquet":
         return _summarize(
-            _parquet(path, reader, batch_rows), reader, as_of, unit, on_reject, on_rows
+            _parquet(path, reader, batch_rows),
+            reader,
+            as_of,
+            unit,
+            on_reject,
+            on_rows,
+            as_table=as_table,
         )
     if kind == "jsonl":
         rows = _jsonl_rows(path, reader, encoding)
@@ -115,6 +129,7 @@ def summarize_file(
             unit,
             on_reject,
             on_rows,
+            as_table=as_table,
         )
     with contextlib.ExitStack() as stack:
         plain = _plain_csv(path, reader, encoding, delimiter, stack)
@@ -122,7 +137,13 @@ def summarize_file(
             held: list[RowRejection] = []
             try:  # rejections wait until the whole file is known to be split right
                 result = _summarize(
-                    _polars_batches(*plain, batch_rows), reader, as_of, unit, held.append, None
+                    _arrow_csv_batches(*plain, batch_rows),
+                    reader,
+                    as_of,
+                    unit,
+                    held.append,
+                    None,
+                    as_table=as_table,
                 )
             except _NotPlain:
                 pass
@@ -141,6 +162,7 @@ def summarize_file(
         unit,
         on_reject,
         on_rows,
+        as_table=as_table,
     )
 
 
@@ -153,7 +175,8 @@ def summarize_db(
     on_reject: Callable[[RowRejection], None] | None = None,
     on_rows: Callable[[int], None] | None = None,
     batch_rows: int | None = None,
-) -> dict[str, Activity]:
+    as_table: bool = False,
+) -> Any:
     """``summarize(io.stream_db(database, Shipment, ...), as_of=as_of)``, columnar: Arrow
     record batches through ADBC for a URI when the drivers are installed, else the DB-API
     rows; rejections carry the row's key, as the object path's do."""
@@ -167,14 +190,21 @@ def summarize_db(
         with arrow as (names, batches):
             reader.check_header(source.name, names)
             return _summarize(
-                _arrow_batches(batches), reader, as_of, "row", on_reject, on_rows, key
+                _arrow_batches(batches),
+                reader,
+                as_of,
+                "row",
+                on_reject,
+                on_rows,
+                key,
+                as_table=as_table,
             )
     with connected(database) as connection:
         names, values = query_rows(connection, source)
         reader.check_header(source.name, names)
         rows = ((n, dict(zip(names, row, strict=True))) for n, row in enumerate(values, 1))
         batches = _python_batches(rows, reader, batch_rows, typed=True)
-        return _summarize(batches, reader, as_of, "row", on_reject, on_rows, key)
+        return _summarize(batches, reader, as_of, "row", on_reject, on_rows, key, as_table=as_table)
 
 
 def _quietly_started(rows: Iterator[Any]) -> Iterator[Any]:
@@ -196,7 +226,8 @@ def _summarize(
     on_reject: Callable[[RowRejection], None] | None,
     on_rows: Callable[[int], None] | None,
     key_column: str | None = None,
-) -> dict[str, Activity]:
+    as_table: bool = False,
+) -> Any:
     id_column = reader.mapping.column("id")
     seen = _Seen()
     currencies: pl.DataFrame | None = None
@@ -231,12 +262,14 @@ def _summarize(
         if clash is not None:
             raise clash
         tables.append(_aggregate(valid, as_of, day_sets=True))
+        if len(tables) == 4:  # merged as they come: a few partial tables in memory at a time
+            tables = [merge_tables(tables)]
         if on_rows is not None:
             on_rows(batch.frame.height + len(batch.bad))
     if not tables:
-        return {}
+        return None if as_table else {}
     merged = tables[0] if len(tables) == 1 else merge_tables(tables)
-    return to_activities(merged, as_of)
+    return merged if as_table else to_activities(merged, as_of)
 
 
 @attrs.define
@@ -416,8 +449,8 @@ def _plain_csv(
     delimiter: str | None,
     stack: contextlib.ExitStack,
 ) -> tuple[Path, list[str], str, _Counts, tuple[int, int, bool]] | None:
-    """What polars needs to split the file as the csv module would: a UTF-8 file, the header,
-    the delimiter and the file's byte counts; ``None`` when polars cannot be trusted with it.
+    """What Arrow needs to split the file as the csv module would: a UTF-8 file, the header,
+    the delimiter and the file's byte counts; ``None`` when Arrow cannot be trusted with it.
     The header is read (and checked) by the object path's own code either way."""
     handle, chosen = _open_text(path, encoding)
     with handle:
@@ -462,7 +495,7 @@ def _as_utf8(path: Path, encoding: str, stack: contextlib.ExitStack) -> Path | N
     return target
 
 
-def _polars_batches(
+def _arrow_csv_batches(
     source: Path,
     header: list[str],
     sep: str,
@@ -470,59 +503,101 @@ def _polars_batches(
     expected: tuple[int, int, bool],
     batch_rows: int,
 ) -> Iterator[_Batch]:
+    """The rows as Arrow's streaming CSV reader splits them (block by block, so memory
+    stays bounded), as text; rows of blank cells are dropped, as the csv module's reader
+    drops them. A ragged row stops it (the csv module's reader then reads the file)."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
     physical, data_delimiters, _ = expected
     width = len(header)
     check_size = source.stat().st_size > MAX_RECORD_CHARS // 2
-    scan = pl.scan_csv(
-        source,
-        separator=sep,
-        has_header=True,
-        infer_schema=False,
-        quote_char='"',
-        encoding="utf8",
-        raise_if_empty=False,
-    )
-    line = 2
+    names = [f"c{i}" for i in range(width)]
     try:
-        for frame in scan.collect_batches(chunk_size=batch_rows):
-            if frame.width != width:
-                raise _NotPlain
-            # The csv module's cells: the header's names as it read them, text for empties.
-            frame = frame.rename(dict(zip(frame.columns, header, strict=True)))
-            frame = frame.with_columns(pl.all().fill_null(""))
-            cells = [pl.col(n) for n in header]
-            stats = frame.select(
-                blank=pl.all_horizontal([cell == "" for cell in cells]),
-                newlines=pl.sum_horizontal(
-                    [cell.str.count_matches("\n", literal=True) for cell in cells]
-                ),
-                delimiters=pl.sum_horizontal(
-                    [cell.str.count_matches(sep, literal=True) for cell in cells]
-                ),
-                size=pl.sum_horizontal([cell.str.len_bytes() for cell in cells])
-                if check_size
-                else pl.lit(0),
-            )
-            if stats["blank"].any() or stats["size"].max() > MAX_RECORD_CHARS // 2:  # type: ignore[operator]
-                raise _NotPlain
-            newlines = stats["newlines"]
-            lines = (
-                line + pl.int_range(frame.height, eager=True) + newlines.cum_sum() - newlines
-            ).cast(pl.Int64)
-            line += frame.height + int(newlines.sum())
-            counts.rows += frame.height
-            counts.newlines += int(newlines.sum())
-            counts.delimiters += int(stats["delimiters"].sum())
-
-            def raw_rows(
-                positions: list[int], frame: pl.DataFrame = frame
-            ) -> Iterator[dict[str, Any]]:
-                return frame[positions].iter_rows(named=True)
-
-            yield _Batch(frame, lines, raw_rows)
-    except pl.exceptions.PolarsError:
+        reader = pacsv.open_csv(
+            source,
+            read_options=pacsv.ReadOptions(
+                skip_rows=1, column_names=names, block_size=1 << 22, use_threads=True
+            ),
+            parse_options=pacsv.ParseOptions(
+                delimiter=sep,
+                quote_char='"',
+                double_quote=True,
+                escape_char=False,
+                newlines_in_values=True,
+                ignore_empty_lines=False,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowException, StopIteration):
         raise _NotPlain from None
+    line = 2
+
+    def pending_frames() -> Iterator[pl.DataFrame]:
+        pending: list[Any] = []
+        rows = 0
+        while True:
+            try:
+                batch = reader.read_next_batch()
+            except StopIteration:
+                break
+            except (pa.ArrowInvalid, pa.ArrowException):
+                raise _NotPlain from None
+            pending.append(batch)
+            rows += batch.num_rows
+            if rows >= batch_rows:
+                yield _frame(pending)
+                pending, rows = [], 0
+        if pending:
+            yield _frame(pending)
+
+    def _frame(batches: list[Any]) -> pl.DataFrame:
+        frame = pl.from_arrow(pa.Table.from_batches(batches))
+        assert isinstance(frame, pl.DataFrame)
+        return frame.rename(dict(zip(names, header, strict=True)))
+
+    for frame in pending_frames():
+        cells = [pl.col(n) for n in header]
+        stats = frame.select(
+            blank=pl.all_horizontal([cell.str.strip_chars(_WHITESPACE) == "" for cell in cells]),
+            newlines=pl.sum_horizontal(
+                [cell.str.count_matches("\n", literal=True) for cell in cells]
+            ),
+            delimiters=pl.sum_horizontal(
+                [cell.str.count_matches(sep, literal=True) for cell in cells]
+            ),
+            size=pl.sum_horizontal([cell.str.len_bytes() for cell in cells])
+            if check_size
+            else pl.lit(0),
+        )
+        if stats["size"].max() > MAX_RECORD_CHARS // 2:  # type: ignore[operator]
+            raise _NotPlain
+        newlines = stats["newlines"]
+        lines = (
+            line + pl.int_range(frame.height, eager=True) + newlines.cum_sum() - newlines
+        ).cast(pl.Int64)
+        line += frame.height + int(newlines.sum())
+        counts.rows += frame.height
+        counts.newlines += int(newlines.sum())
+        blank = stats["blank"]
+        counts.delimiters += int(stats["delimiters"].filter(~blank).sum())
+        counts.blank += int(blank.sum())
+        if counts.blank:  # rows of blank cells are no rows at all, as the csv module reads
+            keep = ~blank
+            frame, lines = frame.filter(keep), lines.filter(keep)
+
+        def raw_rows(positions: list[int], frame: pl.DataFrame = frame) -> Iterator[dict[str, Any]]:
+            return frame[positions].iter_rows(named=True)
+
+        yield _Batch(frame, lines, raw_rows)
     if physical != 1 + counts.rows + counts.newlines:
         raise _NotPlain
-    if data_delimiters != counts.rows * (width - 1) + counts.delimiters:
+    # Every row is as wide as the header (Arrow refuses a ragged one); the delimiters
+    # outside the cells confirm the split (a blank line has none, a row of empty cells
+    # width - 1, so they are left out of the count on both sides).
+    if counts.blank == 0 and data_delimiters != counts.rows * (width - 1) + counts.delimiters:
         raise _NotPlain

@@ -682,7 +682,8 @@ def merge_tables(tables: list[pl.DataFrame]) -> pl.DataFrame:
     mixed = merged.filter(c("__currencies") > 1)
     if mixed.height:
         fail("revenue.currency", mixed["customer_id"][0], "customer has two currencies")
-    return merged.drop("__currencies")
+    # In the partial tables' own order: a merged table merges again (batch by batch).
+    return merged.drop("__currencies").select(tables[0].columns)
 
 
 def _activities(valid: pl.DataFrame, as_of: datetime) -> dict[str, Activity]:

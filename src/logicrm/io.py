@@ -54,7 +54,7 @@ import re
 import types
 import typing
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -1038,6 +1038,28 @@ def read(
     return ReadResult(ok, tuple(rejected))
 
 
+def _write_streaming(
+    path: Path, rows: Iterable[Mapping[str, Any]], chosen: str, columns: list[str], safe: bool
+) -> int:
+    """Flat rows written one at a time, exactly as ``write`` writes them all at once."""
+    count = 0
+    with path.open("w", newline="" if chosen == "csv" else None, encoding="utf-8") as handle:
+        if chosen == "jsonl":
+            for row in rows:
+                handle.write(json.dumps(dict(row), ensure_ascii=False, default=str) + "\n")
+                count += 1
+            return count
+        writer = csv.writer(handle)
+        writer.writerow(columns)
+        for row in rows:
+            values = [row[c] for c in columns]
+            if safe:  # only text can be a formula
+                values = [spreadsheet_cell(v) if type(v) is str else v for v in values]
+            writer.writerow(values)
+            count += 1
+    return count
+
+
 def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
     flat: dict[str, Any] = {}
     for key, item in value.items():
@@ -1057,6 +1079,7 @@ def write(
     *,
     format: str | None = None,
     spreadsheet_safe: bool = True,
+    columns: Sequence[str] | None = None,
 ) -> int:
     """Write results (logicrm objects or plain mappings) as CSV, JSON Lines or Parquet.
 
@@ -1068,9 +1091,15 @@ def write(
     ``=``, ``+``, ``-``, ``@``, a tab or a carriage return, and not a number) is written
     behind a single quote, the OWASP advice against CSV injection. Pass ``False`` for a CSV
     meant for another program. JSON Lines and Parquet always keep values exactly.
+
+    ``columns``, for flat mappings that all have those keys (such as
+    [`Assessment.row()`][logicrm.Assessment.row]s), names the CSV columns up front, so rows are
+    written as they come and a million of them never sit in memory together.
     """
     path = Path(target)
     chosen = _format_of(path, format)
+    if columns is not None and chosen in ("csv", "jsonl"):
+        return _write_streaming(path, rows, chosen, list(columns), spreadsheet_safe)
     records = [to_dict(r) if attrs.has(type(r)) else dict(r) for r in rows]
     if chosen == "jsonl":
         with path.open("w", encoding="utf-8") as handle:
@@ -1078,9 +1107,7 @@ def write(
                 handle.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
         return len(records)
     flat = [_flatten(r) for r in records]
-    columns: list[str] = []
-    for record in flat:
-        columns.extend(c for c in record if c not in columns)
+    columns = list(dict.fromkeys(c for record in flat for c in record))
     if chosen == "csv":
         if spreadsheet_safe:
             flat = [{k: spreadsheet_cell(v) for k, v in r.items()} for r in flat]

@@ -17,7 +17,7 @@ from typing import IO, Any, TypeVar
 
 import attrs
 
-from logicrm._assess import Assessments, assess_all
+from logicrm._assess import assess_all
 from logicrm._db import Source
 from logicrm.domain import (
     Complaint,
@@ -219,12 +219,17 @@ def score(
     policies: Policies = Policies(),  # noqa: B008 - frozen
     progress: IO[str] | None = None,
     fits: list[str] | None = None,
-) -> tuple[Assessments, list[FileRejection]]:
+    rows_only: bool = False,
+) -> tuple[Any, list[FileRejection]]:
     """Read every file, summarise the shipments and assess every customer.
 
     Customers come from the customers file, plus any customer id seen only in shipments
     (assessed as an enterprise named by its id, so no shipment goes unscored). With
     ``inputs.value == "clv"`` the lifetime-value models' fits are described in ``fits``.
+
+    ``rows_only`` says only the rows are wanted (a file output, not the terminal table): the
+    columnar engine then assesses from its per-customer table (``AssessedRows``), when the
+    run needs no more than the default calculators; the rows are the same.
     """
     rejected: list[FileRejection] = []
     started = time.monotonic()
@@ -245,6 +250,10 @@ def score(
 
     customers = read("customers", Customer)
     engine = chosen_engine(inputs.engine)
+    if engine == "columnar" and rows_only and _columnar_assessable(inputs):
+        table = _columnar_table(inputs, as_of, rejected, progress, phase)
+        if table is not False:
+            return _assessed_rows(table, customers, as_of, policies, phase), rejected
     total = count_rows(inputs.shipments) if progress and inputs.shipments else None
     bar = Progress(progress, "shipments", total)
     activities = None
@@ -338,8 +347,13 @@ def chosen_engine(engine: str) -> str:
 
 
 def _columnar_activities(
-    inputs: Inputs, as_of: datetime, rejected: list[FileRejection], bar: Progress
-) -> dict[str, Any]:
+    inputs: Inputs,
+    as_of: datetime,
+    rejected: list[FileRejection],
+    bar: Progress,
+    *,
+    as_table: bool = False,
+) -> Any:
     from logicrm._columnar import summarize_db, summarize_file
 
     where = inputs.where("shipments")
@@ -356,6 +370,7 @@ def _columnar_activities(
             mapping=inputs.mapping("shipments"),
             on_reject=keep,
             on_rows=bar.advance,
+            as_table=as_table,
         )
     else:
         assert isinstance(where, Path)
@@ -367,9 +382,83 @@ def _columnar_activities(
             delimiter=inputs.delimiter,
             on_reject=keep,
             on_rows=bar.advance,
+            as_table=as_table,
         )
     rejected.extend(found)  # only once the run is whole: a restart in Python finds them again
     return activities
+
+
+@attrs.frozen
+class AssessedRows:
+    """The assessment rows of a run, made as they are read (``rows()``), and their count."""
+
+    count: int
+    make: Any = attrs.field(repr=False)
+
+    def rows(self) -> Iterator[Any]:
+        return self.make()  # type: ignore[no-any-return]
+
+    def __len__(self) -> int:
+        return self.count
+
+
+_OBJECT_INPUTS = ("credit_profiles", "invoices", "complaints", "surveys", "standards")
+
+
+def _columnar_assessable(inputs: Inputs) -> bool:
+    """Whether the columnar assessment covers the run: the default value model and none of
+    the inputs only the object path assesses."""
+    return inputs.value == "default" and not any(inputs.has(k) for k in _OBJECT_INPUTS)
+
+
+def _columnar_table(
+    inputs: Inputs,
+    as_of: datetime,
+    rejected: list[FileRejection],
+    progress: IO[str] | None,
+    phase: Any,
+) -> Any:
+    """The per-customer table of the shipments (``None`` for none), or ``False`` when a
+    value is beyond the columnar engine (the caller then reads again in Python)."""
+    from logicrm.frames import EngineLimit
+
+    total = count_rows(inputs.shipments) if progress and inputs.shipments else None
+    bar = Progress(progress, "shipments", total)
+    try:
+        table = _columnar_activities(inputs, as_of, rejected, bar, as_table=True)
+    except EngineLimit as limit:
+        if inputs.engine == "columnar":
+            raise ValidationError("--engine", "columnar", str(limit)) from None
+        bar.finish()
+        phase(f"the columnar engine cannot carry {limit.field} exactly: reading again, in Python")
+        return False
+    bar.finish()
+    customers = 0 if table is None else table.height
+    phase(f"summarised the shipments of {customers:,} customers (columnar engine)")
+    return table
+
+
+def _assessed_rows(
+    table: Any, customers: list[Customer], as_of: datetime, policies: Policies, phase: Any
+) -> AssessedRows:
+    from logicrm._assess_columns import Enterprise, assessment_rows
+
+    known = {c.id for c in customers}
+    everyone: list[Any] = list(customers)
+    if table is not None:
+        ids = table["customer_id"].to_list()
+        everyone.extend(Enterprise(cid) for cid in sorted(ids) if cid not in known)
+    phase(f"assessing {len(everyone):,} customers (columnar, as the rows are written)")
+    first = [assessment_rows(table, everyone, as_of=as_of, policies=policies)]  # raises now
+
+    def rows() -> Iterator[Any]:  # the prepared rows once, then made afresh for a 2nd output
+        return (
+            first.pop()
+            if first
+            else assessment_rows(table, everyone, as_of=as_of, policies=policies)
+        )
+
+    return AssessedRows(len(everyone), rows)
 
 
 def lifetime_value(activities: Mapping[str, Any], *, as_of: datetime, model: Any) -> Any:

@@ -135,6 +135,7 @@ def run_score(args: argparse.Namespace) -> int:
             policies=policies,
             progress=sys.stderr if show else None,
             fits=fits,
+            rows_only=fmt != "table",
         )
     except LogicrmError as error:
         raise UsageError(str(error)) from None
@@ -252,13 +253,15 @@ def _write(results: Any, fmt: str, output: Path | None, *, wide: bool = False) -
         else:
             output.write_text(text, encoding="utf-8")
         return
+    from logicrm._assess import ROW_COLUMNS
+
     rows = results.rows()
     if output is not None:
-        io.write(output, rows, format=fmt)
+        io.write(output, rows, format=fmt, columns=ROW_COLUMNS)
         return
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"out.{fmt}"
-        io.write(path, rows, format=fmt)
+        io.write(path, rows, format=fmt, columns=ROW_COLUMNS)
         _copy(path, sys.stdout)
 
 

@@ -1,0 +1,344 @@
+"""The assessment rows of every customer straight from the per-customer table: the columnar
+engine's form of ``assess_all`` for the default calculators.
+
+``assess_all`` builds an ``Activity`` and an ``Assessment`` (with its results and reasons) per
+customer: about 150 µs and a few kilobytes each, which at a million customers is minutes and
+gigabytes. Here each customer is one tuple of figures read from the table, and one output row.
+The arithmetic is the object path's own, step for step (the same Decimal operations in the
+library's context, the same float operations in the same order), and only the reasons the
+row shows are rendered. A property test checks that the rows are identical to
+``Assessment.row()`` for every customer.
+
+It covers tiers, Pareto classes, the default value model, lifecycle, churn and the service
+rates. Runs with credit profiles, invoices, complaints, surveys, standards or another value
+calculator use the object path.
+"""
+
+from __future__ import annotations
+
+import decimal
+from collections.abc import Iterator, Sequence
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import polars as pl
+
+from logicrm._assess import AssessmentRow
+from logicrm.domain import Customer, CustomerKind
+from logicrm.domain._money import CONTEXT
+from logicrm.domain._reason import plural
+from logicrm.errors import CurrencyMismatchError
+from logicrm.frames import _exact_text
+from logicrm.policies import Policies
+from logicrm.scoring import AbcClass, ValueDimension, abc_classes
+from logicrm.scoring._tier import _INSTITUTION_BY_LEVEL, _INSTITUTION_BY_SIZE, Tier
+
+_ZERO = Decimal(0)
+_WINDOW = {30: 0, 90: 1, 365: 2, 730: 3}
+
+
+def _figures(table: pl.DataFrame) -> pl.DataFrame:
+    """Per customer, the figures the assessment reads: counts, times, and the exact text of
+    each money sum (see ``frames.to_activities``)."""
+    c = pl.col
+
+    def money(value: str, places: str) -> pl.Expr:
+        return _exact_text(c(value), c(places).fill_null(0).clip(0)).alias(value)
+
+    return table.select(
+        "customer_id",
+        c("currency").alias("currency"),
+        "orders",
+        "first_order_at",
+        "last_order_at",
+        *(c(f"__w{i}_orders").alias(f"orders_{d}") for d, i in _WINDOW.items()),
+        money("__w2_revenue", "__w2_revenue_places"),
+        money("__w2_cost", "__w2_cost_places"),
+        money("__w3_revenue", "__w3_revenue_places"),
+        *(
+            c(n).fill_null(0)
+            for n in (
+                "delivered",
+                "on_time",
+                "in_full",
+                "on_time_in_full",
+                "perfect",
+                "units_ordered_delivered",
+                "units_filled",
+                "units_delivered",
+                "units_damaged",
+                "invoice_errors",
+                "stockouts",
+                "substitutions",
+                "reroutes",
+                "returns",
+            )
+        ),
+    )
+
+
+_EMPTY = (None, 0, None, None, 0, 0, 0, 0, "0", "0", "0", *([0] * 14))
+
+
+class Enterprise:
+    """A customer known only by its id in the shipments: assessed as an enterprise, as
+    ``logicrm score`` assesses it, without building a ``Customer``."""
+
+    __slots__ = ("id",)
+    kind = CustomerKind.ENTERPRISE
+    administrative_level = None
+    size = None
+
+    def __init__(self, id: str) -> None:
+        self.id = id
+
+
+def assessment_rows(
+    table: pl.DataFrame | None,
+    customers: Sequence[Customer | Enterprise],
+    *,
+    as_of: datetime,
+    policies: Policies,
+) -> Iterator[AssessmentRow]:
+    """``assess_all(customers, activities, ...)``'s rows, in ``customers`` order, from the
+    per-customer table the activities would come from. Customers without a row in the table
+    have no shipments. The rows are made as they are read, so a million customers never sit
+    in memory at once.
+
+    Raises:
+        CurrencyMismatchError: before any row, a customer's currency is not the policies',
+            as the object path raises it (at the first such customer, for the tier, then
+            for the value).
+    """
+    by_id: dict[str, tuple[Any, ...]] = {}
+    if table is not None and table.height:
+        figures = _figures(table)
+        ids = figures["customer_id"].to_list()
+        by_id = dict(zip(ids, figures.drop("customer_id").iter_rows(), strict=True))
+    tier_currency = policies.tiering.large_annual_spend.currency
+    value_currency = policies.value.profit_reference.currency
+    for customer in customers:  # what the object path would raise, before any row
+        row = by_id.get(customer.id)
+        currency = row[0] if row is not None and row[1] else None
+        if currency is None:
+            continue
+        if customer.kind is CustomerKind.ENTERPRISE and currency != tier_currency:
+            raise CurrencyMismatchError(currency, tier_currency, "tier")
+        if currency != value_currency:
+            raise CurrencyMismatchError(currency, value_currency, "score")
+    with decimal.localcontext(CONTEXT):
+        revenues = {key: Decimal(row[8]) for key, row in by_id.items()}
+        classes = abc_classes(revenues, a=policies.pareto.a, b=policies.pareto.b)
+    del revenues
+    return _rows(by_id, customers, classes, as_of, policies)
+
+
+def _rows(
+    by_id: dict[str, tuple[Any, ...]],
+    customers: Sequence[Customer | Enterprise],
+    classes: dict[str, AbcClass],
+    as_of: datetime,
+    policies: Policies,
+) -> Iterator[AssessmentRow]:
+    with decimal.localcontext(CONTEXT):
+        for customer in customers:
+            row = by_id.get(customer.id)
+            yield _row(customer, _EMPTY if row is None else row, classes, as_of, policies)
+
+
+def _row(
+    customer: Customer | Enterprise,
+    figures: tuple[Any, ...],
+    classes: dict[str, AbcClass],
+    as_of: datetime,
+    policies: Policies,
+) -> AssessmentRow:
+    (
+        currency, orders, first, last, orders_30, orders_90, orders_365, _,
+        revenue_365, cost_365, revenue_730,
+        delivered, on_time, in_full, otif, perfect, units_ordered, units_filled,
+        units_delivered, units_damaged, invoice_errors, stockouts, substitutions, reroutes,
+        returns,
+    ) = figures  # fmt: skip
+    if not orders:
+        currency = None
+    windows = {30: orders_30, 90: orders_90, 365: orders_365}
+    recent_365 = Decimal(revenue_365)
+    tier, tier_reason = _tier(customer, currency, orders_30, recent_365, policies)
+    abc = classes.get(customer.id, AbcClass.C)
+    score = _value(currency, first, orders_365, recent_365, Decimal(cost_365),
+                   Decimal(revenue_730), delivered, perfect, as_of, policies)  # fmt: skip
+    stage_reason, stage = _lifecycle(last, as_of, policies)
+    at_risk, churn_reason = _churn(orders, windows, first, as_of, policies)
+    key = abc is AbcClass.A
+    flag = key and at_risk
+    abc_reason = f"Pareto class {abc.name} by revenue over the last 365 days"
+    shown = (
+        (churn_reason, tier_reason, abc_reason) if flag else (tier_reason, abc_reason, stage_reason)
+    )
+
+    def rate(numerator: int, denominator: int) -> float | None:
+        return None if denominator == 0 else numerator / denominator
+
+    return {
+        "customer_id": customer.id,
+        "tier": tier,
+        "abc_class": abc.name,
+        "value_score": None if score is None else round(score, 2),
+        "lifecycle": stage,
+        "churn_risk": at_risk,
+        "key_customer": key,
+        "churn_flag": flag,
+        "credit_outcome": None,
+        "credit_score": None,
+        "credit_limit": None,
+        "credit_currency": None,
+        "credit_term_days": None,
+        "on_time_rate": rate(on_time, delivered),
+        "otif_rate": rate(otif, delivered),
+        "perfect_order_rate": rate(perfect, delivered),
+        "fill_rate": rate(units_filled, units_ordered),
+        "late_delivery_rate": rate(delivered - on_time, delivered),
+        "damage_rate": rate(units_damaged, units_delivered),
+        "invoice_error_rate": rate(invoice_errors, orders),
+        "stockout_rate": rate(stockouts, orders),
+        "substitution_rate": rate(substitutions, orders),
+        "short_shipment_rate": rate(delivered - in_full, delivered),
+        "reroute_rate": rate(reroutes, orders),
+        "return_rate": rate(returns, orders),
+        "worst_gap": None,
+        "worst_gap_size": None,
+        "complaints": None,
+        "complaints_met": None,
+        "complaints_breached": None,
+        "top_reasons": "; ".join(shown),
+    }
+
+
+def _tier(
+    customer: Customer | Enterprise,
+    currency: str | None,
+    orders_30: int,
+    spend_365: Decimal,
+    policies: Policies,
+) -> tuple[str, str]:
+    """``scoring.tier``: the tier and its reason's message."""
+    policy = policies.tiering
+    if customer.kind is CustomerKind.INDIVIDUAL:
+        frequent = orders_30 >= policy.frequent_orders
+        chosen = Tier.FREQUENT if frequent else Tier.OCCASIONAL
+        return chosen.value, (
+            f"{plural(orders_30, 'order')} in the 30 days before as_of "
+            f"({'>=' if frequent else '<'} {policy.frequent_orders}): "
+            f"{'frequent' if frequent else 'occasional'}"
+        )
+    if customer.kind is CustomerKind.ENTERPRISE:
+        wanted = policy.large_annual_spend.currency
+        if currency is not None and currency != wanted:
+            raise CurrencyMismatchError(currency, wanted, "tier")
+        large, medium = policy.large_annual_spend.amount, policy.medium_annual_spend.amount
+        if spend_365 >= large:
+            chosen, rule = Tier.LARGE, f">= {large:,}"
+        elif spend_365 >= medium:
+            chosen, rule = Tier.MEDIUM, f">= {medium:,}"
+        else:
+            chosen, rule = Tier.SMALL, f"< {medium:,}"
+        return chosen.value, (
+            f"spend over the 365 days before as_of {spend_365:,} {wanted} {rule}: {chosen.value}"
+        )
+    if customer.administrative_level is not None:
+        chosen = _INSTITUTION_BY_LEVEL[customer.administrative_level]
+        basis = f"{customer.administrative_level.value} body"
+    elif customer.size is not None:
+        chosen = _INSTITUTION_BY_SIZE[customer.size]
+        basis = f"{customer.size.value} institution"
+    else:
+        return (
+            Tier.UNCLASSIFIED.value,
+            "neither administrative_level nor size is recorded: cannot tier",
+        )
+    return chosen.value, f"{basis}: class {chosen.value.rsplit('_', 1)[1].upper()}"
+
+
+def _clip(x: float, low: float = 0.0, high: float = 1.0) -> float:
+    return max(low, min(high, x))
+
+
+def _value(
+    currency: str | None,
+    first: datetime | None,
+    orders_365: int,
+    revenue_365: Decimal,
+    cost_365: Decimal,
+    revenue_730: Decimal,
+    delivered: int,
+    perfect: int,
+    as_of: datetime,
+    policies: Policies,
+) -> float | None:
+    """``scoring.value_score(...).score``: the same steps as ``measure_dimensions`` and
+    ``combine_dimensions``, without the notes no row shows."""
+    model = policies.value
+    reference = model.profit_reference
+    if currency is not None and currency != reference.currency:
+        raise CurrencyMismatchError(currency, reference.currency, "score")
+    scores: dict[ValueDimension, float] = {}
+    if first is not None:
+        tenure = _clip((as_of - first).days / model.strategic_tenure_days)
+        continuity = _clip(orders_365 / model.strategic_orders_per_year)
+        scores[ValueDimension.STRATEGIC] = 100 * (tenure + continuity) / 2
+        margin = revenue_365 - cost_365
+        scores[ValueDimension.PROFIT] = 100 * _clip(float(margin / reference.amount))
+        previous = revenue_730 - revenue_365
+        if previous > 0:
+            growth = float(revenue_365 / previous) - 1
+            scores[ValueDimension.GROWTH] = 50 + 50 * _clip(
+                growth / model.growth_reference, -1.0, 1.0
+            )
+    if delivered:
+        scores[ValueDimension.PERCEIVED] = 100 * (perfect / delivered)
+    weights = model.weights
+    used = {d: weights.get(d, 0.0) for d in scores if weights.get(d, 0.0) > 0}
+    total = sum(used.values())
+    return sum(used[d] / total * scores[d] for d in used) if total else None
+
+
+def _lifecycle(last: datetime | None, as_of: datetime, policies: Policies) -> tuple[str, str]:
+    """``scoring.lifecycle``: the first reason's message and the stage."""
+    if last is None:
+        return "no order yet", "prospect"
+    days = policies.lifecycle.lapsed_after_days
+    idle = (as_of - last).days
+    if as_of - last > timedelta(days=days):
+        return f"last order {plural(idle, 'day')} ago, more than {days}", "lapsed"
+    return f"last order {plural(idle, 'day')} ago, within {days}", "current"
+
+
+def _churn(
+    orders: int,
+    windows: dict[int, int],
+    first: datetime | None,
+    as_of: datetime,
+    policies: Policies,
+) -> tuple[bool, str]:
+    """``scoring.churn_risk``: whether at risk, and its reason's message."""
+    policy = policies.churn
+    recent_orders = windows[policy.recent_days]
+    window_start = as_of - timedelta(days=policy.recent_days)
+    earlier_orders = orders - recent_orders
+    history_days = (window_start - first).total_seconds() / 86_400 if first else 0.0
+    if history_days < policy.min_history_days or earlier_orders < policy.min_history_orders:
+        return False, (
+            f"{plural(earlier_orders, 'order')} over {max(history_days, 0):.0f} days "
+            f"before the recent {policy.recent_days} days: too little history to judge"
+        )
+    recent_rate = recent_orders / policy.recent_days * 30
+    historical_rate = earlier_orders / history_days * 30
+    at_risk = recent_rate < policy.drop_ratio * historical_rate
+    verdict = "at risk" if at_risk else "steady"
+    return at_risk, (
+        f"{recent_rate:.1f} orders per 30 days in the last {policy.recent_days} days "
+        f"against {historical_rate:.1f} before ({verdict}; threshold "
+        f"{policy.drop_ratio:.0%} of the earlier rate)"
+    )
