@@ -18,31 +18,12 @@ import logicrm._columnar as columnar
 from logicrm.cli._run import Inputs, score
 from logicrm.errors import LogicrmError
 from logicrm.io import ColumnMapping
+from test_frames import COLUMNS
 
 pytestmark = pytest.mark.filterwarnings("ignore::logicrm.errors.ColumnWarning")
 
 AS_OF = datetime(2026, 6, 30, 18, tzinfo=UTC)
 BASE = datetime(2024, 1, 1, tzinfo=UTC)
-COLUMNS = [
-    "id",
-    "customer_id",
-    "ordered_at",
-    "promised_at",
-    "shipped_at",
-    "delivered_at",
-    "revenue.amount",
-    "revenue.currency",
-    "cost.amount",
-    "cost.currency",
-    "units_ordered",
-    "units_delivered",
-    "units_damaged",
-    "invoice_error",
-    "stockout",
-    "substituted",
-    "rerouted",
-    "returned",
-]
 
 OFFSETS = [UTC, timezone(timedelta(hours=8)), timezone(timedelta(hours=-5, minutes=-30))]
 

@@ -110,41 +110,22 @@ def summarize_file(
     kind = _format_of(path, None)
     batch_rows = batch_rows or (BATCH_ROWS if kind == "parquet" else TEXT_BATCH_ROWS)
     unit = "row" if kind == "parquet" else "line"
+
+    def run(batches: Iterator[_Batch], rejected: Any = on_reject, rows: Any = on_rows) -> Any:
+        return _summarize(batches, reader, as_of, unit, rejected, rows, as_table=as_table)
+
     if kind == "parquet":
-        return _summarize(
-            _parquet(path, reader, batch_rows),
-            reader,
-            as_of,
-            unit,
-            on_reject,
-            on_rows,
-            as_table=as_table,
-        )
+        return run(_parquet(path, reader, batch_rows))
     if kind == "jsonl":
-        rows = _jsonl_rows(path, reader, encoding)
-        return _summarize(
-            _python_batches(rows, reader, batch_rows, typed=True),
-            reader,
-            as_of,
-            unit,
-            on_reject,
-            on_rows,
-            as_table=as_table,
+        return run(
+            _python_batches(_jsonl_rows(path, reader, encoding), reader, batch_rows, typed=True)
         )
     with contextlib.ExitStack() as stack:
         plain = _plain_csv(path, reader, encoding, delimiter, stack)
         if plain is not None:
             held: list[RowRejection] = []
             try:  # rejections wait until the whole file is known to be split right
-                result = _summarize(
-                    _arrow_csv_batches(*plain, batch_rows),
-                    reader,
-                    as_of,
-                    unit,
-                    held.append,
-                    None,
-                    as_table=as_table,
-                )
+                result = run(_arrow_csv_batches(*plain, batch_rows), held.append, None)
             except _NotPlain:
                 pass
             else:
@@ -155,15 +136,7 @@ def summarize_file(
                     on_rows(plain[3].rows)
                 return result
     rows = _quietly_started(_csv_rows(path, reader, encoding, delimiter))
-    return _summarize(
-        _python_batches(rows, reader, batch_rows, typed=False),
-        reader,
-        as_of,
-        unit,
-        on_reject,
-        on_rows,
-        as_table=as_table,
-    )
+    return run(_python_batches(rows, reader, batch_rows, typed=False))
 
 
 def summarize_db(
