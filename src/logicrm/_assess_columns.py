@@ -32,10 +32,19 @@ from logicrm.errors import CurrencyMismatchError
 from logicrm.frames import _exact_text
 from logicrm.policies import Policies
 from logicrm.scoring import AbcClass, ValueDimension, abc_classes
+from logicrm.scoring._activity import _COUNTERS
 from logicrm.scoring._tier import _INSTITUTION_BY_LEVEL, _INSTITUTION_BY_SIZE, Tier
 
 _ZERO = Decimal(0)
 _WINDOW = {30: 0, 90: 1, 365: 2, 730: 3}
+
+
+# Activity's counters the row reads, in Activity's order (the order _row unpacks them in).
+_READ_COUNTERS = tuple(
+    n
+    for n in _COUNTERS
+    if n not in ("damaged", "cycle_us_sum", "cycle_us_squares", "ignored_after_as_of")
+)
 
 
 def _figures(table: pl.DataFrame) -> pl.DataFrame:
@@ -56,29 +65,11 @@ def _figures(table: pl.DataFrame) -> pl.DataFrame:
         money("__w2_revenue", "__w2_revenue_places"),
         money("__w2_cost", "__w2_cost_places"),
         money("__w3_revenue", "__w3_revenue_places"),
-        *(
-            c(n).fill_null(0)
-            for n in (
-                "delivered",
-                "on_time",
-                "in_full",
-                "on_time_in_full",
-                "perfect",
-                "units_ordered_delivered",
-                "units_filled",
-                "units_delivered",
-                "units_damaged",
-                "invoice_errors",
-                "stockouts",
-                "substitutions",
-                "reroutes",
-                "returns",
-            )
-        ),
+        *(c(n).fill_null(0) for n in _READ_COUNTERS),
     )
 
 
-_EMPTY = (None, 0, None, None, 0, 0, 0, 0, "0", "0", "0", *([0] * 14))
+_EMPTY = (None, 0, None, None, 0, 0, 0, 0, "0", "0", "0", *([0] * len(_READ_COUNTERS)))
 
 
 class Enterprise:
