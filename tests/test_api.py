@@ -8,10 +8,11 @@ import pytest
 import logicrm
 import logicrm.domain
 import logicrm.quality
+import logicrm.retention
 import logicrm.scoring
 
-SUBPACKAGES = [logicrm.domain, logicrm.scoring, logicrm.quality]
-FACADE = ["Assessment", "AssessmentRow", "Assessments", "assess", "assess_all"]
+SUBPACKAGES = [logicrm.domain, logicrm.scoring, logicrm.quality, logicrm.retention]
+FACADE = ["Assessment", "AssessmentInputs", "AssessmentRow", "Assessments", "assess", "assess_all"]
 CONTRACT_DOMAIN = [
     "Money",
     "CustomerKind",
@@ -50,7 +51,7 @@ def test_top_level_loads_subpackages_lazily_and_dir_lists_every_name():
 
 
 PUBLIC_SUBMODULES = ["calculators", "cli", "dask", "domain", "errors", "frames", "io", "models",
-                     "plot", "policies", "quality", "sample", "scoring", "serialization",
+                     "plot", "policies", "quality", "retention", "sample", "scoring", "serialization",
                      "testing"]  # fmt: skip
 
 

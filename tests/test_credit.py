@@ -340,10 +340,12 @@ def test_assess_includes_the_credit_decision_when_a_profile_is_given():
         data.customers[0],
         activities["C00000"],
         as_of=data.as_of,
-        credit_profile=data.credit_profiles[0],
+        inputs=lc.AssessmentInputs(credit_profiles=[data.credit_profiles[0]]),
     )
     assert result.credit is not None and result.credit.outcome is CreditOutcome.APPROVE
-    assert result.reasons[-len(result.credit.reasons) :] == result.credit.reasons
+    assert result.profitability is not None and result.action is not None
+    tail = (*result.credit.reasons, *result.profitability.reasons, *result.action.reasons)
+    assert result.reasons[-len(tail) :] == tail  # credit, then what it costs, then what to do
     assert lc.assess(data.customers[0], activities["C00000"], as_of=data.as_of).credit is None
 
 

@@ -378,7 +378,10 @@ def test_assess_gathers_everything_with_reasons():
         *first.value.reasons,
         *first.lifecycle.reasons,
         *first.churn.reasons,
+        *first.profitability.reasons,
+        *first.action.reasons,
     )
+    assert first.contact_plan is None and first.share is None  # not asked for: no section
     single = lc.assess(
         data.customers[0], activities["C00000"], as_of=data.as_of, population=activities
     )

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any, TypedDict
 
 import attrs
@@ -13,14 +15,16 @@ from logicrm.domain import (
     Complaint,
     CreditProfile,
     Customer,
+    Interaction,
     Reason,
     ServiceStandard,
+    SpendEstimate,
     SurveyResponse,
 )
 from logicrm.domain._checks import check_aware, fail
 from logicrm.domain._money import in_library_context
+from logicrm.policies import ParetoCutoffs, Policies
 from logicrm.quality import (
-    ComplaintPolicy,
     ComplaintSlaReport,
     FiveGapsReport,
     ServiceKpis,
@@ -28,16 +32,24 @@ from logicrm.quality import (
     service_kpis,
     servqual,
 )
+from logicrm.retention import (
+    ContactActivity,
+    ContactPlan,
+    CustomerShare,
+    NextBestAction,
+    Profitability,
+    contact_plan,
+    customer_share,
+    profitability,
+    summarize_interactions,
+)
 from logicrm.scoring import (
     AbcClass,
     Activity,
-    ChurnPolicy,
     ChurnRisk,
     CreditDecision,
-    LifecyclePolicy,
     LifecycleResult,
     Tier,
-    TieringPolicy,
     TierResult,
     ValueScore,
     abc_classes,
@@ -72,6 +84,12 @@ class Assessment:
             given.
         complaints: the [`ComplaintSlaReport`][logicrm.quality.ComplaintSlaReport] when complaints
             were given.
+        contact_plan: the [`ContactPlan`][logicrm.retention.ContactPlan] (follow-ups, surveys,
+            record checks, complaint follow-ups) when interactions were given.
+        share: the [`CustomerShare`][logicrm.retention.CustomerShare] when spend estimates were
+            given.
+        profitability: the [`Profitability`][logicrm.retention.Profitability] after cost to serve.
+        action: the [`NextBestAction`][logicrm.retention.NextBestAction].
 
     New sections arrive as new fields with defaults, so code written against this class
     keeps working.
@@ -91,6 +109,10 @@ class Assessment:
     service: ServiceKpis | None = None
     gaps: FiveGapsReport | None = None
     complaints: ComplaintSlaReport | None = None
+    contact_plan: ContactPlan | None = None
+    share: CustomerShare | None = None
+    profitability: Profitability | None = None
+    action: NextBestAction | None = None
 
     def top_reasons(self, count: int = 3) -> tuple[Reason, ...]:
         """The few reasons worth showing first: churn flag, tier, class, lifecycle, value."""
@@ -150,6 +172,7 @@ class Assessment:
             "complaints": sla.total if sla is not None else None,
             "complaints_met": sla.met if sla is not None else None,
             "complaints_breached": sla.breached if sla is not None else None,
+            **_retention_cells(self),
             "top_reasons": "; ".join(r.message for r in self.top_reasons()),
         }
 
@@ -196,6 +219,17 @@ class AssessmentRow(TypedDict):
     complaints: int | None
     complaints_met: int | None
     complaints_breached: int | None
+    follow_up_due: str | None
+    follow_ups_overdue: int | None
+    customer_share: float | None
+    cost_to_serve: Decimal | None
+    margin_after_service: Decimal | None
+    profit_currency: str | None
+    unprofitable: bool | None
+    next_action: str | None
+    retention_lever: str | None
+    incentive: str | None
+    action_reason: str | None
     top_reasons: str
 
 
@@ -214,6 +248,57 @@ SERVICE_RATES = (
     "return_rate",
 )
 """ The service rates an assessment row carries, in the order of the domain notes."""
+
+RETENTION_COLUMNS = (
+    "follow_up_due",
+    "follow_ups_overdue",
+    "customer_share",
+    "cost_to_serve",
+    "margin_after_service",
+    "profit_currency",
+    "unprofitable",
+    "next_action",
+    "retention_lever",
+    "incentive",
+    "action_reason",
+)
+"""The row's columns on keeping the customer: the earliest planned contact (ISO 8601) and
+how many are overdue, customer share, cost to serve and margin after it, and the next best
+action with its lever, incentive and first reason."""
+
+
+def _retention_cells(assessment: Assessment) -> dict[str, Any]:
+    plan, share = assessment.contact_plan, assessment.share
+    profit, action = assessment.profitability, assessment.action
+    due = plan.next_due if plan is not None else None
+    return {
+        "follow_up_due": None if due is None else due.isoformat(),
+        "follow_ups_overdue": plan.overdue if plan is not None else None,
+        "customer_share": share.share if share is not None else None,
+        **profit_cells(profit),
+        **action_cells(action),
+    }
+
+
+def profit_cells(profit: Profitability | None) -> dict[str, Any]:
+    """The row's profitability columns."""
+    return {
+        "cost_to_serve": None if profit is None else profit.cost_to_serve,
+        "margin_after_service": None if profit is None else profit.margin,
+        "profit_currency": None if profit is None else profit.currency,
+        "unprofitable": None if profit is None else profit.unprofitable,
+    }
+
+
+def action_cells(action: NextBestAction | None) -> dict[str, Any]:
+    """The row's next-best-action columns."""
+    return {
+        "next_action": None if action is None else action.action.value,
+        "retention_lever": None if action is None or action.lever is None else action.lever.value,
+        "incentive": None if action is None or action.incentive is None else action.incentive.value,
+        "action_reason": None if action is None else action.reasons[0].message,
+    }
+
 
 ROW_COLUMNS = (
     "customer_id",
@@ -235,6 +320,7 @@ ROW_COLUMNS = (
     "complaints",
     "complaints_met",
     "complaints_breached",
+    *RETENTION_COLUMNS,
     "top_reasons",
 )
 """ The columns of [`Assessment.row()`][logicrm.Assessment.row], in order."""
@@ -255,6 +341,7 @@ KEY_COLUMNS = (
     "on_time_rate",
     "perfect_order_rate",
     "worst_gap",
+    "next_action",
 )
 """The columns the notebook view of [`Assessments`][logicrm.Assessments] shows first."""
 
@@ -303,11 +390,9 @@ class Assessments(dict[str, Assessment]):
         return pl.DataFrame(rows, schema=schema, orient="row")
 
     def _plain_rows(self) -> list[dict[str, Any]]:
+        money = ("credit_limit", "cost_to_serve", "margin_after_service")
         return [
-            {
-                **row,
-                "credit_limit": None if row["credit_limit"] is None else float(row["credit_limit"]),
-            }
+            {**row, **{k: None if row[k] is None else float(row[k]) for k in money}}  # type: ignore[literal-required]
             for row in self.rows()
         ]
 
@@ -359,16 +444,32 @@ _POLARS_TYPES: dict[str, Any] = {
             "credit_outcome",
             "credit_currency",
             "worst_gap",
+            "follow_up_due",
+            "profit_currency",
+            "next_action",
+            "retention_lever",
+            "incentive",
+            "action_reason",
             "top_reasons",
         ),
         lambda pl: pl.String,
     ),
-    **dict.fromkeys(("churn_risk", "key_customer", "churn_flag"), lambda pl: pl.Boolean),
     **dict.fromkeys(
-        ("credit_term_days", "complaints", "complaints_met", "complaints_breached"),
+        ("churn_risk", "key_customer", "churn_flag", "unprofitable"), lambda pl: pl.Boolean
+    ),
+    **dict.fromkeys(
+        (
+            "credit_term_days",
+            "complaints",
+            "complaints_met",
+            "complaints_breached",
+            "follow_ups_overdue",
+        ),
         lambda pl: pl.Int64,
     ),
-    "credit_limit": lambda pl: pl.Decimal(38, 9),
+    **dict.fromkeys(
+        ("credit_limit", "cost_to_serve", "margin_after_service"), lambda pl: pl.Decimal(38, 9)
+    ),
 }
 
 
@@ -382,6 +483,139 @@ def _calculator(calculator: Any, kind: str, parameter: str) -> Any:
     return calculator
 
 
+def _configured(calculator: Any, policies: Policies) -> Any:
+    """A built-in calculator with the run's policies; any other as it is."""
+    from logicrm.retention import next_best_action
+    from logicrm.scoring import assess_credit, value_score
+
+    function = getattr(calculator, "function", calculator)
+    if function is value_score:
+        return partial(value_score, model=policies.value)
+    if function is assess_credit:
+        return partial(assess_credit, policy=policies.credit)
+    if function is next_best_action:
+        return partial(next_best_action, policy=policies.action)
+    return calculator
+
+
+def _tuple(kind: type) -> Any:
+    def convert(value: Any) -> tuple[Any, ...] | None:
+        if value is None:
+            return None
+        if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+            fail(kind.__name__, value, f"must be an iterable of {kind.__name__}")
+        return tuple(value)
+
+    return convert
+
+
+def _profiles(value: Any) -> Mapping[str, CreditProfile]:
+    if value is None:
+        return {}
+    if isinstance(value, Mapping):
+        return dict(value)
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        fail("credit_profiles", value, "must map customer ids to CreditProfile")
+    return {p.customer_id: p for p in value}
+
+
+@attrs.frozen(kw_only=True)
+class AssessmentInputs:
+    """Everything an assessment reads besides customers and shipments: one bundle, split by
+    customer id when assessing.
+
+    Attributes:
+        credit_profiles: [`CreditProfile`][logicrm.domain.CreditProfile] per customer id (a
+            mapping, or profiles to key by their ``customer_id``).
+        complaints: every customer's [`Complaint`][logicrm.domain.Complaint] records; given
+            (even empty), assessments include the complaint SLAs.
+        survey_responses: SERVQUAL responses; those without a ``customer_id`` are not
+            attributed to anyone.
+        service_standards: requirements, beliefs, standards and promises; given, assessments
+            include the five gaps. They apply to every customer.
+        interactions: the contact log ([`Interaction`][logicrm.domain.Interaction]); given
+            (even empty), assessments include a contact plan.
+        contacts: the contact log already folded per customer
+            ([`ContactActivity`][logicrm.retention.ContactActivity], e.g. merged from
+            partitions), instead of ``interactions``.
+        spend_estimates: [`SpendEstimate`][logicrm.domain.SpendEstimate] records; given,
+            assessments include the customer share.
+
+    Examples:
+        >>> from logicrm.sample import sample_dataset
+        >>> inputs = AssessmentInputs(complaints=sample_dataset().complaints)
+        >>> len(inputs.complaints) > 0, inputs.interactions is None
+        (True, True)
+    """
+
+    credit_profiles: Mapping[str, CreditProfile] = attrs.field(
+        factory=dict, converter=_profiles, hash=False
+    )
+    complaints: tuple[Complaint, ...] | None = attrs.field(
+        default=None, converter=_tuple(Complaint)
+    )
+    survey_responses: tuple[SurveyResponse, ...] | None = attrs.field(
+        default=None, converter=_tuple(SurveyResponse)
+    )
+    service_standards: tuple[ServiceStandard, ...] | None = attrs.field(
+        default=None, converter=_tuple(ServiceStandard)
+    )
+    interactions: tuple[Interaction, ...] | None = attrs.field(
+        default=None, converter=_tuple(Interaction)
+    )
+    contacts: Mapping[str, ContactActivity] | None = attrs.field(default=None, hash=False)
+    spend_estimates: tuple[SpendEstimate, ...] | None = attrs.field(
+        default=None, converter=_tuple(SpendEstimate)
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if self.interactions is not None and self.contacts is not None:
+            fail("contacts", "<contacts>", "give interactions or contacts, not both")
+
+    def _split(self, as_of: datetime) -> _Split:
+        complaints = _by_customer(self.complaints, lambda c: c.customer_id)
+        responses = _by_customer(self.survey_responses, lambda r: r.customer_id)
+        contacts: Mapping[str, ContactActivity] | None = self.contacts
+        if self.interactions is not None:
+            contacts = summarize_interactions(self.interactions, as_of=as_of)
+        estimates = None
+        if self.spend_estimates is not None:
+            estimates = {}
+            for estimate in self.spend_estimates:  # the latest estimate of each customer
+                known = estimates.get(estimate.customer_id)
+                if known is None or estimate.estimated_on >= known.estimated_on:
+                    estimates[estimate.customer_id] = estimate
+        return _Split(
+            profiles=self.credit_profiles,
+            complaints=complaints,
+            responses=responses,
+            contacts=contacts,
+            estimates=estimates,
+        )
+
+
+def _by_customer(records: Iterable[Any] | None, key: Any) -> dict[str, list[Any]] | None:
+    if records is None:
+        return None
+    result: dict[str, list[Any]] = {}
+    for record in records:
+        owner = key(record)
+        if owner is not None:
+            result.setdefault(owner, []).append(record)
+    return result
+
+
+@attrs.frozen
+class _Split:
+    """The inputs of a run, by customer id (``None``: that kind was not given)."""
+
+    profiles: Mapping[str, CreditProfile]
+    complaints: dict[str, list[Complaint]] | None
+    responses: dict[str, list[SurveyResponse]] | None
+    contacts: Mapping[str, ContactActivity] | None
+    estimates: dict[str, SpendEstimate] | None
+
+
 @attrs.frozen
 class _Options:
     """What every customer of one assessment run shares: policies and calculators."""
@@ -389,32 +623,81 @@ class _Options:
     value: Any
     credit: Any
     gap: Any
-    tiering: TieringPolicy
-    lifecycle: LifecyclePolicy
-    churn: ChurnPolicy
-    complaint: ComplaintPolicy
+    action: Any
+    policies: Policies
     standards: tuple[ServiceStandard, ...]
 
 
+# The keywords assess and assess_all took before Policies and AssessmentInputs: where each
+# now lives. They keep working, with a DeprecationWarning, for one release.
+_POLICY_KEYWORDS = {
+    "tiering": "tiering",
+    "lifecycle_policy": "lifecycle",
+    "churn_policy": "churn",
+    "complaint_policy": "complaint",
+}
+_INPUT_KEYWORDS = {
+    "credit_profiles": "credit_profiles",
+    "service_standards": "service_standards",
+    "survey_responses": "survey_responses",
+    "complaints": "complaints",
+}
+
+
+def _legacy(
+    function: str,
+    policies: Policies | None,
+    inputs: AssessmentInputs | None,
+    legacy: dict[str, Any],
+) -> tuple[Policies, AssessmentInputs]:
+    """Fold the old keywords into ``Policies`` and ``AssessmentInputs``, warning once per
+    call; an unknown keyword is a ``TypeError``, as Python's own."""
+    policies = Policies() if policies is None else policies
+    inputs = AssessmentInputs() if inputs is None else inputs
+    if not isinstance(policies, Policies):
+        fail("policies", policies, "must be a Policies")
+    if not isinstance(inputs, AssessmentInputs):
+        fail("inputs", inputs, "must be an AssessmentInputs")
+    if not legacy:
+        return policies, inputs
+    known = {*_POLICY_KEYWORDS, *_INPUT_KEYWORDS, "abc_a", "abc_b", "credit_profile"}
+    unknown = sorted(set(legacy) - known)
+    if unknown:
+        raise TypeError(f"{function}() got an unexpected keyword argument {unknown[0]!r}")
+    warnings.warn(
+        f"{function}(): the keywords {', '.join(sorted(legacy))} are deprecated and will be "
+        "removed in the next minor release; pass policies=Policies(...) and "
+        "inputs=AssessmentInputs(...)",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    changes = {_POLICY_KEYWORDS[k]: v for k, v in legacy.items() if k in _POLICY_KEYWORDS}
+    if "abc_a" in legacy or "abc_b" in legacy:
+        changes["pareto"] = ParetoCutoffs(
+            a=legacy.get("abc_a", policies.pareto.a), b=legacy.get("abc_b", policies.pareto.b)
+        )
+    policies = attrs.evolve(policies, **changes)
+    given = {_INPUT_KEYWORDS[k]: v for k, v in legacy.items() if k in _INPUT_KEYWORDS}
+    if legacy.get("credit_profile") is not None:
+        given["credit_profiles"] = [legacy["credit_profile"]]
+    return policies, attrs.evolve(inputs, **given)
+
+
 def _options(
+    policies: Policies,
+    inputs: AssessmentInputs,
     value_calculator: Any,
     credit_calculator: Any,
     gap_calculator: Any,
-    tiering: TieringPolicy,
-    lifecycle_policy: LifecyclePolicy,
-    churn_policy: ChurnPolicy,
-    complaint_policy: ComplaintPolicy,
-    service_standards: Iterable[ServiceStandard] | None,
+    action_calculator: Any,
 ) -> _Options:
     return _Options(
-        value=_calculator(value_calculator, "value", "value_calculator"),
-        credit=_calculator(credit_calculator, "credit", "credit_calculator"),
+        value=_configured(_calculator(value_calculator, "value", "value_calculator"), policies),
+        credit=_configured(_calculator(credit_calculator, "credit", "credit_calculator"), policies),
         gap=_calculator(gap_calculator, "gap", "gap_calculator"),
-        tiering=tiering,
-        lifecycle=lifecycle_policy,
-        churn=churn_policy,
-        complaint=complaint_policy,
-        standards=tuple(service_standards or ()),
+        action=_configured(_calculator(action_calculator, "action", "action_calculator"), policies),
+        policies=policies,
+        standards=inputs.service_standards or (),
     )
 
 
@@ -424,29 +707,29 @@ def assess(
     activity: Activity | None,
     *,
     as_of: datetime,
+    policies: Policies | None = None,
+    inputs: AssessmentInputs | None = None,
     population: Mapping[str, Activity] | None = None,
     abc_class: AbcClass | None = None,
     value_calculator: Any = "logicrm.value",
-    tiering: TieringPolicy = TieringPolicy(),  # noqa: B008 - policies are frozen
-    lifecycle_policy: LifecyclePolicy = LifecyclePolicy(),  # noqa: B008
-    churn_policy: ChurnPolicy = ChurnPolicy(),  # noqa: B008
-    abc_a: float = 0.8,
-    abc_b: float = 0.95,
-    credit_profile: CreditProfile | None = None,
     credit_calculator: Any = "logicrm.credit",
-    service_standards: Iterable[ServiceStandard] | None = None,
-    survey_responses: Iterable[SurveyResponse] | None = None,
     gap_calculator: Any = "logicrm.gaps",
-    complaints: Iterable[Complaint] | None = None,
-    complaint_policy: ComplaintPolicy = ComplaintPolicy(),  # noqa: B008
+    action_calculator: Any = "logicrm.action",
+    **legacy: Any,
 ) -> Assessment:
-    """Assess one customer: tier, Pareto class, value, lifecycle, churn, credit and service.
+    """Assess one customer: tier, Pareto class, value, lifecycle, churn, credit, service,
+    contacts due, customer share, profitability and the next best action.
 
     Args:
         customer: the customer.
         activity: its [`Activity`][logicrm.scoring.Activity] built with ``as_of`` (``None`` means no
             shipments yet).
         as_of: the moment of the assessment (aware).
+        policies: every policy of the run ([`Policies`][logicrm.policies.Policies], the domain
+            defaults when ``None``).
+        inputs: the customer's other records ([`AssessmentInputs`][logicrm.AssessmentInputs]):
+            a credit profile, complaints, survey responses, service standards, contacts and a
+            spend estimate; each kind given adds its section.
         population: activities of the customers to rank against, for the ABC class (by revenue over
             the trailing 365 days). For many customers use [`assess_all()`][logicrm.assess_all],
             which ranks once.
@@ -454,27 +737,19 @@ def assess(
         value_calculator: the name of a registered value calculator (see
             [`logicrm.calculators`][logicrm.calculators]), a
             [`Calculator`][logicrm.calculators.Calculator], or any callable following
-            [`ValueCalculator`][logicrm.calculators.ValueCalculator].
-        tiering: the tiering policy (domain defaults).
-        lifecycle_policy: the lifecycle policy (domain defaults).
-        churn_policy: the churn policy (domain defaults).
-        abc_a: where class A ends, as a cumulative share of revenue (80%).
-        abc_b: where class B ends (95%).
-        credit_profile: the customer's [`CreditProfile`][logicrm.domain.CreditProfile]; when given,
-            the assessment includes a credit decision (limits from this activity's billing).
-        credit_calculator: a registered credit calculator's name, a
-            [`Calculator`][logicrm.calculators.Calculator] or a callable following
-            [`CreditCalculator`][logicrm.calculators.CreditCalculator] (configure the built-in's
-            policy with ``functools.partial(assess_credit, policy=...)``).
-        service_standards: requirements, beliefs, standards and promises
-            ([`ServiceStandard`][logicrm.domain.ServiceStandard]); when given, the assessment
-            includes the five gaps of this customer's service.
-        survey_responses: the customer's SERVQUAL responses, for the gaps per dimension.
-        gap_calculator: a registered gap calculator's name or a callable following
-            [`GapCalculator`][logicrm.calculators.GapCalculator].
-        complaints: the customer's complaints; when given, the assessment includes the
-            complaint SLA report (times by severity and by the customer's tier).
-        complaint_policy: the [`ComplaintPolicy`][logicrm.quality.ComplaintPolicy].
+            [`ValueCalculator`][logicrm.calculators.ValueCalculator]. The built-in uses
+            ``policies.value``.
+        credit_calculator: likewise, following
+            [`CreditCalculator`][logicrm.calculators.CreditCalculator]; the built-in uses
+            ``policies.credit``.
+        gap_calculator: likewise, following [`GapCalculator`][logicrm.calculators.GapCalculator].
+        action_calculator: likewise, following
+            [`ActionCalculator`][logicrm.calculators.ActionCalculator]; the built-in uses
+            ``policies.action``.
+        **legacy: the keywords of earlier releases (``tiering``, ``lifecycle_policy``,
+            ``churn_policy``, ``abc_a``, ``abc_b``, ``complaint_policy``, ``credit_profile``,
+            ``service_standards``, ``survey_responses``, ``complaints``): still honoured, with a
+            ``DeprecationWarning``, until the next minor release.
 
     Examples:
         >>> from logicrm.sample import sample_dataset
@@ -483,34 +758,19 @@ def assess(
         >>> activities = summarize(data.shipments, as_of=data.as_of)
         >>> result = assess(data.customers[0], activities["C00000"], as_of=data.as_of,
         ...                 population=activities)
-        >>> result.tier.tier.value, result.abc_class.name, result.key_customer
-        ('large', 'A', True)
+        >>> result.tier.tier.value, result.abc_class.name, result.action.action.value
+        ('large', 'A', 'grow_key')
     """
     check_aware("as_of", as_of)
+    policies, inputs = _legacy("assess", policies, inputs, legacy)
     if activity is None:
         activity = Activity.empty(customer.id, as_of=as_of)
     if abc_class is None and population is not None:
-        abc_class = _classes(population, abc_a, abc_b).get(customer.id, AbcClass.C)
+        abc_class = _classes(population, policies).get(customer.id, AbcClass.C)
     options = _options(
-        value_calculator,
-        credit_calculator,
-        gap_calculator,
-        tiering,
-        lifecycle_policy,
-        churn_policy,
-        complaint_policy,
-        service_standards,
+        policies, inputs, value_calculator, credit_calculator, gap_calculator, action_calculator
     )
-    return _assess(
-        customer,
-        activity,
-        as_of,
-        abc_class,
-        options,
-        credit_profile,
-        None if complaints is None else tuple(complaints),
-        None if survey_responses is None else tuple(survey_responses),
-    )
+    return _assess(customer, activity, as_of, abc_class, options, inputs._split(as_of))
 
 
 @in_library_context
@@ -519,70 +779,53 @@ def assess_all(
     activities: Mapping[str, Activity],
     *,
     as_of: datetime,
+    policies: Policies | None = None,
+    inputs: AssessmentInputs | None = None,
     value_calculator: Any = "logicrm.value",
-    tiering: TieringPolicy = TieringPolicy(),  # noqa: B008
-    lifecycle_policy: LifecyclePolicy = LifecyclePolicy(),  # noqa: B008
-    churn_policy: ChurnPolicy = ChurnPolicy(),  # noqa: B008
-    abc_a: float = 0.8,
-    abc_b: float = 0.95,
-    credit_profiles: Mapping[str, CreditProfile] | None = None,
     credit_calculator: Any = "logicrm.credit",
-    service_standards: Iterable[ServiceStandard] | None = None,
-    survey_responses: Iterable[SurveyResponse] | None = None,
     gap_calculator: Any = "logicrm.gaps",
-    complaints: Iterable[Complaint] | None = None,
-    complaint_policy: ComplaintPolicy = ComplaintPolicy(),  # noqa: B008
+    action_calculator: Any = "logicrm.action",
+    **legacy: Any,
 ) -> Assessments:
     """[`assess()`][logicrm.assess] every customer, ranking the ABC classes once over
     ``activities``.
 
-    Customers without an activity are assessed as having no shipments.
-    ``credit_profiles`` maps customer ids to profiles; ``complaints`` and
-    ``survey_responses`` are split by their ``customer_id`` (responses without one are not
-    attributed to anyone); ``service_standards`` apply to every customer.
+    Customers without an activity are assessed as having no shipments. The records in
+    ``inputs`` are split by their ``customer_id``; service standards apply to everyone. The
+    old keywords (``credit_profiles`` and those of [`assess()`][logicrm.assess]) still work,
+    with a ``DeprecationWarning``, until the next minor release.
+
+    Examples:
+        >>> from logicrm.sample import sample_dataset
+        >>> from logicrm.scoring import summarize
+        >>> data = sample_dataset()
+        >>> results = assess_all(data.customers, summarize(data.shipments, as_of=data.as_of),
+        ...                      as_of=data.as_of, inputs=data.inputs())
+        >>> plan = results["C00000"].contact_plan
+        >>> plan is not None and all(item.reason.message for item in plan.items)
+        True
     """
     check_aware("as_of", as_of)
-    classes = _classes(activities, abc_a, abc_b)
+    policies, inputs = _legacy("assess_all", policies, inputs, legacy)
+    classes = _classes(activities, policies)
     options = _options(
-        value_calculator,
-        credit_calculator,
-        gap_calculator,
-        tiering,
-        lifecycle_policy,
-        churn_policy,
-        complaint_policy,
-        service_standards,
+        policies, inputs, value_calculator, credit_calculator, gap_calculator, action_calculator
     )
-    profiles = credit_profiles or {}
-    by_customer: dict[str, list[Complaint]] | None = None
-    if complaints is not None:
-        by_customer = {}
-        for complaint in complaints:
-            by_customer.setdefault(complaint.customer_id, []).append(complaint)
-    responses: dict[str, list[SurveyResponse]] | None = None
-    if survey_responses is not None:
-        responses = {}
-        for response in survey_responses:
-            if response.customer_id is not None:
-                responses.setdefault(response.customer_id, []).append(response)
+    split = inputs._split(as_of)
     result = Assessments()
     for customer in customers:
         activity = activities.get(customer.id) or Activity.empty(customer.id, as_of=as_of)
         result[customer.id] = _assess(
-            customer,
-            activity,
-            as_of,
-            classes.get(customer.id, AbcClass.C),
-            options,
-            profiles.get(customer.id),
-            None if by_customer is None else tuple(by_customer.get(customer.id, ())),
-            None if responses is None else tuple(responses.get(customer.id, ())),
+            customer, activity, as_of, classes.get(customer.id, AbcClass.C), options, split
         )
     return result
 
 
-def _classes(population: Mapping[str, Activity], a: float, b: float) -> dict[str, AbcClass]:
-    return abc_classes({key: act.revenue_within(365) for key, act in population.items()}, a=a, b=b)
+def _classes(population: Mapping[str, Activity], policies: Policies) -> dict[str, AbcClass]:
+    cut = policies.pareto
+    return abc_classes(
+        {key: act.revenue_within(365) for key, act in population.items()}, a=cut.a, b=cut.b
+    )
 
 
 def _assess(
@@ -591,16 +834,15 @@ def _assess(
     as_of: datetime,
     abc_class: AbcClass | None,
     options: _Options,
-    credit_profile: CreditProfile | None,
-    complaints: tuple[Complaint, ...] | None,
-    responses: tuple[SurveyResponse, ...] | None,
+    split: _Split,
 ) -> Assessment:
-    tier_result = tier(customer, activity, as_of=as_of, policy=options.tiering)
+    policies = options.policies
+    tier_result = tier(customer, activity, as_of=as_of, policy=policies.tiering)
     value = options.value(customer, activity, as_of=as_of)
     if not isinstance(value, ValueScore):
         fail("value_calculator", options.value, "must return a ValueScore")
-    stage = lifecycle(activity, as_of=as_of, policy=options.lifecycle)
-    churn = churn_risk(activity, as_of=as_of, policy=options.churn)
+    stage = lifecycle(activity, as_of=as_of, policy=policies.lifecycle)
+    churn = churn_risk(activity, as_of=as_of, policy=policies.churn)
     if abc_class is not None:
         key = abc_class is AbcClass.A
         abc_reasons: tuple[Reason, ...] = (
@@ -612,6 +854,7 @@ def _assess(
     else:
         key = tier_result.tier in _KEY_TIERS
         abc_reasons = ()
+    credit_profile = split.profiles.get(customer.id)
     credit = None
     if credit_profile is not None:
         if credit_profile.customer_id != customer.id:
@@ -626,25 +869,57 @@ def _assess(
     service = service_kpis(activity)
     gaps = None
     if options.standards:
+        responses = split.responses.get(customer.id) if split.responses is not None else None
         survey = servqual(responses) if responses else None
         gaps = options.gap(service, options.standards, servqual=survey, management=None)
         if not isinstance(gaps, FiveGapsReport):
             fail("gap_calculator", options.gap, "must return a FiveGapsReport")
+    complaints = None if split.complaints is None else tuple(split.complaints.get(customer.id, ()))
     sla = None
     if complaints is not None:
         for complaint in complaints:
             if complaint.customer_id != customer.id:
                 fail("complaints", complaint.id, f"is not a complaint of {customer.id!r}")
         sla = complaint_sla(
-            complaints, as_of=as_of, policy=options.complaint, tiers={customer.id: tier_result.tier}
+            complaints,
+            as_of=as_of,
+            policy=policies.complaint,
+            tiers={customer.id: tier_result.tier},
         )
+    contacts = None
+    plan = None
+    if split.contacts is not None:
+        contacts = split.contacts.get(customer.id) or ContactActivity.empty(
+            customer.id, as_of=as_of
+        )
+        plan = contact_plan(
+            customer,
+            as_of=as_of,
+            tier=tier_result.tier,
+            abc_class=abc_class,
+            contacts=contacts,
+            activity=activity,
+            complaints=complaints or (),
+            policy=policies.contact,
+            complaint_policy=policies.complaint,
+        )
+    share = None
+    if split.estimates is not None:
+        share = customer_share(activity, split.estimates.get(customer.id), as_of=as_of)
+    profit = profitability(
+        activity,
+        as_of=as_of,
+        complaints=complaints,
+        contacts=contacts,
+        policy=policies.service_cost,
+    )
     flag = key and churn.at_risk
     flag_reasons = (
         (Reason("churn.key_customer", "a key customer ordering well below its usual pace"),)
         if flag
         else ()
     )
-    return Assessment(
+    sofar = Assessment(
         customer_id=customer.id,
         as_of=as_of,
         tier=tier_result,
@@ -654,6 +929,21 @@ def _assess(
         churn=churn,
         key_customer=key,
         churn_flag=flag,
+        reasons=(),
+        credit=credit,
+        service=service,
+        gaps=gaps,
+        complaints=sla,
+        contact_plan=plan,
+        share=share,
+        profitability=profit,
+    )
+    action = options.action(customer, activity, sofar, as_of=as_of, profile=credit_profile)
+    if not isinstance(action, NextBestAction):
+        fail("action_calculator", options.action, "must return a NextBestAction")
+    return attrs.evolve(
+        sofar,
+        action=action,
         reasons=(
             *tier_result.reasons,
             *abc_reasons,
@@ -664,9 +954,9 @@ def _assess(
             *(credit.reasons if credit is not None else ()),
             *(gaps.reasons if gaps is not None else ()),
             *(sla.reasons if sla is not None else ()),
+            *(plan.reasons if plan is not None else ()),
+            *(share.reasons if share is not None else ()),
+            *profit.reasons,
+            *action.reasons,
         ),
-        credit=credit,
-        service=service,
-        gaps=gaps,
-        complaints=sla,
     )

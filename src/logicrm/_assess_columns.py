@@ -9,9 +9,10 @@ library's context, the same float operations in the same order), and only the re
 row shows are rendered. A property test checks that the rows are identical to
 ``Assessment.row()`` for every customer.
 
-It covers tiers, Pareto classes, the default value model, lifecycle, churn and the service
-rates. Runs with credit profiles, invoices, complaints, surveys, standards or another value
-calculator use the object path.
+It covers tiers, Pareto classes, the default value model, lifecycle, churn, the service
+rates, profitability and the default next best action (through the object path's own
+functions on the same figures). Runs with credit profiles, invoices, complaints, surveys,
+standards, interactions, spend estimates or another value calculator use the object path.
 """
 
 from __future__ import annotations
@@ -24,26 +25,28 @@ from typing import Any
 
 import polars as pl
 
-from logicrm._assess import AssessmentRow
+from logicrm._assess import AssessmentRow, action_cells, profit_cells
 from logicrm.domain import Customer, CustomerKind
 from logicrm.domain._money import CONTEXT
 from logicrm.domain._reason import plural
 from logicrm.errors import CurrencyMismatchError
 from logicrm.frames import _exact_text
 from logicrm.policies import Policies
+from logicrm.retention import qualify_prospect
+from logicrm.retention._action import _decide
+from logicrm.retention._economics import _margin
 from logicrm.scoring import AbcClass, ValueDimension, abc_classes
 from logicrm.scoring._activity import _COUNTERS
 from logicrm.scoring._tier import _INSTITUTION_BY_LEVEL, _INSTITUTION_BY_SIZE, Tier
 
 _ZERO = Decimal(0)
+_UNQUALIFIED = qualify_prospect(None)  # a prospect without a credit profile
 _WINDOW = {30: 0, 90: 1, 365: 2, 730: 3}
 
 
 # Activity's counters the row reads, in Activity's order (the order _row unpacks them in).
 _READ_COUNTERS = tuple(
-    n
-    for n in _COUNTERS
-    if n not in ("damaged", "cycle_us_sum", "cycle_us_squares", "ignored_after_as_of")
+    n for n in _COUNTERS if n not in ("cycle_us_sum", "cycle_us_squares", "ignored_after_as_of")
 )
 
 
@@ -65,11 +68,15 @@ def _figures(table: pl.DataFrame) -> pl.DataFrame:
         money("__w2_revenue", "__w2_revenue_places"),
         money("__w2_cost", "__w2_cost_places"),
         money("__w3_revenue", "__w3_revenue_places"),
+        money("revenue", "__revenue_places"),
+        money("cost", "__cost_places"),
         *(c(n).fill_null(0) for n in _READ_COUNTERS),
     )
 
 
-_EMPTY = (None, 0, None, None, 0, 0, 0, 0, "0", "0", "0", *([0] * len(_READ_COUNTERS)))
+_EMPTY = (
+    None, 0, None, None, 0, 0, 0, 0, "0", "0", "0", "0", "0", *([0] * len(_READ_COUNTERS))
+)  # fmt: skip
 
 
 class Enterprise:
@@ -109,6 +116,7 @@ def assessment_rows(
         by_id = dict(zip(ids, figures.drop("customer_id").iter_rows(), strict=True))
     tier_currency = policies.tiering.large_annual_spend.currency
     value_currency = policies.value.profit_reference.currency
+    cost_currency = policies.service_cost.currency
     for customer in customers:  # what the object path would raise, before any row
         row = by_id.get(customer.id)
         currency = row[0] if row is not None and row[1] else None
@@ -118,6 +126,8 @@ def assessment_rows(
             raise CurrencyMismatchError(currency, tier_currency, "tier")
         if currency != value_currency:
             raise CurrencyMismatchError(currency, value_currency, "score")
+        if currency != cost_currency:
+            raise CurrencyMismatchError(currency, cost_currency, "cost")
     with decimal.localcontext(CONTEXT):
         revenues = {key: Decimal(row[8]) for key, row in by_id.items()}
         classes = abc_classes(revenues, a=policies.pareto.a, b=policies.pareto.b)
@@ -147,8 +157,8 @@ def _row(
 ) -> AssessmentRow:
     (
         currency, orders, first, last, orders_30, orders_90, orders_365, _,
-        revenue_365, cost_365, revenue_730,
-        delivered, on_time, in_full, otif, perfect, units_ordered, units_filled,
+        revenue_365, cost_365, revenue_730, revenue, cost,
+        delivered, on_time, in_full, otif, perfect, damaged, units_ordered, units_filled,
         units_delivered, units_damaged, invoice_errors, stockouts, substitutions, reroutes,
         returns,
     ) = figures  # fmt: skip
@@ -167,6 +177,27 @@ def _row(
     abc_reason = f"Pareto class {abc.name} by revenue over the last 365 days"
     shown = (
         (churn_reason, tier_reason, abc_reason) if flag else (tier_reason, abc_reason, stage_reason)
+    )
+
+    profit = _margin(customer.id, currency, Decimal(revenue), Decimal(cost), None, None,
+                     reroutes, returns, damaged, policies.service_cost)  # fmt: skip
+    action = _decide(
+        tier=Tier(tier),
+        abc_name=abc.name,
+        key=key,
+        lapsed=stage == "lapsed",
+        at_risk=at_risk,
+        orders=orders,
+        first_order_at=first,
+        as_of=as_of,
+        revenue_365=recent_365,
+        revenue_730=Decimal(revenue_730),
+        share=None,
+        margin_text=profit.reasons[0].message,
+        unprofitable=profit.unprofitable,
+        credit_outcome=None,
+        qualification=None if orders else _UNQUALIFIED,
+        policy=policies.action,
     )
 
     def rate(numerator: int, denominator: int) -> float | None:
@@ -203,6 +234,11 @@ def _row(
         "complaints": None,
         "complaints_met": None,
         "complaints_breached": None,
+        "follow_up_due": None,
+        "follow_ups_overdue": None,
+        "customer_share": None,
+        **profit_cells(profit),  # type: ignore[typeddict-item]
+        **action_cells(action),  # type: ignore[typeddict-item]
         "top_reasons": "; ".join(shown),
     }
 

@@ -3,14 +3,17 @@
 A calculator is a plain callable. Its *kind* says what it computes and which `typing.Protocol` it
 satisfies:
 
-============ ===================================================================== kind protocol
-============ ===================================================================== ``value``
-[`ValueCalculator`][logicrm.calculators.ValueCalculator] — ``(customer, activity, *, as_of) ->
-ValueScore`` ``credit`` [`CreditCalculator`][logicrm.calculators.CreditCalculator] — ``(profile, *,
-as_of, activity) -> CreditDecision`` ``gap`` [`GapCalculator`][logicrm.calculators.GapCalculator] —
-``(kpis, standards, *, servqual, management)``
-              ``-> FiveGapsReport``
-============  =====================================================================
+- ``value``: [`ValueCalculator`][logicrm.calculators.ValueCalculator],
+  ``(customer, activity, *, as_of) -> ValueScore``;
+- ``credit``: [`CreditCalculator`][logicrm.calculators.CreditCalculator],
+  ``(profile, *, as_of, activity) -> CreditDecision``;
+- ``gap``: [`GapCalculator`][logicrm.calculators.GapCalculator],
+  ``(kpis, standards, *, servqual, management) -> FiveGapsReport``;
+- ``action``: [`ActionCalculator`][logicrm.calculators.ActionCalculator],
+  ``(customer, activity, assessment, *, as_of, profile) -> NextBestAction``.
+
+The built-in ``logicrm.value``, ``logicrm.credit`` and ``logicrm.action`` use the run's
+[`Policies`][logicrm.policies.Policies] when [`assess()`][logicrm.assess] is given them.
 
 Register one in code with [`register()`][logicrm.calculators.register], or ship it in a package that
 declares an entry point in the group ``logicrm.calculators`` pointing at a
@@ -45,10 +48,12 @@ from logicrm.domain._checks import check_text, fail
 from logicrm.domain._checks import to_enum as _to_enum
 from logicrm.errors import UnknownCalculatorError
 from logicrm.quality import FiveGapsReport, ServiceKpis, ServqualResult, five_gaps
+from logicrm.retention import NextBestAction, next_best_action
 from logicrm.scoring import Activity, CreditDecision, ValueScore, assess_credit, value_score
 
 __all__ = [
     "ENTRY_POINT_GROUP",
+    "ActionCalculator",
     "Calculator",
     "CalculatorKind",
     "CreditCalculator",
@@ -70,6 +75,7 @@ class CalculatorKind(StrEnum):
     VALUE = "value"
     CREDIT = "credit"
     GAP = "gap"
+    ACTION = "action"
 
 
 class ValueCalculator(Protocol):
@@ -101,6 +107,21 @@ class GapCalculator(Protocol):
         servqual: ServqualResult | None,
         management: ServqualResult | None,
     ) -> FiveGapsReport: ...
+
+
+class ActionCalculator(Protocol):
+    """Chooses a customer's next best action from its assessment so far; returns a
+    [`NextBestAction`][logicrm.retention.NextBestAction]."""
+
+    def __call__(
+        self,
+        customer: Customer,
+        activity: Activity,
+        assessment: Any,
+        *,
+        as_of: datetime,
+        profile: CreditProfile | None,
+    ) -> NextBestAction: ...
 
 
 def _kind(value: object) -> CalculatorKind:
@@ -152,6 +173,12 @@ _BUILT_IN = (
         kind=CalculatorKind.GAP,
         function=five_gaps,
         description="the five gaps per service measure and SERVQUAL dimension",
+    ),
+    Calculator(
+        name="logicrm.action",
+        kind=CalculatorKind.ACTION,
+        function=next_best_action,
+        description="one of the 2/8 rule's six sales actions, with lever and incentive",
     ),
 )
 

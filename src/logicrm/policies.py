@@ -1,7 +1,8 @@
 """Every policy in one file: load, check and write the settings that drive the calculators.
 
 A [`Policies`][logicrm.policies.Policies] bundles the policy objects the library's calculators take
-(tiering, Pareto cut-offs, value, lifecycle, churn, credit and complaint SLAs), so one TOML or JSON
+(tiering, Pareto cut-offs, value, lifecycle, churn, credit, complaint SLAs, contacts, the cost to
+serve and the next best action), so one TOML or JSON
 file configures ``logicrm score`` and your own code alike. A file need only name what it changes;
 everything else keeps the domain default.
 
@@ -27,6 +28,7 @@ import attrs
 from logicrm.domain._checks import check_rate, fail
 from logicrm.errors import Problem, ValidationError
 from logicrm.quality import ComplaintPolicy
+from logicrm.retention import ActionPolicy, ContactPolicy, ServiceCostPolicy
 from logicrm.scoring import (
     ChurnPolicy,
     CreditPolicy,
@@ -66,6 +68,11 @@ class Policies:
         churn: [`ChurnPolicy`][logicrm.scoring.ChurnPolicy].
         credit: [`CreditPolicy`][logicrm.scoring.CreditPolicy].
         complaint: [`ComplaintPolicy`][logicrm.quality.ComplaintPolicy].
+        contact: [`ContactPolicy`][logicrm.retention.ContactPolicy]: follow-up, survey and
+            record-check intervals.
+        service_cost: [`ServiceCostPolicy`][logicrm.retention.ServiceCostPolicy]: the cost of
+            complaints, follow-ups and exceptions.
+        action: [`ActionPolicy`][logicrm.retention.ActionPolicy]: the next-best-action rules.
     """
 
     tiering: TieringPolicy = TieringPolicy()
@@ -75,6 +82,9 @@ class Policies:
     churn: ChurnPolicy = ChurnPolicy()
     credit: CreditPolicy = CreditPolicy()
     complaint: ComplaintPolicy = ComplaintPolicy()
+    contact: ContactPolicy = ContactPolicy()
+    service_cost: ServiceCostPolicy = ServiceCostPolicy()
+    action: ActionPolicy = ActionPolicy()
 
 
 def loads_policies(text: str, *, format: str) -> Policies:
@@ -165,7 +175,11 @@ def _toml(data: Mapping[str, Any]) -> str:
 
 
 def _table(data: Mapping[str, Any], path: list[str], lines: list[str]) -> None:
-    plain = {k: v for k, v in data.items() if not _is_table(v) and not _is_table_array(v)}
+    plain = {
+        k: v
+        for k, v in data.items()
+        if v is not None and not _is_table(v) and not _is_table_array(v)
+    }  # TOML has no null: a field left out takes its default, and every None default is
     if path and (plain or not data):
         lines.extend(["", f"[{'.'.join(_key(p) for p in path)}]"])
     lines.extend(f"{_key(k)} = {_value(v)}" for k, v in plain.items())

@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from itertools import accumulate
 from pathlib import Path
+from typing import Any
 
 import attrs
 
@@ -36,10 +37,12 @@ from logicrm.domain import (
     DataSource,
     Dimension,
     FinancialStatement,
+    Interaction,
     Money,
     ServiceMeasure,
     ServiceStandard,
     Shipment,
+    SpendEstimate,
     StandardKind,
     SurveyResponse,
 )
@@ -105,6 +108,23 @@ class SampleData:
     complaints: tuple[Complaint, ...]
     credit_profiles: tuple[CreditProfile, ...]
     survey_responses: tuple[SurveyResponse, ...]
+    interactions: tuple[Interaction, ...] = ()
+    spend_estimates: tuple[SpendEstimate, ...] = ()
+
+    def inputs(self) -> Any:
+        """Everything but customers and shipments, as one
+        [`AssessmentInputs`][logicrm.AssessmentInputs] (the sample's service standards
+        included), ready for [`assess_all()`][logicrm.assess_all]."""
+        from logicrm._assess import AssessmentInputs
+
+        return AssessmentInputs(
+            credit_profiles=self.credit_profiles,
+            complaints=self.complaints,
+            survey_responses=self.survey_responses,
+            service_standards=SAMPLE_STANDARDS,
+            interactions=self.interactions,
+            spend_estimates=self.spend_estimates,
+        )
 
 
 @attrs.frozen
@@ -253,8 +273,9 @@ def sample_dataset(*, seed: int = 7) -> SampleData:
     """The built-in sample: 12 customers of every kind and their two years of history.
 
     It holds about 1,500 shipments, complaints at every stage of their lifecycle, credit
-    profiles with financial statements for the enterprises and institutions, and SERVQUAL
-    responses. Contact details are fictitious.
+    profiles with financial statements for the enterprises and institutions, SERVQUAL
+    responses, a contact log (visits, surveys, enquiries, calls) and estimates of the
+    enterprises' total logistics spend. Contact details and notes are fictitious.
     """
     rng = random.Random(seed)
     customers = []
@@ -287,7 +308,89 @@ def sample_dataset(*, seed: int = 7) -> SampleData:
         complaints=_complaints(rng, shipments),
         credit_profiles=_credit_profiles(customers),
         survey_responses=_surveys(rng, customers),
+        interactions=_interactions(random.Random(seed + 1), customers),
+        spend_estimates=_spend_estimates(customers, shipments),
     )
+
+
+# Days since each demo customer's last follow-up visit and last survey (None: never), so
+# the worklist has overdue, due and scheduled work of every kind.
+_LAST_CONTACTS: tuple[tuple[int | None, int | None], ...] = (
+    (41, 120),
+    (12, 200),
+    (75, 400),
+    (58, None),
+    (20, 90),
+    (None, None),
+    (33, 150),
+    (95, 300),
+    (70, 380),
+    (None, None),
+    (None, None),
+    (None, None),
+)
+
+
+def _interactions(rng: random.Random, customers: Sequence[Customer]) -> tuple[Interaction, ...]:
+    result = []
+    number = 0
+
+    def contact(customer: Customer, days: float, **fields: Any) -> None:
+        nonlocal number
+        at = (SAMPLE_AS_OF - timedelta(days=days)).astimezone(_CST).replace(microsecond=0)
+        result.append(Interaction(id=f"I{number:04d}", customer_id=customer.id, at=at, **fields))
+        number += 1
+
+    for customer, (visit, survey) in zip(customers, _LAST_CONTACTS, strict=True):
+        staff = f"E{1 + int(customer.id[1:]) % 4:02d}"
+        if visit is not None:
+            for earlier in (visit + 60, visit):
+                contact(customer, earlier, channel="visit", direction="outbound",
+                        purpose="follow_up_visit", staff_id=staff, outcome="visited",
+                        note=f"Met the logistics manager of {customer.display_name}")  # fmt: skip
+        if customer.kind is CustomerKind.INSTITUTION and customer.size is None and visit == 70:
+            for days in (100, 160, 220):  # a small body that asks for a lot of attention
+                contact(customer, days, channel="visit", direction="outbound",
+                        purpose="account_review", staff_id=staff, outcome="reviewed")  # fmt: skip
+        if survey is not None:
+            contact(customer, survey, channel="email", direction="outbound",
+                    purpose="satisfaction_survey", staff_id=staff, outcome="answered")  # fmt: skip
+        for _ in range(rng.randrange(1, 6)):
+            contact(customer, rng.uniform(1, 360), channel=rng.choice(["phone", "web", "email"]),
+                    direction="inbound",
+                    purpose=rng.choice(["enquiry", "tracking_lookup", "quote"]))  # fmt: skip
+        if customer.kind is not CustomerKind.INDIVIDUAL:
+            contact(customer, rng.uniform(1, 200), channel="phone", direction="outbound",
+                    purpose="sales_call", staff_id=staff,
+                    outcome=rng.choice(["quote sent", "no answer", "call back"]))  # fmt: skip
+    return tuple(sorted(result, key=lambda i: (i.at, i.id)))
+
+
+def _spend_estimates(
+    customers: Sequence[Customer], shipments: Sequence[Shipment]
+) -> tuple[SpendEstimate, ...]:
+    """The enterprises' total annual logistics spend, as bought market data: a multiple of
+    what they spend with us, so the shares run from a few percent to most of the wallet."""
+    year = SAMPLE_AS_OF - timedelta(days=365)
+    ours: dict[str, Decimal] = {}
+    for s in shipments:
+        if s.ordered_at > year:
+            ours[s.customer_id] = ours.get(s.customer_id, Decimal(0)) + s.revenue.amount
+    estimates = []
+    for index, customer in enumerate(customers):
+        if customer.kind is not CustomerKind.ENTERPRISE:
+            continue
+        multiple = Decimal((1.3, 4, 2, 6, 1.6, 3)[index % 6]).quantize(Decimal("0.1"))
+        spend = max(ours.get(customer.id, Decimal(0)) * multiple, Decimal(50_000))
+        estimates.append(
+            SpendEstimate(
+                customer_id=customer.id,
+                annual_spend=Money(spend.quantize(Decimal("1000")), _CURRENCY),
+                estimated_on=date(2026, 3, 31),
+                provenance="industry survey 2026",
+            )
+        )
+    return tuple(estimates)
 
 
 def _complaints(rng: random.Random, shipments: Sequence[Shipment]) -> tuple[Complaint, ...]:
@@ -449,14 +552,16 @@ def _surveys(rng: random.Random, customers: Sequence[Customer]) -> tuple[SurveyR
 def write_sample(folder: str | Path, data: SampleData | None = None) -> dict[str, Path]:
     """Write the sample as the files ``logicrm score`` reads; returns them by kind.
 
-    Customers, shipments, complaints and service standards as CSV; credit profiles and
+    Customers, shipments, complaints, service standards, interactions and spend estimates as
+    CSV; credit profiles and
     survey responses (nested records) as JSON Lines. The folder is created if missing.
 
     Examples:
         >>> import tempfile
         >>> files = write_sample(tempfile.mkdtemp())
-        >>> sorted(files)
-        ['complaints', 'credit_profiles', 'customers', 'shipments', 'standards', 'surveys']
+        >>> sorted(files)  # doctest: +NORMALIZE_WHITESPACE
+        ['complaints', 'credit_profiles', 'customers', 'interactions', 'shipments',
+         'spend_estimates', 'standards', 'surveys']
     """
     from logicrm import io
 
@@ -470,6 +575,8 @@ def write_sample(folder: str | Path, data: SampleData | None = None) -> dict[str
         "credit_profiles": (root / "credit_profiles.jsonl", data.credit_profiles),
         "surveys": (root / "surveys.jsonl", data.survey_responses),
         "standards": (root / "standards.csv", SAMPLE_STANDARDS),
+        "interactions": (root / "interactions.csv", data.interactions),
+        "spend_estimates": (root / "spend_estimates.csv", data.spend_estimates),
     }
     for path, records in files.values():
         io.write(path, records, spreadsheet_safe=False)  # input files, read back exactly

@@ -131,7 +131,8 @@ def _parser() -> argparse.ArgumentParser:
         default=[],
         metavar="KIND=NAME",
         help="read an input from a table, e.g. shipments=tms.orders (kinds: shipments, "
-        "customers, credit_profiles, invoices, complaints, surveys, standards); repeatable",
+        "customers, credit_profiles, invoices, complaints, surveys, standards, interactions, "
+        "spend_estimates); repeatable",
     )
     database.add_argument(
         "--query",

@@ -17,22 +17,25 @@ from typing import IO, Any, TypeVar
 
 import attrs
 
-from logicrm._assess import assess_all
+from logicrm._assess import AssessmentInputs, assess_all
 from logicrm._db import Source
 from logicrm.domain import (
     Complaint,
     CreditProfile,
     Customer,
     CustomerKind,
+    Interaction,
     Invoice,
     ServiceStandard,
     Shipment,
+    SpendEstimate,
     SurveyResponse,
 )
 from logicrm.errors import ValidationError
 from logicrm.io import ColumnMapping, RowRejection, stream, stream_db
 from logicrm.policies import Policies
-from logicrm.scoring import ageing, apply_ageing, assess_credit, summarize, value_score
+from logicrm.retention import summarize_interactions
+from logicrm.scoring import ageing, apply_ageing, summarize, value_score
 
 T = TypeVar("T")
 
@@ -48,6 +51,8 @@ class Inputs:
     complaints: Path | None = None
     surveys: Path | None = None
     standards: Path | None = None
+    interactions: Path | None = None
+    spend_estimates: Path | None = None
     mappings: Mapping[str, ColumnMapping] = attrs.field(factory=dict)
     encoding: str | None = None
     delimiter: str | None = None
@@ -292,6 +297,14 @@ def score(
     complaints = read("complaints", Complaint) if inputs.has("complaints") else None
     surveys = read("surveys", SurveyResponse) if inputs.has("surveys") else None
     standards = read("standards", ServiceStandard) if inputs.has("standards") else None
+    contacts = None
+    if inputs.has("interactions"):  # folded as read: a contact log may be long
+        contacts = summarize_interactions(
+            _records(inputs, "interactions", Interaction, rejected), as_of=as_of
+        )
+        counted = sum(c.contacts + c.ignored_after_as_of for c in contacts.values())
+        phase(f"read {counted:,} interactions from {_name(inputs.where('interactions'))}")
+    estimates = read("spend_estimates", SpendEstimate) if inputs.has("spend_estimates") else None
     value_calculator: Any = partial(value_score, model=policies.value)
     if inputs.value == "clv":
         phase("fitting BG/NBD and Gamma-Gamma for lifetime value")
@@ -303,18 +316,16 @@ def score(
         customers,
         activities,
         as_of=as_of,
+        policies=policies,
+        inputs=AssessmentInputs(
+            credit_profiles=profiles,
+            complaints=complaints,
+            survey_responses=surveys,
+            service_standards=standards,
+            contacts=contacts,
+            spend_estimates=estimates,
+        ),
         value_calculator=value_calculator,
-        tiering=policies.tiering,
-        lifecycle_policy=policies.lifecycle,
-        churn_policy=policies.churn,
-        abc_a=policies.pareto.a,
-        abc_b=policies.pareto.b,
-        credit_profiles=profiles,
-        credit_calculator=partial(assess_credit, policy=policies.credit),
-        service_standards=standards,
-        survey_responses=surveys,
-        complaints=complaints,
-        complaint_policy=policies.complaint,
     )
     phase(f"assessed {len(results):,} customers")
     return results, rejected
@@ -402,7 +413,15 @@ class AssessedRows:
         return self.count
 
 
-_OBJECT_INPUTS = ("credit_profiles", "invoices", "complaints", "surveys", "standards")
+_OBJECT_INPUTS = (
+    "credit_profiles",
+    "invoices",
+    "complaints",
+    "surveys",
+    "standards",
+    "interactions",
+    "spend_estimates",
+)
 
 
 def _columnar_assessable(inputs: Inputs) -> bool:

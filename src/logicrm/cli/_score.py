@@ -49,6 +49,10 @@ _INPUTS = {
     "complaints": "complaints, checked against the complaint SLAs",
     "surveys": "SERVQUAL survey responses (JSON Lines, or long-form CSV / Parquet)",
     "standards": "service standards (requirements, beliefs, standards, promises)",
+    "interactions": "the contact log (visits, surveys, calls, enquiries): adds each customer's "
+    "contact plan and the follow-ups due",
+    "spend_estimates": "estimates of each customer's total annual logistics spend, for the "
+    "customer share",
 }
 
 

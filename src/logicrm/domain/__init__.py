@@ -1,4 +1,5 @@
-"""The domain model: customers, shipments, complaints, credit profiles, money and surveys.
+"""The domain model: customers, shipments, complaints, contacts, credit profiles, money and
+surveys.
 
 Every type is a frozen, slotted attrs class validated in its constructor; bad values raise
 [`logicrm.errors.ValidationError`][logicrm.errors.ValidationError] naming the field and the value.
@@ -14,12 +15,14 @@ from logicrm.domain._customer import (
     CustomerSize,
     DataSource,
 )
+from logicrm.domain._interaction import Direction, Interaction, Purpose
 from logicrm.domain._invoice import Invoice
 from logicrm.domain._money import Money
 from logicrm.domain._reason import Reason
 from logicrm.domain._service import ServiceMeasure, ServiceStandard, StandardKind
 from logicrm.domain._shipment import Shipment
 from logicrm.domain._survey import Answer, Dimension, SurveyResponse
+from logicrm.domain._wallet import SpendEstimate
 
 __all__ = [
     "AdministrativeLevel",
@@ -34,14 +37,18 @@ __all__ = [
     "CustomerSize",
     "DataSource",
     "Dimension",
+    "Direction",
     "FinancialStatement",
+    "Interaction",
     "Invoice",
     "Money",
+    "Purpose",
     "Reason",
     "ServiceMeasure",
     "ServiceStandard",
     "Severity",
     "Shipment",
+    "SpendEstimate",
     "StandardKind",
     "SurveyResponse",
 ]

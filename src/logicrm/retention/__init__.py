@@ -1,0 +1,78 @@
+"""Keeping customers: the contact log, follow-up plans and the worklist, customer share,
+profitability after cost to serve, and the next best action (CONCEPTS §2-§3).
+
+Start with [`summarize_interactions()`][logicrm.retention.summarize_interactions] to fold the
+contact log per customer; [`logicrm.assess_all()`][logicrm.assess_all] gathers the plan, share,
+profitability and action of every customer, and [`worklist()`][logicrm.retention.worklist]
+orders what is due.
+"""
+
+from logicrm.retention._action import (
+    ActionPolicy,
+    Incentive,
+    Maturity,
+    NextBestAction,
+    ProspectQualification,
+    RetentionLever,
+    SalesAction,
+    next_best_action,
+    qualify_prospect,
+)
+from logicrm.retention._contacts import (
+    DEMAND_PURPOSES,
+    WORKLIST_COLUMNS,
+    ContactActivity,
+    ContactIntervals,
+    ContactItem,
+    ContactPlan,
+    ContactPolicy,
+    ContactTask,
+    DueStatus,
+    WorkItem,
+    Worklist,
+    contact_plan,
+    summarize_interactions,
+    worklist,
+)
+from logicrm.retention._economics import (
+    CustomerShare,
+    Profitability,
+    ProfitabilityGroup,
+    ServiceCostPolicy,
+    customer_share,
+    profitability,
+    profitability_by,
+)
+
+__all__ = [
+    "DEMAND_PURPOSES",
+    "WORKLIST_COLUMNS",
+    "ActionPolicy",
+    "ContactActivity",
+    "ContactIntervals",
+    "ContactItem",
+    "ContactPlan",
+    "ContactPolicy",
+    "ContactTask",
+    "CustomerShare",
+    "DueStatus",
+    "Incentive",
+    "Maturity",
+    "NextBestAction",
+    "Profitability",
+    "ProfitabilityGroup",
+    "ProspectQualification",
+    "RetentionLever",
+    "SalesAction",
+    "ServiceCostPolicy",
+    "WorkItem",
+    "Worklist",
+    "contact_plan",
+    "customer_share",
+    "next_best_action",
+    "profitability",
+    "profitability_by",
+    "qualify_prospect",
+    "summarize_interactions",
+    "worklist",
+]
