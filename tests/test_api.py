@@ -51,8 +51,8 @@ def test_top_level_loads_subpackages_lazily_and_dir_lists_every_name():
 
 
 PUBLIC_SUBMODULES = ["calculators", "cli", "dask", "domain", "errors", "frames", "io", "models",
-                     "plot", "policies", "quality", "retention", "sample", "scoring", "serialization",
-                     "testing"]  # fmt: skip
+                     "plot", "policies", "quality", "retention", "sample", "scoring",
+                     "serialization", "testing"]  # fmt: skip
 
 
 @pytest.mark.parametrize("name", PUBLIC_SUBMODULES)

@@ -88,6 +88,8 @@ def test_every_record_type_round_trips_through_every_format(tmp_path, suffix):
         (lc.Customer, data.customers),
         (lc.Complaint, data.complaints),
         (lc.SurveyResponse, data.survey_responses[:5]),
+        (lc.Interaction, data.interactions),
+        (lc.SpendEstimate, data.spend_estimates),
     ]:
         path = tmp_path / f"{cls.__name__}.{suffix}"
         if cls is lc.SurveyResponse and suffix != "jsonl":

@@ -28,11 +28,13 @@ from strategies import (
     customer_histories,
     customers,
     financial_statements,
+    interactions,
     invoices,
     json_like,
     money,
     service_standards,
     shipments,
+    spend_estimates,
     survey_responses,
 )
 
@@ -45,6 +47,8 @@ TYPES = [
     (logicrm.FinancialStatement, financial_statements()),
     (logicrm.CreditProfile, credit_profiles()),
     (logicrm.Invoice, invoices()),
+    (logicrm.Interaction, interactions()),
+    (logicrm.SpendEstimate, spend_estimates()),
     (logicrm.ServiceStandard, service_standards()),
     (Answer, answers()),
     (SurveyResponse, survey_responses()),

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from logicrm._assess import (
         Assessment,
-        AssessmentRow,
         AssessmentInputs,
+        AssessmentRow,
         Assessments,
         assess,
         assess_all,

@@ -172,7 +172,7 @@ class Assessment:
             "complaints": sla.total if sla is not None else None,
             "complaints_met": sla.met if sla is not None else None,
             "complaints_breached": sla.breached if sla is not None else None,
-            **_retention_cells(self),
+            **_retention_cells(self),  # type: ignore[typeddict-item]
             "top_reasons": "; ".join(r.message for r in self.top_reasons()),
         }
 
@@ -498,15 +498,13 @@ def _configured(calculator: Any, policies: Policies) -> Any:
     return calculator
 
 
-def _tuple(kind: type) -> Any:
-    def convert(value: Any) -> tuple[Any, ...] | None:
-        if value is None:
-            return None
-        if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
-            fail(kind.__name__, value, f"must be an iterable of {kind.__name__}")
-        return tuple(value)
-
-    return convert
+def _records(value: Any) -> Any:
+    """Records given once as any iterable, kept as a tuple (``None`` stays ``None``)."""
+    if value is None:
+        return None
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+        fail("inputs", value, "each kind of record must be an iterable of records")
+    return tuple(value)
 
 
 def _profiles(value: Any) -> Mapping[str, CreditProfile]:
@@ -551,21 +549,17 @@ class AssessmentInputs:
     credit_profiles: Mapping[str, CreditProfile] = attrs.field(
         factory=dict, converter=_profiles, hash=False
     )
-    complaints: tuple[Complaint, ...] | None = attrs.field(
-        default=None, converter=_tuple(Complaint)
-    )
+    complaints: tuple[Complaint, ...] | None = attrs.field(default=None, converter=_records)
     survey_responses: tuple[SurveyResponse, ...] | None = attrs.field(
-        default=None, converter=_tuple(SurveyResponse)
+        default=None, converter=_records
     )
     service_standards: tuple[ServiceStandard, ...] | None = attrs.field(
-        default=None, converter=_tuple(ServiceStandard)
+        default=None, converter=_records
     )
-    interactions: tuple[Interaction, ...] | None = attrs.field(
-        default=None, converter=_tuple(Interaction)
-    )
+    interactions: tuple[Interaction, ...] | None = attrs.field(default=None, converter=_records)
     contacts: Mapping[str, ContactActivity] | None = attrs.field(default=None, hash=False)
     spend_estimates: tuple[SpendEstimate, ...] | None = attrs.field(
-        default=None, converter=_tuple(SpendEstimate)
+        default=None, converter=_records
     )
 
     def __attrs_post_init__(self) -> None:
@@ -578,7 +572,7 @@ class AssessmentInputs:
         contacts: Mapping[str, ContactActivity] | None = self.contacts
         if self.interactions is not None:
             contacts = summarize_interactions(self.interactions, as_of=as_of)
-        estimates = None
+        estimates: dict[str, SpendEstimate] | None = None
         if self.spend_estimates is not None:
             estimates = {}
             for estimate in self.spend_estimates:  # the latest estimate of each customer

@@ -238,7 +238,7 @@ def _row(
         "follow_ups_overdue": None,
         "customer_share": None,
         **profit_cells(profit),  # type: ignore[typeddict-item]
-        **action_cells(action),  # type: ignore[typeddict-item]
+        **action_cells(action),
         "top_reasons": "; ".join(shown),
     }
 

@@ -35,6 +35,7 @@ def demo_report(data: SampleData | None = None) -> str:
         _overview(data),
         _customers(data),
         _assessments(data),
+        _keeping(data, activities),
         _credit(data, activities),
         _service(data),
         _quarantine(data),
@@ -62,7 +63,8 @@ def _overview(data: SampleData) -> str:
             f"  shipments: {len(data.shipments)} ({delivered} delivered, "
             f"{len(data.shipments) - delivered} in transit), revenue {revenue}",
             f"  complaints: {len(data.complaints)}; credit profiles: {len(data.credit_profiles)};"
-            f" survey responses: {len(data.survey_responses)}",
+            f" survey responses: {len(data.survey_responses)}; interactions: "
+            f"{len(data.interactions)}; spend estimates: {len(data.spend_estimates)}",
         ]
     )
 
@@ -107,6 +109,8 @@ def _assessments(data: SampleData) -> str:
                 complaints=files["complaints"],
                 surveys=files["surveys"],
                 standards=files["standards"],
+                interactions=files["interactions"],
+                spend_estimates=files["spend_estimates"],
             ),
             as_of=data.as_of,
         )
@@ -120,6 +124,58 @@ def _assessments(data: SampleData) -> str:
         + table_text(results.values())
         + "\nTop reasons\n"
         + "\n".join(notes)
+    )
+
+
+def _keeping(data: SampleData, activities: dict[str, Activity]) -> str:
+    """Keeping customers: the next best actions, cost to serve, and Monday's worklist."""
+    from logicrm._assess import assess_all
+    from logicrm.cli._score import worklist_text
+    from logicrm.retention import profitability_by, worklist
+
+    results = assess_all(data.customers, activities, as_of=data.as_of, inputs=data.inputs())
+    rows = []
+    for a in results.values():
+        assert a.action is not None and a.profitability is not None
+        rows.append(
+            [
+                a.customer_id,
+                a.action.action.value.replace("_", " "),
+                a.action.maturity.value,
+                "-" if a.action.incentive is None else a.action.incentive.value,
+                "-" if a.share is None or a.share.share is None else f"{a.share.share:.0%}",
+                f"{a.profitability.cost_to_serve:,.0f}",
+                f"{a.profitability.margin:,.0f}",
+            ]
+        )
+    table = render_table(
+        ["id", "next best action", "stage", "incentive", "share", "cost to serve", "margin"],
+        rows,
+    )
+    losers = [
+        f"  - {r.message}"
+        for a in results.values()
+        if a.profitability is not None and a.profitability.unprofitable
+        for r in a.profitability.reasons[1:]
+    ]
+    groups = profitability_by(results, by="abc_class")
+    by_class = ", ".join(
+        f"{name} {g.margin:,.0f} CNY ({'-' if g.margin_rate is None else f'{g.margin_rate:.1%}'})"
+        for name, g in sorted(groups.items())
+    )
+    work = worklist(results)
+    return "\n".join(
+        [
+            "Keeping customers: the next best action (the 2/8 rule's six), customer share, and",
+            "margin after the cost to serve (shipments, complaints, follow-ups, exceptions; CNY)",
+            table,
+            f"  margin after cost to serve by Pareto class: {by_class}",
+            *(losers or ["  no customer costs more to serve than it earns"]),
+            "",
+            f"Monday morning: {len(work)} contacts due or overdue, key customers at risk first,",
+            "then days overdue weighted by value (`logicrm worklist`; the first 8)",
+            worklist_text(work[:8]).rstrip("\n"),
+        ]
     )
 
 

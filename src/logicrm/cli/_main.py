@@ -1,5 +1,5 @@
-"""The ``logicrm`` command: argument parsing and dispatch to ``score``, ``policy show`` and
-``demo``; it never shows a traceback."""
+"""The ``logicrm`` command: argument parsing and dispatch to ``score``, ``worklist``,
+``policy show`` and ``demo``; it never shows a traceback."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from logicrm.cli._common import (
     _say,
 )
 from logicrm.cli._demo import run_demo
-from logicrm.cli._score import _FORMATS, _INPUTS, run_score
+from logicrm.cli._score import _FORMATS, _INPUTS, run_score, run_worklist
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -37,47 +37,16 @@ def _parser() -> argparse.ArgumentParser:
         help="also write the sample's files to DIR, ready for `logicrm score`",
     )
 
+    shared = _input_arguments()
     score = commands.add_parser(
         "score",
+        parents=[shared],
         help="assess every customer in your files: one row per customer, with reasons",
         description="Read shipments (and optionally more), assess every customer at --as-of, "
         "and write one row per customer: tier, ABC class, value, lifecycle, churn, credit, "
-        "service measures, gaps and top reasons. Rows that cannot be read are reported with "
-        "their line numbers and written to a rejects file.",
-    )
-    score.add_argument(
-        "shipments",
-        type=Path,
-        nargs="?",
-        help="shipments file (.csv, .jsonl or .parquet); or --table shipments=NAME with --db",
-    )
-    for kind, text in _INPUTS.items():
-        score.add_argument(f"--{kind.replace('_', '-')}", type=Path, metavar="FILE", help=text)
-    score.add_argument(
-        "--as-of",
-        required=True,
-        metavar="WHEN",
-        help="the moment of the assessment, ISO 8601 with an offset (2026-06-30T18:00:00+08:00)"
-        " or a date (taken as the end of that day, UTC)",
-    )
-    score.add_argument(
-        "--encoding",
-        metavar="NAME",
-        help="text encoding of the CSV and JSON Lines inputs (default: UTF-8, or what a "
-        "byte-order mark says; gb18030 for a GBK export from Excel)",
-    )
-    score.add_argument(
-        "--delimiter",
-        metavar="CHAR",
-        help="CSV delimiter (default: sniffed from the header: , ; tab or |)",
-    )
-    score.add_argument("--policy", type=Path, metavar="FILE", help="policy file (TOML or JSON)")
-    score.add_argument(
-        "--mapping",
-        type=Path,
-        metavar="FILE",
-        help="your column names, per input (TOML or JSON): e.g. [shipments.columns] "
-        'id = "order_no"',
+        "service measures, gaps, follow-ups due, customer share, profitability, the next best "
+        "action and top reasons. Rows that cannot be read are reported with their line "
+        "numbers and written to a rejects file.",
     )
     score.add_argument(
         "--format", choices=_FORMATS, help="output format (default: from --output, else table)"
@@ -90,22 +59,107 @@ def _parser() -> argparse.ArgumentParser:
         help="default: stdout; .csv, .jsonl, .parquet or .txt (the table)",
     )
     score.add_argument(
+        "--output-table",
+        metavar="NAME",
+        help="also write the scores to this table of --db, one row per customer and --as-of, "
+        "upserted in one transaction (created when missing)",
+    )
+    score.add_argument(
+        "--wide",
+        action="store_true",
+        help="show the whole table (by default it fits 120 columns, long text cut with …)",
+    )
+
+    work = commands.add_parser(
+        "worklist",
+        parents=[shared],
+        help="who to call, visit or survey first: every contact due, in order, with why",
+        description="Assess every customer as `score` does, then list every follow-up visit, "
+        "satisfaction survey, record check and complaint follow-up due or overdue at --as-of: "
+        "key customers at churn risk first, then by days overdue weighted by value. Each line "
+        "says what to do and why, with the customer's next best action. Needs --interactions.",
+    )
+    work.add_argument(
+        "--format",
+        choices=("table", "csv", "jsonl"),
+        help="output format (default: from --output, else table)",
+    )
+    work.add_argument(
+        "--output", "-o", type=Path, metavar="FILE", help="default: stdout; .csv, .jsonl or .txt"
+    )
+    work.add_argument(
+        "--limit", type=int, metavar="N", help="only the first N lines (default: all)"
+    )
+    work.add_argument(
+        "--wide",
+        action="store_true",
+        help="show the whole table (by default it fits 120 columns, long text cut with …)",
+    )
+
+    policy = commands.add_parser("policy", help="the policies behind every score")
+    policy_commands = policy.add_subparsers(dest="policy_command", metavar="ACTION")
+    show = policy_commands.add_parser(
+        "show", help="print the default policies (or a file's, checked) to copy and edit"
+    )
+    show.add_argument("file", nargs="?", type=Path, help="a policy file to check and show")
+    show.add_argument("--format", choices=("toml", "json"), default="toml")
+    return parser
+
+
+def _input_arguments() -> argparse.ArgumentParser:
+    """The options ``score`` and ``worklist`` share: the inputs and how to read them."""
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument(
+        "shipments",
+        type=Path,
+        nargs="?",
+        help="shipments file (.csv, .jsonl or .parquet); or --table shipments=NAME with --db",
+    )
+    for kind, text in _INPUTS.items():
+        parser.add_argument(f"--{kind.replace('_', '-')}", type=Path, metavar="FILE", help=text)
+    parser.add_argument(
+        "--as-of",
+        required=True,
+        metavar="WHEN",
+        help="the moment of the assessment, ISO 8601 with an offset (2026-06-30T18:00:00+08:00)"
+        " or a date (taken as the end of that day, UTC)",
+    )
+    parser.add_argument(
+        "--encoding",
+        metavar="NAME",
+        help="text encoding of the CSV and JSON Lines inputs (default: UTF-8, or what a "
+        "byte-order mark says; gb18030 for a GBK export from Excel)",
+    )
+    parser.add_argument(
+        "--delimiter",
+        metavar="CHAR",
+        help="CSV delimiter (default: sniffed from the header: , ; tab or |)",
+    )
+    parser.add_argument("--policy", type=Path, metavar="FILE", help="policy file (TOML or JSON)")
+    parser.add_argument(
+        "--mapping",
+        type=Path,
+        metavar="FILE",
+        help="your column names, per input (TOML or JSON): e.g. [shipments.columns] "
+        'id = "order_no"',
+    )
+    parser.add_argument(
         "--rejects",
         type=Path,
         metavar="FILE",
         help="where rejected rows go (.jsonl or .csv, readable by you alone; default: "
         "rejects.jsonl beside --output, or in the current folder)",
     )
-    score.add_argument(
+    parser.add_argument(
         "--progress",
         action=argparse.BooleanOptionalAction,
         default=None,
         help="progress bar on stderr (default: when stderr is a terminal)",
     )
-    score.add_argument(
+    parser.add_argument(
         "--strict", action="store_true", help="exit with 1 when any row was rejected"
     )
-    score.add_argument(
+    parser.add_argument(
         "--value",
         choices=("default", "clv"),
         default="default",
@@ -113,7 +167,7 @@ def _parser() -> argparse.ArgumentParser:
         "profit and strategic value from lifetime value, BG/NBD and Gamma-Gamma fitted on the "
         "input (needs the models extra)",
     )
-    database = score.add_argument_group(
+    database = parser.add_argument_group(
         "database",
         "read inputs from, and write scores to, a database: PostgreSQL (the db extra) or "
         "SQLite. Files and tables mix: each input is a file option or a --table / --query.",
@@ -142,13 +196,7 @@ def _parser() -> argparse.ArgumentParser:
         help="read an input from the rows of your query, e.g. "
         '"customers=SELECT * FROM clients WHERE active"; repeatable',
     )
-    database.add_argument(
-        "--output-table",
-        metavar="NAME",
-        help="also write the scores to this table of --db, one row per customer and --as-of, "
-        "upserted in one transaction (created when missing)",
-    )
-    score.add_argument(
+    parser.add_argument(
         "--engine",
         choices=("auto", "columnar", "python"),
         default="auto",
@@ -156,19 +204,7 @@ def _parser() -> argparse.ArgumentParser:
         "(pure Python, the reference) or auto (columnar when polars is installed); the "
         "output and the rejected rows are the same either way",
     )
-    score.add_argument(
-        "--wide",
-        action="store_true",
-        help="show the whole table (by default it fits 120 columns, long text cut with …)",
-    )
 
-    policy = commands.add_parser("policy", help="the policies behind every score")
-    policy_commands = policy.add_subparsers(dest="policy_command", metavar="ACTION")
-    show = policy_commands.add_parser(
-        "show", help="print the default policies (or a file's, checked) to copy and edit"
-    )
-    show.add_argument("file", nargs="?", type=Path, help="a policy file to check and show")
-    show.add_argument("--format", choices=("toml", "json"), default="toml")
     return parser
 
 
@@ -189,6 +225,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return run_demo(args)
             if args.command == "score":
                 return run_score(args)
+            if args.command == "worklist":
+                return run_worklist(args)
             if args.command == "policy" and args.policy_command == "show":
                 return _policy_show(args)
     except UsageError as error:

@@ -82,12 +82,25 @@ def parse_as_of(text: str) -> datetime:
     return moment
 
 
-def run_score(args: argparse.Namespace) -> int:
-    from logicrm.cli._run import Inputs, no_results_reason, score, write_rejects
-    from logicrm.errors import LogicrmError
+@attrs.frozen
+class _Run:
+    """A command's checked options: everything that could fail is known before any work."""
+
+    inputs: Any
+    as_of: datetime
+    policies: Any
+    fmt: str
+    target: Path
+    show: bool
+    database: str | None = attrs.field(repr=False)
+
+
+def _prepare(args: argparse.Namespace, formats: dict[str, str]) -> _Run:
+    """Check every option of ``score`` or ``worklist`` before any work, so a bad path never
+    costs a run; ``formats`` maps the output suffixes the command writes to formats."""
+    from logicrm.cli._run import Inputs
     from logicrm.policies import Policies
 
-    # Everything that could fail is checked before any work, so a bad path never costs a run.
     as_of = parse_as_of(args.as_of)
     files = {kind: getattr(args, kind) for kind in ("shipments", *_INPUTS)}
     database, sources = _database_options(args, files)
@@ -110,11 +123,12 @@ def run_score(args: argparse.Namespace) -> int:
         _check_writable(args.output, "--output")
     fmt = args.format
     if fmt is None and args.output is not None:
-        fmt = _SUFFIXES.get(args.output.suffix.lower())
+        fmt = formats.get(args.output.suffix.lower())
         if fmt is None:
+            names = ", ".join(sorted(formats))
             raise UsageError(
                 f"--output {args.output}: unknown suffix {args.output.suffix or '(none)'!r}; "
-                "use .csv, .jsonl, .parquet or .txt, or name the format with --format"
+                f"use {names}, or name the format with --format"
             )
     fmt = fmt or "table"
     if fmt == "parquet" and args.output is None:
@@ -131,20 +145,30 @@ def run_score(args: argparse.Namespace) -> int:
     if args.mapping is not None:
         inputs = attrs.evolve(inputs, mappings=_load_mappings(args.mapping))
     show = args.progress if args.progress is not None else sys.stderr.isatty()
+    return _Run(inputs, as_of, policies, fmt, target, show, database)
+
+
+def _assessed(run: _Run, *, rows_only: bool) -> tuple[Any, list[Any]]:
+    """Score the run's inputs and report the rejected rows; raises a usage error when no
+    customer is left to assess."""
+    from logicrm.cli._run import no_results_reason, score, write_rejects
+    from logicrm.errors import LogicrmError
+
     fits: list[str] = []
     try:
         results, rejected = score(
-            inputs,
-            as_of=as_of,
-            policies=policies,
-            progress=sys.stderr if show else None,
+            run.inputs,
+            as_of=run.as_of,
+            policies=run.policies,
+            progress=sys.stderr if run.show else None,
             fits=fits,
-            rows_only=fmt != "table",
+            rows_only=rows_only,
         )
     except LogicrmError as error:
         raise UsageError(str(error)) from None
     for line in fits:
         _say(f"lifetime value: {line}")
+    target = run.target
     if rejected:
         write_rejects(target, rejected)
         _say(f"{len(rejected)} rows rejected, written to {target} (readable by you alone):")
@@ -156,22 +180,108 @@ def run_score(args: argparse.Namespace) -> int:
         target.unlink()
         _say(f"no rows rejected; removed {target}, left by an earlier run")
     if not results:
-        raise UsageError(no_results_reason(inputs, rejected))
+        raise UsageError(no_results_reason(run.inputs, rejected))
+    return results, rejected
+
+
+def run_score(args: argparse.Namespace) -> int:
+    from logicrm.errors import LogicrmError
+
+    run = _prepare(args, _SUFFIXES)
+    results, rejected = _assessed(run, rows_only=run.fmt != "table")
     if args.output_table is not None:
         from logicrm.io import write_scores
 
-        if show:
+        if run.show:
             sys.stderr.write(f"writing {len(results):,} scores to table {args.output_table}\n")
             sys.stderr.flush()
         try:
-            written = write_scores(database, args.output_table, results.rows(), as_of=as_of)
+            written = write_scores(run.database, args.output_table, results.rows(), as_of=run.as_of)
         except LogicrmError as error:
             raise UsageError(str(error)) from None
         _say(f"{written} scores written to table {args.output_table}")
     if args.output is not None or args.output_table is None:
-        _write(results, fmt, args.output, wide=args.wide)
-    _say(f"{len(results)} customers assessed at {as_of.isoformat()}")
+        _write(results, run.fmt, args.output, wide=args.wide)
+    _say(f"{len(results)} customers assessed at {run.as_of.isoformat()}")
     return EXIT_REJECTS if rejected and args.strict else EXIT_OK
+
+
+_WORKLIST_SUFFIXES = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".txt": "table"}
+
+
+def run_worklist(args: argparse.Namespace) -> int:
+    """``logicrm worklist``: assess as ``score`` does, then every contact due, in order."""
+    from logicrm.retention import worklist
+
+    if args.limit is not None and args.limit < 1:
+        raise UsageError(f"--limit {args.limit}: give a number of lines of at least 1")
+    run = _prepare(args, _WORKLIST_SUFFIXES)
+    if not run.inputs.has("interactions"):
+        raise UsageError(
+            "worklist needs the contact log: give --interactions FILE (visits, surveys, calls; "
+            "an empty file with a header says there were none)"
+        )
+    results, rejected = _assessed(run, rows_only=False)
+    work = worklist(results, policy=run.policies.contact)
+    shown = work if args.limit is None else work[: args.limit]
+    write_worklist(shown, run.fmt, args.output, wide=args.wide)
+    overdue = sum(1 for item in work if item.status.value == "overdue")
+    _say(
+        f"{len(work)} contacts due or overdue ({overdue} overdue) for {len(results)} customers "
+        f"at {run.as_of.isoformat()}"
+        + (f"; the first {len(shown)} shown" if len(shown) < len(work) else "")
+    )
+    return EXIT_REJECTS if rejected and args.strict else EXIT_OK
+
+
+def write_worklist(items: Any, fmt: str, output: Path | None, *, wide: bool = False) -> None:
+    """The worklist as a table (each line's reasons under it), CSV or JSON Lines."""
+    from logicrm import io
+    from logicrm.retention import WORKLIST_COLUMNS
+
+    if fmt == "table":
+        text = worklist_text(items, wide=wide or output is not None)
+        if output is None:
+            sys.stdout.write(text)
+        else:
+            output.write_text(text, encoding="utf-8")
+        return
+    rows = [item.row() for item in items]
+    if output is not None:
+        io.write(output, rows, format=fmt, columns=WORKLIST_COLUMNS)
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"out.{fmt}"
+        io.write(path, rows, format=fmt, columns=WORKLIST_COLUMNS)
+        _copy(path, sys.stdout)
+
+
+def worklist_text(items: Any, *, wide: bool = False) -> str:
+    """The worklist for a terminal: one line per contact, its reasons under it."""
+    from logicrm._table import WIDTH, render_table
+
+    rows, notes = [], []
+    for item in items:
+        rows.append(
+            [
+                item.rank,
+                item.customer_id,
+                item.task.value.replace("_", " "),
+                item.status.value,
+                "AT RISK" if item.churn_flag else "",
+                item.due_at.date().isoformat(),
+                item.days_overdue,
+                "-" if item.value_score is None else f"{item.value_score:.1f}",
+                "-" if item.action is None else item.action.value.replace("_", " "),
+            ]
+        )
+        notes.append(" / ".join(r.message for r in item.reasons))
+    headers = [
+        "#", "customer", "contact", "status", "churn", "due", "days over", "value", "next action"
+    ]  # fmt: skip
+    if not rows:
+        return "nothing due: every planned contact is ahead of its date\n"
+    return render_table(headers, rows, max_width=None if wide else WIDTH, notes=notes) + "\n"
 
 
 def _database_options(
@@ -203,7 +313,8 @@ def _database_options(
                 )
             except ValidationError as error:
                 raise UsageError(f"{option} {kind}: {error}") from None
-    if (sources or args.output_table) and database is None:
+    output_table = getattr(args, "output_table", None)
+    if (sources or output_table) and database is None:
         raise UsageError("--table, --query and --output-table need --db URI (or LOGICRM_DB_URL)")
     if database is not None:
         try:
@@ -212,9 +323,9 @@ def _database_options(
             raise UsageError(
                 f"--db {redacted(database)[:80]!r}: use postgresql://... or sqlite:///path.db"
             ) from None
-    if args.output_table is not None:
+    if output_table is not None:
         try:
-            Source(table=args.output_table)
+            Source(table=output_table)
         except ValidationError as error:
             raise UsageError(f"--output-table: {error}") from None
     if files["shipments"] is None and "shipments" not in sources:

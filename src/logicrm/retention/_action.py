@@ -161,7 +161,7 @@ class ProspectQualification:
 def qualify_prospect(
     profile: CreditProfile | None,
     *,
-    policy: ActionPolicy = ActionPolicy(),  # noqa: B008 - policies are frozen
+    policy: ActionPolicy = ActionPolicy(),
 ) -> ProspectQualification:
     """Check a prospect against the selection standards: stable finances (latest statement:
     debt ratio at most ``max_debt_ratio``, current ratio at least ``min_current_ratio``,
@@ -332,7 +332,10 @@ def _decide(
             rule = f"a marginal customer growing at least {policy.grow_min_growth:.0%}"
         elif share is not None and share < policy.grow_below_share:
             action = SalesAction.GROW_MARGINAL
-            rule = f"a marginal customer with a share below {policy.grow_below_share:.0%}: room to grow"
+            rule = (
+                f"a marginal customer with a share below {policy.grow_below_share:.0%}: "
+                "room to grow"
+            )
         else:
             action, rule = SalesAction.KEEP_MARGINAL, "a marginal customer, profitable, not growing"
         figures.append(
@@ -406,7 +409,7 @@ def next_best_action(
     *,
     as_of: datetime,
     profile: CreditProfile | None = None,
-    policy: ActionPolicy = ActionPolicy(),  # noqa: B008
+    policy: ActionPolicy = ActionPolicy(),
 ) -> NextBestAction:
     """The default rules: exactly one of the six sales actions, with lever and incentive.
 

@@ -250,16 +250,11 @@ def _with_default_tiers(value: Mapping[Tier, ContactIntervals]) -> Mapping[Tier,
     return MappingProxyType({**_DEFAULT_BY_TIER, **value})
 
 
-def _purposes(field: str) -> Any:
-    def convert(value: object) -> tuple[str, ...]:
-        if isinstance(value, str) or not isinstance(value, Iterable):
-            fail(field, value, "must be a list of purposes")
-        try:
-            return tuple(_purpose(p) for p in value)
-        except Exception as error:  # the purpose's own message, under this field
-            fail(field, value, str(getattr(error, "reason", error)))
-
-    return convert
+def _purposes(value: object) -> tuple[str, ...]:
+    """A list of purposes, each checked as an ``Interaction`` checks its own."""
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        fail("purposes", value, "must be a list of purposes")
+    return tuple(_purpose(p) for p in value)
 
 
 @attrs.frozen(kw_only=True)
@@ -302,12 +297,12 @@ class ContactPolicy:
     due_within_days: int = 7
     visit_purposes: tuple[str, ...] = attrs.field(
         default=(Purpose.FOLLOW_UP_VISIT.value, Purpose.ACCOUNT_REVIEW.value),
-        converter=_purposes("visit_purposes"),
+        converter=_purposes,
     )
     survey_purposes: tuple[str, ...] = attrs.field(
-        default=(Purpose.SATISFACTION_SURVEY.value,), converter=_purposes("survey_purposes")
+        default=(Purpose.SATISFACTION_SURVEY.value,), converter=_purposes
     )
-    purposes: tuple[str, ...] = attrs.field(default=(), converter=_purposes("purposes"))
+    purposes: tuple[str, ...] = attrs.field(default=(), converter=_purposes)
     complaint_follow_up: bool = True
     unvalued_weight: float = 0.5
 
@@ -493,7 +488,7 @@ def contact_plan(
     contacts: ContactActivity | None = None,
     activity: Activity | None = None,
     complaints: Iterable[Complaint] = (),
-    policy: ContactPolicy = ContactPolicy(),  # noqa: B008 - policies are frozen
+    policy: ContactPolicy = ContactPolicy(),
     complaint_policy: ComplaintPolicy = ComplaintPolicy(),  # noqa: B008
 ) -> ContactPlan:
     """The follow-up visits, satisfaction surveys, record checks and complaint follow-ups a
@@ -606,8 +601,8 @@ def _complaint_items(
         status, days = _status(due_at, as_of, policy.due_within_days)
         message = (
             f"complaint {complaint.id} ({complaint.severity.value}) resolved "
-            f"{complaint.resolved_at.date().isoformat()}: confirm with a follow-up visit within "
-            f"{plural(within.days, 'day')} as the complaint SLA says; {_when(status, days, due_at)}"
+            f"{complaint.resolved_at.date().isoformat()}: confirm by a visit within "
+            f"{plural(within.days, 'day')} (complaint SLA); {_when(status, days, due_at)}"
         )
         items.append(
             ContactItem(
@@ -728,7 +723,7 @@ class Worklist(tuple[WorkItem, ...]):
 def worklist(
     assessments: Iterable[Assessment] | Mapping[str, Assessment],
     *,
-    policy: ContactPolicy = ContactPolicy(),  # noqa: B008
+    policy: ContactPolicy = ContactPolicy(),
 ) -> Worklist:
     """Every due and overdue contact of the assessed customers, in the order a service
     manager works through them on a Monday morning.

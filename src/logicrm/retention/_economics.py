@@ -168,7 +168,7 @@ class ServiceCostPolicy:
     per_damage: Money = attrs.field(default=Money("400.00", "CNY"), validator=_cost("per_damage"))
     follow_up_purposes: tuple[str, ...] = attrs.field(
         default=("follow_up_visit", "account_review", "satisfaction_survey"),
-        converter=_purposes("follow_up_purposes"),
+        converter=_purposes,
     )
 
     def __attrs_post_init__(self) -> None:
@@ -309,7 +309,7 @@ def profitability(
     as_of: datetime,
     complaints: Iterable[Complaint] | None = None,
     contacts: ContactActivity | None = None,
-    policy: ServiceCostPolicy = ServiceCostPolicy(),  # noqa: B008 - policies are frozen
+    policy: ServiceCostPolicy = ServiceCostPolicy(),
 ) -> Profitability:
     """The customer's margin after cost to serve: revenue - (shipment cost + complaints,
     follow-ups and exceptions at the policy's prices), over everything ``activity`` holds.

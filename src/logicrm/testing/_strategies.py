@@ -23,13 +23,16 @@ from logicrm.domain import (
     DataSource,
     Dimension,
     FinancialStatement,
+    Interaction,
     Invoice,
     Money,
+    Purpose,
     Reason,
     ServiceMeasure,
     ServiceStandard,
     Severity,
     Shipment,
+    SpendEstimate,
     StandardKind,
     SurveyResponse,
 )
@@ -326,6 +329,43 @@ def invoices(
 
 
 @st.composite
+def interactions(
+    draw: st.DrawFn,
+    *,
+    customer_id: str | None = None,
+    min_at: datetime = MIN_TIME,
+    max_at: datetime = MAX_TIME,
+) -> Interaction:
+    """Valid [`Interaction`][logicrm.domain.Interaction] records: built-in purposes mostly, now
+    and then a policy's own (``"claims_review"``), with or without a personal note."""
+    return Interaction(
+        id=draw(_IDS),
+        customer_id=customer_id or draw(_IDS),
+        at=draw(aware_datetimes(min_value=min_at, max_value=max_at)),
+        channel=draw(st.sampled_from(Channel)),
+        direction=draw(st.sampled_from(["inbound", "outbound"])),
+        purpose=draw(st.sampled_from([*Purpose, "claims_review"])),
+        staff_id=draw(st.none() | _IDS),
+        outcome=draw(st.none() | _TEXT),
+        note=draw(st.none() | _TEXT),
+    )
+
+
+@st.composite
+def spend_estimates(
+    draw: st.DrawFn, *, customer_id: str | None = None, currency: str | None = None
+) -> SpendEstimate:
+    """Valid [`SpendEstimate`][logicrm.domain.SpendEstimate] records."""
+    return SpendEstimate(
+        customer_id=customer_id or draw(_IDS),
+        annual_spend=draw(money(currency=currency, min_value=Decimal("0.01"))),
+        estimated_on=draw(st.dates(min_value=date(2015, 1, 1), max_value=date(2034, 12, 31))),
+        source=draw(st.sampled_from(DataSource)),
+        provenance=draw(st.none() | _TEXT),
+    )
+
+
+@st.composite
 def service_standards(
     draw: st.DrawFn, *, measure: ServiceMeasure | None = None, kind: StandardKind | None = None
 ) -> ServiceStandard:
@@ -416,6 +456,8 @@ _FACTORIES: dict[type, Callable[[], st.SearchStrategy[Any]]] = {
     FinancialStatement: financial_statements,
     CreditProfile: credit_profiles,
     Invoice: invoices,
+    Interaction: interactions,
+    SpendEstimate: spend_estimates,
     ServiceStandard: service_standards,
     Answer: answers,
     SurveyResponse: survey_responses,
