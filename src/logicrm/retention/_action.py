@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from logicrm.domain import CreditProfile, Customer, Reason
-from logicrm.domain._checks import MAX_DAYS, check_aware, check_int, check_number, fail
+from logicrm.domain._checks import MAX_DAYS, check_aware, check_int, check_number, fail, to_enum
 from logicrm.domain._money import in_library_context
 from logicrm.domain._reason import plural
 from logicrm.scoring import Activity, Tier, ratios
@@ -90,6 +90,33 @@ _DEFAULT_INCENTIVES = MappingProxyType(
 )
 
 
+def _incentives(value: Mapping[Tier, Incentive]) -> Mapping[Tier, Incentive]:
+    if not isinstance(value, Mapping):
+        fail("incentives", value, "must map tiers to incentives")
+    return MappingProxyType(
+        {
+            to_enum(Tier, "incentives", k): to_enum(Incentive, f"incentives.{k}", v)
+            for k, v in value.items()
+        }
+    )
+
+
+def _action(value: object) -> SalesAction:
+    return to_enum(SalesAction, "action", value)
+
+
+def _maturity(value: object) -> Maturity:
+    return to_enum(Maturity, "maturity", value)
+
+
+def _lever(value: object) -> RetentionLever | None:
+    return None if value is None else to_enum(RetentionLever, "lever", value)
+
+
+def _incentive(value: object) -> Incentive | None:
+    return None if value is None else to_enum(Incentive, "incentive", value)
+
+
 @attrs.frozen(kw_only=True)
 class ActionPolicy:
     """The thresholds of the default next-best-action rules and the incentives per tier.
@@ -116,7 +143,9 @@ class ActionPolicy:
     grow_min_growth: float = 0.10
     grow_below_share: float = 0.5
     drop_on_credit_decline: bool = True
-    incentives: Mapping[Tier, Incentive] = attrs.field(default=_DEFAULT_INCENTIVES, hash=False)
+    incentives: Mapping[Tier, Incentive] = attrs.field(
+        default=_DEFAULT_INCENTIVES, converter=_incentives, hash=False
+    )
     max_debt_ratio: float = 0.7
     min_current_ratio: float = 1.0
     min_rating: int = 3
@@ -257,12 +286,16 @@ class NextBestAction:
             churn risk, growth, customer share, profitability, credit, stage and incentive.
     """
 
-    action: SalesAction
-    maturity: Maturity
-    lever: RetentionLever | None
-    incentive: Incentive | None
-    reasons: tuple[Reason, ...]
+    action: SalesAction = attrs.field(converter=_action)
+    maturity: Maturity = attrs.field(converter=_maturity)
+    lever: RetentionLever | None = attrs.field(converter=_lever)
+    incentive: Incentive | None = attrs.field(converter=_incentive)
+    reasons: tuple[Reason, ...] = attrs.field(converter=tuple)
     qualification: ProspectQualification | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if not self.reasons or not all(isinstance(r, Reason) for r in self.reasons):
+            fail("reasons", self.reasons, "must hold at least one Reason: every action says why")
 
     def _repr_html_(self) -> str:
         from logicrm._html import render
