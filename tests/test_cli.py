@@ -43,7 +43,7 @@ def expected():
         data.customers,
         summarize(data.shipments, as_of=data.as_of),
         as_of=data.as_of,
-        credit_profiles={p.customer_id: p for p in data.credit_profiles},
+        inputs=lc.AssessmentInputs(credit_profiles=data.credit_profiles),
     )
 
 

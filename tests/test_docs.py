@@ -198,6 +198,10 @@ def printed_and_shown(name, tmp_path, monkeypatch):
         "tutorial-embedding.md",
         "tutorial-calculators.md",
         "tutorial-notebook.md",
+        "retention/contacts.md",
+        "retention/share-and-profit.md",
+        "retention/next-action.md",
+        "scoring/assess.md",
     ],
 )
 def test_every_tutorial_prints_what_its_page_shows(name, tmp_path, monkeypatch):
@@ -205,3 +209,31 @@ def test_every_tutorial_prints_what_its_page_shows(name, tmp_path, monkeypatch):
     assert any(printed for printed, _ in pairs), "the page prints nothing"
     for printed, shown in pairs:
         assert printed == shown
+
+
+def test_the_monday_morning_tutorial_runs_as_written(tmp_path, monkeypatch):
+    """Its shell blocks through bash (``logicrm`` is this interpreter's), each output
+    against the block the page shows; then its Python blocks, on the files they wrote."""
+    import subprocess
+    import sys
+
+    text = (ROOT / "docs" / "tutorial-monday-morning.md").read_text(encoding="utf-8")
+    pieces = re.split(r"(```bash\n.*?```\n)", text, flags=re.S)
+    define = f'logicrm() {{ "{sys.executable}" -m logicrm "$@"; }}\n'
+    ran = 0
+    for index, piece in enumerate(pieces):
+        if not piece.startswith("```bash\n"):
+            continue
+        script = piece[len("```bash\n") : -4]
+        done = subprocess.run(["bash", "-e", "-c", define + script], cwd=tmp_path,
+                              capture_output=True, text=True, timeout=300)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        shown = re.match(r"\n```text\n(.*?)```\n", pieces[index + 1], re.S)
+        assert shown is not None and done.stdout.rstrip("\n") == shown.group(1).rstrip("\n")
+        ran += 1
+    assert ran == 2
+    pairs = printed_and_shown("tutorial-monday-morning.md", tmp_path, monkeypatch)
+    assert len(pairs) == 3
+    for printed, shown in pairs:
+        assert printed == shown
+    assert (tmp_path / "cost-to-serve.png").stat().st_size > 10_000

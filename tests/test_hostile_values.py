@@ -216,9 +216,13 @@ def everything_the_sample_says():
         data.customers,
         activities,
         as_of=data.as_of,
-        credit_profiles=profiles,
-        complaints=data.complaints,
-        survey_responses=data.survey_responses,
+        inputs=lc.AssessmentInputs(
+            credit_profiles=profiles,
+            complaints=data.complaints,
+            survey_responses=data.survey_responses,
+            interactions=data.interactions,
+            spend_estimates=data.spend_estimates,
+        ),
     )
     return (
         [repr(a) for a in results.values()],
@@ -290,7 +294,7 @@ def test_totals_past_the_range_of_one_amount_are_scored_not_refused():
     ]  # fmt: skip
     activities = lc.summarize([*data.shipments, *huge], as_of=data.as_of)
     profiles = {p.customer_id: p for p in data.credit_profiles}
-    results = lc.assess_all(data.customers, activities, as_of=data.as_of, credit_profiles=profiles)
+    results = lc.assess_all(data.customers, activities, as_of=data.as_of, inputs=lc.AssessmentInputs(credit_profiles=profiles))
     assert len(results) == len(data.customers)
     top = results["C00000"]
     assert top.abc_class is lc.AbcClass.A and top.tier.tier is lc.Tier.LARGE

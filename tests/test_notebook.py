@@ -38,10 +38,7 @@ def results(data, activities):
         data.customers,
         activities,
         as_of=data.as_of,
-        credit_profiles={p.customer_id: p for p in data.credit_profiles},
-        complaints=data.complaints,
-        service_standards=SAMPLE_STANDARDS,
-        survey_responses=data.survey_responses,
+        inputs=data.inputs(),
     )
 
 

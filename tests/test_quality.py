@@ -365,9 +365,11 @@ def test_assess_includes_service_gaps_and_complaints_when_given():
         data.customers,
         activities,
         as_of=data.as_of,
-        service_standards=standards,
-        complaints=data.complaints,
-        survey_responses=data.survey_responses,
+        inputs=lc.AssessmentInputs(
+            service_standards=standards,
+            complaints=data.complaints,
+            survey_responses=data.survey_responses,
+        ),
     )
     first = results["C00000"]
     assert first.service == service_kpis(activities["C00000"])

@@ -11,7 +11,9 @@ Each function draws one chart on ``ax`` (a new figure when ``ax`` is ``None``) a
 - [`measures_over_time()`][logicrm.plot.measures_over_time]: service measures month by month against
   their standards;
 - [`value_dimensions()`][logicrm.plot.value_dimensions]: a customer's four value dimensions and the
-  combined score.
+  combined score;
+- [`cost_to_serve()`][logicrm.plot.cost_to_serve]: each customer's cost to serve against its margin
+  after it, the unprofitable ones named.
 
 Requires the ``plot`` extra: ``pip install 'logicrm[plot]'`` (matplotlib).
 """
@@ -32,6 +34,7 @@ from logicrm.quality import FiveGapsReport, Gap, ServiceKpis, ServqualResult
 from logicrm.scoring import AbcClass, ValueScore, abc_classes
 
 __all__ = [
+    "cost_to_serve",
     "five_gaps",
     "measures_over_time",
     "pareto_curve",
@@ -227,4 +230,82 @@ def value_dimensions(score: ValueScore, *, ax: Any = None, title: str | None = N
         ax.legend(fontsize=8, loc="lower right")
     ax.set(xlim=(0, 100), xlabel="score (0-100)", title=title or "Value dimensions")
     ax.invert_yaxis()
+    return ax
+
+
+_THRESHOLD = 1000.0  # below this the axes are linear
+
+
+def _decades(low: float, high: float) -> list[float]:
+    """0 and the powers of ten from the threshold out, within [low, high]."""
+    ticks = [0.0]
+    value = _THRESHOLD
+    while value <= max(high, -low):
+        ticks.extend(t for t in (value, -value) if low <= t <= high)
+        value *= 10
+    return sorted(ticks)
+
+
+def cost_to_serve(assessments: Iterable[Any], *, ax: Any = None, label: int = 8) -> Any:
+    """Each customer's cost to serve (x) against its margin after cost to serve (y).
+
+    Takes assessments (coloured by Pareto class) or
+    [`Profitability`][logicrm.retention.Profitability] results. The dashed line at zero is
+    break-even: a customer below it costs more to serve than it earns, and is named (up to
+    ``label`` of them, the largest losses first).
+
+    Raises:
+        ValidationError: nothing with profitability to draw, or amounts in two currencies.
+    """
+    points = []
+    for item in assessments:
+        profit = getattr(item, "profitability", item)
+        if profit is None:
+            continue
+        cls = getattr(item, "abc_class", None)
+        points.append((profit, cls))
+    if not points:
+        fail("assessments", "none", "needs customers with profitability to draw")
+    currencies = {p.currency for p, _ in points}
+    if len(currencies) > 1:
+        fail("assessments", sorted(currencies), "must share one currency to be drawn together")
+    (currency,) = currencies
+    ax = _axes(ax, (7, 4.5))
+    for cls in (*AbcClass, None):
+        chosen = [p for p, c in points if c is cls]
+        if chosen:
+            ax.scatter(
+                [float(p.cost_to_serve) for p in chosen],
+                [float(p.margin) for p in chosen],
+                color=_CLASS_COLOURS.get(cls, "#7f8c8d") if cls is not None else "#7f8c8d",
+                edgecolor="black",
+                linewidth=0.5,
+                label=f"class {cls.name}" if cls is not None else "customers",
+            )
+    ax.axhline(0, color=_SHORTFALL, linestyle="--", linewidth=1, label="break-even")
+    losers = sorted((p for p, _ in points if p.unprofitable), key=lambda p: p.margin)
+    for profit in losers[:label]:
+        ax.annotate(
+            profit.customer_id,
+            (float(profit.cost_to_serve), float(profit.margin)),
+            textcoords="offset points",
+            xytext=(4, -10),
+            fontsize=8,
+            color=_SHORTFALL,
+        )
+    ax.set(
+        xlabel=f"cost to serve ({currency}: shipments, complaints, follow-ups, exceptions)",
+        ylabel=f"margin after cost to serve ({currency})",
+        title="Cost to serve against margin",
+    )
+    # Symmetric log axes: customers spread over decades, and a margin may be below zero.
+    xs = [float(p.cost_to_serve) for p, _ in points]
+    ys = [float(p.margin) for p, _ in points]
+    top_x = max(max(xs), _THRESHOLD) * 3
+    low_y, top_y = min(min(ys), -_THRESHOLD) * 3, max(max(ys), _THRESHOLD) * 3
+    for axis, low, high in (("x", 0.0, top_x), ("y", low_y, top_y)):
+        getattr(ax, f"set_{axis}scale")("symlog", linthresh=_THRESHOLD, linscale=0.5)
+        getattr(ax, f"set_{axis}lim")(low, high)
+        getattr(ax, f"set_{axis}ticks")(_decades(low, high))
+    ax.legend(loc="upper left", fontsize=8)
     return ax

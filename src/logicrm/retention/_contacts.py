@@ -11,7 +11,7 @@ the way a service manager works through it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -429,6 +429,10 @@ _WHAT = {
 }
 
 
+def _utc(moment: datetime | None) -> datetime | None:
+    return None if moment is None else moment.astimezone(UTC)
+
+
 def _status(due_at: datetime, as_of: datetime, due_within_days: int) -> tuple[DueStatus, int]:
     if due_at < as_of:
         return DueStatus.OVERDUE, (as_of - due_at).days
@@ -497,7 +501,8 @@ def contact_plan(
     A visit or survey falls due the policy's interval after the last contact with one of its
     purposes; a record check, after ``Customer.last_verified_at``. One never done falls due the
     interval after the relationship began (the first order or first contact, whichever is
-    earlier), or now when there is neither. Every resolved complaint not yet confirmed gets a
+    earlier), or now when there is neither. Dates and times are in UTC, whatever the inputs'
+    offsets, so a plan never depends on how a reader stored a time. Every resolved complaint not yet confirmed gets a
     follow-up due ``confirm_within`` after its resolution, as the complaint SLA says. An item is
     *overdue* once its date is past (``due_at < as_of``), *due* when it falls within
     ``due_within_days``, otherwise *scheduled*.
@@ -530,6 +535,7 @@ def contact_plan(
         ('follow_up_visit', 'overdue', 10)
     """
     check_aware("as_of", as_of)
+    as_of = as_of.astimezone(UTC)  # every date of the plan is a UTC one, whatever the inputs'
     if contacts is not None and contacts.customer_id != customer.id:
         fail("contacts.customer_id", contacts.customer_id, f"is not {customer.id!r}")
     log = contacts or ContactActivity.empty(customer.id, as_of=as_of)
@@ -540,17 +546,21 @@ def contact_plan(
         else f"tier {tier.value}"
     )
     first_order = activity.first_order_at if activity is not None else None
-    start = _earliest(first_order, log.first_at)
+    start = _utc(_earliest(first_order, log.first_at))
     items: list[ContactItem] = []
     notes: list[Reason] = []
     for task, interval, last in (
-        (ContactTask.FOLLOW_UP_VISIT, intervals.visit_days, log.last_at(*policy.visit_purposes)),
+        (
+            ContactTask.FOLLOW_UP_VISIT,
+            intervals.visit_days,
+            _utc(log.last_at(*policy.visit_purposes)),
+        ),
         (
             ContactTask.SATISFACTION_SURVEY,
             intervals.survey_days,
-            log.last_at(*policy.survey_purposes),
+            _utc(log.last_at(*policy.survey_purposes)),
         ),
-        (ContactTask.RECORD_CHECK, intervals.verify_days, customer.last_verified_at),
+        (ContactTask.RECORD_CHECK, intervals.verify_days, _utc(customer.last_verified_at)),
     ):
         if interval is None:
             notes.append(
@@ -597,11 +607,12 @@ def _complaint_items(
         if complaint.resolved_at > as_of:
             continue
         within = complaint_policy.for_complaint(complaint.severity, tier).confirm_within
-        due_at = complaint.resolved_at + within
+        resolved = complaint.resolved_at.astimezone(UTC)
+        due_at = resolved + within
         status, days = _status(due_at, as_of, policy.due_within_days)
         message = (
             f"complaint {complaint.id} ({complaint.severity.value}) resolved "
-            f"{complaint.resolved_at.date().isoformat()}: confirm by a visit within "
+            f"{resolved.date().isoformat()}: confirm by a visit within "
             f"{plural(within.days, 'day')} (complaint SLA); {_when(status, days, due_at)}"
         )
         items.append(

@@ -102,7 +102,7 @@ def customer_share(
     ours = activity.revenue_within(365)
     ratio = ours / total.amount
     source = f"{estimate.source.value} estimate of {estimate.estimated_on.isoformat()}" + (
-        f" ({estimate.provenance})" if estimate.provenance else ""
+        f", {estimate.provenance}" if estimate.provenance else ""
     )
     reasons = [
         Reason(
