@@ -294,7 +294,12 @@ def test_totals_past_the_range_of_one_amount_are_scored_not_refused():
     ]  # fmt: skip
     activities = lc.summarize([*data.shipments, *huge], as_of=data.as_of)
     profiles = {p.customer_id: p for p in data.credit_profiles}
-    results = lc.assess_all(data.customers, activities, as_of=data.as_of, inputs=lc.AssessmentInputs(credit_profiles=profiles))
+    results = lc.assess_all(
+        data.customers,
+        activities,
+        as_of=data.as_of,
+        inputs=lc.AssessmentInputs(credit_profiles=profiles),
+    )
     assert len(results) == len(data.customers)
     top = results["C00000"]
     assert top.abc_class is lc.AbcClass.A and top.tier.tier is lc.Tier.LARGE

@@ -604,8 +604,8 @@ def test_the_action_is_one_of_the_six_and_always_has_reasons(history):
     for profile in (None, history.credit_profile):
         if profile is not None and profile.limit.currency != "CNY":
             continue
-        result = lc.assess(customer, activity, as_of=AS_OF, abc_class=AbcClass.B,
-                           inputs=AssessmentInputs(credit_profiles=[profile] if profile else []))  # fmt: skip
+        given = AssessmentInputs(credit_profiles=[profile] if profile else [])
+        result = lc.assess(customer, activity, as_of=AS_OF, abc_class=AbcClass.B, inputs=given)
         assert result.action.action in set(SalesAction)
         assert result.action.reasons and result.action.reasons[0].code == (
             f"action.{result.action.action.value}"
@@ -649,8 +649,9 @@ def test_an_action_calculator_plugs_in_through_the_registry():
     from logicrm import calculators
 
     def always_keep(customer, activity, assessment, *, as_of, profile):
+        why = (lc.Reason("acme.keep", "we keep all"),)
         return lc.NextBestAction(action="keep_marginal", maturity="mature", lever=None,
-                                 incentive=None, reasons=(lc.Reason("acme.keep", "we keep all"),))  # fmt: skip
+                                 incentive=None, reasons=why)  # fmt: skip
 
     calculators.register(calculators.Calculator(name="acme.keep", kind="action",
                                                 function=always_keep))  # fmt: skip

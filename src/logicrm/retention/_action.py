@@ -3,7 +3,7 @@ retention lever for its stage and the incentive its tier is offered."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -99,6 +99,10 @@ def _incentives(value: Mapping[Tier, Incentive]) -> Mapping[Tier, Incentive]:
             for k, v in value.items()
         }
     )
+
+
+def _reasons(value: Iterable[Reason]) -> tuple[Reason, ...]:
+    return tuple(value)
 
 
 def _action(value: object) -> SalesAction:
@@ -290,7 +294,7 @@ class NextBestAction:
     maturity: Maturity = attrs.field(converter=_maturity)
     lever: RetentionLever | None = attrs.field(converter=_lever)
     incentive: Incentive | None = attrs.field(converter=_incentive)
-    reasons: tuple[Reason, ...] = attrs.field(converter=tuple)
+    reasons: tuple[Reason, ...] = attrs.field(converter=_reasons)
     qualification: ProspectQualification | None = None
 
     def __attrs_post_init__(self) -> None:
