@@ -504,8 +504,8 @@ def contact_plan(
     earlier), or now when there is neither. Dates and times are in UTC, whatever the inputs'
     offsets, so a plan never depends on how a reader stored a time. Every resolved complaint
     not yet confirmed gets a follow-up due ``confirm_within`` after its resolution, as the
-    complaint SLA says. An item is *overdue* once its date is past (``due_at < as_of``), *due* when it falls within
-    ``due_within_days``, otherwise *scheduled*.
+    complaint SLA says. An item is *overdue* once its date is past (``due_at < as_of``),
+    *due* when it falls within ``due_within_days``, otherwise *scheduled*.
 
     Args:
         customer: the customer.
