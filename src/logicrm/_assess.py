@@ -271,31 +271,19 @@ def _retention_cells(assessment: Assessment) -> dict[str, Any]:
     plan, share = assessment.contact_plan, assessment.share
     profit, action = assessment.profitability, assessment.action
     due = plan.next_due if plan is not None else None
+    lever = None if action is None else action.lever
+    incentive = None if action is None else action.incentive
     return {
         "follow_up_due": None if due is None else due.isoformat(),
         "follow_ups_overdue": plan.overdue if plan is not None else None,
         "customer_share": share.share if share is not None else None,
-        **profit_cells(profit),
-        **action_cells(action),
-    }
-
-
-def profit_cells(profit: Profitability | None) -> dict[str, Any]:
-    """The row's profitability columns."""
-    return {
         "cost_to_serve": None if profit is None else profit.cost_to_serve,
         "margin_after_service": None if profit is None else profit.margin,
         "profit_currency": None if profit is None else profit.currency,
         "unprofitable": None if profit is None else profit.unprofitable,
-    }
-
-
-def action_cells(action: NextBestAction | None) -> dict[str, Any]:
-    """The row's next-best-action columns."""
-    return {
         "next_action": None if action is None else action.action.value,
-        "retention_lever": None if action is None or action.lever is None else action.lever.value,
-        "incentive": None if action is None or action.incentive is None else action.incentive.value,
+        "retention_lever": None if lever is None else lever.value,
+        "incentive": None if incentive is None else incentive.value,
         "action_reason": None if action is None else action.reasons[0].message,
     }
 

@@ -25,22 +25,20 @@ from typing import Any
 
 import polars as pl
 
-from logicrm._assess import AssessmentRow, action_cells, profit_cells
+from logicrm._assess import AssessmentRow
 from logicrm.domain import Customer, CustomerKind
 from logicrm.domain._money import CONTEXT
 from logicrm.domain._reason import plural
 from logicrm.errors import CurrencyMismatchError
 from logicrm.frames import _exact_text
 from logicrm.policies import Policies
-from logicrm.retention import qualify_prospect
-from logicrm.retention._action import _decide
-from logicrm.retention._economics import _margin
+from logicrm.retention._action import _choose
+from logicrm.retention._economics import _service_figures
 from logicrm.scoring import AbcClass, ValueDimension, abc_classes
 from logicrm.scoring._activity import _COUNTERS
 from logicrm.scoring._tier import _INSTITUTION_BY_LEVEL, _INSTITUTION_BY_SIZE, Tier
 
 _ZERO = Decimal(0)
-_UNQUALIFIED = qualify_prospect(None)  # a prospect without a credit profile
 _WINDOW = {30: 0, 90: 1, 365: 2, 730: 3}
 
 
@@ -179,11 +177,12 @@ def _row(
         (churn_reason, tier_reason, abc_reason) if flag else (tier_reason, abc_reason, stage_reason)
     )
 
-    profit = _margin(customer.id, currency, Decimal(revenue), Decimal(cost), None, None,
-                     reroutes, returns, damaged, policies.service_cost)  # fmt: skip
-    action = _decide(
+    prices = policies.service_cost
+    _, to_serve, margin = _service_figures(
+        currency, Decimal(revenue), Decimal(cost), None, None, reroutes, returns, damaged, prices
+    )
+    choice = _choose(
         tier=Tier(tier),
-        abc_name=abc.name,
         key=key,
         lapsed=stage == "lapsed",
         at_risk=at_risk,
@@ -193,10 +192,9 @@ def _row(
         revenue_365=recent_365,
         revenue_730=Decimal(revenue_730),
         share=None,
-        margin_text=profit.reasons[0].message,
-        unprofitable=profit.unprofitable,
+        unprofitable=margin < 0,
         credit_outcome=None,
-        qualification=None if orders else _UNQUALIFIED,
+        qualified=None,  # a prospect without a credit profile
         policy=policies.action,
     )
 
@@ -237,8 +235,14 @@ def _row(
         "follow_up_due": None,
         "follow_ups_overdue": None,
         "customer_share": None,
-        **profit_cells(profit),  # type: ignore[typeddict-item]
-        **action_cells(action),
+        "cost_to_serve": to_serve,
+        "margin_after_service": margin,
+        "profit_currency": policies.service_cost.currency,
+        "unprofitable": margin < 0,
+        "next_action": choice.action.value,
+        "retention_lever": None if choice.lever is None else choice.lever.value,
+        "incentive": None if choice.incentive is None else choice.incentive.value,
+        "action_reason": choice.headline,
         "top_reasons": "; ".join(shown),
     }
 

@@ -307,10 +307,27 @@ class NextBestAction:
         return render(self)
 
 
-def _decide(
+@attrs.frozen
+class _Choice:
+    """What the default rules chose, before any reason is worded."""
+
+    action: SalesAction
+    rule: str
+    maturity: Maturity
+    lever: RetentionLever | None
+    incentive: Incentive | None
+    growth: float | None
+    days: int
+
+    @property
+    def headline(self) -> str:
+        """The first reason's message: the action and the rule that chose it."""
+        return f"{_SAID[self.action]}: {self.rule}"
+
+
+def _choose(
     *,
     tier: Tier,
-    abc_name: str | None,
     key: bool,
     lapsed: bool,
     at_risk: bool,
@@ -320,37 +337,30 @@ def _decide(
     revenue_365: Decimal,
     revenue_730: Decimal,
     share: float | None,
-    margin_text: str | None,
     unprofitable: bool | None,
     credit_outcome: str | None,
-    qualification: ProspectQualification | None,
+    qualified: bool | None,
     policy: ActionPolicy,
-) -> NextBestAction:
-    """The default rules on plain figures, shared with the columnar engine."""
-    figures: list[Reason] = []
+) -> _Choice:
+    """The default rules on plain figures (shared with the columnar engine, which needs only
+    the choice and its headline)."""
+    growth = None
+    days = 0
     if not orders:
-        assert qualification is not None
-        if qualification.qualified is False:
+        maturity = Maturity.POTENTIAL
+        if qualified is False:
             action = SalesAction.DROP_MARGINAL
             rule = "a prospect failing a selection standard: not pursued"
         else:
             action = SalesAction.WIN_PROSPECT
             rule = (
                 "a prospect meeting the selection standards"
-                if qualification.qualified
+                if qualified
                 else "a prospect to qualify: not every selection standard could be checked"
             )
-        figures.extend(qualification.reasons)
-        maturity = Maturity.POTENTIAL
     else:
         previous = revenue_730 - revenue_365
         growth = float(revenue_365 / previous) - 1 if previous > 0 else None
-        growth_text = (
-            "no revenue in the 365 days before the last 365: growth not measured"
-            if growth is None
-            else f"revenue growth {growth:+.1%} (last 365 days against the 365 before)"
-        )
-        declined = credit_outcome == "decline"
         if key:
             if at_risk or lapsed:
                 action = SalesAction.PREVENT_KEY_LOSS
@@ -362,7 +372,7 @@ def _decide(
                 SalesAction.DROP_MARGINAL,
                 "a marginal customer costing more to serve than it earns",
             )
-        elif declined and policy.drop_on_credit_decline:
+        elif credit_outcome == "decline" and policy.drop_on_credit_decline:
             action, rule = SalesAction.DROP_MARGINAL, "a marginal customer whose credit is declined"
         elif growth is not None and growth >= policy.grow_min_growth:
             action = SalesAction.GROW_MARGINAL
@@ -375,43 +385,8 @@ def _decide(
             )
         else:
             action, rule = SalesAction.KEEP_MARGINAL, "a marginal customer, profitable, not growing"
-        figures.append(
-            Reason(
-                "action.class",
-                f"Pareto class {abc_name or '-'}, tier {tier.value}: "
-                + ("a key customer" if key else "a marginal customer"),
-            )
-        )
-        figures.append(
-            Reason(
-                "action.churn",
-                "lapsed" if lapsed else ("at churn risk" if at_risk else "no churn risk"),
-            )
-        )
-        figures.append(Reason("action.growth", growth_text))
-        figures.append(
-            Reason(
-                "action.share",
-                "customer share not known" if share is None else f"customer share {share:.1%}",
-            )
-        )
-        figures.append(Reason("action.profit", margin_text or "profitability not assessed"))
-        figures.append(
-            Reason(
-                "action.credit",
-                "no credit decision" if credit_outcome is None else f"credit {credit_outcome}",
-            )
-        )
         days = (as_of - first_order_at).days if first_order_at is not None else 0
         maturity = Maturity.MATURE if days >= policy.mature_after_days else Maturity.POTENTIAL
-        figures.append(
-            Reason(
-                "action.stage",
-                f"first order {plural(days, 'day')} ago "
-                f"({'>=' if maturity is Maturity.MATURE else '<'} {policy.mature_after_days}): "
-                f"{maturity.value}",
-            )
-        )
     if action is SalesAction.DROP_MARGINAL:
         lever, incentive = None, None
     else:
@@ -421,20 +396,76 @@ def _decide(
             else RetentionLever.BUILD_TRUST
         )
         incentive = policy.incentives.get(tier)
+    return _Choice(action, rule, maturity, lever, incentive, growth, days)
+
+
+def _decide(
+    choice: _Choice,
+    *,
+    tier: Tier,
+    abc_name: str | None,
+    key: bool,
+    lapsed: bool,
+    at_risk: bool,
+    share: float | None,
+    margin_text: str | None,
+    credit_outcome: str | None,
+    qualification: ProspectQualification | None,
+    policy: ActionPolicy,
+) -> NextBestAction:
+    """The choice with its reasons: the headline, then every figure the rules read."""
+    figures: list[Reason] = []
+    if qualification is not None:
+        figures.extend(qualification.reasons)
+    else:
+        growth = choice.growth
+        figures += [
+            Reason(
+                "action.class",
+                f"Pareto class {abc_name or '-'}, tier {tier.value}: "
+                + ("a key customer" if key else "a marginal customer"),
+            ),
+            Reason(
+                "action.churn",
+                "lapsed" if lapsed else ("at churn risk" if at_risk else "no churn risk"),
+            ),
+            Reason(
+                "action.growth",
+                "no revenue in the 365 days before the last 365: growth not measured"
+                if growth is None
+                else f"revenue growth {growth:+.1%} (last 365 days against the 365 before)",
+            ),
+            Reason(
+                "action.share",
+                "customer share not known" if share is None else f"customer share {share:.1%}",
+            ),
+            Reason("action.profit", margin_text or "profitability not assessed"),
+            Reason(
+                "action.credit",
+                "no credit decision" if credit_outcome is None else f"credit {credit_outcome}",
+            ),
+            Reason(
+                "action.stage",
+                f"first order {plural(choice.days, 'day')} ago "
+                f"({'>=' if choice.maturity is Maturity.MATURE else '<'} "
+                f"{policy.mature_after_days}): {choice.maturity.value}",
+            ),
+        ]
+    if choice.lever is not None:
+        incentive = choice.incentive
         figures.append(
             Reason(
                 "action.lever",
-                f"{maturity.value} customer: {_LEVER_SAID[lever]}; incentive "
+                f"{choice.maturity.value} customer: {_LEVER_SAID[choice.lever]}; incentive "
                 + ("none for its tier" if incentive is None else incentive.value.replace("_", " ")),
             )
         )
-    first = Reason(f"action.{action.value}", f"{_SAID[action]}: {rule}")
     return NextBestAction(
-        action=action,
-        maturity=maturity,
-        lever=lever,
-        incentive=incentive,
-        reasons=(first, *figures),
+        action=choice.action,
+        maturity=choice.maturity,
+        lever=choice.lever,
+        incentive=choice.incentive,
+        reasons=(Reason(f"action.{choice.action.value}", choice.headline), *figures),
         qualification=qualification,
     )
 
@@ -473,21 +504,37 @@ def next_best_action(
 
     qualification = qualify_prospect(profile, policy=policy) if not activity.orders else None
     profit = assessment.profitability
-    return _decide(
-        tier=assessment.tier.tier,
-        abc_name=None if assessment.abc_class is None else assessment.abc_class.name,
+    share = None if assessment.share is None else assessment.share.share
+    credit = None if assessment.credit is None else assessment.credit.outcome.value
+    tier = assessment.tier.tier
+    lapsed = assessment.lifecycle.stage is LifecycleStage.LAPSED
+    at_risk = assessment.churn.at_risk
+    choice = _choose(
+        tier=tier,
         key=assessment.key_customer,
-        lapsed=assessment.lifecycle.stage is LifecycleStage.LAPSED,
-        at_risk=assessment.churn.at_risk,
+        lapsed=lapsed,
+        at_risk=at_risk,
         orders=activity.orders,
         first_order_at=activity.first_order_at,
         as_of=as_of,
         revenue_365=activity.revenue_within(365),
         revenue_730=activity.revenue_within(730),
-        share=None if assessment.share is None else assessment.share.share,
-        margin_text=None if profit is None else profit.reasons[0].message,
+        share=share,
         unprofitable=None if profit is None else profit.unprofitable,
-        credit_outcome=None if assessment.credit is None else assessment.credit.outcome.value,
+        credit_outcome=credit,
+        qualified=None if qualification is None else qualification.qualified,
+        policy=policy,
+    )
+    return _decide(
+        choice,
+        tier=tier,
+        abc_name=None if assessment.abc_class is None else assessment.abc_class.name,
+        key=assessment.key_customer,
+        lapsed=lapsed,
+        at_risk=at_risk,
+        share=share,
+        margin_text=None if profit is None else profit.reasons[0].message,
+        credit_outcome=credit,
         qualification=qualification,
         policy=policy,
     )

@@ -18,7 +18,15 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from logicrm.domain import Complaint, ComplaintStatus, Customer, Interaction, Purpose, Reason
+from logicrm.domain import (
+    Complaint,
+    ComplaintStatus,
+    Customer,
+    Direction,
+    Interaction,
+    Purpose,
+    Reason,
+)
 from logicrm.domain._checks import MAX_DAYS, check_aware, check_int, check_number, fail
 from logicrm.domain._interaction import _purpose
 from logicrm.domain._reason import plural
@@ -94,9 +102,11 @@ class ContactActivity:
     by_channel: dict[str, list[int]] = attrs.field(factory=dict)
     demand: list[int] = attrs.field(factory=lambda: [0] * len(WINDOW_DAYS))
     ignored_after_as_of: int = 0
+    _cutoffs: tuple[datetime, ...] = attrs.field(default=(), eq=False, repr=False, init=False)
 
     def __attrs_post_init__(self) -> None:
         check_aware("as_of", self.as_of)
+        self._cutoffs = tuple(self.as_of - timedelta(days=days) for days in WINDOW_DAYS)
 
     @classmethod
     def empty(cls, customer_id: str, *, as_of: datetime) -> ContactActivity:
@@ -116,17 +126,26 @@ class ContactActivity:
             self.ignored_after_as_of += 1
             return self
         self.contacts += 1
-        self.first_at = _earliest(self.first_at, at)
+        first = self.first_at
+        if first is None or at < first or (at == first and at.utcoffset() < first.utcoffset()):  # type: ignore[operator]
+            self.first_at = at
         purpose = interaction.purpose
-        self.last_by_purpose[purpose] = _latest(self.last_by_purpose.get(purpose), at)  # type: ignore[assignment]
+        last = self.last_by_purpose.get(purpose)
+        if last is None or at > last or (at == last and at.utcoffset() > last.utcoffset()):  # type: ignore[operator]
+            self.last_by_purpose[purpose] = at
         self.by_purpose[purpose] = self.by_purpose.get(purpose, 0) + 1
-        windows = self.by_channel.setdefault(interaction.channel.value, [0] * len(WINDOW_DAYS))
-        demand = interaction.direction.value == "inbound" and purpose in DEMAND_PURPOSES
-        for index, days in enumerate(WINDOW_DAYS):
-            if at > self.as_of - timedelta(days=days):
-                windows[index] += 1
-                if demand:
-                    self.demand[index] += 1
+        channel = interaction.channel.value
+        windows = self.by_channel.get(channel)
+        if windows is None:
+            windows = self.by_channel[channel] = [0] * len(WINDOW_DAYS)
+        demand = purpose in DEMAND_PURPOSES and interaction.direction is Direction.INBOUND
+        cutoffs = self._cutoffs
+        for index in range(len(WINDOW_DAYS) - 1, -1, -1):  # the windows nest: widest first
+            if at <= cutoffs[index]:
+                break
+            windows[index] += 1
+            if demand:
+                self.demand[index] += 1
         return self
 
     def merge(self, other: ContactActivity) -> ContactActivity:

@@ -229,6 +229,32 @@ class Profitability:
         return render(self)
 
 
+def _service_figures(
+    currency: str | None,
+    revenue: Decimal,
+    cost: Decimal,
+    complaints: int | None,
+    follow_ups: int | None,
+    reroutes: int,
+    returns: int,
+    damaged: int,
+    policy: ServiceCostPolicy,
+) -> tuple[Decimal, Decimal, Decimal]:
+    """The service cost, the cost to serve and the margin after it: the arithmetic alone,
+    shared with the columnar engine (which needs no reasons)."""
+    if currency is not None and currency != policy.currency:
+        raise CurrencyMismatchError(currency, policy.currency, "cost")
+    events = (
+        (complaints or 0) * policy.per_complaint.amount
+        + (follow_ups or 0) * policy.per_follow_up.amount
+        + reroutes * policy.per_reroute.amount
+        + returns * policy.per_return.amount
+        + damaged * policy.per_damage.amount
+    )
+    to_serve = cost + events
+    return events, to_serve, revenue - to_serve
+
+
 def _margin(
     customer_id: str,
     currency: str | None,
@@ -244,18 +270,10 @@ def _margin(
     """The arithmetic of [`profitability()`][logicrm.retention.profitability] on plain figures,
     shared with the columnar engine."""
     wanted = policy.currency
-    if currency is not None and currency != wanted:
-        raise CurrencyMismatchError(currency, wanted, "cost")
     gross = revenue - cost
-    events = (
-        (complaints or 0) * policy.per_complaint.amount
-        + (follow_ups or 0) * policy.per_follow_up.amount
-        + reroutes * policy.per_reroute.amount
-        + returns * policy.per_return.amount
-        + damaged * policy.per_damage.amount
+    events, to_serve, margin = _service_figures(
+        currency, revenue, cost, complaints, follow_ups, reroutes, returns, damaged, policy
     )
-    to_serve = cost + events
-    margin = revenue - to_serve
     rate = None if revenue == 0 else float(margin / revenue)
 
     def m(amount: Decimal) -> str:
