@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
@@ -236,23 +237,42 @@ def run_worklist(args: argparse.Namespace) -> int:
 
 def write_worklist(items: Any, fmt: str, output: Path | None, *, wide: bool = False) -> None:
     """The worklist as a table (each line's reasons under it), CSV or JSON Lines."""
-    from logicrm import io
     from logicrm.retention import WORKLIST_COLUMNS
 
+    _emit(
+        fmt,
+        output,
+        table=lambda whole: worklist_text(items, wide=wide or whole),
+        rows=lambda: [item.row() for item in items],
+        columns=WORKLIST_COLUMNS,
+    )
+
+
+def _emit(
+    fmt: str,
+    output: Path | None,
+    *,
+    table: Callable[[bool], str],
+    rows: Callable[[], Any],
+    columns: Sequence[str],
+) -> None:
+    """Write a command's result: the text table (every character when it goes to a file,
+    which has no width) or the rows as ``fmt``, to ``output`` or standard output."""
+    from logicrm import io
+
     if fmt == "table":
-        text = worklist_text(items, wide=wide or output is not None)
+        text = table(output is not None)
         if output is None:
             sys.stdout.write(text)
         else:
             output.write_text(text, encoding="utf-8")
         return
-    rows = [item.row() for item in items]
     if output is not None:
-        io.write(output, rows, format=fmt, columns=WORKLIST_COLUMNS)
+        io.write(output, rows(), format=fmt, columns=columns)
         return
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"out.{fmt}"
-        io.write(path, rows, format=fmt, columns=WORKLIST_COLUMNS)
+        io.write(path, rows(), format=fmt, columns=columns)
         _copy(path, sys.stdout)
 
 
@@ -359,25 +379,15 @@ def _same_file(a: Path, b: Path) -> bool:
 
 
 def _write(results: Any, fmt: str, output: Path | None, *, wide: bool = False) -> None:
-    from logicrm import io
-
-    if fmt == "table":  # a file has no width: it gets every character
-        text = table_text(results.values(), wide=wide or output is not None)
-        if output is None:
-            sys.stdout.write(text)
-        else:
-            output.write_text(text, encoding="utf-8")
-        return
     from logicrm._assess import ROW_COLUMNS
 
-    rows = results.rows()
-    if output is not None:
-        io.write(output, rows, format=fmt, columns=ROW_COLUMNS)
-        return
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"out.{fmt}"
-        io.write(path, rows, format=fmt, columns=ROW_COLUMNS)
-        _copy(path, sys.stdout)
+    _emit(
+        fmt,
+        output,
+        table=lambda whole: table_text(results.values(), wide=wide or whole),
+        rows=results.rows,
+        columns=ROW_COLUMNS,
+    )
 
 
 def _copy(path: Path, target: IO[str]) -> None:

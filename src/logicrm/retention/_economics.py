@@ -255,71 +255,6 @@ def _service_figures(
     return events, to_serve, revenue - to_serve
 
 
-def _margin(
-    customer_id: str,
-    currency: str | None,
-    revenue: Decimal,
-    cost: Decimal,
-    complaints: int | None,
-    follow_ups: int | None,
-    reroutes: int,
-    returns: int,
-    damaged: int,
-    policy: ServiceCostPolicy,
-) -> Profitability:
-    """The arithmetic of [`profitability()`][logicrm.retention.profitability] on plain figures,
-    shared with the columnar engine."""
-    wanted = policy.currency
-    gross = revenue - cost
-    events, to_serve, margin = _service_figures(
-        currency, revenue, cost, complaints, follow_ups, reroutes, returns, damaged, policy
-    )
-    rate = None if revenue == 0 else float(margin / revenue)
-
-    def m(amount: Decimal) -> str:
-        return f"{amount:,.2f} {wanted}"
-
-    counted = [
-        f"{plural(complaints, 'complaint')}" if complaints is not None else "complaints not given",
-        f"{plural(follow_ups, 'follow-up')}" if follow_ups is not None else "contacts not given",
-        f"{plural(reroutes, 'reroute')}, {plural(returns, 'return')}, "
-        f"{plural(damaged, 'damaged shipment')}",
-    ]
-    reasons = [
-        Reason(
-            "profit.margin",
-            f"revenue {m(revenue)} - cost to serve {m(to_serve)} (shipments {m(cost)} + "
-            f"service {m(events)}: {'; '.join(counted)}) = {m(margin)}"
-            + ("" if rate is None else f" ({rate:.1%} of revenue)"),
-        )
-    ]
-    unprofitable = margin < 0
-    if unprofitable:
-        reasons.append(
-            Reason(
-                "profit.unprofitable",
-                f"serving {customer_id} costs {m(events)}, more than its gross margin of "
-                f"{m(gross)}",
-            )
-        )
-    return Profitability(
-        customer_id=customer_id,
-        currency=wanted,
-        revenue=revenue,
-        shipment_cost=cost,
-        gross_margin=gross,
-        complaints=complaints,
-        follow_ups=follow_ups,
-        exceptions=(reroutes, returns, damaged),
-        service_cost=events,
-        cost_to_serve=to_serve,
-        margin=margin,
-        margin_rate=rate,
-        unprofitable=unprofitable,
-        reasons=tuple(reasons),
-    )
-
-
 @in_library_context
 def profitability(
     activity: Activity,
@@ -352,26 +287,68 @@ def profitability(
         (Decimal('50.00'), False)
     """
     check_aware("as_of", as_of)
-    counted = None
+    opened = None
     if complaints is not None:
-        counted = 0
+        opened = 0
         for complaint in complaints:
             if complaint.customer_id != activity.customer_id:
                 fail("complaints", complaint.id, f"is not a complaint of {activity.customer_id!r}")
-            counted += complaint.opened_at <= as_of
+            opened += complaint.opened_at <= as_of
     if contacts is not None and contacts.customer_id != activity.customer_id:
         fail("contacts.customer_id", contacts.customer_id, f"is not {activity.customer_id!r}")
-    return _margin(
-        activity.customer_id,
-        activity.currency if activity.orders else None,
-        activity.revenue,
-        activity.cost,
-        counted,
-        None if contacts is None else contacts.count(*policy.follow_up_purposes),
-        activity.reroutes,
-        activity.returns,
-        activity.damaged,
-        policy,
+    customer_id = activity.customer_id
+    currency = activity.currency if activity.orders else None
+    revenue, cost = activity.revenue, activity.cost
+    follow_ups = None if contacts is None else contacts.count(*policy.follow_up_purposes)
+    reroutes, returns, damaged = activity.reroutes, activity.returns, activity.damaged
+    wanted = policy.currency
+    gross = revenue - cost
+    events, to_serve, margin = _service_figures(
+        currency, revenue, cost, opened, follow_ups, reroutes, returns, damaged, policy
+    )
+    rate = None if revenue == 0 else float(margin / revenue)
+
+    def m(amount: Decimal) -> str:
+        return f"{amount:,.2f} {wanted}"
+
+    counted = [
+        f"{plural(opened, 'complaint')}" if opened is not None else "complaints not given",
+        f"{plural(follow_ups, 'follow-up')}" if follow_ups is not None else "contacts not given",
+        f"{plural(reroutes, 'reroute')}, {plural(returns, 'return')}, "
+        f"{plural(damaged, 'damaged shipment')}",
+    ]
+    reasons = [
+        Reason(
+            "profit.margin",
+            f"revenue {m(revenue)} - cost to serve {m(to_serve)} (shipments {m(cost)} + "
+            f"service {m(events)}: {'; '.join(counted)}) = {m(margin)}"
+            + ("" if rate is None else f" ({rate:.1%} of revenue)"),
+        )
+    ]
+    unprofitable = margin < 0
+    if unprofitable:
+        reasons.append(
+            Reason(
+                "profit.unprofitable",
+                f"serving {customer_id} costs {m(events)}, more than its gross margin of "
+                f"{m(gross)}",
+            )
+        )
+    return Profitability(
+        customer_id=customer_id,
+        currency=wanted,
+        revenue=revenue,
+        shipment_cost=cost,
+        gross_margin=gross,
+        complaints=opened,
+        follow_ups=follow_ups,
+        exceptions=(reroutes, returns, damaged),
+        service_cost=events,
+        cost_to_serve=to_serve,
+        margin=margin,
+        margin_rate=rate,
+        unprofitable=unprofitable,
+        reasons=tuple(reasons),
     )
 
 
