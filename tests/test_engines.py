@@ -354,15 +354,22 @@ CUSTOMER_KINDS = st.sampled_from(
             "min_history_orders": st.integers(1, 8),
             "a": st.sampled_from([0.5, 0.8]),
             "weights": st.sampled_from([None, {"profit": 1.0}, {"growth": 2, "perceived": 1}]),
+            "per_reroute": st.sampled_from(["0", "150.00", "5E+3"]),
+            "mature_after_days": st.integers(0, 800),
+            "grow_min_growth": st.sampled_from([-0.5, 0.0, 0.1, 2.0]),
+            "grow_below_share": st.sampled_from([0.0, 0.5]),
         }
     ),
 )
 def test_the_columnar_assessment_gives_the_object_paths_rows(
     tmp_path_factory, data, rows, kinds, policy
 ):
-    """Tiers of every kind, Pareto classes, value, lifecycle and churn under any policy:
-    the columnar assessment's rows are Assessment.row(), customer by customer."""
+    """Tiers of every kind, Pareto classes, value, lifecycle, churn, the cost to serve and
+    the next best action under any policy: the columnar assessment's rows are
+    Assessment.row(), customer by customer."""
+    from logicrm.domain import Money
     from logicrm.policies import ParetoCutoffs, Policies
+    from logicrm.retention import ActionPolicy, ServiceCostPolicy
     from logicrm.scoring import ChurnPolicy, LifecyclePolicy, TieringPolicy, ValueModel
 
     folder = tmp_path_factory.mktemp("assess")
@@ -388,6 +395,12 @@ def test_the_columnar_assessment_gives_the_object_paths_rows(
         ),
         pareto=ParetoCutoffs(a=policy["a"], b=0.95),
         value=ValueModel() if weights is None else ValueModel(weights=weights),
+        service_cost=ServiceCostPolicy(per_reroute=Money(policy["per_reroute"], "CNY")),
+        action=ActionPolicy(
+            mature_after_days=policy["mature_after_days"],
+            grow_min_growth=policy["grow_min_growth"],
+            grow_below_share=policy["grow_below_share"],
+        ),
     )
 
     def run(engine: str, rows_only: bool):
@@ -399,3 +412,30 @@ def test_the_columnar_assessment_gives_the_object_paths_rows(
         return list(results.rows())
 
     assert run("columnar", True) == run("python", False)
+
+
+def test_a_shipment_after_as_of_in_another_currency_never_clashes(tmp_path):
+    """The object path ignores a shipment ordered after as_of before it looks at its
+    currency; so does the columnar engine, across batches."""
+    path = tmp_path / "s.csv"
+    cells = [("S1", "C1", "2026-01-01T00:00:00Z", "CNY"), ("S2", "C1", "2026-07-01T00:00:00Z",
+             "USD"), ("S3", "C2", "2026-07-02T00:00:00Z", "USD"),
+             ("S4", "C2", "2026-01-02T00:00:00Z", "CNY")]  # fmt: skip
+    rows = [
+        {**dict.fromkeys(COLUMNS, ""), "id": i, "customer_id": c, "ordered_at": t,
+         "promised_at": t, "revenue.amount": "1", "cost.amount": "1", "revenue.currency": k,
+         "cost.currency": k, "units_ordered": "1"}
+        for i, c, t, k in cells
+    ]  # fmt: skip
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    python = _run(path, "python", {}, None)
+    assert python[0] != "ValidationError"
+    for batch in (1, 2, columnar.BATCH_ROWS):
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(columnar, "BATCH_ROWS", batch)
+            patch.setattr(columnar, "TEXT_BATCH_ROWS", batch)
+            assert _run(path, "columnar", {}, None) == python
+            assert _run(path, "columnar", {}, None, rows_only=True) == python

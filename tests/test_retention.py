@@ -738,3 +738,10 @@ def test_the_row_carries_follow_ups_share_profitability_and_the_action():
     assert "next_action" in results._repr_html_()
     html = lc.worklist(results)._repr_html_()
     assert "Worklist" in html and "Met the logistics manager" not in html
+
+
+def test_a_tier_planned_for_nothing_survives_the_policy_file():
+    policies = Policies(contact=ContactPolicy(by_tier={Tier.UNCLASSIFIED: ContactIntervals()}))
+    text = dumps_policies(policies)
+    assert "[contact.by_tier.unclassified]\n" in text  # an empty table, not a missing one
+    assert loads_policies(text, format="toml") == policies

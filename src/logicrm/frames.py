@@ -595,7 +595,8 @@ def _aggregate(valid: pl.DataFrame, as_of: datetime, *, day_sets: bool) -> pl.Da
         ]
     first_day_rows = counted & (day == first_day)
     table = valid.group_by("customer_id", maintain_order=True).agg(
-        c("revenue.currency").first().alias("currency"),
+        # Only what is counted has a currency: a shipment after as_of never clashes.
+        c("revenue.currency").filter(counted).first().alias("currency"),
         counted.sum().alias("orders"),
         (~counted).sum().alias("ignored_after_as_of"),
         c("ordered_at").filter(counted).min().alias("first_order_at"),

@@ -180,7 +180,8 @@ def _table(data: Mapping[str, Any], path: list[str], lines: list[str]) -> None:
         for k, v in data.items()
         if v is not None and not _is_table(v) and not _is_table_array(v)
     }  # TOML has no null: a field left out takes its default, and every None default is
-    if path and (plain or not data):
+    nested = any(_is_table(v) or _is_table_array(v) for v in data.values())
+    if path and (plain or not nested):  # a table of nothing but nulls is an empty table
         lines.extend(["", f"[{'.'.join(_key(p) for p in path)}]"])
     lines.extend(f"{_key(k)} = {_value(v)}" for k, v in plain.items())
     for key, value in data.items():
