@@ -109,6 +109,12 @@ def test_an_installed_third_party_package_is_discovered_and_used_by_assess(tmp_p
         expected = float(activity.margin / activity.revenue) * 100
         assert abs(result.value.score - expected) < 1e-9, result.value
         assert result.value.reasons[0].code == "acme.margin"
+        assert "acme.keep" in calculators.available("action")
+        kept = lc.assess(data.customers[0], activity, as_of=data.as_of,
+                         action_calculator="acme.keep")
+        assert kept.action.action.value == "keep_marginal", kept.action
+        assert kept.action.reasons[0].code == "acme.keep"
+        assert kept.row()["next_action"] == "keep_marginal"
         print("ok")
         """
     )

@@ -1,6 +1,7 @@
-"""Acme's value calculator: value is simply the gross margin rate, in percent."""
+"""Acme's calculators: value is simply the gross margin rate, in percent; and every customer
+is one to keep, whatever the 2/8 rule says."""
 
-from logicrm import Reason, ValueDimension, ValueScore
+from logicrm import NextBestAction, Reason, ValueDimension, ValueScore
 from logicrm.calculators import Calculator
 
 
@@ -17,5 +18,17 @@ def _margin(customer, activity, *, as_of):
 
 margin_value = Calculator(
     name="acme.margin", kind="value", function=_margin, description="margin rate as value"
+)
+
+
+def _keep_everyone(customer, activity, assessment, *, as_of, profile):
+    why = (Reason("acme.keep", f"Acme keeps every customer, class {assessment.abc_class}"),)
+    return NextBestAction(
+        action="keep_marginal", maturity="mature", lever=None, incentive=None, reasons=why
+    )
+
+
+keep_everyone = Calculator(
+    name="acme.keep", kind="action", function=_keep_everyone, description="keep them all"
 )
 not_a_calculator = object()
