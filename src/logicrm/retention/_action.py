@@ -16,7 +16,7 @@ from logicrm.domain import CreditProfile, Customer, Reason
 from logicrm.domain._checks import MAX_DAYS, check_aware, check_int, check_number, fail, to_enum
 from logicrm.domain._money import in_library_context
 from logicrm.domain._reason import plural
-from logicrm.scoring import Activity, Tier, ratios
+from logicrm.scoring import Activity, LifecycleStage, Tier, ratios
 
 if TYPE_CHECKING:
     from logicrm._assess import Assessment
@@ -500,7 +500,6 @@ def next_best_action(
     lifecycle, share, profitability and credit are read from it).
     """
     check_aware("as_of", as_of)
-    from logicrm.scoring import LifecycleStage
 
     qualification = qualify_prospect(profile, policy=policy) if not activity.orders else None
     profit = assessment.profitability

@@ -32,6 +32,7 @@ from logicrm.domain._interaction import _purpose
 from logicrm.domain._reason import plural
 from logicrm.quality import ComplaintPolicy
 from logicrm.scoring import WINDOW_DAYS, AbcClass, Activity, Tier
+from logicrm.scoring._activity import window_index
 
 if TYPE_CHECKING:
     from logicrm._assess import Assessment
@@ -43,16 +44,21 @@ DEMAND_PURPOSES = (Purpose.ENQUIRY.value, Purpose.QUOTE.value)
 
 def _latest(a: datetime | None, b: datetime | None) -> datetime | None:
     """The later moment; of two equal instants, the one with the larger offset, so the
-    result never depends on the order of the operands."""
-    if a is None or b is None:
-        return a if b is None else b
-    return max(a, b, key=lambda t: (t, t.utcoffset()))
+    result never depends on the order of the operands (it runs per contact: no key tuples)."""
+    if a is None:
+        return b
+    if b is None or a > b:
+        return a
+    return b if b > a or b.utcoffset() > a.utcoffset() else a  # type: ignore[operator]
 
 
 def _earliest(a: datetime | None, b: datetime | None) -> datetime | None:
-    if a is None or b is None:
-        return a if b is None else b
-    return min(a, b, key=lambda t: (t, t.utcoffset()))
+    """The earlier moment; of two equal instants, the one with the smaller offset."""
+    if a is None:
+        return b
+    if b is None or a < b:
+        return a
+    return b if b < a or b.utcoffset() < a.utcoffset() else a  # type: ignore[operator]
 
 
 @attrs.define(kw_only=True)
@@ -126,13 +132,9 @@ class ContactActivity:
             self.ignored_after_as_of += 1
             return self
         self.contacts += 1
-        first = self.first_at
-        if first is None or at < first or (at == first and at.utcoffset() < first.utcoffset()):  # type: ignore[operator]
-            self.first_at = at
+        self.first_at = _earliest(self.first_at, at)
         purpose = interaction.purpose
-        last = self.last_by_purpose.get(purpose)
-        if last is None or at > last or (at == last and at.utcoffset() > last.utcoffset()):  # type: ignore[operator]
-            self.last_by_purpose[purpose] = at
+        self.last_by_purpose[purpose] = _latest(self.last_by_purpose.get(purpose), at)  # type: ignore[assignment]
         self.by_purpose[purpose] = self.by_purpose.get(purpose, 0) + 1
         channel = interaction.channel.value
         windows = self.by_channel.get(channel)
@@ -193,17 +195,11 @@ class ContactActivity:
 
     def channel_within(self, channel: str, days: int) -> int:
         """Contacts through ``channel`` in the ``days`` before ``as_of``."""
-        return self.by_channel.get(channel, [0] * len(WINDOW_DAYS))[_window(days)]
+        return self.by_channel.get(channel, [0] * len(WINDOW_DAYS))[window_index(days)]
 
     def demand_within(self, days: int) -> int:
         """Inbound enquiries and quote requests in the ``days`` before ``as_of``."""
-        return self.demand[_window(days)]
-
-
-def _window(days: int) -> int:
-    if days not in WINDOW_DAYS:
-        fail("days", days, f"must be one of {WINDOW_DAYS}")
-    return WINDOW_DAYS.index(days)
+        return self.demand[window_index(days)]
 
 
 def summarize_interactions(

@@ -28,6 +28,14 @@ _ZERO = Decimal(0)
 _EXACT = EXACT
 
 
+def window_index(days: int) -> int:
+    """Where the figures of the trailing ``days`` stand in a window list."""
+    try:
+        return WINDOW_DAYS.index(days)
+    except ValueError:
+        fail("days", days, f"must be one of the tracked windows {WINDOW_DAYS}")
+
+
 def _zeros() -> list[Decimal]:
     return [_ZERO] * len(WINDOW_DAYS)
 
@@ -356,10 +364,7 @@ class Activity:
     def _window(self, days: int) -> int:
         if self.as_of is None:
             fail("as_of", None, "is needed for trailing-window figures; build with as_of")
-        try:
-            return WINDOW_DAYS.index(days)
-        except ValueError:
-            fail("days", days, f"must be one of the tracked windows {WINDOW_DAYS}")
+        return window_index(days)
 
     def orders_within(self, days: int) -> int:
         """Orders in the ``days`` before ``as_of`` (``days`` in
