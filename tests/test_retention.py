@@ -193,15 +193,21 @@ def test_a_large_enterprise_is_visited_every_30_days(last_visit, status, days):
     assert visit.reason.code == f"contact.follow_up_visit.{status.value}"
 
 
-def test_intervals_per_tier_and_the_key_customers_class_overrides_the_tier():
+def test_intervals_per_tier_and_key_customers_override_the_tier():
     last = AS_OF - 40 * DAY
     small = plan(contact(last), tier=Tier.SMALL)
     assert item(small, ContactTask.FOLLOW_UP_VISIT).interval_days == 90  # due in 50 days
     assert item(small, ContactTask.FOLLOW_UP_VISIT).status is DueStatus.SCHEDULED
-    key = plan(contact(last), tier=Tier.SMALL, abc_class=AbcClass.A)
+    key = plan(contact(last), tier=Tier.SMALL, abc_class=AbcClass.A, key_customer=True)
     visit = item(key, ContactTask.FOLLOW_UP_VISIT)
     assert (visit.interval_days, visit.days_overdue) == (30, 10)
-    assert "(class A)" in visit.reason.message
+    assert "(key customer)" in visit.reason.message
+    # class A alone is not key: no monthly visit unless the policy names the class
+    class_a = plan(contact(last), tier=Tier.SMALL, abc_class=AbcClass.A)
+    assert item(class_a, ContactTask.FOLLOW_UP_VISIT).interval_days == 90
+    by_class = ContactPolicy(by_class={AbcClass.A: ContactIntervals(visit_days=45)})
+    named = plan(contact(last), tier=Tier.SMALL, abc_class=AbcClass.A, policy=by_class)
+    assert "(class A)" in item(named, ContactTask.FOLLOW_UP_VISIT).reason.message
     assert (
         item(plan(contact(last), tier=Tier.MEDIUM), ContactTask.FOLLOW_UP_VISIT).interval_days == 60
     )
@@ -216,17 +222,23 @@ def test_occasional_individuals_are_never_visited_or_surveyed_but_their_record_i
     assert {"contact.follow_up_visit.none", "contact.satisfaction_survey.none"} <= codes
 
 
-def test_never_done_falls_due_an_interval_after_the_relationship_began():
+def test_never_done_reads_as_never_done_due_now_not_overdue_by_the_relationships_age():
     first = AS_OF - 100 * DAY
     activity = lc.summarize([order(first)], as_of=AS_OF)["C1"]
+    # the survey's 180 days have not run since the first order: scheduled then
     survey = item(plan(activity=activity), ContactTask.SATISFACTION_SURVEY)
     assert survey.due_at == first + 180 * DAY and survey.status is DueStatus.SCHEDULED
+    # the visit's 30 days have: due now, never "overdue by 70 days"
     visit = item(plan(activity=activity), ContactTask.FOLLOW_UP_VISIT)
-    assert (visit.status, visit.days_overdue, visit.last_done_at) == (DueStatus.OVERDUE, 70, None)
-    # an earlier contact starts the relationship; with neither, it is due now
+    assert (visit.due_at, visit.status, visit.days_overdue) == (AS_OF, DueStatus.DUE, 0)
+    assert visit.reason.code == "contact.follow_up_visit.never_done"
+    assert visit.reason.message.endswith(
+        "never done since the relationship began 2026-03-22: due now"
+    )
+    # an earlier contact starts the relationship; with neither, it is due now too
     earlier = item(plan(contact(AS_OF - 150 * DAY, "enquiry", direction="inbound"),
                         activity=activity), ContactTask.FOLLOW_UP_VISIT)  # fmt: skip
-    assert earlier.days_overdue == 120
+    assert (earlier.status, earlier.days_overdue) == (DueStatus.DUE, 0)
     now = item(plan(), ContactTask.FOLLOW_UP_VISIT)
     assert (now.due_at, now.status) == (AS_OF, DueStatus.DUE)
 
@@ -295,9 +307,10 @@ def test_contacts_with_purposes_the_policy_does_not_know_are_named():
 def test_the_plan_lists_items_earliest_first_with_the_counts():
     result = plan(contact(AS_OF - 50 * DAY), contact(AS_OF - 200 * DAY, "satisfaction_survey"))
     assert [i.due_at for i in result.items] == sorted(i.due_at for i in result.items)
-    # the visit and the survey 20 days late, the record check (never done) 20 days after the
-    # relationship's first 180 days
-    assert result.next_due == result.items[0].due_at and result.overdue == 3
+    # the visit and the survey 20 days late; the record check, never done in a relationship
+    # older than its 180 days, due now
+    assert result.next_due == result.items[0].due_at and result.overdue == 2
+    assert item(result, ContactTask.RECORD_CHECK).status is DueStatus.DUE
     assert len(result.open_items) == result.overdue + sum(
         1 for i in result.items if i.status is DueStatus.DUE
     )
@@ -320,45 +333,72 @@ def _steady(customer_id, revenue="1000.00"):
     return [order(AS_OF - k * 10 * DAY, revenue, customer_id=customer_id) for k in range(1, 73)]
 
 
-def test_key_customers_at_churn_risk_come_first_then_days_overdue_weighted_by_value():
+def test_the_kind_ranks_first_then_value_and_lateness_each_line_saying_why():
     customers = [Customer(id=c, name=c, kind="enterprise") for c in ("K", "M", "N")]
-    # K: a key customer whose orders stopped three months ago; M and N order steadily.
+    # K: the key customer (the largest; 5% of three customers is one), its orders stopped
+    # three months ago; M and N order steadily.
     shipments = [o for o in _steady("K", "9000.00") if o.ordered_at < AS_OF - 95 * DAY]
-    shipments += _steady("M", "100.00") + _steady("N", "100.00")
+    shipments += _steady("M") + _steady("N")
     contacts = [
         contact(AS_OF - 40 * DAY, customer_id="K"),
-        contact(AS_OF - 400 * DAY, customer_id="M"),
-        contact(AS_OF - 300 * DAY, customer_id="N"),
+        contact(AS_OF - 150 * DAY, customer_id="M"),  # 90-day visits: 60 days overdue
+        contact(AS_OF - 120 * DAY, customer_id="N"),  # 30 days overdue
     ]
     results = _run(customers, shipments, contacts)
-    assert results["K"].churn_flag and not results["M"].churn_flag
+    assert results["K"].churn_flag and not results["M"].key_customer
     work = lc.worklist(results)
-    visits = [w for w in work if w.task is ContactTask.FOLLOW_UP_VISIT]
-    assert [w.customer_id for w in visits] == ["K", "M", "N"]
+    # a key customer slipping away: an account review (weight 80) before any visit (40)
     first = work[0]
-    assert first.customer_id == "K" and first.churn_flag and first.rank == 1
-    m = visits[1]
-    assert m.priority == pytest.approx(m.days_overdue * m.value_score / 100)
+    assert (first.customer_id, first.task, first.status) == (
+        "K", ContactTask.ACCOUNT_REVIEW, DueStatus.DUE)  # fmt: skip
+    assert results["K"].action.action is SalesAction.PREVENT_KEY_LOSS
+    visits = [w for w in work if w.task is ContactTask.FOLLOW_UP_VISIT]
+    m, n = [w for w in visits if w.customer_id in "MN"]
+    # same weight, value and capped lateness (a month or more: 10 points); the longer
+    # overdue goes first
+    assert (m.customer_id, n.customer_id) == ("M", "N")
+    assert m.priority == pytest.approx(40 + m.value_score / 10 + 10)
+    assert m.ranked_by == (
+        f"follow-up visit 40 + value {m.value_score / 10:.1f} + overdue 10.0 = {m.priority:.1f}"
+    )
     assert m.action is results["M"].action.action
     assert m.reasons[0].code.startswith("contact.") and m.reasons[1].code.startswith("action.")
     assert [w.rank for w in work] == list(range(1, len(work) + 1))
+    assert [w.priority for w in work] == sorted((w.priority for w in work), reverse=True)
     assert all(w.status is not DueStatus.SCHEDULED for w in work)
     assert work.rows()[0]["why"] == "; ".join(r.message for r in work[0].reasons)
+
+
+def _two_alike_and_a_key(first, second):
+    # Z is the key customer; A and B are alike in everything but their last visit
+    customers = [Customer(id=c, name=c, kind="enterprise") for c in ("A", "B", "Z")]
+    shipments = _steady("A") + _steady("B") + _steady("Z", "10000.00")
+    contacts = [contact(AS_OF - first * DAY, customer_id="A"),
+                contact(AS_OF - second * DAY, customer_id="B")]  # fmt: skip
+    return _run(customers, shipments, contacts)
 
 
 @settings(max_examples=25, deadline=None)
 @given(st.integers(31, 700), st.integers(31, 700))
 def test_a_customer_overdue_longer_never_ranks_lower_all_else_equal(first, second):
-    customers = [Customer(id=c, name=c, kind="enterprise") for c in ("A", "B")]
-    shipments = _steady("A") + _steady("B")
-    contacts = [contact(AS_OF - first * DAY, customer_id="A"),
-                contact(AS_OF - second * DAY, customer_id="B")]  # fmt: skip
-    work = lc.worklist(_run(customers, shipments, contacts))
+    patient = ContactPolicy(stale_after_days=3650)  # everything stays on today's list
+    work = lc.worklist(_two_alike_and_a_key(first, second), policy=patient)
     rank = {w.customer_id: w.rank for w in work if w.task is ContactTask.FOLLOW_UP_VISIT}
-    if first > second:
-        assert rank["A"] < rank["B"]
-    elif second > first:
-        assert rank["B"] < rank["A"]
+    if first > second and "A" in rank:
+        assert rank["A"] < rank.get("B", len(work) + 1)
+    elif second > first and "B" in rank:
+        assert rank["B"] < rank.get("A", len(work) + 1)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(91, 400))
+def test_no_item_on_todays_list_is_older_than_the_staleness_limit(days):
+    work = lc.worklist(_two_alike_and_a_key(days, 100))
+    assert all(w.days_overdue <= 90 for w in work)
+    assert all(w.days_overdue > 90 and w.breach for w in work.breaches)
+    visit_a = [w for w in [*work, *work.breaches] if w.customer_id == "A"
+               and w.task is ContactTask.FOLLOW_UP_VISIT]  # fmt: skip
+    assert len(visit_a) == 1 and visit_a[0].breach == (days - 90 > 90)
 
 
 def test_assessments_without_a_contact_plan_give_an_empty_worklist():
@@ -447,7 +487,8 @@ def test_margin_after_cost_to_serve_worked_example():
     assert one_more.margin == Decimal("-300.00") and one_more.unprofitable
     (named,) = [r for r in one_more.reasons if r.code == "profit.unprofitable"]
     assert named.message == (
-        "serving C1 costs 2,300.00 CNY, more than its gross margin of 2,000.00 CNY"
+        "over the last 365 days, serving C1 cost 2,300.00 CNY, more than its gross margin of "
+        "2,000.00 CNY"
     )
 
 
@@ -508,7 +549,9 @@ def test_key_customers_are_grown_unless_at_risk_or_lapsed():
     lapsed = [o for o in _steady("C1") if o.ordered_at < AS_OF - 200 * DAY]
     result = _assess(lapsed, abc_class=AbcClass.A)
     assert result.action.action is SalesAction.PREVENT_KEY_LOSS
-    assert result.action.reasons[0].message.endswith("a key customer that lapsed")
+    assert result.action.reasons[0].message.endswith(
+        "a key customer that lapsed (no order for 210 days)"
+    )
 
 
 def test_marginal_customers_are_dropped_grown_or_kept_by_the_documented_rules():
@@ -543,7 +586,7 @@ def test_a_marginal_customer_whose_credit_is_declined_is_dropped_unless_the_poli
 
 @pytest.mark.parametrize(("days", "maturity", "lever"), [
     (365, "mature", "switching_barriers_and_ties"),
-    (364, "potential", "build_trust"),
+    (364, "new", "build_trust"),
 ])  # fmt: skip
 def test_the_stage_turns_mature_a_year_after_the_first_order(days, maturity, lever):
     shipments = [order(AS_OF - days * DAY), order(AS_OF - DAY)]
@@ -571,7 +614,7 @@ def _prospect_profile(debt="500", rating=4, **kw):
 def test_prospects_are_qualified_on_the_selection_standards_never_scored_as_zero_spend():
     qualified = _assess([], credit_profiles=[_prospect_profile()]).action
     assert qualified.action is SalesAction.WIN_PROSPECT
-    assert qualified.qualification.qualified is True and qualified.maturity.value == "potential"
+    assert qualified.qualification.qualified is True and qualified.maturity.value == "new"
     assert qualified.lever is lc.RetentionLever.BUILD_TRUST
     assert not any(r.code == "action.profit" for r in qualified.reasons)  # no zero-spend figures
     indebted = _assess([], credit_profiles=[_prospect_profile(debt="800")]).action

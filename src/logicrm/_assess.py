@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import partial
 from typing import Any, TypedDict
@@ -43,17 +43,21 @@ from logicrm.retention import (
     profitability,
     summarize_interactions,
 )
+from logicrm.retention._economics import plan_cost_warning
 from logicrm.scoring import (
     AbcClass,
     Activity,
     ChurnRisk,
     CreditDecision,
+    CustomerClass,
     LifecycleResult,
+    LifecycleStage,
     Tier,
     TierResult,
     ValueScore,
     abc_classes,
     churn_risk,
+    customer_classes,
     lifecycle,
     tier,
 )
@@ -73,8 +77,10 @@ class Assessment:
         value: the [`ValueScore`][logicrm.scoring.ValueScore] from the chosen value calculator.
         lifecycle: the [`LifecycleResult`][logicrm.scoring.LifecycleResult].
         churn: the [`ChurnRisk`][logicrm.scoring.ChurnRisk] (computed for everyone).
-        key_customer: class A in the population, or without a population a top tier (large
-            enterprise, frequent individual, class A institution).
+        key_customer: a key customer: class A within the first ``pareto.key_max_share`` of
+            the ranked population (the notes' ~5% of customers bringing ~80% of sales), or
+            without a population a top tier (large enterprise, frequent individual, class A
+            institution).
         churn_flag: a key customer at churn risk — the domain's "do not lose key customers".
         reasons: every reason above, in that order (credit last).
         credit: the [`CreditDecision`][logicrm.scoring.CreditDecision] when a credit profile was
@@ -90,6 +96,9 @@ class Assessment:
             given.
         profitability: the [`Profitability`][logicrm.retention.Profitability] after cost to serve.
         action: the [`NextBestAction`][logicrm.retention.NextBestAction].
+        customer_class: the notes' [`CustomerClass`][logicrm.scoring.CustomerClass]: key,
+            potential (the rest of class A, and class B) or general (class C); ``None``
+            without a population.
 
     New sections arrive as new fields with defaults, so code written against this class
     keeps working.
@@ -113,6 +122,7 @@ class Assessment:
     share: CustomerShare | None = None
     profitability: Profitability | None = None
     action: NextBestAction | None = None
+    customer_class: CustomerClass | None = None
 
     def top_reasons(self, count: int = 3) -> tuple[Reason, ...]:
         """The few reasons worth showing first: churn flag, tier, class, lifecycle, value."""
@@ -143,6 +153,7 @@ class Assessment:
             "customer_id": self.customer_id,
             "tier": self.tier.tier.value,
             "abc_class": self.abc_class.name if self.abc_class is not None else None,
+            "customer_class": None if self.customer_class is None else self.customer_class.value,
             "value_score": None if self.value.score is None else round(self.value.score, 2),
             "lifecycle": self.lifecycle.stage.value,
             "churn_risk": self.churn.at_risk,
@@ -192,6 +203,7 @@ class AssessmentRow(TypedDict):
     customer_id: str
     tier: str
     abc_class: str | None
+    customer_class: str | None
     value_score: float | None
     lifecycle: str
     churn_risk: bool
@@ -292,6 +304,7 @@ ROW_COLUMNS = (
     "customer_id",
     "tier",
     "abc_class",
+    "customer_class",
     "value_score",
     "lifecycle",
     "churn_risk",
@@ -428,6 +441,7 @@ _POLARS_TYPES: dict[str, Any] = {
             "customer_id",
             "tier",
             "abc_class",
+            "customer_class",
             "lifecycle",
             "credit_outcome",
             "credit_currency",
@@ -747,12 +761,23 @@ def assess(
     policies, inputs = _legacy("assess", policies, inputs, legacy)
     if activity is None:
         activity = Activity.empty(customer.id, as_of=as_of)
+    customer_class = None
     if abc_class is None and population is not None:
-        abc_class = _classes(population, policies).get(customer.id, AbcClass.C)
+        classes, kinds = _classes(population, policies)
+        abc_class = classes.get(customer.id, AbcClass.C)
+        customer_class = kinds.get(customer.id, CustomerClass.GENERAL)
+    elif abc_class is not None:
+        customer_class = (
+            CustomerClass.KEY
+            if abc_class is AbcClass.A
+            else (CustomerClass.POTENTIAL if abc_class is AbcClass.B else CustomerClass.GENERAL)
+        )
     options = _options(
         policies, inputs, value_calculator, credit_calculator, gap_calculator, action_calculator
     )
-    return _assess(customer, activity, as_of, abc_class, options, inputs._split(as_of))
+    return _assess(
+        customer, activity, as_of, abc_class, customer_class, options, inputs._split(as_of)
+    )
 
 
 @in_library_context
@@ -789,7 +814,7 @@ def assess_all(
     """
     check_aware("as_of", as_of)
     policies, inputs = _legacy("assess_all", policies, inputs, legacy)
-    classes = _classes(activities, policies)
+    classes, kinds = _classes(activities, policies)
     options = _options(
         policies, inputs, value_calculator, credit_calculator, gap_calculator, action_calculator
     )
@@ -798,16 +823,31 @@ def assess_all(
     for customer in customers:
         activity = activities.get(customer.id) or Activity.empty(customer.id, as_of=as_of)
         result[customer.id] = _assess(
-            customer, activity, as_of, classes.get(customer.id, AbcClass.C), options, split
+            customer,
+            activity,
+            as_of,
+            classes.get(customer.id, AbcClass.C),
+            kinds.get(customer.id, CustomerClass.GENERAL),
+            options,
+            split,
         )
     return result
 
 
-def _classes(population: Mapping[str, Activity], policies: Policies) -> dict[str, AbcClass]:
+def _classes(
+    population: Mapping[str, Activity], policies: Policies
+) -> tuple[dict[str, AbcClass], dict[str, CustomerClass]]:
+    """The Pareto classes by the policy's basis over the last 365 days, and the notes'
+    key / potential / general classes."""
     cut = policies.pareto
-    return abc_classes(
-        {key: act.revenue_within(365) for key, act in population.items()}, a=cut.a, b=cut.b
-    )
+    if cut.basis == "profit":
+        values = {
+            key: act.revenue_within(365) - act.cost_within(365) for key, act in population.items()
+        }
+    else:
+        values = {key: act.revenue_within(365) for key, act in population.items()}
+    classes = abc_classes(values, a=cut.a, b=cut.b)
+    return classes, customer_classes(classes, key_max_share=cut.key_max_share)
 
 
 def _assess(
@@ -815,6 +855,7 @@ def _assess(
     activity: Activity,
     as_of: datetime,
     abc_class: AbcClass | None,
+    customer_class: CustomerClass | None,
     options: _Options,
     split: _Split,
 ) -> Assessment:
@@ -826,11 +867,13 @@ def _assess(
     stage = lifecycle(activity, as_of=as_of, policy=policies.lifecycle)
     churn = churn_risk(activity, as_of=as_of, policy=policies.churn)
     if abc_class is not None:
-        key = abc_class is AbcClass.A
+        key = customer_class is CustomerClass.KEY
+        basis = policies.pareto.basis
         abc_reasons: tuple[Reason, ...] = (
             Reason(
                 f"abc.{abc_class.value}",
-                f"Pareto class {abc_class.name} by revenue over the last 365 days",
+                f"Pareto class {abc_class.name} by {basis} over the last 365 days"
+                + ("" if customer_class is None else f": a {customer_class.value} customer"),
             ),
         )
     else:
@@ -869,21 +912,9 @@ def _assess(
             tiers={customer.id: tier_result.tier},
         )
     contacts = None
-    plan = None
     if split.contacts is not None:
         contacts = split.contacts.get(customer.id) or ContactActivity.empty(
             customer.id, as_of=as_of
-        )
-        plan = contact_plan(
-            customer,
-            as_of=as_of,
-            tier=tier_result.tier,
-            abc_class=abc_class,
-            contacts=contacts,
-            activity=activity,
-            complaints=complaints or (),
-            policy=policies.contact,
-            complaint_policy=policies.complaint,
         )
     share = None
     if split.estimates is not None:
@@ -897,7 +928,7 @@ def _assess(
     )
     flag = key and churn.at_risk
     flag_reasons = (
-        (Reason("churn.key_customer", "a key customer ordering well below its usual pace"),)
+        (Reason("churn.key_customer", "a key customer at churn risk: " + churn.reasons[0].message),)
         if flag
         else ()
     )
@@ -916,15 +947,35 @@ def _assess(
         service=service,
         gaps=gaps,
         complaints=sla,
-        contact_plan=plan,
         share=share,
         profitability=profit,
+        customer_class=customer_class,
     )
     action = options.action(customer, activity, sofar, as_of=as_of, profile=credit_profile)
     if not isinstance(action, NextBestAction):
         fail("action_calculator", options.action, "must return a NextBestAction")
+    plan = None
+    if contacts is not None:
+        plan = contact_plan(
+            customer,
+            as_of=as_of,
+            tier=tier_result.tier,
+            abc_class=abc_class,
+            contacts=contacts,
+            activity=activity,
+            complaints=complaints or (),
+            policy=policies.contact,
+            complaint_policy=policies.complaint,
+            action=action.action,
+            risk_since=_risk_since(activity, stage.stage, as_of, policies),
+            key_customer=key,
+        )
+        warning = plan_cost_warning(plan, profit, policies.contact, policies.service_cost)
+        if warning is not None:
+            plan = attrs.evolve(plan, reasons=(*plan.reasons, warning))
     return attrs.evolve(
         sofar,
+        contact_plan=plan,
         action=action,
         reasons=(
             *tier_result.reasons,
@@ -942,3 +993,13 @@ def _assess(
             *action.reasons,
         ),
     )
+
+
+def _risk_since(
+    activity: Activity, stage: LifecycleStage, as_of: datetime, policies: Policies
+) -> datetime:
+    """When a key customer's loss signal began: the day it lapsed, or the start of the
+    churn rule's recent window."""
+    if stage is LifecycleStage.LAPSED and activity.last_order_at is not None:
+        return activity.last_order_at + timedelta(days=policies.lifecycle.lapsed_after_days)
+    return as_of - timedelta(days=policies.churn.recent_days)

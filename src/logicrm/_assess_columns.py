@@ -32,10 +32,18 @@ from logicrm.domain._reason import plural
 from logicrm.errors import CurrencyMismatchError
 from logicrm.frames import _exact_text
 from logicrm.policies import Policies
-from logicrm.retention._action import _choose
+from logicrm.retention._action import _choose, churn_summary
 from logicrm.retention._economics import _service_figures
-from logicrm.scoring import AbcClass, ValueDimension, abc_classes
+from logicrm.scoring import (
+    AbcClass,
+    ChurnTrend,
+    CustomerClass,
+    ValueDimension,
+    abc_classes,
+    customer_classes,
+)
 from logicrm.scoring._activity import _COUNTERS
+from logicrm.scoring._lifecycle import churn_figures
 from logicrm.scoring._tier import _INSTITUTION_BY_LEVEL, _INSTITUTION_BY_SIZE, Tier
 
 _ZERO = Decimal(0)
@@ -63,6 +71,8 @@ def _figures(table: pl.DataFrame) -> pl.DataFrame:
         "first_order_at",
         "last_order_at",
         *(c(f"__w{i}_orders").alias(f"orders_{d}") for d, i in _WINDOW.items()),
+        money("__w0_revenue", "__w0_revenue_places"),
+        money("__w1_revenue", "__w1_revenue_places"),
         money("__w2_revenue", "__w2_revenue_places"),
         money("__w2_cost", "__w2_cost_places"),
         money("__w3_revenue", "__w3_revenue_places"),
@@ -73,7 +83,8 @@ def _figures(table: pl.DataFrame) -> pl.DataFrame:
 
 
 _EMPTY = (
-    None, 0, None, None, 0, 0, 0, 0, "0", "0", "0", "0", "0", *([0] * len(_READ_COUNTERS))
+    None, 0, None, None, 0, 0, 0, 0, "0", "0", "0", "0", "0", "0", "0",
+    *([0] * len(_READ_COUNTERS)),
 )  # fmt: skip
 
 
@@ -126,73 +137,110 @@ def assessment_rows(
             raise CurrencyMismatchError(currency, value_currency, "score")
         if currency != cost_currency:
             raise CurrencyMismatchError(currency, cost_currency, "cost")
+    cut = policies.pareto
     with decimal.localcontext(CONTEXT):
-        revenues = {key: Decimal(row[8]) for key, row in by_id.items()}
-        classes = abc_classes(revenues, a=policies.pareto.a, b=policies.pareto.b)
-    del revenues
-    return _rows(by_id, customers, classes, as_of, policies)
+        if cut.basis == "profit":
+            values = {key: Decimal(row[10]) - Decimal(row[11]) for key, row in by_id.items()}
+        else:
+            values = {key: Decimal(row[10]) for key, row in by_id.items()}
+        classes = abc_classes(values, a=cut.a, b=cut.b)
+    del values
+    kinds = customer_classes(classes, key_max_share=cut.key_max_share)
+    return _rows(by_id, customers, classes, kinds, as_of, policies)
 
 
 def _rows(
     by_id: dict[str, tuple[Any, ...]],
     customers: Sequence[Customer | Enterprise],
     classes: dict[str, AbcClass],
+    kinds: dict[str, CustomerClass],
     as_of: datetime,
     policies: Policies,
 ) -> Iterator[AssessmentRow]:
     with decimal.localcontext(CONTEXT):
         for customer in customers:
             row = by_id.get(customer.id)
-            yield _row(customer, _EMPTY if row is None else row, classes, as_of, policies)
+            yield _row(customer, _EMPTY if row is None else row, classes, kinds, as_of, policies)
 
 
 def _row(
     customer: Customer | Enterprise,
     figures: tuple[Any, ...],
     classes: dict[str, AbcClass],
+    kinds: dict[str, CustomerClass],
     as_of: datetime,
     policies: Policies,
 ) -> AssessmentRow:
     (
         currency, orders, first, last, orders_30, orders_90, orders_365, _,
-        revenue_365, cost_365, revenue_730, revenue, cost,
+        revenue_30, revenue_90, revenue_365, cost_365, revenue_730, revenue, cost,
         delivered, on_time, in_full, otif, perfect, damaged, units_ordered, units_filled,
         units_delivered, units_damaged, invoice_errors, stockouts, substitutions, reroutes,
-        returns,
+        returns, reroutes_365, returns_365, damaged_365,
     ) = figures  # fmt: skip
     if not orders:
         currency = None
-    windows = {30: orders_30, 90: orders_90, 365: orders_365}
     recent_365 = Decimal(revenue_365)
     tier, tier_reason = _tier(customer, currency, orders_30, recent_365, policies)
     abc = classes.get(customer.id, AbcClass.C)
+    kind = kinds.get(customer.id, CustomerClass.GENERAL)
     score = _value(currency, first, orders_365, recent_365, Decimal(cost_365),
                    Decimal(revenue_730), delivered, perfect, as_of, policies)  # fmt: skip
     stage_reason, stage = _lifecycle(last, as_of, policies)
-    at_risk, churn_reason = _churn(orders, windows, first, as_of, policies)
-    key = abc is AbcClass.A
+    recent_days = policies.churn.recent_days
+    churn = churn_figures(
+        orders=orders,
+        recent_orders={30: orders_30, 90: orders_90, 365: orders_365}[recent_days],
+        first_order_at=first,
+        revenue=Decimal(revenue),
+        recent_revenue=Decimal({30: revenue_30, 90: revenue_90, 365: revenue_365}[recent_days]),
+        as_of=as_of,
+        policy=policies.churn,
+    )
+    at_risk, churn_reason = churn.at_risk, churn.reasons[0].message
+    key = kind is CustomerClass.KEY
     flag = key and at_risk
-    abc_reason = f"Pareto class {abc.name} by revenue over the last 365 days"
+    abc_reason = (
+        f"Pareto class {abc.name} by {policies.pareto.basis} over the last 365 days: "
+        f"a {kind.value} customer"
+    )
     shown = (
         (churn_reason, tier_reason, abc_reason) if flag else (tier_reason, abc_reason, stage_reason)
     )
 
     prices = policies.service_cost
-    _, to_serve, margin = _service_figures(
+    lifetime = _service_figures(
         currency, Decimal(revenue), Decimal(cost), None, None, reroutes, returns, damaged, prices
-    )
+    )[2]
+    if prices.trailing_year:
+        _, to_serve, margin = _service_figures(
+            currency, recent_365, Decimal(cost_365), None, None,
+            reroutes_365, returns_365, damaged_365, prices,
+        )  # fmt: skip
+    else:
+        _, to_serve, margin = _service_figures(
+            currency, Decimal(revenue), Decimal(cost), None, None,
+            reroutes, returns, damaged, prices,
+        )  # fmt: skip
+    lapsed = stage == "lapsed"
+    idle = f"no order for {plural((as_of - last).days, 'day')}" if last is not None else ""
     choice = _choose(
         tier=Tier(tier),
         key=key,
-        lapsed=stage == "lapsed",
+        institution=customer.kind is CustomerKind.INSTITUTION,
+        lapsed=lapsed,
         at_risk=at_risk,
+        churn_text=churn_summary(churn, lapsed, idle),
+        steady=churn.trend is ChurnTrend.STEADY,
         orders=orders,
         first_order_at=first,
+        last_order_at=last,
         as_of=as_of,
         revenue_365=recent_365,
         revenue_730=Decimal(revenue_730),
         share=None,
         unprofitable=margin < 0,
+        lifetime_unprofitable=lifetime < 0,
         credit_outcome=None,
         qualified=None,  # a prospect without a credit profile
         policy=policies.action,
@@ -205,6 +253,7 @@ def _row(
         "customer_id": customer.id,
         "tier": tier,
         "abc_class": abc.name,
+        "customer_class": kind.value,
         "value_score": None if score is None else round(score, 2),
         "lifecycle": stage,
         "churn_risk": at_risk,
@@ -344,32 +393,3 @@ def _lifecycle(last: datetime | None, as_of: datetime, policies: Policies) -> tu
     if as_of - last > timedelta(days=days):
         return f"last order {plural(idle, 'day')} ago, more than {days}", "lapsed"
     return f"last order {plural(idle, 'day')} ago, within {days}", "current"
-
-
-def _churn(
-    orders: int,
-    windows: dict[int, int],
-    first: datetime | None,
-    as_of: datetime,
-    policies: Policies,
-) -> tuple[bool, str]:
-    """``scoring.churn_risk``: whether at risk, and its reason's message."""
-    policy = policies.churn
-    recent_orders = windows[policy.recent_days]
-    window_start = as_of - timedelta(days=policy.recent_days)
-    earlier_orders = orders - recent_orders
-    history_days = (window_start - first).total_seconds() / 86_400 if first else 0.0
-    if history_days < policy.min_history_days or earlier_orders < policy.min_history_orders:
-        return False, (
-            f"{plural(earlier_orders, 'order')} over {max(history_days, 0):.0f} days "
-            f"before the recent {policy.recent_days} days: too little history to judge"
-        )
-    recent_rate = recent_orders / policy.recent_days * 30
-    historical_rate = earlier_orders / history_days * 30
-    at_risk = recent_rate < policy.drop_ratio * historical_rate
-    verdict = "at risk" if at_risk else "steady"
-    return at_risk, (
-        f"{recent_rate:.1f} orders per 30 days in the last {policy.recent_days} days "
-        f"against {historical_rate:.1f} before ({verdict}; threshold "
-        f"{policy.drop_ratio:.0%} of the earlier rate)"
-    )

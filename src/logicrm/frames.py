@@ -593,6 +593,7 @@ def _aggregate(valid: pl.DataFrame, as_of: datetime, *, day_sets: bool) -> pl.Da
             c("__revenue_places").filter(inside).max().alias(f"__w{index}_revenue_places"),
             c("__cost_places").filter(inside).max().alias(f"__w{index}_cost_places"),
         ]
+    year = counted & (c("ordered_at") > pl.lit(as_of_utc - timedelta(days=365)))
     first_day_rows = counted & (day == first_day)
     table = valid.group_by("customer_id", maintain_order=True).agg(
         # Only what is counted has a currency: a shipment after as_of never clashes.
@@ -638,6 +639,9 @@ def _aggregate(valid: pl.DataFrame, as_of: datetime, *, day_sets: bool) -> pl.Da
                 strict=True,
             )
         ),
+        (year & c("rerouted").cast(pl.Boolean)).sum().alias("reroutes_365"),
+        (year & c("returned").cast(pl.Boolean)).sum().alias("returns_365"),
+        (year & damaged).sum().alias("damaged_365"),
         cycle.filter(delivered).sum().alias("cycle_us_sum"),
         (cycle * cycle).filter(delivered).sum().alias("cycle_us_squares"),
         *windows,

@@ -42,18 +42,42 @@ __all__ = ["ParetoCutoffs", "Policies", "dumps_policies", "load_policies", "load
 _MAX_SETTINGS_CHARS = 1_048_576
 
 
+_BASES = ("revenue", "profit")
+
+
 @attrs.frozen(kw_only=True)
 class ParetoCutoffs:
-    """Where the A/B/C classes end, as cumulative shares of revenue (80% and 95%)."""
+    """The Pareto classes and the key customers.
+
+    The notes: key customers are about 5% of customers and bring about 80% of sales or
+    profit; both halves matter.
+
+    Attributes:
+        a: class A ends where the customers ranked above hold this share of the total (0.8,
+            the notes' 80%).
+        b: class B ends at this share (0.95; logicrm's choice).
+        basis: what customers are ranked by over the 365 days before ``as_of``:
+            ``"revenue"`` (sales, the default) or ``"profit"`` (revenue less shipment cost).
+        key_max_share: key customers are class A customers among the first this share of
+            all ranked customers, rounded up, at least one (0.05, the notes' ~5%; 0.2 for
+            the 2/8 rule; 1.0 makes every class A customer key).
+    """
 
     a: float = 0.8
     b: float = 0.95
+    basis: str = "revenue"
+    key_max_share: float = 0.05
 
     def __attrs_post_init__(self) -> None:
         check_rate("a", self.a)
         check_rate("b", self.b)
         if not 0 < self.a <= self.b <= 1:
             fail("a", self.a, f"must satisfy 0 < a <= b <= 1 (b is {self.b})")
+        if self.basis not in _BASES:
+            fail("basis", self.basis, "must be 'revenue' or 'profit'")
+        check_rate("key_max_share", self.key_max_share)
+        if self.key_max_share <= 0:
+            fail("key_max_share", self.key_max_share, "must be above 0")
 
 
 @attrs.frozen(kw_only=True)

@@ -225,12 +225,18 @@ def run_worklist(args: argparse.Namespace) -> int:
     results, rejected = _assessed(run, rows_only=False)
     work = worklist(results, policy=run.policies.contact)
     shown = work if args.limit is None else work[: args.limit]
-    write_worklist(shown, run.fmt, args.output, wide=args.wide)
-    overdue = sum(1 for item in work if item.status.value == "overdue")
+    everything = [*shown, *work.breaches] if run.fmt != "table" else shown
+    write_worklist(everything, run.fmt, args.output, wide=args.wide)
+    if run.fmt == "table" and work.breaches:
+        text = breach_text(work.breaches, work.stale_after_days, wide=args.wide)
+        if args.output is None:
+            sys.stdout.write(text)
+        else:
+            with args.output.open("a", encoding="utf-8") as out:
+                out.write(text)
     _say(
-        f"{len(work)} contacts due or overdue ({overdue} overdue) for {len(results)} customers "
-        f"at {run.as_of.isoformat()}"
-        + (f"; the first {len(shown)} shown" if len(shown) < len(work) else "")
+        f"{work.summary()}; {len(results)} customers at {run.as_of.isoformat()}"
+        + (f"; the first {len(shown)} of today's shown" if len(shown) < len(work) else "")
     )
     return EXIT_REJECTS if rejected and args.strict else EXIT_OK
 
@@ -277,8 +283,10 @@ def _emit(
 
 
 def worklist_text(items: Any, *, wide: bool = False) -> str:
-    """The worklist for a terminal: one line per contact, its reasons under it."""
+    """The worklist for a terminal: one line per item, why it is due and why it ranks
+    there under it."""
     from logicrm._table import WIDTH, render_table
+    from logicrm.retention._plan import WHAT
 
     rows, notes = [], []
     for item in items:
@@ -286,22 +294,27 @@ def worklist_text(items: Any, *, wide: bool = False) -> str:
             [
                 item.rank,
                 item.customer_id,
-                item.task.value.replace("_", " "),
+                WHAT[item.task] + ("" if item.severity is None else f" ({item.severity.value})"),
                 item.status.value,
-                "AT RISK" if item.churn_flag else "",
                 item.due_at.date().isoformat(),
                 item.days_overdue,
-                "-" if item.value_score is None else f"{item.value_score:.1f}",
+                f"{item.priority:.1f}",
                 "-" if item.action is None else item.action.value.replace("_", " "),
             ]
         )
-        notes.append(" / ".join(r.message for r in item.reasons))
-    headers = [
-        "#", "customer", "contact", "status", "churn", "due", "days over", "value", "next action"
-    ]  # fmt: skip
+        notes.append(f"{item.reasons[0].message}  [rank: {item.ranked_by}]")
+    headers = ["#", "customer", "to do", "status", "due", "days over", "priority", "next action"]
     if not rows:
         return "nothing due: every planned contact is ahead of its date\n"
     return render_table(headers, rows, max_width=None if wide else WIDTH, notes=notes) + "\n"
+
+
+def breach_text(items: Any, stale_after_days: int, *, wide: bool = False) -> str:
+    """The breach report for a terminal: what is overdue past saving this week."""
+    return (
+        f"\nBreach report: overdue more than {stale_after_days} days; review why, then "
+        "close or reschedule each\n" + worklist_text(items, wide=wide)
+    )
 
 
 def _database_options(

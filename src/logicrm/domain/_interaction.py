@@ -73,6 +73,9 @@ class Interaction:
             a policy names (``"claims_review"``); stored as the string.
         staff_id: who handled it, optional.
         outcome: a short result code or phrase (at most 200 characters), optional.
+        complaint_id: the complaint this contact is about, optional: a follow-up visit
+            logged against a complaint confirms it on the worklist, a service-recovery
+            contact closes its recovery item.
         note: free text. Personal data: never shown by ``repr``, in errors or in HTML.
 
     Examples:
@@ -93,6 +96,7 @@ class Interaction:
     purpose: str = attrs.field(converter=_purpose)
     staff_id: str | None = None
     outcome: str | None = None
+    complaint_id: str | None = None
     note: str | None = attrs.field(default=None, repr=False)
 
     def __attrs_post_init__(self) -> None:
@@ -101,6 +105,7 @@ class Interaction:
         check_aware("at", self.at)
         check_optional_text("staff_id", self.staff_id)
         check_optional_text("outcome", self.outcome)
+        check_optional_text("complaint_id", self.complaint_id)
         if self.outcome is not None and len(self.outcome) > _MAX_OUTCOME:
             fail("outcome", self.outcome[:40], f"must be at most {_MAX_OUTCOME} characters")
         check_optional_text("note", self.note, redact=True)

@@ -1,5 +1,5 @@
 """Keeping customers: the contact log, follow-up plans and the worklist, customer share,
-profitability after cost to serve, and the next best action (CONCEPTS §2-§3).
+profitability after cost to serve, and the next best action.
 
 Start with [`summarize_interactions()`][logicrm.retention.summarize_interactions] to fold the
 contact log per customer; [`logicrm.assess_all()`][logicrm.assess_all] gathers the plan, share,
@@ -20,19 +20,8 @@ from logicrm.retention._action import (
 )
 from logicrm.retention._contacts import (
     DEMAND_PURPOSES,
-    WORKLIST_COLUMNS,
     ContactActivity,
-    ContactIntervals,
-    ContactItem,
-    ContactPlan,
-    ContactPolicy,
-    ContactTask,
-    DueStatus,
-    WorkItem,
-    Worklist,
-    contact_plan,
     summarize_interactions,
-    worklist,
 )
 from logicrm.retention._economics import (
     CustomerShare,
@@ -43,6 +32,16 @@ from logicrm.retention._economics import (
     profitability,
     profitability_by,
 )
+from logicrm.retention._plan import (
+    ContactIntervals,
+    ContactItem,
+    ContactPlan,
+    ContactPolicy,
+    ContactTask,
+    DueStatus,
+    contact_plan,
+)
+from logicrm.retention._worklist import WORKLIST_COLUMNS, WorkItem, Worklist, worklist
 
 __all__ = [
     "DEMAND_PURPOSES",

@@ -12,11 +12,20 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from logicrm.domain import CreditProfile, Customer, Reason
+from logicrm.domain import CreditProfile, Customer, CustomerKind, Reason
 from logicrm.domain._checks import MAX_DAYS, check_aware, check_int, check_number, fail, to_enum
 from logicrm.domain._money import in_library_context
 from logicrm.domain._reason import plural
-from logicrm.scoring import Activity, LifecycleStage, Tier, ratios
+from logicrm.scoring import (
+    AbcClass,
+    Activity,
+    ChurnRisk,
+    ChurnTrend,
+    CustomerClass,
+    LifecycleStage,
+    Tier,
+    ratios,
+)
 
 if TYPE_CHECKING:
     from logicrm._assess import Assessment
@@ -44,19 +53,28 @@ _SAID = {
 
 
 class Maturity(StrEnum):
-    """The notes' two stages for retention (seed 002): potential customers, still building
-    the relationship, and mature ones, the profit core."""
+    """How long the relationship has run, for retention: a *new* relationship, still
+    building trust, or a *mature* one, the profit core. (The notes call the first stage's
+    customers 潜在客户; logicrm says "new" so that "potential" keeps the meaning of the notes'
+    customer classes, [`CustomerClass`][logicrm.scoring.CustomerClass].) The value
+    ``"potential"`` of earlier releases is still read as ``NEW``."""
 
-    POTENTIAL = "potential"
+    NEW = "new"
     MATURE = "mature"
+
+    @classmethod
+    def _missing_(cls, value: object) -> Maturity | None:
+        return cls.NEW if value == "potential" else None
 
 
 class RetentionLever(StrEnum):
     """How a customer is kept, by stage: trust built through information and economic offers
-    (potential), or switching barriers such as contract terms, and emotional ties (mature)."""
+    (a new relationship), switching barriers such as contract terms and emotional ties (a
+    mature one), or, for a customer that stopped ordering, winning it back."""
 
     BUILD_TRUST = "build_trust"
     SWITCHING_BARRIERS_AND_TIES = "switching_barriers_and_ties"
+    WIN_BACK = "win_back"
 
 
 _LEVER_SAID = {
@@ -64,6 +82,7 @@ _LEVER_SAID = {
     RetentionLever.SWITCHING_BARRIERS_AND_TIES: (
         "keep through switching barriers (contract terms) and emotional ties"
     ),
+    RetentionLever.WIN_BACK: "win it back: ask why it stopped and offer terms to return",
 }
 
 
@@ -75,6 +94,8 @@ class Incentive(StrEnum):
     VIP_MEMBERSHIP = "vip_membership"
     GIFTS = "gifts"
 
+
+_LADDER = (Incentive.GIFTS, Incentive.POINTS, Incentive.DISCOUNT, Incentive.VIP_MEMBERSHIP)
 
 _DEFAULT_INCENTIVES = MappingProxyType(
     {
@@ -127,14 +148,21 @@ class ActionPolicy:
 
     Attributes:
         mature_after_days: a customer whose first order is at least this many days before
-            ``as_of`` is *mature* (365), else *potential*.
+            ``as_of`` is *mature* (365), else *new*.
         grow_min_growth: revenue growth (the last 365 days against the 365 before) from which
             a marginal customer is one to grow (0.10).
         grow_below_share: a customer share below this leaves room to grow (0.5).
-        drop_on_credit_decline: a marginal customer whose credit is declined is dropped (on).
+        drop_on_credit_decline: a marginal enterprise or individual whose credit is declined
+            is dropped (on); off, it trades on cash or prepaid terms.
+        drop_institutions_on_credit_decline: the same for government and institutional
+            customers (off: the notes give them quality, efficient service; a declined
+            credit means cash or prepaid terms, never dropping the body).
         incentives: [`Tier`][logicrm.scoring.Tier] -> [`Incentive`][logicrm.retention.Incentive]
             (large and class A: VIP membership; medium and class B: discount; small, class C and
             frequent: points; occasional: gifts; unclassified: none).
+        loyal_after_days: a current customer trading with us at least this long (730 days)
+            is long-standing (长期合作): its incentive moves one step up the ladder gifts <
+            points < discount < VIP membership. ``None`` turns it off.
         max_debt_ratio: a prospect's finances are stable at a debt ratio up to this (0.7) ...
         min_current_ratio: ... a current ratio of at least this (1.0), and no loss.
         min_rating: a selection standard rated at least this (3 of 5) is met.
@@ -147,9 +175,11 @@ class ActionPolicy:
     grow_min_growth: float = 0.10
     grow_below_share: float = 0.5
     drop_on_credit_decline: bool = True
+    drop_institutions_on_credit_decline: bool = False
     incentives: Mapping[Tier, Incentive] = attrs.field(
         default=_DEFAULT_INCENTIVES, converter=_incentives, hash=False
     )
+    loyal_after_days: int | None = 730
     max_debt_ratio: float = 0.7
     min_current_ratio: float = 1.0
     min_rating: int = 3
@@ -158,7 +188,9 @@ class ActionPolicy:
 
     def __attrs_post_init__(self) -> None:
         check_int("mature_after_days", self.mature_after_days, min_value=0, max_value=MAX_DAYS)
-        check_number("grow_min_growth", self.grow_min_growth, min_value=-1, max_value=100)
+        check_number("grow_min_growth", self.grow_min_growth, min_value=0, max_value=100)
+        if self.loyal_after_days is not None:
+            check_int("loyal_after_days", self.loyal_after_days, min_value=1, max_value=MAX_DAYS)
         check_number("grow_below_share", self.grow_below_share, min_value=0, max_value=1)
         check_number("max_debt_ratio", self.max_debt_ratio, min_value=0, max_value=100)
         check_number("min_current_ratio", self.min_current_ratio, min_value=0, max_value=100)
@@ -318,6 +350,7 @@ class _Choice:
     incentive: Incentive | None
     growth: float | None
     days: int
+    notes: tuple[str, ...] = ()
 
     @property
     def headline(self) -> str:
@@ -325,19 +358,29 @@ class _Choice:
         return f"{_SAID[self.action]}: {self.rule}"
 
 
+def _idle(as_of: datetime, last_order_at: datetime | None) -> str:
+    days = (as_of - last_order_at).days if last_order_at is not None else 0
+    return f"no order for {plural(days, 'day')}"
+
+
 def _choose(
     *,
     tier: Tier,
     key: bool,
+    institution: bool,
     lapsed: bool,
     at_risk: bool,
+    churn_text: str,
+    steady: bool,
     orders: int,
     first_order_at: datetime | None,
+    last_order_at: datetime | None,
     as_of: datetime,
     revenue_365: Decimal,
     revenue_730: Decimal,
     share: float | None,
     unprofitable: bool | None,
+    lifetime_unprofitable: bool | None,
     credit_outcome: str | None,
     qualified: bool | None,
     policy: ActionPolicy,
@@ -346,8 +389,10 @@ def _choose(
     the choice and its headline)."""
     growth = None
     days = 0
+    notes: list[str] = []
+    declined = credit_outcome == "decline"
     if not orders:
-        maturity = Maturity.POTENTIAL
+        maturity = Maturity.NEW
         if qualified is False:
             action = SalesAction.DROP_MARGINAL
             rule = "a prospect failing a selection standard: not pursued"
@@ -361,52 +406,99 @@ def _choose(
     else:
         previous = revenue_730 - revenue_365
         growth = float(revenue_365 / previous) - 1 if previous > 0 else None
+        drop_declined = declined and (
+            policy.drop_institutions_on_credit_decline
+            if institution
+            else policy.drop_on_credit_decline
+        )
         if key:
-            if at_risk or lapsed:
+            if lapsed:
                 action = SalesAction.PREVENT_KEY_LOSS
-                rule = "a key customer " + ("that lapsed" if lapsed else "at churn risk")
+                rule = f"a key customer that lapsed ({_idle(as_of, last_order_at)})"
+            elif at_risk:
+                action = SalesAction.PREVENT_KEY_LOSS
+                rule = f"a key customer at churn risk ({churn_text})"
             else:
-                action, rule = SalesAction.GROW_KEY, "a key customer ordering steadily"
+                action = SalesAction.GROW_KEY
+                rule = (
+                    "a key customer ordering steadily"
+                    if steady
+                    else f"a key customer ({churn_text})"
+                )
+        elif lapsed and not lifetime_unprofitable:
+            action = SalesAction.GROW_MARGINAL
+            rule = f"a lapsed customer ({_idle(as_of, last_order_at)}): win it back"
+        elif lapsed:
+            action = SalesAction.DROP_MARGINAL
+            rule = (
+                f"a lapsed customer ({_idle(as_of, last_order_at)}) that never covered its "
+                "cost to serve: let it go"
+            )
         elif unprofitable:
             action, rule = (
                 SalesAction.DROP_MARGINAL,
-                "a marginal customer costing more to serve than it earns",
+                "a marginal customer costing more to serve than it earned over the last 365 days",
             )
-        elif credit_outcome == "decline" and policy.drop_on_credit_decline:
+        elif drop_declined:
             action, rule = SalesAction.DROP_MARGINAL, "a marginal customer whose credit is declined"
         elif growth is not None and growth >= policy.grow_min_growth:
             action = SalesAction.GROW_MARGINAL
-            rule = f"a marginal customer growing at least {policy.grow_min_growth:.0%}"
+            rule = (
+                f"a marginal customer growing {growth:+.0%} (at least {policy.grow_min_growth:.0%})"
+            )
         elif share is not None and share < policy.grow_below_share:
             action = SalesAction.GROW_MARGINAL
             rule = (
-                f"a marginal customer with a share below {policy.grow_below_share:.0%}: "
-                "room to grow"
+                f"a marginal customer with a share of {share:.0%}, below "
+                f"{policy.grow_below_share:.0%}: room to grow"
             )
+        elif at_risk:
+            action = SalesAction.KEEP_MARGINAL
+            rule = f"a marginal customer at churn risk ({churn_text})"
         else:
             action, rule = SalesAction.KEEP_MARGINAL, "a marginal customer, profitable, not growing"
+        if declined and action is not SalesAction.DROP_MARGINAL:
+            notes.append(
+                "credit declined: trade on cash or prepaid terms"
+                + (" (a government or institutional customer is not dropped for it)"
+                   if institution and not policy.drop_institutions_on_credit_decline else "")
+            )  # fmt: skip
         days = (as_of - first_order_at).days if first_order_at is not None else 0
-        maturity = Maturity.MATURE if days >= policy.mature_after_days else Maturity.POTENTIAL
+        maturity = Maturity.MATURE if days >= policy.mature_after_days else Maturity.NEW
+    lever: RetentionLever | None
     if action is SalesAction.DROP_MARGINAL:
         lever, incentive = None, None
     else:
-        lever = (
-            RetentionLever.SWITCHING_BARRIERS_AND_TIES
-            if maturity is Maturity.MATURE
-            else RetentionLever.BUILD_TRUST
-        )
+        if orders and lapsed:
+            lever = RetentionLever.WIN_BACK
+        elif maturity is Maturity.MATURE:
+            lever = RetentionLever.SWITCHING_BARRIERS_AND_TIES
+        else:
+            lever = RetentionLever.BUILD_TRUST
         incentive = policy.incentives.get(tier)
-    return _Choice(action, rule, maturity, lever, incentive, growth, days)
+        loyal = policy.loyal_after_days
+        if incentive is not None and orders and not lapsed and loyal is not None and days >= loyal:
+            step = _LADDER[min(_LADDER.index(incentive) + 1, len(_LADDER) - 1)]
+            if step is not incentive:
+                notes.append(
+                    f"trading with us for {plural(days, 'day')} (at least {loyal}): a "
+                    f"long-standing customer, incentive raised from {_words(incentive)} "
+                    f"to {_words(step)}"
+                )
+            incentive = step
+    return _Choice(action, rule, maturity, lever, incentive, growth, days, tuple(notes))
+
+
+def _words(incentive: Incentive) -> str:
+    return incentive.value.replace("_", " ")
 
 
 def _decide(
     choice: _Choice,
     *,
     tier: Tier,
-    abc_name: str | None,
-    key: bool,
-    lapsed: bool,
-    at_risk: bool,
+    class_text: str,
+    churn_text: str,
     share: float | None,
     margin_text: str | None,
     credit_outcome: str | None,
@@ -420,15 +512,8 @@ def _decide(
     else:
         growth = choice.growth
         figures += [
-            Reason(
-                "action.class",
-                f"Pareto class {abc_name or '-'}, tier {tier.value}: "
-                + ("a key customer" if key else "a marginal customer"),
-            ),
-            Reason(
-                "action.churn",
-                "lapsed" if lapsed else ("at churn risk" if at_risk else "no churn risk"),
-            ),
+            Reason("action.class", f"{class_text}, tier {tier.value}"),
+            Reason("action.churn", churn_text),
             Reason(
                 "action.growth",
                 "no revenue in the 365 days before the last 365: growth not measured"
@@ -448,16 +533,20 @@ def _decide(
                 "action.stage",
                 f"first order {plural(choice.days, 'day')} ago "
                 f"({'>=' if choice.maturity is Maturity.MATURE else '<'} "
-                f"{policy.mature_after_days}): {choice.maturity.value}",
+                f"{policy.mature_after_days}): {choice.maturity.value} relationship",
             ),
         ]
+    figures.extend(
+        Reason("action.credit_terms" if note.startswith("credit") else "action.loyalty", note)
+        for note in choice.notes
+    )
     if choice.lever is not None:
         incentive = choice.incentive
         figures.append(
             Reason(
                 "action.lever",
-                f"{choice.maturity.value} customer: {_LEVER_SAID[choice.lever]}; incentive "
-                + ("none for its tier" if incentive is None else incentive.value.replace("_", " ")),
+                f"{choice.maturity.value} relationship: {_LEVER_SAID[choice.lever]}; incentive "
+                + ("none for its tier" if incentive is None else _words(incentive)),
             )
         )
     return NextBestAction(
@@ -468,6 +557,13 @@ def _decide(
         reasons=(Reason(f"action.{choice.action.value}", choice.headline), *figures),
         qualification=qualification,
     )
+
+
+def churn_summary(churn: ChurnRisk, lapsed: bool, lapsed_text: str) -> str:
+    """The churn figures in one phrase, as the action's reasons quote them."""
+    if lapsed:
+        return f"lapsed: {lapsed_text}"
+    return churn.reasons[0].message if churn.reasons else "churn not judged"
 
 
 def next_best_action(
@@ -487,17 +583,25 @@ def next_best_action(
        ([`qualify_prospect()`][logicrm.retention.qualify_prospect]) and never scored as a
        zero-spend customer: *win new business* unless a standard is not met, then *drop* (not
        pursued).
-    2. A **key customer** at churn risk or lapsed: *prevent losing a key customer*; otherwise
-       *grow trade with a key customer*.
-    3. A **marginal customer** (every other) costing more to serve than it earns, or whose
-       credit is declined: *drop*; growing by ``grow_min_growth`` or more, or with a customer
+    2. A **key customer** that lapsed or is at churn risk (orders or revenue falling, see
+       [`churn_risk()`][logicrm.scoring.churn_risk]): *prevent losing a key customer*;
+       otherwise *grow trade with a key customer*, "ordering steadily" only when it is.
+    3. A **lapsed** marginal customer: *grow* (win it back, lever ``win_back``) unless it never
+       covered its cost to serve over its whole history, then *drop*.
+    4. A **marginal customer** (every other) costing more to serve than it earned over the
+       last 365 days: *drop*; whose credit is declined: *drop* if the policy says so for its
+       kind (enterprises and individuals yes, government and institutions no: cash or
+       prepaid terms instead); growing by ``grow_min_growth`` or more, or with a customer
        share below ``grow_below_share``: *grow*; otherwise *keep*.
 
-    The stage is *mature* from ``mature_after_days`` after the first order, else *potential*;
-    the lever follows the stage, the incentive the tier. A dropped customer gets neither.
+    The relationship is *mature* from ``mature_after_days`` after the first order, else *new*;
+    the lever follows it (a lapsed customer's is ``win_back``), the incentive follows the
+    tier, one step up for a long-standing customer (``loyal_after_days``). A dropped customer
+    gets neither.
 
     ``assessment`` is the customer's [`Assessment`][logicrm.Assessment] so far (class, churn,
-    lifecycle, share, profitability and credit are read from it).
+    lifecycle, share, profitability and credit are read from it; not its contact plan,
+    which follows from the action).
     """
     check_aware("as_of", as_of)
 
@@ -507,19 +611,25 @@ def next_best_action(
     credit = None if assessment.credit is None else assessment.credit.outcome.value
     tier = assessment.tier.tier
     lapsed = assessment.lifecycle.stage is LifecycleStage.LAPSED
-    at_risk = assessment.churn.at_risk
+    churn = assessment.churn
+    churn_text = churn_summary(churn, lapsed, _idle(as_of, activity.last_order_at))
     choice = _choose(
         tier=tier,
         key=assessment.key_customer,
+        institution=customer.kind is CustomerKind.INSTITUTION,
         lapsed=lapsed,
-        at_risk=at_risk,
+        at_risk=churn.at_risk,
+        churn_text=churn_text,
+        steady=churn.trend is ChurnTrend.STEADY,
         orders=activity.orders,
         first_order_at=activity.first_order_at,
+        last_order_at=activity.last_order_at,
         as_of=as_of,
         revenue_365=activity.revenue_within(365),
         revenue_730=activity.revenue_within(730),
         share=share,
         unprofitable=None if profit is None else profit.unprofitable,
+        lifetime_unprofitable=None if profit is None else profit.lifetime_margin < 0,
         credit_outcome=credit,
         qualified=None if qualification is None else qualification.qualified,
         policy=policy,
@@ -527,13 +637,24 @@ def next_best_action(
     return _decide(
         choice,
         tier=tier,
-        abc_name=None if assessment.abc_class is None else assessment.abc_class.name,
-        key=assessment.key_customer,
-        lapsed=lapsed,
-        at_risk=at_risk,
+        class_text=class_text(assessment.customer_class, assessment.abc_class),
+        churn_text=churn_text,
         share=share,
         margin_text=None if profit is None else profit.reasons[0].message,
         credit_outcome=credit,
         qualification=qualification,
         policy=policy,
     )
+
+
+_CLASS_SAID = {
+    CustomerClass.KEY: "a key customer",
+    CustomerClass.POTENTIAL: "a potential customer (valuable, not key)",
+    CustomerClass.GENERAL: "a general customer",
+}
+
+
+def class_text(customer_class: CustomerClass | None, abc_class: AbcClass | None) -> str:
+    """The customer's class in words, with its Pareto class."""
+    said = "a marginal customer" if customer_class is None else _CLASS_SAID[customer_class]
+    return f"{said}, Pareto class {'-' if abc_class is None else abc_class.name}"

@@ -4,7 +4,7 @@ margin once the cost of serving it is paid (效益背反, the cost-service trade
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +15,8 @@ from logicrm.domain._checks import check_aware, fail
 from logicrm.domain._money import in_library_context
 from logicrm.domain._reason import plural
 from logicrm.errors import CurrencyMismatchError
-from logicrm.retention._contacts import ContactActivity, _purposes
+from logicrm.retention._contacts import ContactActivity
+from logicrm.retention._plan import ContactPlan, ContactPolicy, ContactTask, _purposes
 from logicrm.scoring import Activity
 
 if TYPE_CHECKING:
@@ -155,6 +156,9 @@ class ServiceCostPolicy:
         per_return: one returned (or re-dispatched) shipment.
         per_damage: one shipment delivered with damaged units.
         follow_up_purposes: the contact purposes that cost ``per_follow_up``.
+        trailing_year: measure over the 365 days before ``as_of`` (on, the same period as
+            value, share and tiers); off, over the customer's whole history. Either way the
+            result keeps the other figure as ``lifetime_margin``.
     """
 
     per_complaint: Money = attrs.field(
@@ -170,8 +174,11 @@ class ServiceCostPolicy:
         default=("follow_up_visit", "account_review", "satisfaction_survey"),
         converter=_purposes,
     )
+    trailing_year: bool = True
 
     def __attrs_post_init__(self) -> None:
+        if not self.follow_up_purposes:
+            fail("follow_up_purposes", [], "must name at least one purpose")
         currency = self.per_complaint.currency
         for name in ("per_follow_up", "per_reroute", "per_return", "per_damage"):
             if getattr(self, name).currency != currency:
@@ -185,7 +192,11 @@ class ServiceCostPolicy:
 
 @attrs.frozen(kw_only=True)
 class Profitability:
-    """A customer's margin after the cost of serving it, over everything its activity holds.
+    """A customer's margin after the cost of serving it, over the 365 days before ``as_of``
+    (or its whole history, as the policy says).
+
+    *Cost to serve* has one meaning everywhere in logicrm: the freight (the shipments' own
+    cost) plus the service cost (complaints, follow-ups, exceptions at the policy's prices).
 
     Amounts are exact ``Decimal`` figures in ``currency`` (totals over many shipments may
     pass the range of one [`Money`][logicrm.domain.Money] amount).
@@ -193,12 +204,12 @@ class Profitability:
     Attributes:
         customer_id: the customer.
         currency: the currency of every amount (the policy's).
-        revenue: the shipments' revenue.
-        shipment_cost: the shipments' cost.
+        revenue: the shipments' revenue over the period.
+        shipment_cost: the freight: the shipments' own cost over the period.
         gross_margin: revenue - shipment cost.
-        complaints: complaints opened by ``as_of`` (``None``: no complaint records given).
-        follow_ups: follow-up contacts (``None``: no contact log given).
-        exceptions: rerouted, returned and damaged shipments, in that order.
+        complaints: complaints opened in the period (``None``: no complaint records given).
+        follow_ups: follow-up contacts in the period (``None``: no contact log given).
+        exceptions: rerouted, returned and damaged shipments of the period, in that order.
         service_cost: complaints, follow-ups and exceptions at the policy's prices.
         cost_to_serve: shipment cost + service cost.
         margin: revenue - cost to serve (the margin after cost to serve).
@@ -206,6 +217,9 @@ class Profitability:
         unprofitable: serving the customer costs more than its gross margin earns
             (``margin < 0``).
         reasons: the figures, and a named warning when unprofitable.
+        period_days: the days measured (365), ``None`` for the whole history.
+        lifetime_margin: the margin after cost to serve over the whole history (equal to
+            ``margin`` when ``period_days`` is ``None``).
     """
 
     customer_id: str
@@ -222,6 +236,10 @@ class Profitability:
     margin_rate: float | None
     unprofitable: bool
     reasons: tuple[Reason, ...]
+    period_days: int | None = None
+    lifetime_margin: Decimal = attrs.field(
+        default=attrs.Factory(lambda self: self.margin, takes_self=True)
+    )
 
     def _repr_html_(self) -> str:
         from logicrm._html import render
@@ -264,13 +282,14 @@ def profitability(
     contacts: ContactActivity | None = None,
     policy: ServiceCostPolicy = ServiceCostPolicy(),
 ) -> Profitability:
-    """The customer's margin after cost to serve: revenue - (shipment cost + complaints,
-    follow-ups and exceptions at the policy's prices), over everything ``activity`` holds.
+    """The customer's margin after cost to serve: revenue - (freight + service cost), where
+    the service cost is complaints, follow-ups and exceptions at the policy's prices.
 
-    Exceptions are the activity's rerouted, returned and damaged shipments; complaints count
-    when opened by ``as_of``; follow-ups are the contacts with the policy's follow-up purposes.
-    ``None`` for complaints or contacts means no records were given: they are counted as
-    none, and the reason says so.
+    By default everything is counted over the 365 days before ``as_of``, the period of value,
+    share and tiers: shipments ordered, their rerouted, returned and damaged ones, complaints
+    opened and follow-up contacts made in those days. ``lifetime_margin`` keeps the same
+    figure over the whole history. ``None`` for complaints or contacts means no records were
+    given: they are counted as none, and the reason says so.
 
     Raises:
         CurrencyMismatchError: the activity's currency is not the policy's.
@@ -287,41 +306,67 @@ def profitability(
         (Decimal('50.00'), False)
     """
     check_aware("as_of", as_of)
-    opened = None
+    year_start = as_of - timedelta(days=365)
+    opened = opened_year = None
     if complaints is not None:
-        opened = 0
+        opened = opened_year = 0
         for complaint in complaints:
             if complaint.customer_id != activity.customer_id:
                 fail("complaints", complaint.id, f"is not a complaint of {activity.customer_id!r}")
-            opened += complaint.opened_at <= as_of
+            if complaint.opened_at <= as_of:
+                opened += 1
+                opened_year += complaint.opened_at > year_start
     if contacts is not None and contacts.customer_id != activity.customer_id:
         fail("contacts.customer_id", contacts.customer_id, f"is not {activity.customer_id!r}")
     customer_id = activity.customer_id
     currency = activity.currency if activity.orders else None
-    revenue, cost = activity.revenue, activity.cost
-    follow_ups = None if contacts is None else contacts.count(*policy.follow_up_purposes)
-    reroutes, returns, damaged = activity.reroutes, activity.returns, activity.damaged
+    purposes = policy.follow_up_purposes
+    lifetime_figures = (
+        activity.revenue,
+        activity.cost,
+        opened,
+        None if contacts is None else contacts.count(*purposes),
+        activity.reroutes,
+        activity.returns,
+        activity.damaged,
+    )
+    lifetime = _service_figures(currency, *lifetime_figures, policy)[2]
+    if policy.trailing_year:
+        figures = (
+            activity.revenue_within(365),
+            activity.cost_within(365),
+            opened_year,
+            None if contacts is None else contacts.recent_count(*purposes),
+            activity.reroutes_365,
+            activity.returns_365,
+            activity.damaged_365,
+        )
+        period: int | None = 365
+    else:
+        figures, period = lifetime_figures, None
+    revenue, cost, counted_complaints, follow_ups, reroutes, returns, damaged = figures
+    events, to_serve, margin = _service_figures(currency, *figures, policy)
     wanted = policy.currency
     gross = revenue - cost
-    events, to_serve, margin = _service_figures(
-        currency, revenue, cost, opened, follow_ups, reroutes, returns, damaged, policy
-    )
     rate = None if revenue == 0 else float(margin / revenue)
 
     def m(amount: Decimal) -> str:
         return f"{amount:,.2f} {wanted}"
 
     counted = [
-        f"{plural(opened, 'complaint')}" if opened is not None else "complaints not given",
-        f"{plural(follow_ups, 'follow-up')}" if follow_ups is not None else "contacts not given",
+        plural(counted_complaints, "complaint")
+        if counted_complaints is not None
+        else "complaints not given",
+        plural(follow_ups, "follow-up") if follow_ups is not None else "contacts not given",
         f"{plural(reroutes, 'reroute')}, {plural(returns, 'return')}, "
         f"{plural(damaged, 'damaged shipment')}",
     ]
+    when = "over the last 365 days" if period else "over the whole history"
     reasons = [
         Reason(
             "profit.margin",
-            f"revenue {m(revenue)} - cost to serve {m(to_serve)} (shipments {m(cost)} + "
-            f"service {m(events)}: {'; '.join(counted)}) = {m(margin)}"
+            f"{when}: revenue {m(revenue)} - cost to serve {m(to_serve)} (freight {m(cost)} "
+            f"+ service {m(events)}: {'; '.join(counted)}) = {m(margin)}"
             + ("" if rate is None else f" ({rate:.1%} of revenue)"),
         )
     ]
@@ -330,8 +375,15 @@ def profitability(
         reasons.append(
             Reason(
                 "profit.unprofitable",
-                f"serving {customer_id} costs {m(events)}, more than its gross margin of "
-                f"{m(gross)}",
+                f"{when}, serving {customer_id} cost {m(events)}, more than its gross margin "
+                f"of {m(gross)}",
+            )
+        )
+    if period:
+        reasons.append(
+            Reason(
+                "profit.lifetime",
+                f"over the whole history: margin after cost to serve {m(lifetime)}",
             )
         )
     return Profitability(
@@ -340,7 +392,7 @@ def profitability(
         revenue=revenue,
         shipment_cost=cost,
         gross_margin=gross,
-        complaints=opened,
+        complaints=counted_complaints,
         follow_ups=follow_ups,
         exceptions=(reroutes, returns, damaged),
         service_cost=events,
@@ -349,6 +401,50 @@ def profitability(
         margin_rate=rate,
         unprofitable=unprofitable,
         reasons=tuple(reasons),
+        period_days=period,
+        lifetime_margin=lifetime,
+    )
+
+
+_PLANNED = (ContactTask.FOLLOW_UP_VISIT, ContactTask.SALES_CALL, ContactTask.SATISFACTION_SURVEY)
+_PURPOSE_OF = {
+    ContactTask.FOLLOW_UP_VISIT: "follow_up_visit",
+    ContactTask.SALES_CALL: "sales_call",
+    ContactTask.SATISFACTION_SURVEY: "satisfaction_survey",
+}
+
+
+def plan_cost_warning(
+    plan: ContactPlan,
+    profit: Profitability,
+    contact_policy: ContactPolicy,
+    policy: ServiceCostPolicy,
+) -> Reason | None:
+    """A named warning when the plan's own routine contacts would cost more in a year than
+    the customer earns before them (its margin after cost to serve, follow-ups left out);
+    ``None`` when they fit. The plan is not changed: the manager chooses cheaper channels or
+    longer intervals."""
+    costly = [
+        item
+        for item in plan.items
+        if item.task in _PLANNED
+        and item.interval_days is not None
+        and _PURPOSE_OF[item.task] in policy.follow_up_purposes
+    ]
+    if not costly or profit.currency != policy.currency:
+        return None
+    per_year = sum(Decimal(365) / (item.interval_days or 1) for item in costly)
+    price = policy.per_follow_up.amount
+    planned = (per_year * price).quantize(Decimal("0.01"))
+    before = profit.margin + (profit.follow_ups or 0) * price
+    if before < 0 or before - planned >= 0:
+        return None
+    return Reason(
+        "contact.plan_cost",
+        f"the plan's {float(per_year):.0f} visits and surveys a year at {price:,.2f} "
+        f"{policy.currency} each ({planned:,.2f} {policy.currency}) cost more than the "
+        f"{before:,.2f} {policy.currency} this customer earns before them: use phone or "
+        "e-mail, or visit less often",
     )
 
 

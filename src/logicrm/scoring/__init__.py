@@ -23,6 +23,7 @@ from logicrm.scoring._credit import (
 from logicrm.scoring._lifecycle import (
     ChurnPolicy,
     ChurnRisk,
+    ChurnTrend,
     LifecyclePolicy,
     LifecycleResult,
     LifecycleStage,
@@ -30,7 +31,14 @@ from logicrm.scoring._lifecycle import (
     lifecycle,
 )
 from logicrm.scoring._ratios import FinancialRatios, ratios
-from logicrm.scoring._segments import AbcClass, RfmScore, abc_classes, rfm
+from logicrm.scoring._segments import (
+    AbcClass,
+    CustomerClass,
+    RfmScore,
+    abc_classes,
+    customer_classes,
+    rfm,
+)
 from logicrm.scoring._tier import Tier, TieringPolicy, TierResult, tier
 from logicrm.scoring._value import ValueDimension, ValueModel, ValueScore, value_score
 
@@ -44,10 +52,12 @@ __all__ = [
     "BtydSummary",
     "ChurnPolicy",
     "ChurnRisk",
+    "ChurnTrend",
     "CreditDecision",
     "CreditFramework",
     "CreditOutcome",
     "CreditPolicy",
+    "CustomerClass",
     "ExposureCheck",
     "FinancialRatios",
     "LifecyclePolicy",
@@ -69,6 +79,7 @@ __all__ = [
     "btyd_summary",
     "check_exposure",
     "churn_risk",
+    "customer_classes",
     "lifecycle",
     "merge_activities",
     "ratios",

@@ -91,6 +91,9 @@ class Activity:
         substitutions: orders filled with a substitute.
         reroutes: orders rerouted.
         returns: orders returned or re-dispatched.
+        reroutes_365: ``reroutes`` among the orders of the 365 days before ``as_of``.
+        returns_365: ``returns`` among them.
+        damaged_365: ``damaged`` among them (what a year's cost to serve counts).
         cycle_us_sum: the sum of order-to-delivery times in whole microseconds, over
             delivered shipments.
         cycle_us_squares: the sum of their squares.
@@ -132,6 +135,9 @@ class Activity:
     substitutions: int = 0
     reroutes: int = 0
     returns: int = 0
+    reroutes_365: int = 0
+    returns_365: int = 0
+    damaged_365: int = 0
     cycle_us_sum: int = 0
     cycle_us_squares: int = 0
     ignored_after_as_of: int = 0
@@ -236,10 +242,13 @@ class Activity:
             self.stockouts += 1
         if shipment.substituted:
             self.substitutions += 1
+        recent = bool(cutoffs) and t > cutoffs[2]
         if shipment.rerouted:
             self.reroutes += 1
+            self.reroutes_365 += recent
         if shipment.returned:
             self.returns += 1
+            self.returns_365 += recent
 
         delivered_at = shipment.delivered_at
         if delivered_at is not None:
@@ -259,6 +268,7 @@ class Activity:
                 self.in_full += 1
             if damaged_units:
                 self.damaged += 1
+                self.damaged_365 += recent
             if on_time and in_full:
                 self.on_time_in_full += 1
                 if not damaged_units and not shipment.invoice_error:
@@ -412,6 +422,9 @@ _COUNTERS = (
     "substitutions",
     "reroutes",
     "returns",
+    "reroutes_365",
+    "returns_365",
+    "damaged_365",
     "cycle_us_sum",
     "cycle_us_squares",
     "ignored_after_as_of",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from decimal import Decimal
 from enum import StrEnum
 
 import attrs
@@ -97,18 +98,28 @@ def lifecycle(
 
 @attrs.frozen(kw_only=True)
 class ChurnPolicy:
-    """When a falling order rate counts as a churn risk.
+    """When a falling order rate or a falling revenue rate counts as a churn risk.
+
+    The domain notes ask not to lose key customers and give no threshold; every number here
+    is logicrm's own choice.
 
     Attributes:
         recent_days: the recent window (one of 30, 90, 365; default 90).
         drop_ratio: at risk when the recent order rate is below this share of the
             customer's own earlier rate (0.5: it halved).
+        revenue_drop_ratio: at risk, too, when the recent revenue rate is below this share of
+            the earlier one (0.5): a customer still ordering weekly whose loads shrank is
+            leaving as surely. ``None`` judges by orders alone.
+        watch_ratio: a rate below this share of the earlier one (0.8), but not at risk, is
+            *slowing*: said in the reasons, never "steady".
         min_history_days: days of history before the recent window needed to judge (180).
         min_history_orders: orders before the recent window needed to judge (6).
     """
 
     recent_days: int = 90
     drop_ratio: float = 0.5
+    revenue_drop_ratio: float | None = 0.5
+    watch_ratio: float = 0.8
     min_history_days: int = 180
     min_history_orders: int = 6
 
@@ -116,8 +127,29 @@ class ChurnPolicy:
         if self.recent_days not in WINDOW_DAYS[:3]:
             fail("recent_days", self.recent_days, f"must be one of {WINDOW_DAYS[:3]}")
         check_number("drop_ratio", self.drop_ratio, min_value=0, above_min=True, max_value=1)
+        if self.revenue_drop_ratio is not None:
+            check_number(
+                "revenue_drop_ratio",
+                self.revenue_drop_ratio,
+                min_value=0,
+                above_min=True,
+                max_value=1,
+            )
+        check_number("watch_ratio", self.watch_ratio, min_value=0, above_min=True, max_value=1)
+        lowest = max(self.drop_ratio, self.revenue_drop_ratio or 0)
+        if self.watch_ratio < lowest:
+            fail("watch_ratio", self.watch_ratio, f"must be at least the drop ratios ({lowest})")
         check_int("min_history_days", self.min_history_days, min_value=1, max_value=MAX_DAYS)
         check_int("min_history_orders", self.min_history_orders, min_value=1, max_value=MAX_COUNT)
+
+
+class ChurnTrend(StrEnum):
+    """How a customer's ordering compares with its own history."""
+
+    STEADY = "steady"
+    SLOWING = "slowing"
+    AT_RISK = "at_risk"
+    NOT_JUDGED = "not_judged"
 
 
 @attrs.frozen
@@ -125,50 +157,47 @@ class ChurnRisk:
     """Whether the customer's ordering fell well below its own history.
 
     Attributes:
-        at_risk: the recent rate fell below ``drop_ratio`` x the historical rate.
+        at_risk: the recent order rate fell below ``drop_ratio`` x the historical rate, or
+            the recent revenue rate below ``revenue_drop_ratio`` x its historical rate.
         recent_rate: orders per 30 days in the recent window (``None`` if not judged).
         historical_rate: orders per 30 days before it (``None`` if not judged).
-        reasons: the figures behind the call.
+        reasons: the figures behind the call, each change measured.
+        recent_revenue_rate: revenue per 30 days in the recent window (``None`` if not
+            judged).
+        historical_revenue_rate: revenue per 30 days before it (``None`` if not judged).
+        trend: [`ChurnTrend`][logicrm.scoring.ChurnTrend]: steady, slowing, at risk or not
+            judged.
     """
 
     at_risk: bool
     recent_rate: float | None
     historical_rate: float | None
     reasons: tuple[Reason, ...]
+    recent_revenue_rate: float | None = None
+    historical_revenue_rate: float | None = None
+    trend: ChurnTrend = ChurnTrend.NOT_JUDGED
 
 
-@in_library_context
-def churn_risk(
-    activity: Activity,
+def _change(recent: float, before: float) -> str:
+    return f"{recent / before - 1:+.0%}" if before > 0 else "n/a"
+
+
+def churn_figures(
     *,
+    orders: int,
+    recent_orders: int,
+    first_order_at: datetime | None,
+    revenue: Decimal,
+    recent_revenue: Decimal,
     as_of: datetime,
-    policy: ChurnPolicy = ChurnPolicy(),
+    policy: ChurnPolicy,
 ) -> ChurnRisk:
-    """Compare the order rate in the recent window with the customer's own earlier rate.
-
-    The domain's first rule for key customers is not to lose them; a customer ordering at
-    half its usual pace is the earliest sign in shipment data. Rates are orders per 30 days;
-    the earlier rate runs from the first order to the start of the recent window. Too little
-    history is reported, not flagged.
-
-    ``activity`` must be built with ``as_of`` (its windows end there).
-
-    Examples:
-        >>> from logicrm.sample import sample_dataset
-        >>> from logicrm.scoring import summarize
-        >>> data = sample_dataset()
-        >>> activity = summarize(data.shipments, as_of=data.as_of)["C00002"]
-        >>> churn_risk(activity, as_of=data.as_of).at_risk
-        True
-    """
-    check_aware("as_of", as_of)
-    if activity.as_of != as_of:
-        fail("activity.as_of", activity.as_of, f"must equal as_of ({as_of.isoformat()})")
-    recent_orders = activity.orders_within(policy.recent_days)
-    first = activity.first_order_at
+    """The churn rule on plain figures (both engines call it; see ``churn_risk``)."""
     window_start = as_of - timedelta(days=policy.recent_days)
-    earlier_orders = activity.orders - recent_orders
-    history_days = (window_start - first).total_seconds() / 86_400 if first else 0.0
+    earlier_orders = orders - recent_orders
+    history_days = (
+        (window_start - first_order_at).total_seconds() / 86_400 if first_order_at else 0.0
+    )
     if history_days < policy.min_history_days or earlier_orders < policy.min_history_orders:
         return ChurnRisk(
             False,
@@ -184,19 +213,103 @@ def churn_risk(
         )
     recent_rate = recent_orders / policy.recent_days * 30
     historical_rate = earlier_orders / history_days * 30
-    at_risk = recent_rate < policy.drop_ratio * historical_rate
-    verdict = "at risk" if at_risk else "steady"
+    recent_revenue_rate = float(recent_revenue) / policy.recent_days * 30
+    historical_revenue_rate = float(revenue - recent_revenue) / history_days * 30
+    order_ratio = recent_rate / historical_rate
+    revenue_ratio = (
+        recent_revenue_rate / historical_revenue_rate if historical_revenue_rate > 0 else None
+    )
+    revenue_falls = (
+        policy.revenue_drop_ratio is not None
+        and revenue_ratio is not None
+        and revenue_ratio < policy.revenue_drop_ratio
+    )
+    at_risk = order_ratio < policy.drop_ratio or revenue_falls
+    lowest = min(order_ratio, revenue_ratio if revenue_ratio is not None else order_ratio)
+    if at_risk:
+        trend = ChurnTrend.AT_RISK
+        verdict = "at risk: " + " and ".join(
+            what
+            for what, fell in (
+                (f"orders below {policy.drop_ratio:.0%} of the earlier rate",
+                 order_ratio < policy.drop_ratio),
+                (f"revenue below {policy.revenue_drop_ratio or 0:.0%} of the earlier rate",
+                 revenue_falls),
+            )
+            if fell
+        )  # fmt: skip
+    elif lowest < policy.watch_ratio:
+        trend = ChurnTrend.SLOWING
+        verdict = (
+            f"slowing: below {policy.watch_ratio:.0%} of the earlier rate, "
+            "not yet at the risk threshold"
+        )
+    else:
+        trend = ChurnTrend.STEADY
+        verdict = "steady"
+    days = policy.recent_days
+    message = (
+        f"orders per 30 days {recent_rate:.1f} in the last {days} days against "
+        f"{historical_rate:.1f} before ({_change(recent_rate, historical_rate)})"
+    )
+    if historical_revenue_rate > 0:
+        change = _change(recent_revenue_rate, historical_revenue_rate)
+        message += (
+            f"; revenue per 30 days {recent_revenue_rate:,.0f} against "
+            f"{historical_revenue_rate:,.0f} ({change})"
+        )
+    code = {
+        ChurnTrend.AT_RISK: "churn.at_risk",
+        ChurnTrend.SLOWING: "churn.slowing",
+        ChurnTrend.STEADY: "churn.steady",
+    }[trend]
     return ChurnRisk(
         at_risk,
         recent_rate,
         historical_rate,
-        (
-            Reason(
-                "churn.at_risk" if at_risk else "churn.steady",
-                f"{recent_rate:.1f} orders per 30 days in the last {policy.recent_days} days "
-                f"against {historical_rate:.1f} before ({verdict}; threshold "
-                f"{policy.drop_ratio:.0%} of the earlier rate)",
-                recent_rate - historical_rate,
-            ),
-        ),
+        (Reason(code, f"{message}: {verdict}", recent_rate - historical_rate),),
+        recent_revenue_rate,
+        historical_revenue_rate,
+        trend,
+    )
+
+
+@in_library_context
+def churn_risk(
+    activity: Activity,
+    *,
+    as_of: datetime,
+    policy: ChurnPolicy = ChurnPolicy(),
+) -> ChurnRisk:
+    """Compare the order rate and the revenue rate in the recent window with the customer's
+    own earlier rates.
+
+    The domain's first rule for key customers is not to lose them; a customer ordering at
+    half its usual pace, or still ordering but spending half as much, is the earliest sign in
+    shipment data. Rates are per 30 days; the earlier rate runs from the first order to the
+    start of the recent window. Too little history is reported, not flagged. A rate below
+    ``watch_ratio`` of the earlier one that is not at risk is *slowing*; the reason gives each
+    measured change.
+
+    ``activity`` must be built with ``as_of`` (its windows end there).
+
+    Examples:
+        >>> from logicrm.sample import sample_dataset
+        >>> from logicrm.scoring import summarize
+        >>> data = sample_dataset()
+        >>> activity = summarize(data.shipments, as_of=data.as_of)["C00002"]
+        >>> churn_risk(activity, as_of=data.as_of).at_risk
+        True
+    """
+    check_aware("as_of", as_of)
+    if activity.as_of != as_of:
+        fail("activity.as_of", activity.as_of, f"must equal as_of ({as_of.isoformat()})")
+    return churn_figures(
+        orders=activity.orders,
+        recent_orders=activity.orders_within(policy.recent_days),
+        first_order_at=activity.first_order_at,
+        revenue=activity.revenue,
+        recent_revenue=activity.revenue_within(policy.recent_days),
+        as_of=as_of,
+        policy=policy,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from datetime import datetime
@@ -11,7 +12,7 @@ from enum import StrEnum
 import attrs
 
 from logicrm.domain import Money, Reason
-from logicrm.domain._checks import check_aware, fail
+from logicrm.domain._checks import check_aware, check_number, fail
 from logicrm.domain._money import in_library_context, to_decimal, to_finite_decimal
 from logicrm.domain._reason import plural
 from logicrm.errors import CurrencyMismatchError
@@ -27,6 +28,48 @@ class AbcClass(StrEnum):
     A = "a"
     B = "b"
     C = "c"
+
+
+class CustomerClass(StrEnum):
+    """The notes' three classes by the value sought (一般 / 潜力 / 关键客户): general, potential
+    and key customers."""
+
+    KEY = "key"
+    POTENTIAL = "potential"
+    GENERAL = "general"
+
+
+def customer_classes(
+    classes: Mapping[str, AbcClass], *, key_max_share: float = 0.05
+) -> dict[str, CustomerClass]:
+    """The notes' key / potential / general classes from Pareto classes in rank order.
+
+    The notes give both halves of the Pareto rule for key customers: about 5% of customers
+    bringing about 80% of sales or profit. So a key customer is a class **A** customer among
+    the first ``key_max_share`` of all ranked customers (rounded up, at least one); the rest of
+    class A and class B are *potential* (valuable, not yet key); class C is *general*.
+    ``classes`` must be in rank order, highest value first, as
+    [`abc_classes()`][logicrm.scoring.abc_classes] returns them.
+
+    Examples:
+        >>> ranked = abc_classes({f"C{i:02d}": 100 - i for i in range(40)})
+        >>> found = customer_classes(ranked)
+        >>> [c for c, k in found.items() if k is CustomerClass.KEY]
+        ['C00', 'C01']
+    """
+    check_number("key_max_share", key_max_share, min_value=0, above_min=True, max_value=1)
+    cap = max(1, math.ceil(key_max_share * len(classes) - 1e-9))
+    result: dict[str, CustomerClass] = {}
+    keys = 0
+    for customer_id, abc in classes.items():
+        if abc is AbcClass.A and keys < cap:
+            keys += 1
+            result[customer_id] = CustomerClass.KEY
+        elif abc is AbcClass.C:
+            result[customer_id] = CustomerClass.GENERAL
+        else:
+            result[customer_id] = CustomerClass.POTENTIAL
+    return result
 
 
 @in_library_context

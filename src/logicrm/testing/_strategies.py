@@ -347,6 +347,7 @@ def interactions(
         purpose=draw(st.sampled_from([*Purpose, "claims_review"])),
         staff_id=draw(st.none() | _IDS),
         outcome=draw(st.none() | _TEXT),
+        complaint_id=draw(st.none() | _IDS),
         note=draw(st.none() | _TEXT),
     )
 

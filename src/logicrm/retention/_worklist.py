@@ -1,0 +1,299 @@
+"""The worklist: every customer's open work items, in the order an account manager takes
+them on a Monday morning, and the breach report for what is past saving this week."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from logicrm.domain import Reason, Severity
+from logicrm.domain._reason import plural
+from logicrm.retention._plan import TASK_ORDER, WHAT, ContactPolicy, ContactTask, DueStatus
+
+if TYPE_CHECKING:
+    from logicrm._assess import Assessment
+    from logicrm.retention._action import SalesAction
+
+_OVERDUE_CAP_DAYS = 30  # overdue days beyond a month add no more urgency
+
+
+@attrs.frozen(kw_only=True)
+class WorkItem:
+    """One line of the worklist: a contact to make, for whom, and why now.
+
+    Attributes:
+        rank: its place in its list (today's list or the breach report), from 1.
+        customer_id: the customer.
+        task: the [`ContactTask`][logicrm.retention.ContactTask]: the item's kind.
+        due_at: when it fell or falls due.
+        status: overdue or due.
+        days_overdue: whole days past due.
+        key_customer: the customer is a key customer.
+        churn_flag: a key customer at churn risk.
+        value_score: the customer's value score (0-100), ``None`` if it has none.
+        priority: the kind's weight (times the complaint's severity factor) + value points
+            (``value_score / 10``, 0-10) + overdue points (a third of a point a day, at most
+            10 for a month or more).
+        ranked_by: ``priority`` in one short line: what put the item where it is.
+        breach: overdue more than the policy's ``stale_after_days``: an item of the breach
+            report, not of today's list.
+        action: the customer's next best action, when assessed.
+        reasons: why this contact is due, then why the action.
+        complaint_id: the complaint it concerns.
+        severity: that complaint's severity.
+    """
+
+    rank: int
+    customer_id: str
+    task: ContactTask
+    due_at: datetime
+    status: DueStatus
+    days_overdue: int
+    key_customer: bool
+    churn_flag: bool
+    value_score: float | None
+    priority: float
+    action: SalesAction | None
+    reasons: tuple[Reason, ...]
+    complaint_id: str | None = None
+    severity: Severity | None = None
+    ranked_by: str = ""
+    breach: bool = False
+
+    def row(self) -> dict[str, Any]:
+        """The item as one flat row of plain values (what ``logicrm worklist`` writes)."""
+        return {
+            "rank": self.rank,
+            "customer_id": self.customer_id,
+            "task": self.task.value,
+            "status": self.status.value,
+            "due_at": self.due_at.isoformat(),
+            "days_overdue": self.days_overdue,
+            "key_customer": self.key_customer,
+            "churn_flag": self.churn_flag,
+            "value_score": None if self.value_score is None else round(self.value_score, 2),
+            "priority": round(self.priority, 2),
+            "ranked_by": self.ranked_by,
+            "breach": self.breach,
+            "next_action": None if self.action is None else self.action.value,
+            "complaint_id": self.complaint_id,
+            "severity": None if self.severity is None else self.severity.value,
+            "why": "; ".join(r.message for r in self.reasons),
+        }
+
+    def _repr_html_(self) -> str:
+        from logicrm._html import render
+
+        return render(self)
+
+
+WORKLIST_COLUMNS = (
+    "rank",
+    "customer_id",
+    "task",
+    "status",
+    "due_at",
+    "days_overdue",
+    "key_customer",
+    "churn_flag",
+    "value_score",
+    "priority",
+    "ranked_by",
+    "breach",
+    "next_action",
+    "complaint_id",
+    "severity",
+    "why",
+)
+"""The columns of [`WorkItem.row()`][logicrm.retention.WorkItem.row], in order."""
+
+
+class Worklist(tuple[WorkItem, ...]):
+    """What [`worklist()`][logicrm.retention.worklist] returns: today's items as a tuple of
+    [`WorkItem`][logicrm.retention.WorkItem], and the ``breaches``: items overdue past the
+    policy's ``stale_after_days``, ranked the same way, for the service manager to review
+    rather than for this week's calls."""
+
+    breaches: tuple[WorkItem, ...]
+    stale_after_days: int
+
+    def __new__(
+        cls,
+        items: Iterable[WorkItem] = (),
+        breaches: Iterable[WorkItem] = (),
+        *,
+        stale_after_days: int = 90,
+    ) -> Worklist:
+        self = super().__new__(cls, items)
+        self.breaches = tuple(breaches)
+        self.stale_after_days = stale_after_days
+        return self
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One [`WorkItem.row()`][logicrm.retention.WorkItem.row] per item of today's list."""
+        return [item.row() for item in self]
+
+    def breach_rows(self) -> list[dict[str, Any]]:
+        """One row per item of the breach report."""
+        return [item.row() for item in self.breaches]
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """How many items of each kind are on today's list (``"today"``) and in the breach
+        report (``"breaches"``), kinds in the order of their default weight."""
+        return {
+            "today": _count(self),
+            "breaches": _count(self.breaches),
+        }
+
+    def summary(self) -> str:
+        """Today's list and the breach report in one sentence, counted by kind."""
+        counts = self.counts()
+
+        def said(kinds: dict[str, int]) -> str:
+            return ", ".join(
+                plural(n, WHAT[ContactTask(k)]) for k, n in kinds.items()
+            )  # fmt: skip
+
+        today = f"{plural(len(self), 'item')} today" + (
+            f" ({said(counts['today'])})" if self else ""
+        )
+        breached = (
+            f"; {plural(len(self.breaches), 'item')} overdue more than "
+            f"{self.stale_after_days} days in the breach report ({said(counts['breaches'])})"
+            if self.breaches
+            else "; nothing in the breach report"
+        )
+        return today + breached
+
+    def _repr_html_(self) -> str:
+        from logicrm._html import cell, table
+
+        def shown(items: Sequence[WorkItem]) -> str:
+            cells = [[cell(v, k) for k, v in item.row().items()] for item in items[:50]]
+            more = len(items) - len(cells)
+            note = f"<p><em>{more:,} more not shown</em></p>" if more > 0 else ""
+            return table(WORKLIST_COLUMNS, cells, escape=False) + note
+
+        breaches = (
+            f"<details><summary>Breach report ({len(self.breaches):,} items)</summary>"
+            + shown(self.breaches)
+            + "</details>"
+            if self.breaches
+            else ""
+        )
+        return (
+            f"<div class='logicrm'><strong>Worklist</strong> ({len(self):,} items)"
+            + f"<p>{cell(self.summary())}</p>"
+            + shown(self)
+            + breaches
+            + "</div>"
+        )
+
+
+def _count(items: Iterable[WorkItem]) -> dict[str, int]:
+    found: dict[ContactTask, int] = {}
+    for item in items:
+        found[item.task] = found.get(item.task, 0) + 1
+    return {task.value: found[task] for task in sorted(found, key=TASK_ORDER.__getitem__)}
+
+
+def priority(
+    task: ContactTask,
+    severity: Severity | None,
+    value_score: float | None,
+    days_overdue: int,
+    policy: ContactPolicy,
+) -> tuple[float, str]:
+    """An item's priority and the one line that explains it."""
+    weight = policy.weight(task, severity)
+    value = (policy.unvalued_weight * 100 if value_score is None else value_score) / 10
+    overdue = min(days_overdue, _OVERDUE_CAP_DAYS) / 3
+    total = weight + value + overdue
+    kind = WHAT[task] + ("" if severity is None else f" ({severity.value})")
+    line = (
+        f"{kind} {weight:g} + value {value:.1f}"
+        + ("" if value_score is not None else " (no score)")
+        + f" + overdue {overdue:.1f} = {total:.1f}"
+    )
+    return total, line
+
+
+def worklist(
+    assessments: Iterable[Assessment] | Mapping[str, Assessment],
+    *,
+    policy: ContactPolicy = ContactPolicy(),  # noqa: B008
+) -> Worklist:
+    """Every due and overdue work item of the assessed customers, in the order an account
+    manager works through them on a Monday morning.
+
+    Each item's *priority* is the weight of its kind (complaint responses and service
+    recovery first, then complaint resolution, key-customer account reviews, enquiry
+    replies, complaint follow-ups, routine visits and sales calls, surveys, record checks;
+    a complaint's weight times its severity's factor), plus up to 10 points for the
+    customer's value and up to 10 for how overdue it is (a third of a point a day, capped at a
+    month): so the kind decides first, then the customer's value and lateness. Ties go to
+    the longer overdue, then the earlier due date, the customer id and the kind. A customer
+    more overdue never ranks lower, all else equal. ``ranked_by`` says it in one line.
+
+    Items overdue more than ``policy.stale_after_days`` leave today's list for
+    ``Worklist.breaches``, ranked the same way.
+
+    Assessments without a contact plan (made without interactions) add nothing.
+
+    Examples:
+        >>> from logicrm import assess_all, summarize
+        >>> from logicrm.sample import sample_dataset
+        >>> data = sample_dataset()
+        >>> results = assess_all(data.customers, summarize(data.shipments, as_of=data.as_of),
+        ...                      as_of=data.as_of, inputs=data.inputs())
+        >>> work = worklist(results)
+        >>> work[0].rank, work[0].status.value in ("overdue", "due")
+        (1, True)
+    """
+    values = assessments.values() if isinstance(assessments, Mapping) else assessments
+    lines: list[tuple[tuple[Any, ...], bool, dict[str, Any]]] = []
+    for assessment in values:
+        plan = assessment.contact_plan
+        if plan is None:
+            continue
+        score = assessment.value.score
+        action = assessment.action
+        for item in plan.open_items:
+            total, line = priority(item.task, item.severity, score, item.days_overdue, policy)
+            key = (
+                -total,
+                -item.days_overdue,
+                item.due_at,
+                assessment.customer_id,
+                TASK_ORDER[item.task],
+                item.complaint_id or "",
+            )
+            fields = {
+                "customer_id": assessment.customer_id,
+                "task": item.task,
+                "due_at": item.due_at,
+                "status": item.status,
+                "days_overdue": item.days_overdue,
+                "key_customer": assessment.key_customer,
+                "churn_flag": assessment.churn_flag,
+                "value_score": score,
+                "priority": total,
+                "ranked_by": line,
+                "action": None if action is None else action.action,
+                "complaint_id": item.complaint_id,
+                "severity": item.severity,
+                "reasons": (item.reason, *(() if action is None else action.reasons[:1])),
+            }
+            stale = item.days_overdue > policy.stale_after_days
+            lines.append((key, stale, {**fields, "breach": stale}))
+    lines.sort(key=lambda line: line[0])
+    today = [fields for _, stale, fields in lines if not stale]
+    stale = [fields for _, stale, fields in lines if stale]
+    return Worklist(
+        (WorkItem(rank=rank, **fields) for rank, fields in enumerate(today, start=1)),
+        (WorkItem(rank=rank, **fields) for rank, fields in enumerate(stale, start=1)),
+        stale_after_days=policy.stale_after_days,
+    )
