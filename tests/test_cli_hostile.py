@@ -341,5 +341,11 @@ def test_the_demo_and_the_table_fit_120_columns_and_cut_with_an_ellipsis(folder)
 
 
 def test_a_top_reason_is_shown_whole_even_when_it_holds_a_semicolon(folder):
-    result = score(folder / "s" / "shipments.csv", cwd=folder)
-    assert "(at risk; threshold 50% of the earlier rate)" in result.stdout
+    every_class_a_is_key = folder / "key.toml"
+    every_class_a_is_key.write_text("[pareto]\nkey_max_share = 1.0\n")
+    result = score(folder / "s" / "shipments.csv", "--policy", str(every_class_a_is_key),
+                   "--wide", cwd=folder)  # fmt: skip
+    (churn,) = [line for line in result.stdout.splitlines() if "orders per 30 days" in line]
+    assert "(-100%); revenue per 30 days 0 against " in churn  # one reason, not split at ";"
+    assert churn.endswith("at risk: orders below 50% of the earlier rate and revenue below 50% "
+                          "of the earlier rate")  # fmt: skip

@@ -59,24 +59,33 @@ def test_one_command_gives_the_library_s_worklist_in_csv_and_jsonl(files, expect
     done = logicrm("worklist", *inputs(files), "-o", out, "--rejects", tmp_path / "r.jsonl")
     assert done.returncode == 0, done.stderr
     rows = [json.loads(line) for line in out.read_text().splitlines()]
-    assert rows == json.loads(json.dumps(work.rows()))  # every line, every column, in order
-    assert f"{len(work)} contacts due or overdue" in done.stderr
+    # every line of today's list, then the breach report, every column, in order
+    assert rows == json.loads(json.dumps(work.rows() + work.breach_rows()))
+    assert [r["breach"] for r in rows] == [False] * len(work) + [True] * len(work.breaches)
+    assert work.summary() in done.stderr
     assert all(row["why"] and row["task"] for row in rows)  # what to do, and why
     as_csv = logicrm("worklist", *inputs(files), "--format", "csv", "--limit", "3",
                      "--rejects", tmp_path / "r.jsonl")  # fmt: skip
     table = list(csv.DictReader(as_csv.stdout.splitlines()))
-    assert [r["customer_id"] for r in table] == [w.customer_id for w in work[:3]]
+    # the first three of today's list, then the whole breach report
+    assert [r["customer_id"] for r in table] == [w.customer_id for w in (*work[:3], *work.breaches)]
     assert list(table[0]) == list(lc.WORKLIST_COLUMNS)
-    assert "the first 3 shown" in as_csv.stderr
+    assert "the first 3 of today's shown" in as_csv.stderr
 
 
-def test_the_table_puts_key_customers_at_risk_first_and_never_shows_a_note(files, tmp_path):
+def test_the_table_puts_complaints_first_then_the_breach_report_and_never_a_note(files, tmp_path):
     done = logicrm("worklist", *inputs(files), "--limit", "4", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert lines[0].split()[:4] == ["#", "customer", "contact", "status"]
-    assert "AT RISK" in lines[2] and "prevent key loss" in lines[2]
-    assert "↳" in lines[3]  # each line's reasons under it
+    assert lines[0].split()[:5] == ["#", "customer", "to", "do", "status"]
+    assert "complaint resolution (critical)" in lines[2]
+    assert "↳" in lines[3] and lines[4].startswith(
+        "  ↳ rank: complaint resolution (critical) 180 + "
+    )
+    report = lines.index("Breach report: overdue more than 90 days; review why, then close or "
+                         "reschedule each")  # fmt: skip
+    assert report == 2 + 3 * 4 + 1  # after today's four lines, each with its reason and rank
+    assert "complaint response (critical)" in lines[report + 3]
     everything = done.stdout + done.stderr
     assert "Met the logistics manager" not in everything  # the notes are personal data
 

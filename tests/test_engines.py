@@ -350,13 +350,18 @@ CUSTOMER_KINDS = st.sampled_from(
             "lapsed_after_days": st.integers(1, 400),
             "recent_days": st.sampled_from([30, 90, 365]),
             "drop_ratio": st.sampled_from([0.25, 0.5, 0.9]),
+            "revenue_drop_ratio": st.sampled_from([None, 0.5, 0.9]),
             "min_history_days": st.integers(1, 300),
             "min_history_orders": st.integers(1, 8),
             "a": st.sampled_from([0.5, 0.8]),
+            "basis": st.sampled_from(["revenue", "profit"]),
+            "key_max_share": st.sampled_from([0.05, 0.5, 1.0]),
+            "trailing_year": st.booleans(),
+            "loyal_after_days": st.sampled_from([None, 30, 730]),
             "weights": st.sampled_from([None, {"profit": 1.0}, {"growth": 2, "perceived": 1}]),
             "per_reroute": st.sampled_from(["0", "150.00", "5E+3"]),
             "mature_after_days": st.integers(0, 800),
-            "grow_min_growth": st.sampled_from([-0.5, 0.0, 0.1, 2.0]),
+            "grow_min_growth": st.sampled_from([0.0, 0.1, 2.0]),
             "grow_below_share": st.sampled_from([0.0, 0.5]),
         }
     ),
@@ -390,16 +395,22 @@ def test_the_columnar_assessment_gives_the_object_paths_rows(
         churn=ChurnPolicy(
             recent_days=policy["recent_days"],
             drop_ratio=policy["drop_ratio"],
+            revenue_drop_ratio=policy["revenue_drop_ratio"],
             min_history_days=policy["min_history_days"],
             min_history_orders=policy["min_history_orders"],
         ),
-        pareto=ParetoCutoffs(a=policy["a"], b=0.95),
+        pareto=ParetoCutoffs(
+            a=policy["a"], b=0.95, basis=policy["basis"], key_max_share=policy["key_max_share"]
+        ),
         value=ValueModel() if weights is None else ValueModel(weights=weights),
-        service_cost=ServiceCostPolicy(per_reroute=Money(policy["per_reroute"], "CNY")),
+        service_cost=ServiceCostPolicy(
+            per_reroute=Money(policy["per_reroute"], "CNY"), trailing_year=policy["trailing_year"]
+        ),
         action=ActionPolicy(
             mature_after_days=policy["mature_after_days"],
             grow_min_growth=policy["grow_min_growth"],
             grow_below_share=policy["grow_below_share"],
+            loyal_after_days=policy["loyal_after_days"],
         ),
     )
 

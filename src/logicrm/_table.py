@@ -25,7 +25,8 @@ def render_table(
 
     A table wider than ``max_width`` has its widest text columns cut, each cut cell ending
     in "…"; numbers are never cut. ``max_width=None`` shows everything. ``notes`` puts a
-    line of text under each row (indented, cut to the width in the same way)."""
+    line of text under each row (indented, cut to the width in the same way; a note with a
+    line break gives two lines)."""
     cells = [[_cell(value) for value in row] for row in rows]
     widths = [len(h) for h in headers]
     for row in cells:
@@ -51,7 +52,10 @@ def render_table(
     body = [line(row) for row in cells]
     if notes is not None:
         width = max_width or max((len(n) for n in notes), default=0) + len(_NOTE)
-        said = [_cut(_NOTE + terminal_line(note), width) for note in notes]
+        said = [
+            "\n".join(_cut(_NOTE + terminal_line(part), width) for part in note.split("\n"))
+            for note in notes
+        ]
         body = [text for pair in zip(body, said, strict=True) for text in pair if text.strip()]
     return "\n".join([line(list(headers)), rule, *body])
 

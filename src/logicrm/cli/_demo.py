@@ -130,33 +130,45 @@ def _assessments(data: SampleData) -> str:
 def _keeping(data: SampleData, activities: dict[str, Activity]) -> str:
     """Keeping customers: the next best actions, cost to serve, and Monday's worklist."""
     from logicrm._assess import assess_all
-    from logicrm.cli._score import worklist_text
+    from logicrm.cli._score import breach_text, worklist_text
     from logicrm.retention import profitability_by, worklist
 
     results = assess_all(data.customers, activities, as_of=data.as_of, inputs=data.inputs())
     rows = []
     for a in results.values():
         assert a.action is not None and a.profitability is not None
+        profit = a.profitability
+        stage = a.lifecycle.stage.value
         rows.append(
             [
                 a.customer_id,
+                "-" if a.customer_class is None else a.customer_class.value,
                 a.action.action.value.replace("_", " "),
-                a.action.maturity.value,
-                "-" if a.action.incentive is None else a.action.incentive.value,
+                stage if stage != "current" else f"{a.action.maturity.value} relationship",
+                "-" if a.action.incentive is None else a.action.incentive.value.replace("_", " "),
                 "-" if a.share is None or a.share.share is None else f"{a.share.share:.0%}",
-                f"{a.profitability.cost_to_serve:,.0f}",
-                f"{a.profitability.margin:,.0f}",
+                f"{profit.shipment_cost:,.0f}",
+                f"{profit.service_cost:,.0f}",
+                f"{profit.margin:,.0f}",
             ]
         )
     table = render_table(
-        ["id", "next best action", "stage", "incentive", "share", "cost to serve", "margin"],
+        ["id", "class", "next best action", "stage", "incentive", "share", "freight",
+         "service", "margin"],
         rows,
-    )
+    )  # fmt: skip
     losers = [
         f"  - {r.message}"
         for a in results.values()
         if a.profitability is not None and a.profitability.unprofitable
-        for r in a.profitability.reasons[1:]
+        for r in a.profitability.reasons[1:2]
+    ]
+    warnings = [
+        f"  - {a.customer_id}: {r.message}"
+        for a in results.values()
+        if a.contact_plan is not None
+        for r in a.contact_plan.reasons
+        if r.code == "contact.plan_cost"
     ]
     groups = profitability_by(results, by="abc_class")
     by_class = ", ".join(
@@ -166,15 +178,24 @@ def _keeping(data: SampleData, activities: dict[str, Activity]) -> str:
     work = worklist(results)
     return "\n".join(
         [
-            "Keeping customers: the next best action (the 2/8 rule's six), customer share, and",
-            "margin after the cost to serve (shipments, complaints, follow-ups, exceptions; CNY)",
+            "Keeping customers: the notes' classes (key about 5% of customers, potential, general),",
+            "the next best action (the 2/8 rule's six), customer share, and over the last 365 days",
+            "the margin after the cost to serve (cost to serve = freight + service: complaints,",
+            "follow-ups, exceptions; CNY)",
             table,
             f"  margin after cost to serve by Pareto class: {by_class}",
             *(losers or ["  no customer costs more to serve than it earns"]),
+            *warnings,
             "",
-            f"Monday morning: {len(work)} contacts due or overdue, key customers at risk first,",
-            "then days overdue weighted by value (`logicrm worklist`; the first 8)",
+            f"Monday morning ({work.summary()}):",
+            "complaints and service recovery first, then key-customer reviews, replies to",
+            "enquiries, routine visits, surveys and record checks; within a kind, value and",
+            "lateness (`logicrm worklist`; the first 8)",
             worklist_text(work[:8]).rstrip("\n"),
+            breach_text(work.breaches[:5], work.stale_after_days).rstrip("\n")
+            + (f"\n  ... and {len(work.breaches) - 5} more" if len(work.breaches) > 5 else "")
+            if work.breaches
+            else "  nothing overdue past the staleness limit",
         ]
     )
 

@@ -302,7 +302,7 @@ def worklist_text(items: Any, *, wide: bool = False) -> str:
                 "-" if item.action is None else item.action.value.replace("_", " "),
             ]
         )
-        notes.append(f"{item.reasons[0].message}  [rank: {item.ranked_by}]")
+        notes.append(f"{item.reasons[0].message}\nrank: {item.ranked_by}")
     headers = ["#", "customer", "to do", "status", "due", "days over", "priority", "next action"]
     if not rows:
         return "nothing due: every planned contact is ahead of its date\n"

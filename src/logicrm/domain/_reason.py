@@ -30,5 +30,10 @@ class Reason:
 
 
 def plural(count: int, noun: str) -> str:
-    """``"1 order"``, ``"3 orders"``: counts in reason messages read as sentences."""
-    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
+    """``"1 order"``, ``"3 orders"``, ``"2 service recoveries"``: counts in reason messages
+    read as sentences."""
+    if count == 1:
+        return f"{count:,} {noun}"
+    if noun.endswith("y") and noun[-2:-1] not in "aeiou":
+        return f"{count:,} {noun[:-1]}ies"
+    return f"{count:,} {noun}s"

@@ -683,8 +683,8 @@ def _complaint_item(
             opened + times.respond_within,
             as_of,
             policy,
-            f"{name} opened {opened.date().isoformat()}, not answered: respond within "
-            f"{_hours(times.respond_within)} (complaint SLA)",
+            f"{name} opened {opened.date().isoformat()}, not answered; SLA "
+            f"{_hours(times.respond_within)} to respond",
             complaint=complaint,
         )
     if status is ComplaintStatus.REOPENED:
@@ -694,8 +694,8 @@ def _complaint_item(
             reopened + times.respond_within,
             as_of,
             policy,
-            f"{name} reopened {reopened.date().isoformat()}: respond within "
-            f"{_hours(times.respond_within)} (complaint SLA)",
+            f"{name} reopened {reopened.date().isoformat()}; SLA "
+            f"{_hours(times.respond_within)} to respond",
             complaint=complaint,
         )
     if status is ComplaintStatus.INVESTIGATING:
@@ -705,8 +705,8 @@ def _complaint_item(
             begun + times.resolve_within,
             as_of,
             policy,
-            f"{name} under investigation since {begun.date().isoformat()}: resolve within "
-            f"{_hours(times.resolve_within)} (complaint SLA)",
+            f"{name} under investigation since {begun.date().isoformat()}; SLA "
+            f"{_hours(times.resolve_within)} to resolve",
             complaint=complaint,
         )
     logged = _utc(log.last_by_complaint.get(complaint.id))
@@ -719,8 +719,8 @@ def _complaint_item(
             resolved + times.confirm_within,
             as_of,
             policy,
-            f"{name} resolved {resolved.date().isoformat()}: confirm by a visit within "
-            f"{plural(times.confirm_within.days, 'day')} (complaint SLA)",
+            f"{name} resolved {resolved.date().isoformat()}; SLA "
+            f"{plural(times.confirm_within.days, 'day')} to confirm the fix by a visit",
             complaint=complaint,
         )
     if complaint.satisfied is False and complaint.confirmed_at is not None:

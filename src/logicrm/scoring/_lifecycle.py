@@ -111,7 +111,8 @@ class ChurnPolicy:
             the earlier one (0.5): a customer still ordering weekly whose loads shrank is
             leaving as surely. ``None`` judges by orders alone.
         watch_ratio: a rate below this share of the earlier one (0.8), but not at risk, is
-            *slowing*: said in the reasons, never "steady".
+            *slowing*: said in the reasons, never "steady" (below a drop ratio it is at
+            risk, whatever this says).
         min_history_days: days of history before the recent window needed to judge (180).
         min_history_orders: orders before the recent window needed to judge (6).
     """
@@ -136,9 +137,6 @@ class ChurnPolicy:
                 max_value=1,
             )
         check_number("watch_ratio", self.watch_ratio, min_value=0, above_min=True, max_value=1)
-        lowest = max(self.drop_ratio, self.revenue_drop_ratio or 0)
-        if self.watch_ratio < lowest:
-            fail("watch_ratio", self.watch_ratio, f"must be at least the drop ratios ({lowest})")
         check_int("min_history_days", self.min_history_days, min_value=1, max_value=MAX_DAYS)
         check_int("min_history_orders", self.min_history_orders, min_value=1, max_value=MAX_COUNT)
 
