@@ -165,8 +165,10 @@ def test_row_names_the_reports_worst_gap(results):
     assert row["worst_gap_size"] == worst.size < 0
     first = results["C00000"].gaps.reasons[0]
     assert first.code == f"gap.{worst.gap.value}.{worst.where}" and first.contribution == (
-        worst.relative
+        worst.points
     )
+    # one definition: the row's column is a measure actually short of a level, in points
+    assert row["worst_gap"] == "communication (on_time_rate)" and worst.against == "promise"
 
 
 def test_assess_all_is_still_a_dict(results):

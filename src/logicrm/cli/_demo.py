@@ -261,12 +261,11 @@ def _service(data: SampleData) -> str:
 
 
 def _worst_line(report: FiveGapsReport) -> str:
-    worst = report.worst
-    if worst is None:
-        return "  worst gap: none, nothing falls short"
+    if report.worst is None:
+        return f"  worst gap: none, {report.reasons[0].message}"
     return (
-        f"  worst gap: {worst.gap.value} on {worst.where}, {-worst.relative:.0%} short of its "
-        "reference level (the largest relative shortfall)"
+        f"  worst gap: {report.reasons[0].message}\n"
+        "    (the largest shortfall in points on a measure short of a level it is held to)"
     )
 
 

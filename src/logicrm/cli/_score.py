@@ -424,7 +424,8 @@ def table_text(assessments: Any, *, wide: bool = False) -> str:
                 row["credit_term_days"] if row["credit_term_days"] is not None else "-",
                 percent(row["on_time_rate"]),
                 percent(row["perfect_order_rate"]),
-                row["worst_gap"].split(" (")[0] if row["worst_gap"] else "-",
+                # where falls short is what a manager acts on; the gap's name is in the row
+                row["worst_gap"].split(" (")[1].rstrip(")") if row["worst_gap"] else "-",
                 "-"
                 if row["complaints"] is None
                 else f"{row['complaints_met']}/{row['complaints']}",
