@@ -116,6 +116,7 @@ def _prepare(args: argparse.Namespace, formats: dict[str, str]) -> _Run:
         encoding=args.encoding,
         delimiter=args.delimiter,
         value=args.value,
+        allow_weak_fit=args.allow_weak_fit,
         engine=args.engine,
         database=database,
         sources=sources,
