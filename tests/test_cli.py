@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import tomllib
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -283,14 +284,18 @@ def test_a_bad_mapping_file_names_the_input_and_field(files, tmp_path):
     assert "orders" in result.stderr and "not an input kind" in result.stderr
 
 
-def test_value_clv_fits_both_models_on_the_input_and_scores_with_them(files, tmp_path):
+def test_value_clv_allowed_a_weak_fit_scores_with_it_and_warns(files, tmp_path):
     from logicrm.models import BetaGeoModel, ClvValue, GammaGammaModel
     from logicrm.scoring import btyd_summary
 
     result = logicrm("score", files["shipments"], "--as-of", AS_OF, "--value", "clv",
-                     "--format", "jsonl")  # fmt: skip
+                     "--allow-weak-fit", "--format", "jsonl")  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "lifetime value: BG/NBD fitted on 12 customers: r " in result.stderr
+    assert (
+        "lifetime value: WARNING, weak fit used because of --allow-weak-fit: BG/NBD fitted on "
+        "12 customers, fewer than the 50 needed"
+    ) in result.stderr
     assert "lifetime value: Gamma-Gamma fitted on" in result.stderr and "(± " in result.stderr
     data = sample_dataset()
     activities = summarize(data.shipments, as_of=data.as_of)
@@ -305,6 +310,58 @@ def test_value_clv_fits_both_models_on_the_input_and_scores_with_them(files, tmp
         for row in map(json.loads, result.stdout.splitlines())
     }
     assert scored == {k: round(a.value.score, 2) for k, a in expected.items()}
+
+
+def test_value_clv_refuses_the_samples_weak_fit_saying_why_and_what_to_do(files, tmp_path):
+    # 12 customers (under 50), 12 repeat buyers (under 20), BG/NBD's a and b with standard
+    # errors above the estimates: on this fit a 617 CNY customer outscored a 217,000 CNY one.
+    result = logicrm("score", files["shipments"], "--as-of", AS_OF, "--value", "clv",
+                     cwd=tmp_path)  # fmt: skip
+    assert result.returncode == 2 and result.stdout == ""
+    assert "--value clv: the lifetime-value fit cannot support scores" in result.stderr
+    assert "BG/NBD fitted on 12 customers, fewer than the 50 needed" in result.stderr
+    assert "BG/NBD: standard error above the estimate for a 0.263 ± 0.397" in result.stderr
+    assert "default value model (leave out --value clv)" in result.stderr
+    assert "give more history" in result.stderr and "--allow-weak-fit" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def cdnow_shipments(path):
+    """The CDNOW calibration summary (tests/data) as shipments: each customer's first order
+    T weeks before AS_OF, its x repeat orders spread evenly up to t_x weeks after it, each at
+    its mean spend."""
+    as_of = datetime(2026, 6, 30, 18, tzinfo=UTC)
+    source = Path(__file__).parent / "data" / "cdnow_summary.csv"
+    with source.open(newline="") as handle, path.open("w", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["id", "customer_id", "ordered_at", "promised_at", "delivered_at",
+                         "revenue.amount", "revenue.currency", "cost.amount", "cost.currency",
+                         "units_ordered", "units_delivered"])  # fmt: skip
+        number = 0
+        for row in csv.DictReader(handle):
+            x, t_x, big_t = int(row["x"]), float(row["t_x"]), float(row["T"])
+            spend = max(float(row["zbar"]), 10.0)
+            first = as_of - timedelta(weeks=big_t)
+            for k in range(x + 1):
+                at = first + timedelta(weeks=t_x * k / x if x else 0)
+                number += 1
+                placed = [at + timedelta(days=d) for d in (0, 2, 1)]
+                money = [f"{spend:.2f}", "CNY", f"{spend * 0.7:.2f}", "CNY"]  # as the tiers expect
+                when = [moment.isoformat() for moment in placed]
+                writer.writerow([f"S{number}", f"K{row['ID']}", *when, *money, 1, 1])
+
+
+def test_value_clv_accepts_a_fit_on_the_cdnow_customers(tmp_path):
+    # 2,357 customers, about 946 repeat buyers (a few lose a repeat where two orders fall on
+    # one calendar day): enough, and every standard error below its estimate.
+    path = tmp_path / "cdnow.csv"
+    cdnow_shipments(path)
+    result = logicrm("score", path, "--as-of", AS_OF, "--value", "clv", "--format", "jsonl",
+                     cwd=tmp_path)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "lifetime value: BG/NBD fitted on 2,357 customers" in result.stderr
+    assert "WARNING" not in result.stderr
+    assert len(result.stdout.splitlines()) == 2357
 
 
 def test_value_clv_without_repeat_customers_exits_2_saying_why(files, tmp_path):

@@ -279,6 +279,58 @@ def test_exposure_never_allows_an_order_past_the_limit(limit, receivable, amount
         assert p.receivable + cny(amount) <= p.limit
 
 
+def decided(outcome, limit):
+    return lc.CreditDecision(
+        outcome=outcome, score=None, limit=cny(limit), term_days=30, reasons=()
+    )
+
+
+def test_exposure_checks_the_decided_limit_not_the_stored_one():
+    # Stored limit 200,000; the decision grants 15,000. Receivable 10,000 + order 5,000 =
+    # 15,000 fits the decided limit exactly (headroom 0); + 5,000.01 does not, though both
+    # fit the stored limit with 185,000 to spare.
+    p = profile(limit=cny(200_000), receivable=cny(10_000), overdue=cny(0))
+    approved = decided("approve", 15_000)
+    fits = check_exposure(p, cny(5_000), decision=approved)
+    assert fits.allowed and fits.headroom == cny(0)
+    assert fits.reasons[0].message == "15,000 within the limit 15,000; 0 to spare"
+    over = check_exposure(p, cny("5000.01"), decision=approved)
+    assert not over.allowed and over.headroom == cny("-0.01")
+    assert [r.code for r in over.reasons] == ["exposure.over_limit"]
+    assert check_exposure(p, cny("5000.01")).allowed  # the stored limit alone would allow it
+
+
+@pytest.mark.parametrize(
+    ("outcome", "code"), [("decline", "exposure.declined"), ("review", "exposure.under_review")]
+)
+def test_a_decision_that_is_not_an_approval_puts_nothing_on_credit(outcome, code):
+    # Even a zero order with no receivable: cash or prepaid terms, whatever the stored limit.
+    p = profile(limit=cny(200_000), receivable=cny(0), overdue=cny(0))
+    check = check_exposure(p, cny(0), decision=decided(outcome, 0))
+    assert not check.allowed
+    assert [r.code for r in check.reasons] == [code]
+    assert "cash or prepaid" in check.reasons[0].message
+
+
+def test_the_hold_rule_applies_with_a_decision_too():
+    # 1,001 of 10,000 overdue is 10.01%, above the 10% hold share, though the order fits.
+    p = profile(limit=cny(200_000), receivable=cny(10_000), overdue=cny(1_001))
+    held = check_exposure(p, cny(1), decision=decided("approve", 50_000))
+    assert not held.allowed
+    assert [r.code for r in held.reasons] == ["exposure.within_limit", "exposure.on_hold"]
+
+
+def test_exposure_refuses_a_decision_in_another_currency_or_of_another_type():
+    p = profile(limit=cny(200_000), receivable=cny(0), overdue=cny(0))
+    usd = lc.CreditDecision(
+        outcome="approve", score=None, limit=Money(100, "USD"), term_days=30, reasons=()
+    )
+    with pytest.raises(CurrencyMismatchError):
+        check_exposure(p, cny(1), decision=usd)
+    with pytest.raises(ValidationError, match="decision"):
+        check_exposure(p, cny(1), decision=cny(100_000))
+
+
 # Ageing ------------------------------------------------------------------------------------
 
 

@@ -44,6 +44,12 @@ def test_the_notebook_tutorial_draws_every_chart_it_shows(tmp_path, monkeypatch,
         assert drawn.startswith(b"\x89PNG")
         assert (ROOT / "docs" / image).is_file()  # the copy the site shows
     assert len(namespace["frame"]) == 12
+    worst = namespace["gaps"].worst  # as the page says: on time, 6.3 points short of the promise
+    assert (worst.gap.value, worst.where, round(worst.points, 1)) == (
+        "communication",
+        "on_time_rate",
+        -6.3,
+    )
 
 
 def test_the_embedding_tutorial_answers_and_names_bad_fields(capsys):

@@ -444,6 +444,77 @@ def test_log_rising_factorial_is_exact_for_large_arguments(z):
         assert float(_log_rising(z, np.array([float(x)]))[0]) == pytest.approx(exact, rel=1e-12)
 
 
+# --- whether a fit can support lifetime-value scores ---------------------------------------------
+
+
+def test_the_cdnow_fits_support_lifetime_value(cdnow, cdnow_fit):
+    # 2,357 customers, 946 of them repeat buyers; every standard error is below its estimate
+    # (the largest relative one is BG/NBD's b, 2.426 +/- about 0.7).
+    spend = GammaGammaModel.fit_columns(cdnow["x"], cdnow["zbar"])
+    support = ClvValue(purchases=cdnow_fit, spend=spend).support()
+    assert support.supported
+    assert [r.code for r in support.reasons] == ["fit.supported", "fit.supported"]
+    assert support.reasons[0].message == (
+        "BG/NBD fitted on 2,357 customers, 946 customers with a repeat order; every standard "
+        "error below its estimate"
+    )
+
+
+def test_the_samples_twelve_customers_cannot_support_lifetime_value(sample_models):
+    # 12 customers, all 12 repeat buyers: under 50 and 20; BG/NBD's a and b and
+    # Gamma-Gamma's p and gamma have standard errors above their estimates.
+    _, _, purchases, spend = sample_models
+    support = ClvValue(purchases=purchases, spend=spend).support()
+    assert not support.supported
+    assert [r.code for r in support.reasons] == [
+        "fit.too_few_customers",
+        "fit.too_few_repeat_customers",
+        "fit.standard_error_above_estimate",
+        "fit.too_few_repeat_customers",
+        "fit.standard_error_above_estimate",
+    ]
+    assert support.reasons[0].message == "BG/NBD fitted on 12 customers, fewer than the 50 needed"
+    assert "for a 0.263 ± 0.397, b 43.3 ± 108" in support.reasons[2].message
+    assert (
+        purchases.standard_errors["b"] > purchases.b
+        and purchases.standard_errors["r"] < purchases.r
+    )
+
+
+def fitted_bg(customers, repeat, errors):
+    return BetaGeoModel(
+        r=1.0, alpha=2.0, a=0.5, b=3.0, standard_errors=errors, log_likelihood=-100.0,
+        customers=customers, repeat_customers=repeat,
+    )  # fmt: skip
+
+
+def test_support_draws_each_line_where_its_docstring_says():
+    tight = {"r": 0.5, "alpha": 1.0, "a": 0.5, "b": 1.0}  # a's error equals a: not above it
+    assert fitted_bg(50, 20, tight).support().supported
+    assert [r.code for r in fitted_bg(49, 20, tight).support().reasons] == ["fit.too_few_customers"]
+    assert [r.code for r in fitted_bg(50, 19, tight).support().reasons] == [
+        "fit.too_few_repeat_customers"
+    ]
+    wide = fitted_bg(50, 20, {**tight, "a": 0.51}).support()
+    assert [(r.code, r.message) for r in wide.reasons] == [
+        (
+            "fit.standard_error_above_estimate",
+            "BG/NBD: standard error above the estimate for a 0.5 ± 0.51",
+        )
+    ]
+    unknown = fitted_bg(50, 20, {**tight, "b": math.nan}).support()
+    assert [r.code for r in unknown.reasons] == ["fit.standard_errors_unavailable"]
+    assert fitted_bg(10, 5, tight).support(min_customers=10, min_repeat_customers=5).supported
+    with pytest.raises(ValidationError, match="min_customers"):
+        fitted_bg(50, 20, tight).support(min_customers=0)
+
+
+def test_a_model_given_its_parameters_has_no_fit_to_judge():
+    support = PUBLISHED.support()
+    assert support.supported and [r.code for r in support.reasons] == ["fit.given"]
+    assert GammaGammaModel(p=6.25, q=3.74, gamma=15.44).support().supported
+
+
 # --- conventions shared with lifetimes --------------------------------------------------------
 
 # lifetimes 0.11.3, GammaGammaFitter.customer_lifetime_value(..., time=12, discount_rate=0.01,

@@ -165,8 +165,10 @@ def test_row_names_the_reports_worst_gap(results):
     assert row["worst_gap_size"] == worst.size < 0
     first = results["C00000"].gaps.reasons[0]
     assert first.code == f"gap.{worst.gap.value}.{worst.where}" and first.contribution == (
-        worst.relative
+        worst.points
     )
+    # one definition: the row's column is a measure actually short of a level, in points
+    assert row["worst_gap"] == "communication (on_time_rate)" and worst.against == "promise"
 
 
 def test_assess_all_is_still_a_dict(results):
@@ -311,6 +313,44 @@ def test_value_dimensions(data, activities, tmp_path):
     ax = saved(plot.value_dimensions(score), tmp_path, "value")
     assert [bar.get_width() for bar in ax.patches] == pytest.approx(list(score.dimensions.values()))
     assert ax.lines[0].get_xdata()[0] == pytest.approx(score.score)
+
+
+def test_cost_to_serve_plots_shares_of_revenue_not_amounts(results, tmp_path):
+    # x = service cost / revenue, y = margin after service / revenue, per customer. C00008 by
+    # hand: service 1,450 over revenue 5,883.28 = 24.6%; margin -95.47 / 5,883.28 = -1.6%.
+    ax = saved(plot.cost_to_serve(results.values()), tmp_path, "cost")
+    drawn = sorted(
+        (x, y) for collection in ax.collections for x, y in collection.get_offsets().tolist()
+    )
+    expected = sorted(
+        (
+            float(a.profitability.service_cost / a.profitability.revenue),
+            float(a.profitability.margin / a.profitability.revenue),
+        )
+        for a in results.values()
+    )
+    assert [v for pair in drawn for v in pair] == pytest.approx([v for p in expected for v in p])
+    assert all(0 <= x < 1 and -1 < y < 1 for x, y in drawn)  # shares, not CNY amounts
+    water = results["C00008"].profitability
+    assert float(water.service_cost / water.revenue) == pytest.approx(1450 / 5883.28)
+    assert ax.lines[0].get_ydata()[0] == 0  # break-even
+    assert [t.get_text() for t in ax.texts] == [
+        a.customer_id for a in results.values() if a.profitability.margin < 0
+    ]
+    assert ax.xaxis.get_major_formatter()(0.25) == "25%"
+    assert "share of revenue" in ax.get_xlabel() and "share of revenue" in ax.get_ylabel()
+
+
+def test_cost_to_serve_leaves_out_customers_without_revenue(results, tmp_path):
+    import attrs
+
+    some = list(results.values())[:3]
+    empty = attrs.evolve(some[0].profitability, revenue=Decimal(0), customer_id="C9")
+    ax = plot.cost_to_serve([*some, empty])
+    assert sum(len(c.get_offsets()) for c in ax.collections) == 3
+    assert "1 customer without revenue not drawn" in [t.get_text() for t in ax.texts]
+    with pytest.raises(ValidationError):
+        plot.cost_to_serve([empty])
 
 
 def test_plots_refuse_empty_input():

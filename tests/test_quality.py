@@ -1,6 +1,6 @@
 """Service quality: measures, SERVQUAL, the five gaps and complaint SLAs, by hand and by law."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import attrs
 import pytest
@@ -218,7 +218,7 @@ def test_five_gaps_worked_example_for_a_lower_is_better_measure():
     assert gaps[Gap.DELIVERY] == pytest.approx(-0.005)
     assert gaps[Gap.COMMUNICATION] == pytest.approx(-0.012)
     assert gaps[Gap.SERVICE] == pytest.approx(-0.015)
-    assert report.reasons[0].code == "gap.service.damage_rate"  # the largest relative shortfall
+    assert report.reasons[0].code == "gap.service.damage_rate"  # the largest shortfall: 1.5 pt
 
 
 def test_the_earlier_gap_that_explains_the_service_gap_is_named():
@@ -381,21 +381,18 @@ def test_assess_includes_service_gaps_and_complaints_when_given():
     assert bare.gaps is None and bare.complaints is None and bare.service.shipments == 0
 
 
-def test_the_worst_gap_is_the_largest_shortfall_relative_to_its_reference():
-    """Worked example: on time 90% against a 97% requirement falls 7 points short, 7.2% of
-    the requirement; damage 2% against a 1% requirement (lower is better) falls 1 point
-    short, 100% of it. The damage gap is the worst, though smaller in points."""
-    start = datetime(2026, 3, 2, 9, tzinfo=UTC)
-    cny = lc.Money("100.00", "CNY")
-    shipments = [
-        lc.Shipment(
-            id=f"S{i}", customer_id="C1", ordered_at=start, promised_at=start + timedelta(days=2),
-            delivered_at=start + timedelta(days=3 if i == 0 else 1), revenue=cny, cost=cny,
-            units_ordered=10, units_delivered=10, units_damaged=2 if i == 1 else 0,
-        )
-        for i in range(10)
-    ]  # fmt: skip
-    kpis = lc.service_kpis(shipments)
+def worst_gap_shipments():
+    """Ten shipments: one of ten late (on time 90%), 2 of 100 units damaged (damage 2%),
+    order cycle 9 x 24 h + 72 h over 10 = 28.8 h on average."""
+    return [delivered(i, late=i == 0, damaged=2 if i == 1 else 0) for i in range(10)]
+
+
+def test_the_worst_gap_is_the_largest_shortfall_in_points():
+    """Worked example: on time 90% against a 97% requirement falls 7 points short; damage 2%
+    against a 1% requirement (lower is better) is 1 point over. On time is the worst gap, in
+    points, though damage is 100% of its requirement and on time only 7.2% of its own (the
+    old relative rule named damage)."""
+    kpis = lc.service_kpis(worst_gap_shipments())
     assert (kpis.on_time_rate, kpis.damage_rate) == (0.9, 0.02)
     standards = [
         lc.ServiceStandard(measure="on_time_rate", kind="requirement", target=0.97),
@@ -403,8 +400,122 @@ def test_the_worst_gap_is_the_largest_shortfall_relative_to_its_reference():
     ]
     report = lc.five_gaps(kpis, standards)
     assert report.worst == lc.WorstGap(
-        gap=lc.Gap.SERVICE, where="damage_rate", size=pytest.approx(-0.01), relative=-1.0
+        gap=lc.Gap.SERVICE,
+        where="on_time_rate",
+        size=pytest.approx(-0.07),
+        relative=pytest.approx(-0.07 / 0.97),
+        points=pytest.approx(-7.0),
+        against="requirement",
     )
-    assert report.reasons[0].code == "gap.service.damage_rate"
-    assert report.reasons[1].code == "gap.service.on_time_rate"
+    assert [r.code for r in report.reasons[:2]] == [
+        "gap.service.on_time_rate",
+        "gap.service.damage_rate",
+    ]
+    assert report.reasons[0].contribution == pytest.approx(-7.0)
+    assert report.reasons[0].message == (
+        "service gap on on_time_rate: 90.00% against requirement 97.00%, 7.00 pt short"
+    )
+    assert report.reasons[1].message == (
+        "service gap on damage_rate: 2.00% against requirement 1.00%, 1.00 pt over"
+    )
+
+
+def test_a_measure_that_meets_its_levels_is_never_the_worst_gap():
+    """The sample's damage rate: customers require at most 0.2%, management believes 0.3% is
+    enough (a knowledge gap of -0.1 pt, 50% of the requirement), the standard is 0.3%; 2 of
+    1,000 units damaged = 0.2% delivered meets both. On time 90% against 91% required is
+    1 pt short: it is the worst gap, the damage rate's knowledge gap is not."""
+    kpis = lc.service_kpis(
+        [delivered(i, late=i == 0, units=100, got=100, damaged=2 * (i == 1)) for i in range(10)]
+    )
+    assert (kpis.on_time_rate, kpis.damage_rate) == (0.9, 0.002)
+    report = lc.five_gaps(
+        kpis,
+        [
+            level("damage_rate", "requirement", 0.002),
+            level("damage_rate", "belief", 0.003),
+            level("damage_rate", "standard", 0.003),
+            level("on_time_rate", "requirement", 0.91),
+        ],
+    )
+    assert report.measures[ServiceMeasure.DAMAGE_RATE].gaps[Gap.KNOWLEDGE] == pytest.approx(-0.001)
+    assert (report.worst.gap, report.worst.where) == (Gap.SERVICE, "on_time_rate")
+    assert report.worst.points == pytest.approx(-1.0)
+    assert [r.code for r in report.reasons] == ["gap.service.on_time_rate"]
+
+
+def test_nothing_short_means_no_worst_gap_and_says_so():
+    # Delivered 90% on time against a 90% requirement and standard; management's belief
+    # (85%) is 5 points below the requirement, a knowledge gap, but nothing delivered is short.
+    kpis = lc.service_kpis(worst_gap_shipments())
+    report = lc.five_gaps(
+        kpis,
+        [
+            level("on_time_rate", "requirement", 0.90),
+            level("on_time_rate", "belief", 0.85),
+            level("on_time_rate", "standard", 0.90),
+        ],
+    )
+    assert report.measures[ServiceMeasure.ON_TIME_RATE].gaps[Gap.KNOWLEDGE] == pytest.approx(-0.05)
+    assert report.worst is None
+    assert report.reasons[0] == lc.Reason("gap.worst.none", "no measure short of its standard")
     assert lc.five_gaps(kpis, []).worst is None
+
+
+def test_the_worst_gap_falls_short_of_the_promise_when_that_is_the_largest_shortfall():
+    # On time 90%: 7 pt short of the 97% requirement, 8 pt short of the 98% promise, 5 pt short
+    # of the 95% standard. With a promise equal to the requirement, the tie goes to the
+    # customer's own gap, service.
+    kpis = lc.service_kpis(worst_gap_shipments())
+    levels = [level("on_time_rate", "requirement", 0.97), level("on_time_rate", "standard", 0.95)]
+    report = lc.five_gaps(kpis, [*levels, level("on_time_rate", "promise", 0.98)])
+    assert (report.worst.gap, report.worst.against) == (Gap.COMMUNICATION, "promise")
+    assert report.worst.points == pytest.approx(-8.0)
+    tie = lc.five_gaps(kpis, [*levels, level("on_time_rate", "promise", 0.97)])
+    assert (tie.worst.gap, tie.worst.against) == (Gap.SERVICE, "requirement")
+
+
+def test_an_order_cycle_shortfall_counts_in_percent_of_its_level():
+    # Average order cycle 28.8 h against a 24 h standard: 4.8 h over, 20% of the standard,
+    # 20 points: worse than on time's 7 points against its 97% requirement.
+    kpis = lc.service_kpis(worst_gap_shipments())
+    assert kpis.value(ServiceMeasure.AVG_ORDER_CYCLE_HOURS) == pytest.approx(28.8)
+    report = lc.five_gaps(
+        kpis,
+        [
+            level("avg_order_cycle_hours", "standard", 24),
+            level("on_time_rate", "requirement", 0.97),
+        ],
+    )
+    assert (report.worst.gap, report.worst.where) == (Gap.DELIVERY, "avg_order_cycle_hours")
+    assert report.worst.size == pytest.approx(-4.8)
+    assert report.worst.points == pytest.approx(-20.0)
+    assert report.reasons[0].message == (
+        "delivery gap on avg_order_cycle_hours: 28.8 h against standard 24 h, 4.8 h over "
+        "(20% of it)"
+    )
+
+
+def test_a_dimension_is_the_worst_gap_only_when_no_measure_is_short():
+    # Reliability, one respondent: R1 expected 7, perceived 5 (-2); R2 6 and 6 (0); the
+    # dimension gap is mean(-2, 0) = -1 Likert point. On time 90% is 7 pt short of a 97%
+    # requirement: the measure is the worst gap. With on time required at 90% nothing measured
+    # is short, and reliability, 1 Likert point short, is the worst gap.
+    survey = servqual([response("A", [("R1", "reliability", 7, 5), ("R2", "reliability", 6, 6)])])
+    assert survey.dimension_gaps[Dimension.RELIABILITY] == -1.0
+    kpis = lc.service_kpis(worst_gap_shipments())
+    short = lc.five_gaps(kpis, [level("on_time_rate", "requirement", 0.97)], servqual=survey)
+    assert short.worst.where == "on_time_rate"
+    assert [r.code for r in short.reasons] == [
+        "gap.service.on_time_rate",
+        "gap.service.reliability",
+    ]
+    met = lc.five_gaps(kpis, [level("on_time_rate", "requirement", 0.90)], servqual=survey)
+    assert met.worst == lc.WorstGap(
+        gap=Gap.SERVICE,
+        where="reliability",
+        size=-1.0,
+        relative=pytest.approx(-1 / 7),
+        points=-1.0,
+        against="expectation",
+    )

@@ -58,3 +58,42 @@ def _has_script():
     import shutil
 
     return shutil.which("logicrm") is not None
+
+
+def credit_table():
+    """The demo's credit table on the sample: id -> (outcome, decided limit, "fits" cell)."""
+    from logicrm.cli._demo import _credit
+    from logicrm.scoring import summarize
+
+    data = sample_dataset()
+    text = _credit(data, summarize(data.shipments, as_of=data.as_of))
+    rows = {}
+    for line in text.splitlines():
+        if line.startswith("C0"):
+            cells = line.split(None, 5)
+            rows[cells[0]] = (cells[1], float(cells[3].replace(",", "")), cells[5])
+    return data, rows
+
+
+def test_the_demos_credit_column_checks_the_limit_decided_in_the_same_row():
+    # C00002: receivable 82,000 (the sample's credit profile) + 50,000 = 132,000, far above
+    # the decided 15,259.54 (2 x average monthly billing), though under the stored 170,000.
+    data, rows = credit_table()
+    profile = next(p for p in data.credit_profiles if p.customer_id == "C00002")
+    assert (profile.limit.amount, profile.receivable.amount) == (170_000, 82_000)
+    assert rows["C00002"] == ("approve", 15_259.54, "no, over the limit")
+    # C00000: 60,000 + 50,000 = 110,000 within the decided 144,714.51
+    assert rows["C00000"] == ("approve", 144_714.51, "yes")
+    for profile in data.credit_profiles:
+        _, limit, fits = rows[profile.customer_id]
+        if fits == "yes":
+            assert float(profile.receivable.amount) + 50_000 <= limit
+
+
+def test_the_demos_declined_customers_fit_nothing_on_credit():
+    _, rows = credit_table()
+    declined = {c: fits for c, (outcome, _, fits) in rows.items() if outcome == "decline"}
+    assert set(declined) == {"C00006", "C00007", "C00008"}
+    assert all(fits.startswith("no, cash or prepaid") for fits in declined.values())
+    reviewed = [fits for outcome, _, fits in rows.values() if outcome == "review"]
+    assert reviewed and all(f.startswith("no, cash or prepaid until reviewed") for f in reviewed)

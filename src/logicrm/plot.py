@@ -12,8 +12,8 @@ Each function draws one chart on ``ax`` (a new figure when ``ax`` is ``None``) a
   their standards;
 - [`value_dimensions()`][logicrm.plot.value_dimensions]: a customer's four value dimensions and the
   combined score;
-- [`cost_to_serve()`][logicrm.plot.cost_to_serve]: each customer's cost to serve against its margin
-  after it, the unprofitable ones named.
+- [`cost_to_serve()`][logicrm.plot.cost_to_serve]: each customer's margin rate after service
+  against its service cost as a share of revenue, break-even marked, the unprofitable named.
 
 Requires the ``plot`` extra: ``pip install 'logicrm[plot]'`` (matplotlib).
 """
@@ -233,79 +233,85 @@ def value_dimensions(score: ValueScore, *, ax: Any = None, title: str | None = N
     return ax
 
 
-_THRESHOLD = 1000.0  # below this the axes are linear
-
-
-def _decades(low: float, high: float) -> list[float]:
-    """0 and the powers of ten from the threshold out, within [low, high]."""
-    ticks = [0.0]
-    value = _THRESHOLD
-    while value <= max(high, -low):
-        ticks.extend(t for t in (value, -value) if low <= t <= high)
-        value *= 10
-    return sorted(ticks)
-
-
 def cost_to_serve(assessments: Iterable[Any], *, ax: Any = None, label: int = 8) -> Any:
-    """Each customer's cost to serve (x) against its margin after cost to serve (y).
+    """Each customer's service cost as a share of its revenue (x) against its margin rate
+    after service (y): where serving a customer eats its margin.
+
+    Both axes are shares of the customer's own revenue, so a large and a small customer sit
+    on one scale and freight (the shipments' cost) is on neither axis alone: x is the service
+    cost (complaints, follow-ups, exceptions at the policy's prices) over revenue; y is the
+    margin after shipment cost and service cost over revenue (``margin_rate``). A customer's
+    gross margin rate is y + x, so customers on one falling diagonal earn the same before
+    service. The dashed line at 0% is break-even: a customer below it costs more to serve
+    than it earns, and is named (up to ``label`` of them, the largest losses first).
+    Customers without revenue have no shares and are left out, with a note on the chart.
 
     Takes assessments (coloured by Pareto class) or
-    [`Profitability`][logicrm.retention.Profitability] results. The dashed line at zero is
-    break-even: a customer below it costs more to serve than it earns, and is named (up to
-    ``label`` of them, the largest losses first).
+    [`Profitability`][logicrm.retention.Profitability] results.
 
     Raises:
-        ValidationError: nothing with profitability to draw, or amounts in two currencies.
+        ValidationError: nothing with profitability and revenue to draw.
     """
-    points = []
+    points, left_out = [], 0
     for item in assessments:
         profit = getattr(item, "profitability", item)
         if profit is None:
             continue
+        if not profit.revenue > 0:
+            left_out += 1
+            continue
         cls = getattr(item, "abc_class", None)
-        points.append((profit, cls))
+        share = float(profit.service_cost / profit.revenue)
+        rate = float(profit.margin / profit.revenue)
+        points.append((profit.customer_id, share, rate, profit.margin, cls))
     if not points:
-        fail("assessments", "none", "needs customers with profitability to draw")
-    currencies = {p.currency for p, _ in points}
-    if len(currencies) > 1:
-        fail("assessments", sorted(currencies), "must share one currency to be drawn together")
-    (currency,) = currencies
+        fail("assessments", "none", "needs customers with profitability and revenue to draw")
     ax = _axes(ax, (7, 4.5))
     for cls in (*AbcClass, None):
-        chosen = [p for p, c in points if c is cls]
+        chosen = [(x, y) for _, x, y, _, c in points if c is cls]
         if chosen:
             ax.scatter(
-                [float(p.cost_to_serve) for p in chosen],
-                [float(p.margin) for p in chosen],
+                [x for x, _ in chosen],
+                [y for _, y in chosen],
                 color=_CLASS_COLOURS.get(cls, "#7f8c8d") if cls is not None else "#7f8c8d",
                 edgecolor="black",
                 linewidth=0.5,
                 label=f"class {cls.name}" if cls is not None else "customers",
+                zorder=3,
             )
     ax.axhline(0, color=_SHORTFALL, linestyle="--", linewidth=1, label="break-even")
-    losers = sorted((p for p, _ in points if p.unprofitable), key=lambda p: p.margin)
-    for profit in losers[:label]:
+    losers = sorted((p for p in points if p[3] < 0), key=lambda p: p[3])
+    for customer_id, x, y, _, _ in losers[:label]:
         ax.annotate(
-            profit.customer_id,
-            (float(profit.cost_to_serve), float(profit.margin)),
+            customer_id,
+            (x, y),
             textcoords="offset points",
-            xytext=(4, -10),
+            xytext=(5, -10),
             fontsize=8,
             color=_SHORTFALL,
         )
+    xs = [x for _, x, _, _, _ in points]
+    ys = [y for _, _, y, _, _ in points]
+    pad_x = max(max(xs) * 0.1, 0.01)
+    pad_y = max((max(ys) - min(ys)) * 0.1, 0.02)
+    ax.set_xlim(-pad_x / 3, max(xs) + pad_x)  # a little room left of 0 for those at 0%
+    ax.set_ylim(min(min(ys), 0) - pad_y, max(max(ys), 0) + pad_y)
+    ax.xaxis.set_major_formatter(_percent)
+    ax.yaxis.set_major_formatter(_percent)
     ax.set(
-        xlabel=f"cost to serve ({currency}: shipments, complaints, follow-ups, exceptions)",
-        ylabel=f"margin after cost to serve ({currency})",
-        title="Cost to serve against margin",
+        xlabel="service cost as a share of revenue (complaints, follow-ups, exceptions)",
+        ylabel="margin after service, share of revenue",
+        title="Margin rate against service cost",
     )
-    # Symmetric log axes: customers spread over decades, and a margin may be below zero.
-    xs = [float(p.cost_to_serve) for p, _ in points]
-    ys = [float(p.margin) for p, _ in points]
-    top_x = max(max(xs), _THRESHOLD) * 3
-    low_y, top_y = min(min(ys), -_THRESHOLD) * 3, max(max(ys), _THRESHOLD) * 3
-    for axis, low, high in (("x", 0.0, top_x), ("y", low_y, top_y)):
-        getattr(ax, f"set_{axis}scale")("symlog", linthresh=_THRESHOLD, linscale=0.5)
-        getattr(ax, f"set_{axis}lim")(low, high)
-        getattr(ax, f"set_{axis}ticks")(_decades(low, high))
-    ax.legend(loc="upper left", fontsize=8)
+    if left_out:
+        ax.annotate(
+            f"{left_out} customer{'s' if left_out > 1 else ''} without revenue not drawn",
+            (1, 0),
+            xycoords="axes fraction",
+            xytext=(-4, 4),
+            textcoords="offset points",
+            ha="right",
+            fontsize=7,
+        )
+    ax.legend(loc="upper right", fontsize=8)
     return ax

@@ -22,7 +22,7 @@ from logicrm.quality import (
     servqual,
 )
 from logicrm.sample import SAMPLE_STANDARDS, SampleData, sample_dataset, write_sample
-from logicrm.scoring import Activity, assess_credit, check_exposure, summarize
+from logicrm.scoring import Activity, ExposureCheck, assess_credit, check_exposure, summarize
 from logicrm.serialization import load_many, to_dict
 
 
@@ -207,7 +207,8 @@ def _credit(data: SampleData, activities: dict[str, Activity]) -> str:
         decision = assess_credit(
             profile, as_of=data.as_of, activity=activities.get(profile.customer_id)
         )
-        exposure = check_exposure(profile, Money("50000.00", profile.currency))
+        # against the limit just decided and shown in the same row, never the stored one
+        exposure = check_exposure(profile, Money("50000.00", profile.currency), decision=decision)
         rows.append(
             [
                 profile.customer_id,
@@ -215,7 +216,7 @@ def _credit(data: SampleData, activities: dict[str, Activity]) -> str:
                 "-" if decision.score is None else f"{decision.score:.1f}",
                 f"{decision.limit.amount:,.2f}",
                 decision.term_days,
-                "yes" if exposure.allowed else "no",
+                _fits(exposure),
             ]
         )
         shown = [
@@ -228,6 +229,19 @@ def _credit(data: SampleData, activities: dict[str, Activity]) -> str:
         ["id", "credit", "score", "limit CNY", "term days", "50,000 order fits"], rows
     )
     return "Credit (5C scorecard, ratio checks, limit and term)\n" + table + "\n" + "\n".join(notes)
+
+
+def _fits(exposure: ExposureCheck) -> str:
+    """The credit table's cell: yes, or no and the first reason that says why."""
+    if exposure.allowed:
+        return "yes"
+    why = {
+        "exposure.declined": "cash or prepaid",
+        "exposure.under_review": "cash or prepaid until reviewed",
+        "exposure.over_limit": "over the limit",
+        "exposure.on_hold": "on hold",
+    }
+    return "no, " + ", ".join(why[r.code] for r in exposure.reasons if r.code in why)
 
 
 def _service(data: SampleData) -> str:
@@ -282,12 +296,11 @@ def _service(data: SampleData) -> str:
 
 
 def _worst_line(report: FiveGapsReport) -> str:
-    worst = report.worst
-    if worst is None:
-        return "  worst gap: none, nothing falls short"
+    if report.worst is None:
+        return f"  worst gap: none, {report.reasons[0].message}"
     return (
-        f"  worst gap: {worst.gap.value} on {worst.where}, {-worst.relative:.0%} short of its "
-        "reference level (the largest relative shortfall)"
+        f"  worst gap: {report.reasons[0].message}\n"
+        "    (the largest shortfall in points on a measure short of a level it is held to)"
     )
 
 

@@ -167,6 +167,13 @@ def _input_arguments() -> argparse.ArgumentParser:
         "profit and strategic value from lifetime value, BG/NBD and Gamma-Gamma fitted on the "
         "input (needs the models extra)",
     )
+    parser.add_argument(
+        "--allow-weak-fit",
+        action="store_true",
+        help="with --value clv, score even when the fit cannot support it (fewer than 50 "
+        "customers or 20 repeat buyers, or a standard error above its estimate), with a "
+        "warning on stderr; without it such a fit is refused (exit 2)",
+    )
     database = parser.add_argument_group(
         "database",
         "read inputs from, and write scores to, a database: PostgreSQL (the db extra) or "

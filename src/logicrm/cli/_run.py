@@ -57,6 +57,7 @@ class Inputs:
     encoding: str | None = None
     delimiter: str | None = None
     value: str = "default"
+    allow_weak_fit: bool = False
     engine: str = "auto"
     database: str | None = attrs.field(default=None, repr=False)  # may hold a password
     sources: Mapping[str, Source] = attrs.field(factory=dict)
@@ -308,9 +309,17 @@ def score(
     value_calculator: Any = partial(value_score, model=policies.value)
     if inputs.value == "clv":
         phase("fitting BG/NBD and Gamma-Gamma for lifetime value")
-        value_calculator = lifetime_value(activities, as_of=as_of, model=policies.value)
+        value_calculator = lifetime_value(
+            activities, as_of=as_of, model=policies.value, allow_weak_fit=inputs.allow_weak_fit
+        )
         if fits is not None:
             fits.extend(_described(m) for m in (value_calculator.purchases, value_calculator.spend))
+            support = value_calculator.support()
+            if not support.supported:  # allowed, or lifetime_value would have refused it
+                fits.extend(
+                    f"WARNING, weak fit used because of --allow-weak-fit: {r.message}"
+                    for r in support.reasons
+                )
     phase(f"assessing {len(customers):,} customers")
     results = assess_all(
         customers,
@@ -480,13 +489,21 @@ def _assessed_rows(
     return AssessedRows(len(everyone), rows)
 
 
-def lifetime_value(activities: Mapping[str, Any], *, as_of: datetime, model: Any) -> Any:
+def lifetime_value(
+    activities: Mapping[str, Any], *, as_of: datetime, model: Any, allow_weak_fit: bool = False
+) -> Any:
     """``--value clv``: BG/NBD and Gamma-Gamma fitted on the run's own customers (in weeks),
     as a [`ClvValue`][logicrm.models.ClvValue] calculator whose ``reasons`` hold both fits.
 
+    A fit that cannot support the scores ([`ClvValue.support()`][logicrm.models.ClvValue]:
+    too few customers or repeat buyers, a standard error above its estimate) is refused
+    unless ``allow_weak_fit``: on 12 customers a 617 CNY customer can outscore a 217,000 CNY
+    one.
+
     Raises:
         ValidationError: the models extra is missing, or the data cannot carry a fit (no
-            repeat customers); FitError: a fit did not converge.
+            repeat customers); FitError: a fit did not converge; UsageError: the fit is weak
+            and ``allow_weak_fit`` is false.
     """
     from logicrm.errors import ValidationError
     from logicrm.scoring import btyd_summary
@@ -502,7 +519,19 @@ def lifetime_value(activities: Mapping[str, Any], *, as_of: datetime, model: Any
         raise ValidationError("--value", "clv", "needs customers with orders to fit the models")
     purchases = BetaGeoModel.fit(summaries)
     spend = GammaGammaModel.fit(summaries)
-    return ClvValue(purchases=purchases, spend=spend, model=model)
+    calculator = ClvValue(purchases=purchases, spend=spend, model=model)
+    support = calculator.support()
+    if not support.supported and not allow_weak_fit:
+        from logicrm.cli._common import UsageError
+
+        raise UsageError(
+            "--value clv: the lifetime-value fit cannot support scores:\n"
+            + "".join(f"  - {r.message}\n" for r in support.reasons)
+            + "Score with the default value model (leave out --value clv), or give more "
+            "history (more customers, more of them with repeat orders); --allow-weak-fit "
+            "uses the fit anyway, with a warning."
+        )
+    return calculator
 
 
 def _described(model: Any) -> str:

@@ -116,6 +116,7 @@ def _prepare(args: argparse.Namespace, formats: dict[str, str]) -> _Run:
         encoding=args.encoding,
         delimiter=args.delimiter,
         value=args.value,
+        allow_weak_fit=args.allow_weak_fit,
         engine=args.engine,
         database=database,
         sources=sources,
@@ -437,7 +438,8 @@ def table_text(assessments: Any, *, wide: bool = False) -> str:
                 row["credit_term_days"] if row["credit_term_days"] is not None else "-",
                 percent(row["on_time_rate"]),
                 percent(row["perfect_order_rate"]),
-                row["worst_gap"].split(" (")[0] if row["worst_gap"] else "-",
+                # where falls short is what a manager acts on; the gap's name is in the row
+                row["worst_gap"].split(" (")[1].rstrip(")") if row["worst_gap"] else "-",
                 "-"
                 if row["complaints"] is None
                 else f"{row['complaints_met']}/{row['complaints']}",

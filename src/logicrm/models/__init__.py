@@ -17,6 +17,9 @@ The two standard models of customer-base analysis, fitted on the
   [`ClvValue`][logicrm.models.ClvValue], a value calculator that scores the value model's profit and
   strategic dimensions from the models (pass it to [`logicrm.assess()`][logicrm.assess] as
   ``value_calculator``).
+- [`FitSupport`][logicrm.models.FitSupport] — whether a fit can carry lifetime-value scores
+  (enough customers and repeat buyers, standard errors below the estimates):
+  ``model.support()``; ``logicrm score --value clv`` refuses a fit that cannot.
 
 Times are in the unit of the summaries (weeks by default, as in the papers); the models
 record that unit. Everything is computed in log space, so customers with thousands of
@@ -36,15 +39,19 @@ from logicrm.models._clv import (
 )
 from logicrm.models._fit import FitError
 from logicrm.models._gamma_gamma import CORRELATION_WARNING, GammaGammaModel
+from logicrm.models._support import MIN_CUSTOMERS, MIN_REPEAT_CUSTOMERS, FitSupport
 
 __all__ = [
     "CALENDAR_MONTH",
     "CORRELATION_WARNING",
     "LIFETIMES_WEEKLY_MONTH",
+    "MIN_CUSTOMERS",
+    "MIN_REPEAT_CUSTOMERS",
     "BetaGeoModel",
     "Clv",
     "ClvValue",
     "FitError",
+    "FitSupport",
     "GammaGammaModel",
     "clv",
     "clv_columns",

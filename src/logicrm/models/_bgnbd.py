@@ -27,6 +27,13 @@ from logicrm.models._fit import (
     _standard_errors,
 )
 from logicrm.models._special import _log_rising
+from logicrm.models._support import (
+    MIN_CUSTOMERS,
+    MIN_REPEAT_CUSTOMERS,
+    FitSupport,
+    check_minimum,
+    fit_support,
+)
 from logicrm.scoring import BtydSummary
 
 
@@ -163,6 +170,40 @@ class BetaGeoModel:
     def params(self) -> Mapping[str, float]:
         """``{"r": ..., "alpha": ..., "a": ..., "b": ...}``."""
         return MappingProxyType({"r": self.r, "alpha": self.alpha, "a": self.a, "b": self.b})
+
+    def support(
+        self,
+        *,
+        min_customers: int = MIN_CUSTOMERS,
+        min_repeat_customers: int = MIN_REPEAT_CUSTOMERS,
+    ) -> FitSupport:
+        """Whether this fit can support lifetime-value scores, and why: at least
+        ``min_customers`` customers, ``min_repeat_customers`` of them with a repeat order, and
+        every standard error below its estimate (see
+        [`FitSupport`][logicrm.models.FitSupport] for why these are the defaults).
+
+        Raises:
+            ValidationError: a threshold that is not a whole number >= 1.
+
+        Examples:
+            >>> BetaGeoModel(r=0.243, alpha=4.414, a=0.793, b=2.426).support().supported
+            True
+        """
+        counts = (
+            ("customers", self.customers, check_minimum("min_customers", min_customers)),
+            (
+                "customers with a repeat order",
+                self.repeat_customers,
+                check_minimum("min_repeat_customers", min_repeat_customers),
+            ),
+        )
+        return fit_support(
+            "BG/NBD",
+            self.params,
+            self.standard_errors,
+            fitted=self.log_likelihood is not None,
+            counts=counts,
+        )
 
     @classmethod
     def fit(cls, summaries: Iterable[BtydSummary], *, unit: timedelta = _WEEK) -> BetaGeoModel:

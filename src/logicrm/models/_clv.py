@@ -16,6 +16,7 @@ from logicrm.domain._money import in_library_context
 from logicrm.models._bgnbd import BetaGeoModel
 from logicrm.models._fit import _Array, _checked_columns, _one
 from logicrm.models._gamma_gamma import GammaGammaModel
+from logicrm.models._support import MIN_CUSTOMERS, MIN_REPEAT_CUSTOMERS, FitSupport
 from logicrm.scoring import Activity, BtydSummary, ValueDimension, ValueModel, ValueScore
 from logicrm.scoring._btyd import btyd_summary
 from logicrm.scoring._tier import check_activity
@@ -239,6 +240,25 @@ class ClvValue:
     horizon: int = 12
     period: timedelta = timedelta(days=30)
     discount_rate: float = 0.01
+
+    def support(
+        self,
+        *,
+        min_customers: int = MIN_CUSTOMERS,
+        min_repeat_customers: int = MIN_REPEAT_CUSTOMERS,
+    ) -> FitSupport:
+        """Whether both fits can support the scores, with every reason of both
+        ([`BetaGeoModel.support()`][logicrm.models.BetaGeoModel.support] and
+        [`GammaGammaModel.support()`][logicrm.models.GammaGammaModel.support]). The
+        calculator scores either way: refusing is the caller's decision, as ``logicrm score
+        --value clv`` does unless given ``--allow-weak-fit``.
+
+        Raises:
+            ValidationError: a threshold that is not a whole number >= 1.
+        """
+        return self.purchases.support(
+            min_customers=min_customers, min_repeat_customers=min_repeat_customers
+        ) & self.spend.support(min_repeat_customers=min_repeat_customers)
 
     def __call__(self, customer: Customer, activity: Activity, *, as_of: datetime) -> ValueScore:
         """Score one customer (the [`ValueCalculator`][logicrm.calculators.ValueCalculator]

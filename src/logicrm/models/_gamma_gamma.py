@@ -21,6 +21,12 @@ from logicrm.models._fit import (
     _show,
     _standard_errors,
 )
+from logicrm.models._support import (
+    MIN_REPEAT_CUSTOMERS,
+    FitSupport,
+    check_minimum,
+    fit_support,
+)
 from logicrm.scoring import BtydSummary
 
 CORRELATION_WARNING = 0.3
@@ -108,6 +114,23 @@ class GammaGammaModel:
     def mean_spend(self) -> float:
         """The population's mean spend per transaction, p * gamma / (q - 1) (q > 1 always)."""
         return self.p * self.gamma / (self.q - 1)
+
+    def support(self, *, min_repeat_customers: int = MIN_REPEAT_CUSTOMERS) -> FitSupport:
+        """Whether this fit can support lifetime-value scores, and why: at least
+        ``min_repeat_customers`` repeat customers with spend, and every standard error below
+        its estimate (see [`FitSupport`][logicrm.models.FitSupport]).
+
+        Raises:
+            ValidationError: a threshold that is not a whole number >= 1.
+        """
+        least = check_minimum("min_repeat_customers", min_repeat_customers)
+        return fit_support(
+            "Gamma-Gamma",
+            self.params,
+            self.standard_errors,
+            fitted=self.log_likelihood is not None,
+            counts=(("customers with a repeat order", self.customers, least),),
+        )
 
     @classmethod
     def fit(cls, summaries: Iterable[BtydSummary]) -> GammaGammaModel:

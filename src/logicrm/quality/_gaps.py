@@ -35,8 +35,13 @@ _DEFINITIONS: tuple[tuple[Gap, str, str], ...] = (
     (Gap.SERVICE, "delivered", "requirement"),
 )
 _EARLIER = (Gap.KNOWLEDGE, Gap.STANDARDS, Gap.DELIVERY)
-# Dimension gaps are Likert points; over the scale they rank beside relative shortfalls.
-_SCALE = DEFAULT_SCALE
+# The gaps that compare the service delivered with a level it is held to, and the word for
+# that level; on a tie in points the customer's own gap (service) is named first.
+_SHORTFALLS: dict[Gap, str] = {
+    Gap.SERVICE: "requirement",
+    Gap.DELIVERY: "standard",
+    Gap.COMMUNICATION: "promise",
+}
 
 
 @attrs.frozen
@@ -62,27 +67,54 @@ class MeasureGaps:
 
 @attrs.frozen
 class WorstGap:
-    """The report's worst gap: of every shortfall it measured, the largest relative to its
-    reference level (a rate's shortfall over the level it falls short of; a SERVQUAL
-    dimension's over the 7-point scale).
+    """The report's worst gap: the largest shortfall, in points, of a service measure or a
+    SERVQUAL dimension that is actually short.
 
     This is the one meaning of "worst gap" in logicrm: the report's first reason, the
-    ``worst_gap`` column of ``logicrm score`` and the demo all name it. It answers "where do
-    we fall short most?"; what *explains* a service shortfall is another question, answered
-    by [`MeasureGaps.explained_by`][logicrm.quality.MeasureGaps].
+    ``worst_gap`` and ``worst_gap_size`` columns of ``logicrm score`` and the demo all name
+    it. It answers "where does the service we deliver fall short most?":
+
+    - a **measure is short** when what was delivered falls below a level it is held to: the
+      customers' requirement (the service gap), the company's standard (the delivery gap) or
+      the promise (the communication gap). A measure that meets all of the levels it is given
+      is never the worst gap, however far management's belief or standard is from the
+      requirement: the knowledge and standards gaps compare management's own levels, not the
+      service, and they *explain* a shortfall
+      ([`MeasureGaps.explained_by`][logicrm.quality.MeasureGaps]) rather than being one;
+    - a **SERVQUAL dimension is short** when perception falls below expectation.
+
+    Shortfalls are compared in **points**, so that one on-time point weighs the same however
+    high the requirement is: a rate's shortfall in percentage points (91.7% delivered against
+    97% required is 5.3 points); an order-cycle measure, which has no scale of its own, in
+    percent of the level it falls short of (60 hours against a 48-hour standard is 25 points).
+    **Measures come before dimensions**: a SERVQUAL dimension is the worst gap only when no
+    measure is short. The measures are counted from every shipment against levels the company
+    stated; a dimension gap is a sample of opinions in Likert points, and logicrm does not
+    invent a rate at which a Likert point trades against a percentage point. Among dimensions
+    the points are Likert points. Ties go to the service gap, then the delivery gap, then the
+    communication gap.
 
     Attributes:
-        gap: which of the five gaps.
+        gap: which of the five gaps (service, delivery or communication for a measure;
+            service for a dimension).
         where: the service measure or SERVQUAL dimension (its value, ``"on_time_rate"``).
         size: the gap itself, oriented so that negative is a shortfall (a share for rates,
             hours for order cycles, Likert points for dimensions).
-        relative: ``size`` over its reference level: how the gaps were ranked.
+        relative: ``size`` over the level it falls short of (for a dimension, over the
+            7-point scale's top); for information, not for ranking.
+        points: ``size`` in points, negative (how the shortfalls were ranked): percentage
+            points for a rate, percent of the level for an order cycle, Likert points for a
+            dimension.
+        against: the level it falls short of: ``"requirement"``, ``"standard"``,
+            ``"promise"`` or, for a dimension, ``"expectation"``.
     """
 
     gap: Gap
     where: str
     size: float
     relative: float
+    points: float | None = None
+    against: str | None = None
 
 
 @attrs.frozen
@@ -94,10 +126,12 @@ class FiveGapsReport:
         dimensions: per [`Dimension`][logicrm.domain.Dimension], the knowledge gap (management's
             belief about expectations minus customers' expectations, from a management survey) and
             the service gap (perception minus expectation, SERVQUAL).
-        reasons: the three worst gaps, worst first, then which earlier gap most explains
+        reasons: the largest shortfall of each of the three worst-off measures or dimensions,
+            worst first (the first is the [`WorstGap`][logicrm.quality.WorstGap]), or
+            ``gap.worst.none`` when nothing is short; then which earlier gap most explains
             each service shortfall.
-        worst: the [`WorstGap`][logicrm.quality.WorstGap] (``None`` when nothing falls
-            short).
+        worst: the [`WorstGap`][logicrm.quality.WorstGap] (``None`` when no measure is short
+            of its requirement, standard or promise and no dimension of its expectation).
     """
 
     measures: Mapping[ServiceMeasure, MeasureGaps] = attrs.field(hash=False)
@@ -143,6 +177,10 @@ def five_gaps(
     (a management survey on the same items, where managers score what they believe
     customers expect) minus the customers' expectations.
 
+    The worst gap (``worst`` and the first reason) is the largest shortfall in points on a
+    measure or dimension that is short; see [`WorstGap`][logicrm.quality.WorstGap] for the
+    one definition.
+
     Raises:
         ValidationError: two levels of the same kind for one measure.
 
@@ -156,6 +194,8 @@ def five_gaps(
         ...     ServiceStandard(measure="on_time_rate", kind="standard", target=0.95)])
         >>> report.measures["on_time_rate"].explained_by.value
         'delivery'
+        >>> report.worst.gap.value, report.worst.where, round(report.worst.points, 2)
+        ('service', 'on_time_rate', -5.29)
     """
     levels: dict[ServiceMeasure, dict[str, float]] = {}
     for index, level in enumerate(standards):
@@ -168,8 +208,7 @@ def five_gaps(
             )
         row[level.kind.value] = float(level.target)
     measures: dict[ServiceMeasure, MeasureGaps] = {}
-    # (relative shortfall, code, message, the gap, where, its size)
-    ranked: list[tuple[float, str, str, Gap, str, float]] = []
+    shortfalls: list[_Shortfall] = []
     reasons: list[Reason] = []
     for measure in ServiceMeasure:
         row = dict(levels.get(measure, {}))
@@ -179,21 +218,10 @@ def five_gaps(
         gaps: dict[Gap, float] = {}
         for gap, actual, reference in _DEFINITIONS:
             if actual in row and reference in row:
-                value = oriented(measure, row[actual], row[reference])
-                gaps[gap] = value
-                if value < 0:
-                    scale = abs(row[reference]) or 1.0
-                    ranked.append(
-                        (
-                            value / scale,
-                            f"gap.{gap.value}.{measure.value}",
-                            f"{gap.value} gap on {measure.value}: {row[actual]:.4g} "
-                            f"against {reference} {row[reference]:.4g}",
-                            gap,
-                            measure.value,
-                            value,
-                        )
-                    )
+                gaps[gap] = oriented(measure, row[actual], row[reference])
+        for gap, against in _SHORTFALLS.items():
+            if gaps.get(gap, 0.0) < 0:
+                shortfalls.append(_measure_shortfall(measure, gap, against, row, gaps[gap]))
         if not gaps:
             continue
         explained = None
@@ -216,44 +244,74 @@ def five_gaps(
         for dimension, value in servqual.dimension_gaps.items():
             dimensions.setdefault(dimension, {})[Gap.SERVICE] = value
             if value < 0:
-                ranked.append(
-                    (
-                        value / _SCALE,
-                        f"gap.service.{dimension.value}",
-                        f"service gap on {dimension.value}: perception {-value:.2f} "
-                        "points below expectation",
-                        Gap.SERVICE,
-                        dimension.value,
-                        value,
+                shortfalls.append(
+                    _Shortfall(
+                        WorstGap(
+                            Gap.SERVICE, dimension.value, value, value / DEFAULT_SCALE, value,
+                            "expectation",
+                        ),
+                        f"service gap on {dimension.value}: perception {-value:.2f} points "
+                        "below expectation",
+                        dimension=True,
                     )
-                )
+                )  # fmt: skip
     if servqual is not None and management is not None:
         for dimension, believed in management.expectations.items():
             expected = servqual.expectations.get(dimension)
             if expected is None:
                 continue
-            value = believed - expected
-            dimensions.setdefault(dimension, {})[Gap.KNOWLEDGE] = value
-            if value < 0:
-                ranked.append(
-                    (
-                        value / _SCALE,
-                        f"gap.knowledge.{dimension.value}",
-                        f"knowledge gap on {dimension.value}: management expects "
-                        f"{-value:.2f} points less than customers do",
-                        Gap.KNOWLEDGE,
-                        dimension.value,
-                        value,
-                    )
-                )
-    ranked.sort(key=lambda entry: (entry[0], entry[1]))
-    worst = [Reason(code, message, share) for share, code, message, *_ in ranked[:3]]
-    first = WorstGap(ranked[0][3], ranked[0][4], ranked[0][5], ranked[0][0]) if ranked else None
+            dimensions.setdefault(dimension, {})[Gap.KNOWLEDGE] = believed - expected
     return FiveGapsReport(
         measures=MappingProxyType(measures),
         dimensions=MappingProxyType(
             {d: MappingProxyType(dimensions[d]) for d in Dimension if d in dimensions}
         ),
-        reasons=(*worst, *reasons),
-        worst=first,
+        reasons=(*_worst_reasons(shortfalls), *reasons),
+        worst=min(shortfalls, key=_rank).worst if shortfalls else None,
     )
+
+
+@attrs.frozen
+class _Shortfall:
+    worst: WorstGap
+    message: str
+    dimension: bool = False
+
+
+def _rank(shortfall: _Shortfall) -> tuple[bool, float, int, str]:
+    worst = shortfall.worst
+    order = list(_SHORTFALLS).index(worst.gap)
+    return (shortfall.dimension, worst.points or 0.0, order, worst.where)
+
+
+def _measure_shortfall(
+    measure: ServiceMeasure, gap: Gap, against: str, row: Mapping[str, float], value: float
+) -> _Shortfall:
+    """One measure's shortfall against one level, in points (see ``WorstGap``)."""
+    level, delivered = row[against], row["delivered"]
+    word = "short" if measure.higher_is_better else "over"
+    if measure.is_rate:
+        points = value * 100
+        shown = f"{-points:.2f}" if points <= -0.005 else "under 0.01"
+        text = f"{delivered:.2%} against {against} {level:.2%}, {shown} pt {word}"
+    else:
+        points = value / (abs(level) or 1.0) * 100
+        text = f"{delivered:.1f} h against {against} {level:.4g} h, {-value:.1f} h {word}"
+        text += f" ({-points:.0f}% of it)"
+    return _Shortfall(
+        WorstGap(gap, measure.value, value, value / (abs(level) or 1.0), points, against),
+        f"{gap.value} gap on {measure.value}: {text}",
+    )
+
+
+def _worst_reasons(shortfalls: list[_Shortfall]) -> list[Reason]:
+    """The largest shortfall of each of the three worst-off places, worst first."""
+    if not shortfalls:
+        return [Reason("gap.worst.none", "no measure short of its standard", None)]
+    chosen: dict[str, _Shortfall] = {}
+    for shortfall in sorted(shortfalls, key=_rank):
+        chosen.setdefault(shortfall.worst.where, shortfall)
+    return [
+        Reason(f"gap.{s.worst.gap.value}.{s.worst.where}", s.message, s.worst.points)
+        for s in list(chosen.values())[:3]
+    ]

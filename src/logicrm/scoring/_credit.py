@@ -500,21 +500,39 @@ def check_exposure(
     amount: Money,
     *,
     policy: CreditPolicy = CreditPolicy(),
+    decision: CreditDecision | None = None,
 ) -> ExposureCheck:
     """Check a new order of ``amount`` against the customer's credit.
 
     Refused when ``receivable + amount`` would exceed the limit, or when the overdue part of
     the receivable is above ``policy.overdue_hold_share`` of it (the account is on hold).
 
+    The limit is the profile's stored one unless ``decision`` is given: then it is the limit
+    that decision grants (the [`CreditDecision`][logicrm.scoring.CreditDecision] of
+    [`assess_credit`][logicrm.scoring.assess_credit] for this profile), so an order is never
+    checked against one limit while another is shown beside it. A decision that is not an
+    approval puts no order on credit, whatever the stored limit: declined means cash or
+    prepaid terms (reason ``exposure.declined``); under review means cash or prepaid until
+    an analyst decides (``exposure.under_review``). The hold rule applies either way.
+
     Raises:
-        CurrencyMismatchError: ``amount`` is not in the profile's currency.
-        ValidationError: ``amount`` is negative.
+        CurrencyMismatchError: ``amount`` or the decision's limit is not in the profile's
+            currency.
+        ValidationError: ``amount`` is negative, or ``decision`` is not a ``CreditDecision``.
 
     Examples:
         >>> from logicrm.sample import sample_dataset
-        >>> profile = sample_dataset().credit_profiles[0]
+        >>> from logicrm.scoring import summarize
+        >>> data = sample_dataset()
+        >>> profile = data.credit_profiles[2]
         >>> check_exposure(profile, Money("50000.00", "CNY")).allowed
         True
+        >>> activity = summarize(data.shipments, as_of=data.as_of)[profile.customer_id]
+        >>> decided = assess_credit(profile, as_of=data.as_of, activity=activity)
+        >>> print(decided.limit)
+        15259.54 CNY
+        >>> check_exposure(profile, Money("50000.00", "CNY"), decision=decided).allowed
+        False
     """
     if not isinstance(amount, Money):
         fail("amount", amount, "must be Money")
@@ -522,26 +540,42 @@ def check_exposure(
         raise CurrencyMismatchError(profile.currency, amount.currency, "check")
     if amount.amount < 0:
         fail("amount", amount, "must be >= 0")
+    limit = profile.limit
+    if decision is not None:
+        if not isinstance(decision, CreditDecision):
+            fail("decision", decision, "must be a CreditDecision")
+        if decision.limit.currency != profile.currency:
+            raise CurrencyMismatchError(profile.currency, decision.limit.currency, "check")
+        limit = decision.limit
     after = profile.receivable + amount
-    headroom = profile.limit - after
+    headroom = limit - after
     reasons = []
     allowed = True
-    if after > profile.limit:
+    if decision is not None and decision.outcome != CreditOutcome.APPROVE:
+        allowed = False
+        reasons.append(
+            Reason("exposure.declined", "credit declined: cash or prepaid terms, nothing on credit")
+            if decision.outcome == CreditOutcome.DECLINE
+            else Reason(
+                "exposure.under_review",
+                "credit under review: no limit granted yet, cash or prepaid until it is decided",
+            )
+        )
+    elif after > limit:
         allowed = False
         reasons.append(
             Reason(
                 "exposure.over_limit",
                 f"receivable {profile.receivable.amount:,} "
                 f"+ order {amount.amount:,} = {after.amount:,} exceeds the limit "
-                f"{profile.limit.amount:,}",
+                f"{limit.amount:,}",
             )
         )
     else:
         reasons.append(
             Reason(
                 "exposure.within_limit",
-                f"{after.amount:,} within the limit "
-                f"{profile.limit.amount:,}; {headroom.amount:,} to spare",
+                f"{after.amount:,} within the limit {limit.amount:,}; {headroom.amount:,} to spare",
             )
         )
     if profile.receivable.amount > 0:
