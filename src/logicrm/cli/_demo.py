@@ -178,10 +178,10 @@ def _keeping(data: SampleData, activities: dict[str, Activity]) -> str:
     work = worklist(results)
     return "\n".join(
         [
-            "Keeping customers: the notes' classes (key about 5% of customers, potential, general),",
-            "the next best action (the 2/8 rule's six), customer share, and over the last 365 days",
-            "the margin after the cost to serve (cost to serve = freight + service: complaints,",
-            "follow-ups, exceptions; CNY)",
+            "Keeping customers: the notes' classes (key: about 5% of customers; potential;",
+            "general), the next best action (the 2/8 rule's six), customer share, and over the",
+            "last 365 days the margin after the cost to serve (cost to serve = freight + service:",
+            "complaints, follow-ups, exceptions; CNY)",
             table,
             f"  margin after cost to serve by Pareto class: {by_class}",
             *(losers or ["  no customer costs more to serve than it earns"]),
