@@ -88,7 +88,10 @@ def _parser() -> argparse.ArgumentParser:
         "--output", "-o", type=Path, metavar="FILE", help="default: stdout; .csv, .jsonl or .txt"
     )
     work.add_argument(
-        "--limit", type=int, metavar="N", help="only the first N lines (default: all)"
+        "--limit",
+        type=int,
+        metavar="N",
+        help="only the first N lines of today's list and of the breach report (default: all)",
     )
     work.add_argument(
         "--wide",

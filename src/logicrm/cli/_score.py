@@ -226,10 +226,11 @@ def run_worklist(args: argparse.Namespace) -> int:
     results, rejected = _assessed(run, rows_only=False)
     work = worklist(results, policy=run.policies.contact)
     shown = work if args.limit is None else work[: args.limit]
-    everything = [*shown, *work.breaches] if run.fmt != "table" else shown
+    breaches = work.breaches if args.limit is None else work.breaches[: args.limit]
+    everything = [*shown, *breaches] if run.fmt != "table" else shown
     write_worklist(everything, run.fmt, args.output, wide=args.wide)
-    if run.fmt == "table" and work.breaches:
-        text = breach_text(work.breaches, work.stale_after_days, wide=args.wide)
+    if run.fmt == "table" and breaches:
+        text = breach_text(breaches, work.stale_after_days, wide=args.wide)
         if args.output is None:
             sys.stdout.write(text)
         else:
@@ -237,7 +238,11 @@ def run_worklist(args: argparse.Namespace) -> int:
                 out.write(text)
     _say(
         f"{work.summary()}; {len(results)} customers at {run.as_of.isoformat()}"
-        + (f"; the first {len(shown)} of today's shown" if len(shown) < len(work) else "")
+        + (
+            f"; the first {args.limit} of each shown"
+            if len(shown) < len(work) or len(breaches) < len(work.breaches)
+            else ""
+        )
     )
     return EXIT_REJECTS if rejected and args.strict else EXIT_OK
 
