@@ -208,6 +208,7 @@ def printed_and_shown(name, tmp_path, monkeypatch):
         "retention/share-and-profit.md",
         "retention/next-action.md",
         "scoring/assess.md",
+        "scenarios.md",
     ],
 )
 def test_every_tutorial_prints_what_its_page_shows(name, tmp_path, monkeypatch):
@@ -215,6 +216,15 @@ def test_every_tutorial_prints_what_its_page_shows(name, tmp_path, monkeypatch):
     assert any(printed for printed, _ in pairs), "the page prints nothing"
     for printed, shown in pairs:
         assert printed == shown
+
+
+def test_the_scenarios_page_holds_at_least_twenty_situations_each_with_its_advice(
+    tmp_path, monkeypatch
+):
+    text = (ROOT / "docs" / "scenarios.md").read_text(encoding="utf-8")
+    assert len(re.findall(r"^### \d+\. ", text, re.M)) >= 20
+    pairs = printed_and_shown("scenarios.md", tmp_path, monkeypatch)
+    assert sum(1 for printed, _ in pairs if printed) >= 20  # every scenario prints its advice
 
 
 def test_the_monday_morning_tutorial_runs_as_written(tmp_path, monkeypatch):

@@ -38,6 +38,7 @@ from logicrm.retention import (
     CustomerShare,
     NextBestAction,
     Profitability,
+    RetentionLever,
     contact_plan,
     customer_share,
     profitability,
@@ -969,6 +970,11 @@ def _assess(
             action=action.action,
             risk_since=_risk_since(activity, stage.stage, as_of, policies),
             key_customer=key,
+            win_back_since=(
+                _risk_since(activity, stage.stage, as_of, policies)
+                if action.lever is RetentionLever.WIN_BACK
+                else None
+            ),
         )
         warning = plan_cost_warning(plan, profit, policies.contact, policies.service_cost)
         if warning is not None:

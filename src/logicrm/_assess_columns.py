@@ -32,7 +32,7 @@ from logicrm.domain._reason import plural
 from logicrm.errors import CurrencyMismatchError
 from logicrm.frames import _exact_text
 from logicrm.policies import Policies
-from logicrm.retention._action import _choose, churn_summary
+from logicrm.retention._action import _choose
 from logicrm.retention._economics import _service_figures
 from logicrm.scoring import (
     AbcClass,
@@ -223,14 +223,13 @@ def _row(
             reroutes, returns, damaged, prices,
         )  # fmt: skip
     lapsed = stage == "lapsed"
-    idle = f"no order for {plural((as_of - last).days, 'day')}" if last is not None else ""
     choice = _choose(
         tier=Tier(tier),
         key=key,
         institution=customer.kind is CustomerKind.INSTITUTION,
         lapsed=lapsed,
         at_risk=at_risk,
-        churn_text=churn_summary(churn, lapsed, idle),
+        churn_text=churn.change,
         steady=churn.trend is ChurnTrend.STEADY,
         orders=orders,
         first_order_at=first,

@@ -423,7 +423,7 @@ def _choose(
                 rule = (
                     "a key customer ordering steadily"
                     if steady
-                    else f"a key customer ({churn_text})"
+                    else "a key customer" + (f", slowing ({churn_text})" if churn_text else "")
                 )
         elif lapsed and not lifetime_unprofitable:
             action = SalesAction.GROW_MARGINAL
@@ -619,7 +619,7 @@ def next_best_action(
         institution=customer.kind is CustomerKind.INSTITUTION,
         lapsed=lapsed,
         at_risk=churn.at_risk,
-        churn_text=churn_text,
+        churn_text=churn.change,
         steady=churn.trend is ChurnTrend.STEADY,
         orders=activity.orders,
         first_order_at=activity.first_order_at,

@@ -466,6 +466,7 @@ def contact_plan(
     action: SalesAction | None = None,
     risk_since: datetime | None = None,
     key_customer: bool = False,
+    win_back_since: datetime | None = None,
 ) -> ContactPlan:
     """Every contact a customer is due, each with its date and reason.
 
@@ -479,6 +480,9 @@ def contact_plan(
       routine visit or survey; a prospect (an ``activity`` with no order) gets sales calls
       instead of visits and never a satisfaction survey; a prospect not pursued (dropped
       before any order) gets nothing.
+    - **A lapsed customer to win back** (``win_back_since``, when it lapsed): a win-back call
+      due now instead of its routine visit and survey, unless a sales call or visit was
+      logged since.
     - **A key customer slipping away** (``prevent_key_loss``): an account review due now,
       unless one was logged after ``risk_since`` (when the signal began; default 90 days
       before ``as_of``).
@@ -524,9 +528,11 @@ def contact_plan(
     if prospect and action is SalesAction.DROP_MARGINAL:
         notes.append(Reason("contact.not_pursued", "a prospect not pursued: no contact planned"))
     else:
+        if win_back_since is not None and action is not SalesAction.DROP_MARGINAL:
+            items.append(_win_back(log, as_of, win_back_since, policy))
         _routine(
             customer, tier, abc_class, log, activity, as_of, policy, action, key_customer,
-            items, notes,
+            items, notes, win_back=win_back_since is not None,
         )  # fmt: skip
         if action is SalesAction.PREVENT_KEY_LOSS:
             items.append(_account_review(log, as_of, risk_since, policy))
@@ -570,6 +576,8 @@ def _routine(
     key_customer: bool,
     items: list[ContactItem],
     notes: list[Reason],
+    *,
+    win_back: bool = False,
 ) -> None:
     """The recurring visits (or sales calls), surveys and record checks."""
     intervals, basis = policy.intervals_and_basis(tier, abc_class, key_customer=key_customer)
@@ -585,6 +593,10 @@ def _routine(
     if dropped:
         notes.append(
             Reason("contact.dropped", "no routine visit or survey: the action is to drop it")
+        )
+    elif win_back:
+        notes.append(
+            Reason("contact.win_back", "a lapsed customer: a win-back call, no routine visit")
         )
     else:
         planned.append((visit, intervals.visit_days, _utc(log.last_at(*visit_purposes))))
@@ -638,6 +650,35 @@ def _account_review(
         reason=Reason(
             "contact.account_review.due",
             f"{what}; no account review since the signal began {since.date().isoformat()}: due now",
+        ),
+    )
+
+
+def _win_back(
+    log: ContactActivity, as_of: datetime, since: datetime, policy: ContactPolicy
+) -> ContactItem:
+    since = since.astimezone(UTC)
+    last = _utc(log.last_at(Purpose.SALES_CALL.value, *policy.visit_purposes))
+    what = f"win-back call: no order since it lapsed {since.date().isoformat()}"
+    if last is not None and last >= since:
+        return _item(
+            ContactTask.SALES_CALL,
+            last + timedelta(days=30),
+            as_of,
+            policy,
+            f"{what}; called {last.date().isoformat()}, again 30 days on",
+            last=last,
+        )
+    return ContactItem(
+        task=ContactTask.SALES_CALL,
+        due_at=as_of,
+        status=DueStatus.DUE,
+        days_overdue=0,
+        last_done_at=last,
+        interval_days=None,
+        reason=Reason(
+            "contact.sales_call.win_back",
+            f"{what}; ask why it stopped and offer terms to return: due now",
         ),
     )
 

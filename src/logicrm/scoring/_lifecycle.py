@@ -175,6 +175,18 @@ class ChurnRisk:
     historical_revenue_rate: float | None = None
     trend: ChurnTrend = ChurnTrend.NOT_JUDGED
 
+    @property
+    def change(self) -> str:
+        """The measured changes in a few words (``"orders per 30 days -46%, revenue
+        -60%"``); empty when not judged."""
+        if self.recent_rate is None or self.historical_rate is None:
+            return ""
+        text = f"orders per 30 days {_change(self.recent_rate, self.historical_rate)}"
+        recent, before = self.recent_revenue_rate, self.historical_revenue_rate
+        if recent is not None and before is not None and before > 0:
+            text += f", revenue {_change(recent, before)}"
+        return text
+
 
 def _change(recent: float, before: float) -> str:
     return f"{recent / before - 1:+.0%}" if before > 0 else "n/a"
