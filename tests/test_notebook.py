@@ -316,26 +316,27 @@ def test_value_dimensions(data, activities, tmp_path):
 
 
 def test_cost_to_serve_plots_shares_of_revenue_not_amounts(results, tmp_path):
-    # x = service cost / revenue, y = margin after service / revenue, per customer. C00008 by
-    # hand: service 1,450 over revenue 5,883.28 = 24.6%; margin -95.47 / 5,883.28 = -1.6%.
+    # x = service cost / revenue, y = margin after service / revenue, per customer with
+    # revenue over the last 365 days (C00011, lapsed, has none). C00008 by hand: service
+    # 1,250 over revenue 2,916.48 = 42.9%; margin -580.57 / 2,916.48 = -19.9%.
     ax = saved(plot.cost_to_serve(results.values()), tmp_path, "cost")
     drawn = sorted(
         (x, y) for collection in ax.collections for x, y in collection.get_offsets().tolist()
     )
+    earning = [a.profitability for a in results.values() if a.profitability.revenue > 0]
+    assert len(earning) == len(results) - 1
     expected = sorted(
-        (
-            float(a.profitability.service_cost / a.profitability.revenue),
-            float(a.profitability.margin / a.profitability.revenue),
-        )
-        for a in results.values()
+        (float(p.service_cost / p.revenue), float(p.margin / p.revenue)) for p in earning
     )
     assert [v for pair in drawn for v in pair] == pytest.approx([v for p in expected for v in p])
     assert all(0 <= x < 1 and -1 < y < 1 for x, y in drawn)  # shares, not CNY amounts
     water = results["C00008"].profitability
-    assert float(water.service_cost / water.revenue) == pytest.approx(1450 / 5883.28)
+    assert float(water.service_cost / water.revenue) == pytest.approx(1250 / 2916.48)
+    assert float(water.margin / water.revenue) == pytest.approx(-580.57 / 2916.48)
     assert ax.lines[0].get_ydata()[0] == 0  # break-even
     assert [t.get_text() for t in ax.texts] == [
-        a.customer_id for a in results.values() if a.profitability.margin < 0
+        *(a.customer_id for a in results.values() if a.profitability.margin < 0),
+        "1 customer without revenue not drawn",
     ]
     assert ax.xaxis.get_major_formatter()(0.25) == "25%"
     assert "share of revenue" in ax.get_xlabel() and "share of revenue" in ax.get_ylabel()
