@@ -12,7 +12,27 @@ import logicrm.retention
 import logicrm.scoring
 
 SUBPACKAGES = [logicrm.domain, logicrm.scoring, logicrm.quality, logicrm.retention]
-FACADE = ["Assessment", "AssessmentInputs", "AssessmentRow", "Assessments", "assess", "assess_all"]
+FACADE = [
+    "Assessment",
+    "AssessmentInputs",
+    "AssessmentRow",
+    "Assessments",
+    "assess",
+    "assess_all",
+    # backtests judge the facade's advice, so they sit beside it
+    "Backtest",
+    "BacktestComparison",
+    "BacktestOutcome",
+    "BacktestPolicy",
+    "ClassCheck",
+    "ClassRevenue",
+    "CreditCheck",
+    "CustomerDifference",
+    "FlagCheck",
+    "backtest",
+    "backtest_activities",
+    "compare_backtests",
+]
 CONTRACT_DOMAIN = [
     "Money",
     "CustomerKind",
