@@ -176,7 +176,12 @@ class ParetoNbdModel:
 
     @classmethod
     def fit_columns(
-        cls, frequency: Any, recency: Any, T: Any, *, unit: timedelta = _WEEK
+        cls,
+        frequency: Any,
+        recency: Any,
+        T: Any,
+        *,
+        unit: timedelta = _WEEK,
     ) -> ParetoNbdModel:
         """Fit on three equal-length number sequences (``frequency``, ``recency``, ``T``),
         with the same checks, safeguards and standard errors as
