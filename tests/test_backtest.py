@@ -4,6 +4,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import attrs
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tests.helpers import cny
 
 import logicrm as lc
@@ -292,3 +294,58 @@ def test_backtests_of_different_splits_are_not_compared():
     with pytest.raises(ValidationError) as caught:
         lc.compare_backtests(a, b)
     assert caught.value.field == "second.horizon"
+
+
+def test_the_columnar_engines_activities_give_the_same_backtest(worked):
+    pl = pytest.importorskip("polars")
+    from logicrm import frames
+    from logicrm.io import _flatten
+    from logicrm.serialization import to_dict
+
+    table = pl.DataFrame([_flatten(to_dict(s)) for s in BOOK])
+    before = frames.summarize_frame(table, as_of=CUT).activities
+    after = frames.summarize_frame(table, as_of=CUT + HORIZON).activities
+    result = lc.backtest_activities(
+        CUSTOMERS, before, after, cutoff=CUT, horizon=HORIZON, policy=EVIDENCE
+    )
+    assert result.outcomes == worked.outcomes
+    assert (result.churn_flag, result.churn_risk) == (worked.churn_flag, worked.churn_risk)
+    assert (result.tiers, result.pareto) == (worked.tiers, worked.pareto)
+
+
+# --- laws, on generated books -------------------------------------------------------------
+
+order_days = st.lists(st.integers(min_value=-500, max_value=170), max_size=25)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.dictionaries(st.sampled_from(["A", "B", "C", "D", "E", "F"]), order_days, min_size=1),
+       st.integers(min_value=30, max_value=365))  # fmt: skip
+def test_the_figures_add_up_on_any_book(book, horizon_days):
+    shipments = [s for key, days in book.items() for s in orders(key, sorted(days), "250")]
+    customers = [enterprise(key) for key in book]
+    horizon = horizon_days * DAY
+    result = lc.backtest(customers, shipments, cutoff=CUT, horizon=horizon, policy=EVIDENCE)
+    outcomes = result.outcomes.values()
+    for check, scope in ((result.churn_flag, "key"), (result.churn_risk, "all")):
+        judged = [o for o in outcomes if o.current and (scope == "all" or o.key_customer)]
+        assert check.customers == len(judged)
+        assert check.flagged_lapsed <= min(check.flagged, check.lapsed)
+        assert check.false_alarms + check.flagged_lapsed == check.flagged
+        if check.precision is not None:
+            assert check.precision * check.flagged == pytest.approx(check.flagged_lapsed)
+        if check.recall is not None:
+            assert check.recall * check.lapsed == pytest.approx(check.flagged_lapsed)
+    assert not any(o.lapsed and not o.current for o in outcomes)
+    for classes in (result.tiers, result.pareto):
+        assert sum(c.customers for c in classes.classes) == len(customers)
+        assert (
+            sum(c.moved for c in classes.classes)
+            == classes.moved
+            == sum(n for _, _, n in classes.moves)
+        )
+        shares = [c.share for c in classes.classes]
+        if all(s is not None for s in shares):
+            assert sum(shares) == pytest.approx(1.0)
+    horizon_orders = sum(1 for s in shipments if CUT < s.ordered_at <= CUT + horizon)
+    assert sum(o.horizon_revenue for o in outcomes) == 250 * horizon_orders

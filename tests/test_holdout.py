@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tests.helpers import shipment
 
 import logicrm as lc
@@ -326,3 +328,36 @@ def test_bg_nbd_and_pareto_nbd_side_by_side_on_cdnow(cdnow_split):
     assert bg.actual == pareto.actual == sum(r.frequency_holdout for r in cdnow_split.values())
     assert bg.actual == 1882
     assert round(bg.predicted) == 1654 and round(pareto.predicted) == 1666
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from(["a", "b", "c"]),
+        st.lists(st.integers(min_value=0, max_value=24 * 60), min_size=1, max_size=15),
+        min_size=1,
+    ),
+    st.integers(min_value=1, max_value=40),
+    st.integers(min_value=1, max_value=30),
+)
+def test_the_split_is_the_calibration_summary_plus_the_holdout_days(book, cal_days, hold_days):
+    # Orders every few hours over 60 days; the split's calibration row is btyd_summary at
+    # the end of its last day, and its holdout counts the distinct UTC days after it.
+    shipments = [
+        shipment(id=f"{key}{n}", customer_id=key, ordered_at=START + h * timedelta(hours=1),
+                 promised_at=START + h * timedelta(hours=1), shipped_at=None, delivered_at=None)
+        for key, hours in book.items()
+        for n, h in enumerate(hours)
+    ]  # fmt: skip
+    cal_end = START.date() + timedelta(days=cal_days)
+    obs_end = cal_end + timedelta(days=hold_days)
+    split = lc.calibration_and_holdout(shipments, calibration_end=cal_end, observation_end=obs_end)
+    cal_moment = datetime.combine(cal_end, datetime.max.time(), tzinfo=UTC)
+    activities = lc.summarize(shipments, as_of=cal_moment)
+    assert set(split) == {k for k, a in activities.items() if a.orders}
+    for key, row in split.items():
+        assert row.calibration == lc.btyd_summary(activities[key], as_of=cal_moment)
+        days = {s.ordered_at.date() for s in shipments if s.customer_id == key}
+        later = {d for d in days if cal_end < d <= obs_end}
+        assert row.frequency_holdout == len(later)
+        assert row.duration_holdout == hold_days / 7
