@@ -18,7 +18,9 @@ The two standard models of customer-base analysis, fitted on the
   lifetime with rate mu ~ Gamma(s, beta), fitted with the same safeguards as BG/NBD.
 - [`holdout_check()`][logicrm.models.holdout_check] — a fitted model against a calibration and
   holdout split: predicted against actual purchases by calibration frequency, mean absolute
-  error, and the calibration of P(alive) (Brier score, reliability by decile).
+  error, and the calibration of P(alive) (Brier score, reliability by decile);
+  [`repeat_purchases_by_period()`][logicrm.models.repeat_purchases_by_period] tracks the
+  cohort's repeat purchases week by week against the model.
 - [`clv()`][logicrm.models.clv] — discounted expected margin over a horizon, and
   [`ClvValue`][logicrm.models.ClvValue], a value calculator that scores the value model's profit and
   strategic dimensions from the models (pass it to [`logicrm.assess()`][logicrm.assess] as
@@ -45,9 +47,11 @@ from logicrm.models._gamma_gamma import CORRELATION_WARNING, GammaGammaModel
 from logicrm.models._holdout import (
     FrequencyRow,
     HoldoutCheck,
+    PeriodRow,
     PurchaseModel,
     ReliabilityRow,
     holdout_check,
+    repeat_purchases_by_period,
 )
 from logicrm.models._pareto import ParetoNbdModel
 
@@ -63,9 +67,11 @@ __all__ = [
     "GammaGammaModel",
     "HoldoutCheck",
     "ParetoNbdModel",
+    "PeriodRow",
     "PurchaseModel",
     "ReliabilityRow",
     "clv",
     "clv_columns",
     "holdout_check",
+    "repeat_purchases_by_period",
 ]

@@ -3,7 +3,8 @@ the calibration of P(alive)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from datetime import date, timedelta
 from typing import Any, Protocol
 
 import attrs
@@ -11,7 +12,8 @@ import numpy as np
 
 from logicrm.domain import Reason
 from logicrm.domain._checks import fail
-from logicrm.scoring import HoldoutSummary
+from logicrm.scoring import Activity, HoldoutSummary
+from logicrm.scoring._activity import _day
 
 
 class PurchaseModel(Protocol):
@@ -26,6 +28,9 @@ class PurchaseModel(Protocol):
         self, frequency: Any, recency: Any, T: Any, t: float
     ) -> Any:
         """Expected repeat purchases per customer in the next ``t`` units."""
+
+    def expected_purchases(self, t: float) -> float:
+        """Expected repeat purchases of a new customer in its first ``t`` units."""
 
 
 @attrs.frozen(kw_only=True)
@@ -224,4 +229,111 @@ def _deciles(alive: Any, bought: Any) -> tuple[ReliabilityRow, ...]:
                 observed=float(np.mean(bought[chunk])),
             )
         )
+    return tuple(rows)
+
+
+@attrs.frozen(kw_only=True)
+class PeriodRow:
+    """One period of the tracking chart: repeat purchases of the whole cohort.
+
+    Attributes:
+        period: 1 for the first period after ``start``, 2 for the next, ...
+        ends: the last day of the period.
+        actual: repeat purchase days in the period (every order day of a customer after its
+            first).
+        expected: the model's expected repeat purchases in the period, summed over the
+            customers who had made their first purchase by then.
+        cumulative_actual: ``actual`` summed to this period.
+        cumulative_expected: ``expected`` summed to this period.
+    """
+
+    period: int
+    ends: date
+    actual: int
+    expected: float
+    cumulative_actual: int
+    cumulative_expected: float
+
+
+def repeat_purchases_by_period(
+    model: PurchaseModel,
+    activities: Mapping[str, Activity],
+    *,
+    start: date,
+    periods: int,
+    period: timedelta = timedelta(days=7),
+) -> tuple[PeriodRow, ...]:
+    """Total repeat purchases period by period against the model: the tracking chart of
+    Fader, Hardie and Lee (2005, figure 2).
+
+    Each customer's first UTC order day is its trial; every later order day is a repeat
+    purchase. The model's expectation for a period is the sum over customers of
+    E[X(t)] at the period's end less at its start, with t the time since the customer's
+    trial in the model's unit (days / ``model.unit``). Periods start on ``start``; the
+    activities must hold every order to the last period's end (summarise at or after it).
+
+    Raises:
+        ValidationError: ``periods`` or ``period`` is not positive.
+
+    Examples:
+        >>> from datetime import date, datetime, timezone
+        >>> from logicrm.models import BetaGeoModel
+        >>> from logicrm.sample import sample_dataset
+        >>> from logicrm.scoring import summarize
+        >>> data = sample_dataset()
+        >>> rows = repeat_purchases_by_period(
+        ...     BetaGeoModel(r=0.243, alpha=4.414, a=0.793, b=2.426),
+        ...     summarize(data.shipments, as_of=data.as_of), start=date(2024, 7, 1), periods=4)
+        >>> [row.period for row in rows], rows[-1].ends
+        ([1, 2, 3, 4], datetime.date(2024, 7, 28))
+    """
+    if type(periods) is not int or periods < 1:
+        fail("periods", periods, "must be a whole number >= 1")
+    if not isinstance(period, timedelta) or period <= timedelta(0) or period % timedelta(days=1):
+        fail("period", period, "must be a positive whole number of days")
+    unit_days = getattr(model, "unit", timedelta(days=7)) / timedelta(days=1)
+    step = period.days
+    first_day = start.toordinal()
+    ends = [first_day + step * k - 1 for k in range(1, periods + 1)]  # inclusive last days
+    actual = [0] * periods
+    trials: dict[int, int] = {}
+    for activity in activities.values():
+        if not activity.order_days:
+            continue
+        days = sorted(_day(d).toordinal() for d in activity.order_days)
+        trials[days[0]] = trials.get(days[0], 0) + 1
+        for day in days[1:]:
+            index = (day - first_day) // step
+            if 0 <= index < periods:
+                actual[index] += 1
+    cache: dict[float, float] = {}
+
+    def expected_at(day: int) -> float:
+        """Expected repeat purchases of the cohort to the end of ``day``."""
+        total = 0.0
+        for trial, count in trials.items():
+            t = max(0, day - trial) / unit_days
+            if t not in cache:
+                cache[t] = model.expected_purchases(t)
+            total += count * cache[t]
+        return total
+
+    rows = []
+    before = expected_at(first_day - 1)
+    running_actual, running_expected = 0, 0.0
+    for index, end in enumerate(ends):
+        now = expected_at(end)
+        running_actual += actual[index]
+        running_expected += now - before
+        rows.append(
+            PeriodRow(
+                period=index + 1,
+                ends=date.fromordinal(end),
+                actual=actual[index],
+                expected=now - before,
+                cumulative_actual=running_actual,
+                cumulative_expected=running_expected,
+            )
+        )
+        before = now
     return tuple(rows)
