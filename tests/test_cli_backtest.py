@@ -143,3 +143,24 @@ def test_the_command_runs_as_a_subprocess_without_a_traceback(files):
     assert done.returncode == 2
     assert done.stderr.startswith("logicrm backtest: error: --cutoff 'not-a-date'")
     assert "Traceback" not in done.stderr
+
+
+def test_the_chart_shows_both_policies(book, capsys, tmp_path):
+    folder, _ = book
+    chart = tmp_path / "flags.png"
+    code, _, err = run(
+        capsys, "backtest", folder / "shipments.csv", "--cutoff", CUTOFF, "--horizon", "180",
+        "--compare", folder / "loose.toml", "--chart", chart, "--engine", "python",
+    )  # fmt: skip
+    assert code == 0, err
+    assert chart.read_bytes().startswith(b"\x89PNG")
+    assert f"chart written to {chart}" in err
+
+
+def test_a_chart_of_another_kind_is_refused_before_any_work(files, capsys, tmp_path):
+    code, out, err = run(
+        capsys, "backtest", files["shipments"], "--cutoff", CUTOFF, "--horizon", "180",
+        "--chart", tmp_path / "flags.txt",
+    )  # fmt: skip
+    assert code == 2 and out == ""
+    assert "--chart" in err and ".png, .svg" in err

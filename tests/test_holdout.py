@@ -411,3 +411,21 @@ def test_cdnow_tracking_adds_up_to_the_split_and_stays_near_the_model():
     assert rows[-1].cumulative_actual == repeats
     # The published fit tracks the 78 weeks' cumulative repeat purchases within 10%.
     assert abs(rows[-1].cumulative_expected / repeats - 1) < 0.10
+
+
+def test_the_holdout_chart_draws_the_actual_line_and_one_per_model(cdnow_split):
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from logicrm.plot import holdout_purchases
+
+    checks = {
+        "BG/NBD": holdout_check(BetaGeoModel(**BG), cdnow_split.values(), censor=7),
+        "Pareto/NBD": holdout_check(ParetoNbdModel(**PARETO), cdnow_split.values(), censor=7),
+    }
+    ax = holdout_purchases(checks)
+    lines = {line.get_label(): list(line.get_ydata()) for line in ax.get_lines()}
+    assert set(lines) == {"actual", "BG/NBD", "Pareto/NBD"}
+    assert lines["actual"] == [row.actual for row in checks["BG/NBD"].by_frequency]
+    assert lines["Pareto/NBD"] == [row.predicted for row in checks["Pareto/NBD"].by_frequency]

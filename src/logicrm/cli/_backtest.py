@@ -79,6 +79,13 @@ def add_backtest_parser(commands: Any) -> None:
         metavar="FILE",
         help="also write one CSV row per customer: the advice and what happened",
     )
+    parser.add_argument(
+        "--chart",
+        type=Path,
+        metavar="FILE",
+        help="also draw the churn flags' precision and recall (per policy) to FILE, .png or "
+        ".svg (needs the plot extra)",
+    )
     parser.add_argument("--encoding", metavar="NAME", help="text encoding of the inputs")
     parser.add_argument("--delimiter", metavar="CHAR", help="CSV delimiter (default: sniffed)")
     parser.add_argument("--mapping", type=Path, metavar="FILE", help="your column names")
@@ -136,6 +143,13 @@ def run_backtest(args: argparse.Namespace) -> int:
                 raise UsageError(f"{kind} file {path}: use .csv, .jsonl or .parquet")
     if args.outcomes is not None:
         _check_writable(args.outcomes, "--outcomes", (".csv",))
+    if args.chart is not None:
+        _check_writable(args.chart, "--chart", (".png", ".svg"))
+        try:
+            import matplotlib
+        except ImportError:
+            raise UsageError("--chart needs the plot extra: pip install 'logicrm[plot]'") from None
+        matplotlib.use("Agg")
     target = args.rejects or Path.cwd() / "rejects.jsonl"
     _check_writable(target, "--rejects", (".jsonl", ".ndjson", ".csv"))
     policies = [_load_policies(args.policy) if args.policy is not None else _default()]
@@ -152,6 +166,8 @@ def run_backtest(args: argparse.Namespace) -> int:
     sys.stdout.write(backtest_text(results))
     if args.outcomes is not None:
         _write_outcomes(args.outcomes, results[0])
+    if args.chart is not None:
+        _draw(args.chart, results)
     _say(f"{len(results[0].outcomes)} customers backtested at {cutoff.isoformat()}")
     return EXIT_REJECTS if rejected and args.strict else EXIT_OK
 
@@ -353,6 +369,16 @@ def backtest_text(results: list[Any]) -> str:
         if table:
             lines.append(render_table(["customer", "field", "first", "second", "lapsed"], table))
     return "\n".join(lines) + "\n"
+
+
+def _draw(path: Path, results: list[Any]) -> None:
+    from logicrm._backtest_compare import compare_backtests
+    from logicrm.plot import policy_backtests
+
+    drawn = results[0] if len(results) == 1 else compare_backtests(results[0], results[1])
+    ax = policy_backtests(drawn, labels=("policy", "compared"))
+    ax.figure.savefig(path)
+    _say(f"chart written to {path}")
 
 
 def _write_outcomes(path: Path, result: Any) -> None:
