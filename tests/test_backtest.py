@@ -161,6 +161,7 @@ def test_no_lapse_leaves_the_lift_undefined():
         ({"cutoff": datetime(2026, 1, 1)}, "cutoff"),
         ({"horizon": timedelta(0)}, "horizon"),
         ({"horizon": 30}, "horizon"),
+        ({"horizon": timedelta(days=3_000_000)}, "horizon"),
         ({"policy": "strict"}, "policy"),
     ],
 )
@@ -261,6 +262,18 @@ def test_approved_customers_going_on_hold_are_counted():
 
 def test_without_invoices_there_is_no_credit_check(worked):
     assert worked.credit is None
+
+
+def test_profiles_without_invoices_are_used_as_given_and_said_so():
+    profile = lc.CreditProfile(
+        customer_id="K1", limit=cny(1000), term_days=30, receivable=cny(0), overdue=cny(0)
+    )
+    result = lc.backtest(
+        CUSTOMERS, BOOK, cutoff=CUT, horizon=HORIZON,
+        inputs=lc.AssessmentInputs(credit_profiles=[profile]),
+    )  # fmt: skip
+    assert "backtest.credit_as_given" in [r.code for r in result.reasons]
+    assert (result.credit, result.outcomes["K1"].on_hold) == (None, None)
 
 
 def test_two_policies_side_by_side_list_every_changed_customer():

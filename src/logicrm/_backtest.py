@@ -110,7 +110,7 @@ def backtest(
     if not isinstance(inputs, AssessmentInputs):
         fail("inputs", inputs, "must be an AssessmentInputs")
     rows = shipments if isinstance(shipments, Sequence) else tuple(shipments)
-    end = cutoff + horizon
+    end = _end(cutoff, horizon)
     before = summarize(rows, as_of=cutoff)
     after = summarize(rows, as_of=end)
     return backtest_activities(
@@ -182,7 +182,7 @@ def backtest_activities(
         fail("policies", policies, "must be a Policies")
     if not isinstance(inputs, AssessmentInputs):
         fail("inputs", inputs, "must be an AssessmentInputs")
-    end = cutoff + horizon
+    end = _end(cutoff, horizon)
     for name, activities, moment in (("before", before, cutoff), ("after", after, end)):
         for key, activity in activities.items():
             if activity.as_of is not None and activity.as_of != moment:
@@ -254,6 +254,13 @@ def backtest_activities(
     )
 
 
+def _end(cutoff: datetime, horizon: timedelta) -> datetime:
+    try:
+        return cutoff + horizon
+    except OverflowError:
+        fail("horizon", horizon, "reaches past the year 9999")
+
+
 def _rewind(
     inputs: AssessmentInputs, cutoff: datetime, invoices: tuple[Invoice, ...] | None
 ) -> tuple[AssessmentInputs, list[Reason]]:
@@ -307,6 +314,14 @@ def _rewind(
             Reason(
                 "backtest.credit_aged",
                 "credit profiles' receivable and overdue aged from the invoices at the cut-off",
+            )
+        )
+    elif profiles:
+        notes.append(
+            Reason(
+                "backtest.credit_as_given",
+                "credit profiles' receivable and overdue are as given, not as they stood at "
+                "the cut-off: pass the invoices to age them there",
             )
         )
     changes["credit_profiles"] = profiles
