@@ -362,3 +362,10 @@ def test_the_figures_add_up_on_any_book(book, horizon_days):
             assert sum(shares) == pytest.approx(1.0)
     horizon_orders = sum(1 for s in shipments if CUT < s.ordered_at <= CUT + horizon)
     assert sum(o.horizon_revenue for o in outcomes) == 250 * horizon_orders
+
+
+def test_a_backtest_round_trips_through_json(worked):
+    from logicrm.serialization import from_json, to_json
+
+    assert from_json(lc.Backtest, to_json(worked)) == worked
+    assert from_json(lc.FlagCheck, to_json(worked.churn_risk)) == worked.churn_risk
