@@ -164,3 +164,23 @@ def test_a_chart_of_another_kind_is_refused_before_any_work(files, capsys, tmp_p
     )  # fmt: skip
     assert code == 2 and out == ""
     assert "--chart" in err and ".png, .svg" in err
+
+
+def test_both_engines_reject_the_same_rows_once(book, capsys, tmp_path):
+    folder, _ = book
+    lines = (folder / "shipments.csv").read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    broken = lines[5].split(",")
+    broken[header.index("units_ordered")] = "-3"
+    bad = tmp_path / "shipments.csv"
+    bad.write_text("\n".join([*lines[:5], ",".join(broken), *lines[6:]]) + "\n", encoding="utf-8")
+    reports = []
+    for engine in ("python", "columnar"):
+        code, out, err = run(
+            capsys, "backtest", bad, "--cutoff", CUTOFF, "--horizon", "180", "--engine", engine,
+            "--rejects", tmp_path / f"rejects-{engine}.jsonl",
+        )  # fmt: skip
+        assert code == 0, err
+        assert "1 rows rejected" in err and "shipments.csv line 6: units_ordered" in err
+        reports.append(out)
+    assert reports[0] == reports[1]

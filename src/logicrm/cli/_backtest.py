@@ -227,8 +227,7 @@ def _run(
         from logicrm.frames import EngineLimit
 
         try:
-            before = _columnar_activities(inputs, cutoff, rejected, bar)
-            after = _columnar_activities(inputs, end, [], Progress(None, "", None))
+            before, after = _columnar_activities(inputs, cutoff, rejected, bar, also_at=end)
         except EngineLimit:
             rejected.clear()
             before = after = None
