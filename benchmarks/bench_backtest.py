@@ -6,9 +6,10 @@ Run: python benchmarks/bench_backtest.py [--rows 1000000] [--customers 20000] [-
 Issue 24 asks for the time of a backtest on the columnar engine at 1M shipments against one
 ``logicrm score`` of the same data. Both are whole processes (imports, reading, assessing,
 printing or writing), run in interleaved rounds on one seeded Parquet file; the figures are
-the medians and their ratio, measured in the same run. The backtest reads the file twice (once
-summarised at the cut-off, once at the end of the horizon) and assesses every customer with
-the object facade (``assess_all``); ``score -o FILE.csv`` assesses from the columnar table.
+the medians and their ratio, measured in the same run. The backtest reads the file once,
+summarising it at the cut-off and at the end of the horizon in the same pass, and assesses
+every customer with the object facade (``assess_all``); ``score -o FILE.csv`` assesses from
+the columnar table.
 """
 
 from __future__ import annotations
