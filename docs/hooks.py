@@ -7,7 +7,13 @@ import inspect
 from typing import Any
 
 MARKER = "<!-- logicrm-public-api -->"
-FACADE = "logicrm._assess"
+# Private modules whose names are documented at the top, as ``logicrm.NAME``.
+FACADE = (
+    "logicrm._assess",
+    "logicrm._backtest",
+    "logicrm._backtest_results",
+    "logicrm._backtest_compare",
+)
 
 
 def on_page_markdown(markdown: str, **_: Any) -> str:
@@ -20,7 +26,7 @@ def on_page_markdown(markdown: str, **_: Any) -> str:
         if name == "__version__":
             continue
         home = logicrm._HOMES[name]
-        public = "logicrm" if home == FACADE else home
+        public = "logicrm" if home in FACADE else home
         obj = getattr(importlib.import_module(home), name)
         summary = (inspect.getdoc(obj) or "").split("\n\n")[0].replace("\n", " ")
         if not inspect.isclass(obj) and not callable(obj):

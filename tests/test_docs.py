@@ -185,7 +185,8 @@ def printed_and_shown(name, tmp_path, monkeypatch):
     pieces = re.split(r"(```python\n.*?```\n)", text, flags=re.S)
     namespace: dict[str, object] = {}
     pairs = []
-    monkeypatch.chdir(ROOT if name == "tutorial-tms-export.md" else tmp_path)
+    reads_repository = ("tutorial-tms-export.md", "tutorial-backtest.md")
+    monkeypatch.chdir(ROOT if name in reads_repository else tmp_path)
     for index, piece in enumerate(pieces):
         if not piece.startswith("```python\n"):
             continue
@@ -209,6 +210,7 @@ def printed_and_shown(name, tmp_path, monkeypatch):
         "retention/next-action.md",
         "scoring/assess.md",
         "scenarios.md",
+        "tutorial-backtest.md",
     ],
 )
 def test_every_tutorial_prints_what_its_page_shows(name, tmp_path, monkeypatch):

@@ -95,12 +95,15 @@ def summarize_file(
     on_rows: Callable[[int], None] | None = None,
     batch_rows: int | None = None,
     as_table: bool = False,
+    also_at: datetime | None = None,
 ) -> Any:
     """``summarize(io.stream(path, Shipment, ...), as_of=as_of)``, columnar.
 
     ``on_reject`` gets each rejected row in file order; ``on_rows`` the number of rows read
     after each batch. ``as_table`` gives the merged per-customer table instead (``None``
-    for no shipments), for ``_assess_columns``.
+    for no shipments), for ``_assess_columns``. ``also_at`` summarises the same rows at a
+    second moment in the same pass (a backtest's cut-off and horizon end): the result is
+    then a pair, at ``as_of`` and at ``also_at``.
 
     Raises what the object path raises: ``ReadError`` for an unreadable file,
     ``CurrencyMismatchError`` for a customer in two currencies; and ``frames.EngineLimit``
@@ -112,7 +115,9 @@ def summarize_file(
     unit = "row" if kind == "parquet" else "line"
 
     def run(batches: Iterator[_Batch], rejected: Any = on_reject, rows: Any = on_rows) -> Any:
-        return _summarize(batches, reader, as_of, unit, rejected, rows, as_table=as_table)
+        return _summarize(
+            batches, reader, as_of, unit, rejected, rows, as_table=as_table, also_at=also_at
+        )
 
     if kind == "parquet":
         return run(_parquet(path, reader, batch_rows))
@@ -149,10 +154,12 @@ def summarize_db(
     on_rows: Callable[[int], None] | None = None,
     batch_rows: int | None = None,
     as_table: bool = False,
+    also_at: datetime | None = None,
 ) -> Any:
     """``summarize(io.stream_db(database, Shipment, ...), as_of=as_of)``, columnar: Arrow
     record batches through ADBC for a URI when the drivers are installed, else the DB-API
-    rows; rejections carry the row's key, as the object path's do."""
+    rows; rejections carry the row's key, as the object path's do. ``also_at`` as for
+    ``summarize_file``."""
     from logicrm._db import adbc_batches, connected, query_rows
 
     batch_rows = batch_rows or BATCH_ROWS
@@ -171,13 +178,24 @@ def summarize_db(
                 on_rows,
                 key,
                 as_table=as_table,
+                also_at=also_at,
             )
     with connected(database) as connection:
         names, values = query_rows(connection, source)
         reader.check_header(source.name, names)
         rows = ((n, dict(zip(names, row, strict=True))) for n, row in enumerate(values, 1))
         batches = _python_batches(rows, reader, batch_rows, typed=True)
-        return _summarize(batches, reader, as_of, "row", on_reject, on_rows, key, as_table=as_table)
+        return _summarize(
+            batches,
+            reader,
+            as_of,
+            "row",
+            on_reject,
+            on_rows,
+            key,
+            as_table=as_table,
+            also_at=also_at,
+        )
 
 
 def _quietly_started(rows: Iterator[Any]) -> Iterator[Any]:
@@ -200,11 +218,14 @@ def _summarize(
     on_rows: Callable[[int], None] | None,
     key_column: str | None = None,
     as_table: bool = False,
+    also_at: datetime | None = None,
 ) -> Any:
     id_column = reader.mapping.column("id")
     seen = _Seen()
     currencies: pl.DataFrame | None = None
-    tables = []
+    moments = (as_of,) if also_at is None else (as_of, also_at)
+    latest = max(moments)  # a currency clash up to the later moment is a clash of the pair
+    tables: list[list[pl.DataFrame]] = [[] for _ in moments]
     for batch in batches:
         frame = _standardise(batch.frame, reader.mapping)
         if batch.odd is not None:
@@ -226,7 +247,7 @@ def _summarize(
             ):
                 reason = f"duplicate of {unit} {first}"
                 rejections.append(RowRejection(line, ((id_column, reason),), raw))
-        currencies, clash = _currency_clash(valid, as_of, currencies)
+        currencies, clash = _currency_clash(valid, latest, currencies)
         if on_reject is not None:
             for rejection in sorted(rejections, key=lambda r: r.line):
                 if key_column is not None:  # a database row: named by its key
@@ -234,15 +255,21 @@ def _summarize(
                 on_reject(rejection)
         if clash is not None:
             raise clash
-        tables.append(_aggregate(valid, as_of, day_sets=True))
-        if len(tables) == 4:  # merged as they come: a few partial tables in memory at a time
-            tables = [merge_tables(tables)]
+        for index, moment in enumerate(moments):
+            parts = tables[index]
+            parts.append(_aggregate(valid, moment, day_sets=True))
+            if len(parts) == 4:  # merged as they come: a few partial tables in memory at a time
+                tables[index] = [merge_tables(parts)]
         if on_rows is not None:
             on_rows(batch.frame.height + len(batch.bad))
-    if not tables:
-        return None if as_table else {}
-    merged = tables[0] if len(tables) == 1 else merge_tables(tables)
-    return merged if as_table else to_activities(merged, as_of)
+    results: list[Any] = []
+    for parts, moment in zip(tables, moments, strict=True):
+        if not parts:
+            results.append(None if as_table else {})
+            continue
+        merged = parts[0] if len(parts) == 1 else merge_tables(parts)
+        results.append(merged if as_table else to_activities(merged, moment))
+    return results[0] if also_at is None else tuple(results)
 
 
 @attrs.define

@@ -14,6 +14,10 @@ Each function draws one chart on ``ax`` (a new figure when ``ax`` is ``None``) a
   combined score;
 - [`cost_to_serve()`][logicrm.plot.cost_to_serve]: each customer's margin rate after service
   against its service cost as a share of revenue, break-even marked, the unprofitable named.
+- [`policy_backtests()`][logicrm.plot.policy_backtests]: precision and recall of the churn flags
+  under two policies, side by side (from [`compare_backtests()`][logicrm.compare_backtests]);
+- [`holdout_purchases()`][logicrm.plot.holdout_purchases]: actual against expected holdout
+  purchases by calibration frequency, for one or more models (the classic holdout chart).
 
 Requires the ``plot`` extra: ``pip install 'logicrm[plot]'`` (matplotlib).
 """
@@ -36,8 +40,10 @@ from logicrm.scoring import AbcClass, ValueScore, abc_classes
 __all__ = [
     "cost_to_serve",
     "five_gaps",
+    "holdout_purchases",
     "measures_over_time",
     "pareto_curve",
+    "policy_backtests",
     "servqual_gaps",
     "value_dimensions",
 ]
@@ -314,4 +320,83 @@ def cost_to_serve(assessments: Iterable[Any], *, ax: Any = None, label: int = 8)
             fontsize=7,
         )
     ax.legend(loc="upper right", fontsize=8)
+    return ax
+
+
+def policy_backtests(
+    comparison: Any, *, ax: Any = None, labels: tuple[str, str] = ("first", "second")
+) -> Any:
+    """Precision and recall of the churn flag and the churn rule under two policies (a
+    [`BacktestComparison`][logicrm.BacktestComparison]), or under one (a
+    [`Backtest`][logicrm.Backtest]). A rate the data could not support (``None``) is drawn
+    as an empty bar marked "n/a".
+
+    Examples:
+        >>> from datetime import timedelta
+        >>> import logicrm as lc
+        >>> from logicrm.sample import sample_dataset
+        >>> data = sample_dataset()
+        >>> one = lc.backtest(data.customers, data.shipments,
+        ...                   cutoff=data.as_of - timedelta(days=180), horizon=timedelta(days=180))
+        >>> policy_backtests(lc.compare_backtests(one, one)).get_title()
+        'Churn flags backtested under two policies'
+        >>> policy_backtests(one).get_title()
+        'Churn flags backtested'
+    """
+    pairs = hasattr(comparison, "second")
+    sides = (
+        ((comparison.first, labels[0], "#1b4f72"), (comparison.second, labels[1], "#5dade2"))
+        if pairs
+        else ((comparison, "policy", "#1b4f72"),)
+    )
+    figures = [
+        (check, rate) for check in ("churn_flag", "churn_risk") for rate in ("precision", "recall")
+    ]
+    ax = _axes(ax, (7, 4))
+    width = 0.38 if pairs else 0.6
+    for side, (result, label, colour) in enumerate(sides):
+        xs = [i + (side - 0.5) * width if pairs else float(i) for i in range(len(figures))]
+        values = [getattr(getattr(result, check), rate) for check, rate in figures]
+        ax.bar(xs, [v or 0.0 for v in values], width, color=colour, label=label)
+        for x, value in zip(xs, values, strict=True):
+            ax.annotate(
+                "n/a" if value is None else f"{value:.0%}",
+                (x, value or 0.0),
+                textcoords="offset points",
+                xytext=(0, 3),
+                ha="center",
+                fontsize=8,
+            )
+    ax.set_xticks(range(len(figures)))
+    ax.set_xticklabels([f"{check.replace('_', ' ')}\n{rate}" for check, rate in figures])
+    ax.set_ylim(0, 1.1)
+    ax.yaxis.set_major_formatter(_percent)
+    ax.set(title="Churn flags backtested under two policies" if pairs else "Churn flags backtested")
+    ax.legend(loc="upper right", fontsize=8)
+    return ax
+
+
+def holdout_purchases(checks: Mapping[str, Any], *, ax: Any = None) -> Any:
+    """Mean holdout purchases by calibration frequency: the actual ones and each model's
+    expectation, from [`holdout_check()`][logicrm.models.holdout_check] results by model name
+    (all made on the same split).
+
+    Raises:
+        ValidationError: no checks.
+    """
+    if not checks:
+        fail("checks", "none", "needs at least one holdout check to draw")
+    ax = _axes(ax, (7, 4))
+    first = next(iter(checks.values()))
+    xs = [row.frequency for row in first.by_frequency]
+    ax.plot(xs, [row.actual for row in first.by_frequency], "o-", color="black", label="actual")
+    for name, check in checks.items():
+        rows = check.by_frequency
+        ax.plot([r.frequency for r in rows], [r.predicted for r in rows], "s--", label=name)
+    ax.set(
+        xlabel="repeat purchases in the calibration period",
+        ylabel="mean purchases in the holdout period",
+        title="Holdout purchases: actual against expected",
+    )
+    ax.legend(loc="upper left", fontsize=8)
     return ax

@@ -1,5 +1,5 @@
 """The ``logicrm`` command: argument parsing and dispatch to ``score``, ``worklist``,
-``policy show`` and ``demo``; it never shows a traceback."""
+``backtest``, ``policy show`` and ``demo``; it never shows a traceback."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from logicrm import __version__
+from logicrm.cli._backtest import add_backtest_parser, run_backtest
 from logicrm.cli._common import (
     EXIT_INTERRUPTED,
     EXIT_OK,
@@ -98,6 +99,8 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="show the whole table (by default it fits 120 columns, long text cut with …)",
     )
+
+    add_backtest_parser(commands)
 
     policy = commands.add_parser("policy", help="the policies behind every score")
     policy_commands = policy.add_subparsers(dest="policy_command", metavar="ACTION")
@@ -237,6 +240,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return run_score(args)
             if args.command == "worklist":
                 return run_worklist(args)
+            if args.command == "backtest":
+                return run_backtest(args)
             if args.command == "policy" and args.policy_command == "show":
                 return _policy_show(args)
     except UsageError as error:

@@ -373,6 +373,7 @@ def _columnar_activities(
     bar: Progress,
     *,
     as_table: bool = False,
+    also_at: datetime | None = None,
 ) -> Any:
     from logicrm._columnar import summarize_db, summarize_file
 
@@ -391,6 +392,7 @@ def _columnar_activities(
             on_reject=keep,
             on_rows=bar.advance,
             as_table=as_table,
+            also_at=also_at,
         )
     else:
         assert isinstance(where, Path)
@@ -403,6 +405,7 @@ def _columnar_activities(
             on_reject=keep,
             on_rows=bar.advance,
             as_table=as_table,
+            also_at=also_at,
         )
     rejected.extend(found)  # only once the run is whole: a restart in Python finds them again
     return activities

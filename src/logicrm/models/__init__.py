@@ -13,6 +13,14 @@ The two standard models of customer-base analysis, fitted on the
   value", 2013): spends are Gamma(p, nu) around a customer's mean, with nu ~ Gamma(q, gamma). It
   assumes spend per transaction is independent of how often a customer buys; the fit reports the
   correlation.
+- [`ParetoNbdModel`][logicrm.models.ParetoNbdModel] — the Pareto/NBD model (Schmittlein, Morrison
+  and Colombo 1987): purchases at rate lambda ~ Gamma(r, alpha) while alive, an exponential
+  lifetime with rate mu ~ Gamma(s, beta), fitted with the same safeguards as BG/NBD.
+- [`holdout_check()`][logicrm.models.holdout_check] — a fitted model against a calibration and
+  holdout split: predicted against actual purchases by calibration frequency, mean absolute
+  error, and the calibration of P(alive) (Brier score, reliability by decile);
+  [`repeat_purchases_by_period()`][logicrm.models.repeat_purchases_by_period] tracks the
+  cohort's repeat purchases week by week against the model.
 - [`clv()`][logicrm.models.clv] — discounted expected margin over a horizon, and
   [`ClvValue`][logicrm.models.ClvValue], a value calculator that scores the value model's profit and
   strategic dimensions from the models (pass it to [`logicrm.assess()`][logicrm.assess] as
@@ -39,6 +47,16 @@ from logicrm.models._clv import (
 )
 from logicrm.models._fit import FitError
 from logicrm.models._gamma_gamma import CORRELATION_WARNING, GammaGammaModel
+from logicrm.models._holdout import (
+    FrequencyRow,
+    HoldoutCheck,
+    PeriodRow,
+    PurchaseModel,
+    ReliabilityRow,
+    holdout_check,
+    repeat_purchases_by_period,
+)
+from logicrm.models._pareto import ParetoNbdModel
 from logicrm.models._support import MIN_CUSTOMERS, MIN_REPEAT_CUSTOMERS, FitSupport
 
 __all__ = [
@@ -52,7 +70,15 @@ __all__ = [
     "ClvValue",
     "FitError",
     "FitSupport",
+    "FrequencyRow",
     "GammaGammaModel",
+    "HoldoutCheck",
+    "ParetoNbdModel",
+    "PeriodRow",
+    "PurchaseModel",
+    "ReliabilityRow",
     "clv",
     "clv_columns",
+    "holdout_check",
+    "repeat_purchases_by_period",
 ]

@@ -20,6 +20,7 @@ from logicrm.scoring._credit import (
     assess_credit,
     check_exposure,
 )
+from logicrm.scoring._holdout import HoldoutSummary, calibration_and_holdout
 from logicrm.scoring._lifecycle import (
     ChurnPolicy,
     ChurnRisk,
@@ -60,6 +61,7 @@ __all__ = [
     "CustomerClass",
     "ExposureCheck",
     "FinancialRatios",
+    "HoldoutSummary",
     "LifecyclePolicy",
     "LifecycleResult",
     "LifecycleStage",
@@ -77,6 +79,7 @@ __all__ = [
     "apply_ageing",
     "assess_credit",
     "btyd_summary",
+    "calibration_and_holdout",
     "check_exposure",
     "churn_risk",
     "customer_classes",
