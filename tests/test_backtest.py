@@ -10,7 +10,7 @@ from tests.helpers import cny
 
 import logicrm as lc
 from logicrm.errors import ValidationError
-from logicrm.policies import Policies
+from logicrm.policies import ParetoCutoffs, Policies
 from logicrm.sample import sample_dataset
 
 CUT = datetime(2026, 1, 1, 12, tzinfo=UTC)
@@ -54,9 +54,16 @@ BOOK = [
 CUSTOMERS = [enterprise(c) for c in ("K1", "K2", "S1", "S2", "S3")]
 
 
+# Five customers are too few for the notes' 5% of key customers: here every class A customer
+# is key.
+CLASS_A_KEY = Policies(pareto=ParetoCutoffs(key_max_share=1.0))
+
+
 @pytest.fixture(scope="module")
 def worked():
-    return lc.backtest(CUSTOMERS, BOOK, cutoff=CUT, horizon=HORIZON, policy=EVIDENCE)
+    return lc.backtest(
+        CUSTOMERS, BOOK, cutoff=CUT, horizon=HORIZON, policy=EVIDENCE, policies=CLASS_A_KEY
+    )
 
 
 def test_the_churn_flag_is_judged_among_current_key_customers(worked):
@@ -119,7 +126,7 @@ def test_pareto_classes_hold_when_the_ranking_holds(worked):
 
 
 def test_the_advice_uses_only_the_data_before_the_cut_off(worked):
-    alone = lc.assess_all(CUSTOMERS, lc.summarize(BOOK, as_of=CUT), as_of=CUT)
+    alone = lc.assess_all(CUSTOMERS, lc.summarize(BOOK, as_of=CUT), as_of=CUT, policies=CLASS_A_KEY)
     for key, assessment in alone.items():
         assert worked.assessments[key] == assessment
 
@@ -319,8 +326,9 @@ def test_the_columnar_engines_activities_give_the_same_backtest(worked):
     before = frames.summarize_frame(table, as_of=CUT).activities
     after = frames.summarize_frame(table, as_of=CUT + HORIZON).activities
     result = lc.backtest_activities(
-        CUSTOMERS, before, after, cutoff=CUT, horizon=HORIZON, policy=EVIDENCE
-    )
+        CUSTOMERS, before, after, cutoff=CUT, horizon=HORIZON, policy=EVIDENCE,
+        policies=CLASS_A_KEY,
+    )  # fmt: skip
     assert result.outcomes == worked.outcomes
     assert (result.churn_flag, result.churn_risk) == (worked.churn_flag, worked.churn_risk)
     assert (result.tiers, result.pareto) == (worked.tiers, worked.pareto)

@@ -94,7 +94,7 @@ def generate(customers, stop_share, seed):
 @pytest.mark.parametrize(("customers", "stop_share", "seed"), [(800, 0.4, 11), (600, 0.25, 29)])
 def test_measured_precision_and_recall_match_the_process(customers, stop_share, seed):
     people, book, stopped = generate(customers, stop_share, seed)
-    everyone_key = attrs.evolve(Policies(), pareto=ParetoCutoffs(a=1.0, b=1.0))
+    everyone_key = attrs.evolve(Policies(), pareto=ParetoCutoffs(a=1.0, b=1.0, key_max_share=1.0))
     result = lc.backtest(people, book, cutoff=CUT, horizon=HORIZON, policies=everyone_key)
     check = result.churn_flag
 
