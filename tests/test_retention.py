@@ -487,8 +487,8 @@ def test_margin_after_cost_to_serve_worked_example():
     assert one_more.margin == Decimal("-300.00") and one_more.unprofitable
     (named,) = [r for r in one_more.reasons if r.code == "profit.unprofitable"]
     assert named.message == (
-        "over the last 365 days, serving C1 cost 2,300.00 CNY, more than its gross margin of "
-        "2,000.00 CNY"
+        "over the last 365 days, C1's service cost of 2,300.00 CNY is more than its gross "
+        "margin of 2,000.00 CNY"
     )
 
 

@@ -375,8 +375,8 @@ def profitability(
         reasons.append(
             Reason(
                 "profit.unprofitable",
-                f"{when}, serving {customer_id} cost {m(events)}, more than its gross margin "
-                f"of {m(gross)}",
+                f"{when}, {customer_id}'s service cost of {m(events)} is more than its gross "
+                f"margin of {m(gross)}",
             )
         )
     if period:
