@@ -95,7 +95,7 @@ def backtest(
         >>> result = backtest(data.customers, data.shipments,
         ...                   cutoff=data.as_of - timedelta(days=180), horizon=timedelta(days=180))
         >>> result.churn_flag.customers, result.churn_flag.precision
-        (3, None)
+        (1, None)
         >>> result.churn_flag.reasons[-1].code
         'backtest.too_few_customers'
     """
