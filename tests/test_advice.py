@@ -184,7 +184,7 @@ def test_a_dissatisfied_confirmation_is_recovered_and_a_logged_contact_closes_it
     (recovery,) = [i for i in work if i.task is ContactTask.SERVICE_RECOVERY]
     # 48 hours from the confirmation a day ago: due tomorrow, this week's work
     assert recovery.due_at == AS_OF - DAY + 48 * HOUR and recovery.status.value == "due"
-    assert recovery.reasons[0].message.endswith("reopen the complaint: due 2026-06-30")
+    assert recovery.reasons[0].message.endswith("reopen the complaint: due 2026-06-30 09:00 UTC")
     called = lc.Interaction(
         id="I1",
         customer_id="C1",

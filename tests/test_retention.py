@@ -396,9 +396,19 @@ def test_no_item_on_todays_list_is_older_than_the_staleness_limit(days):
     work = lc.worklist(_two_alike_and_a_key(days, 100))
     assert all(w.days_overdue <= 90 for w in work)
     assert all(w.days_overdue > 90 and w.breach for w in work.breaches)
-    visit_a = [w for w in [*work, *work.breaches] if w.customer_id == "A"
-               and w.task is ContactTask.FOLLOW_UP_VISIT]  # fmt: skip
-    assert len(visit_a) == 1 and visit_a[0].breach == (days - 90 > 90)
+    visits = [w for w in [*work, *work.breaches] if w.customer_id == "A"
+              and w.task is ContactTask.FOLLOW_UP_VISIT]  # fmt: skip
+    if days - 90 > 90:  # the missed visit is a breach, and still work: due now today too
+        missed, today = sorted(visits, key=lambda w: not w.breach)
+        assert missed.breach and missed.days_overdue == days - 90
+        assert (today.breach, today.days_overdue, today.due_at) == (False, 0, AS_OF)
+        assert today.reasons[0].code == "contact.follow_up_visit.overdue.carried_over"
+        assert today.reasons[0].message.endswith(
+            "still to do: due now (the missed deadline is in the breach report)"
+        )
+    else:
+        (visit,) = visits
+        assert not visit.breach and visit.days_overdue == days - 90
 
 
 def test_assessments_without_a_contact_plan_give_an_empty_worklist():
@@ -569,19 +579,47 @@ def test_marginal_customers_are_dropped_grown_or_kept_by_the_documented_rules():
     assert dropped.action.lever is None and dropped.action.incentive is None
 
 
-def test_a_marginal_customer_whose_credit_is_declined_is_dropped_unless_the_policy_says_not():
+def test_a_declined_credit_means_cash_terms_unless_the_policy_drops_the_customer():
     weak = CreditProfile(customer_id="C1", limit=Money("0", "CNY"), term_days=0,
                          receivable=Money("50000", "CNY"), overdue=Money("50000", "CNY"),
                          ratings={"character": 1, "capacity": 1, "capital": 1,
                                   "collateral": 1, "conditions": 1})  # fmt: skip
     result = _assess(_steady("C1"), credit_profiles=[weak])
     assert result.credit.outcome.value == "decline"
-    assert result.action.action is SalesAction.DROP_MARGINAL
-    lenient = Policies(action=lc.ActionPolicy(drop_on_credit_decline=False))
-    kept = lc.assess(ACME, lc.summarize(_steady("C1"), as_of=AS_OF)["C1"], as_of=AS_OF,
-                     abc_class=AbcClass.C, policies=lenient,
+    assert result.action.action is SalesAction.KEEP_MARGINAL
+    (terms,) = [r for r in result.action.reasons if r.code == "action.credit_terms"]
+    assert terms.message == "credit declined: trade on cash or prepaid terms"
+    strict = Policies(action=lc.ActionPolicy(drop_on_credit_decline=True))
+    dropped = lc.assess(ACME, lc.summarize(_steady("C1"), as_of=AS_OF)["C1"], as_of=AS_OF,
+                        abc_class=AbcClass.C, policies=strict,
+                        inputs=AssessmentInputs(credit_profiles=[weak]))  # fmt: skip
+    assert dropped.action.action is SalesAction.DROP_MARGINAL
+    # a government body is not dropped even then, unless its own switch says so
+    body = Customer(id="C1", name="Bureau", kind="institution", administrative_level="national")
+    kept = lc.assess(body, lc.summarize(_steady("C1"), as_of=AS_OF)["C1"], as_of=AS_OF,
+                     abc_class=AbcClass.C, policies=strict,
                      inputs=AssessmentInputs(credit_profiles=[weak]))  # fmt: skip
-    assert kept.action.action is SalesAction.KEEP_MARGINAL
+    assert kept.action.action is not SalesAction.DROP_MARGINAL
+    assert "a government or institutional customer is not dropped for it" in " ".join(
+        r.message for r in kept.action.reasons
+    )
+
+
+def test_a_customer_whose_only_loss_is_our_own_visits_is_kept_by_phone_not_dropped():
+    # 36 orders of 1,000 with 800 cost: gross margin 7,200 over 365 days; 37 visits at 200
+    # cost 7,400: the margin is -200, only because of the visits.
+    visits = [contact(AS_OF - k * 9 * DAY) for k in range(1, 38)]
+    result = _assess(_steady("C1"), interactions=visits)
+    assert result.profitability.unprofitable
+    assert result.profitability.follow_up_cost == Decimal("7400.00")
+    assert result.action.action is SalesAction.KEEP_MARGINAL
+    assert result.action.reasons[0].message.endswith(
+        "pays its way but not its visits: keep it by phone or e-mail, with fewer visits"
+    )
+    # the plan itself asks only a visit every 90 days and a survey a year (about 1,011 CNY of
+    # the 7,200 earned): no plan-cost warning; it was the 37 visits made that cost too much
+    codes = {r.code for r in result.contact_plan.reasons}
+    assert "contact.plan_cost" not in codes
 
 
 @pytest.mark.parametrize(("days", "maturity", "lever"), [

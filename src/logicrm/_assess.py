@@ -975,6 +975,7 @@ def _assess(
                 if action.lever is RetentionLever.WIN_BACK
                 else None
             ),
+            churn=churn,
         )
         warning = plan_cost_warning(plan, profit, policies.contact, policies.service_cost)
         if warning is not None:

@@ -240,6 +240,7 @@ def _row(
         share=None,
         unprofitable=margin < 0,
         lifetime_unprofitable=lifetime < 0,
+        visits_cost_the_margin=False,  # no contact log in the columnar engine
         credit_outcome=None,
         qualified=None,  # a prospect without a credit profile
         policy=policies.action,

@@ -153,7 +153,8 @@ class ActionPolicy:
             a marginal customer is one to grow (0.10).
         grow_below_share: a customer share below this leaves room to grow (0.5).
         drop_on_credit_decline: a marginal enterprise or individual whose credit is declined
-            is dropped (on); off, it trades on cash or prepaid terms.
+            is dropped (off: a declined credit means cash or prepaid terms, and the reason
+            says so).
         drop_institutions_on_credit_decline: the same for government and institutional
             customers (off: the notes give them quality, efficient service; a declined
             credit means cash or prepaid terms, never dropping the body).
@@ -174,7 +175,7 @@ class ActionPolicy:
     mature_after_days: int = 365
     grow_min_growth: float = 0.10
     grow_below_share: float = 0.5
-    drop_on_credit_decline: bool = True
+    drop_on_credit_decline: bool = False
     drop_institutions_on_credit_decline: bool = False
     incentives: Mapping[Tier, Incentive] = attrs.field(
         default=_DEFAULT_INCENTIVES, converter=_incentives, hash=False
@@ -381,6 +382,7 @@ def _choose(
     share: float | None,
     unprofitable: bool | None,
     lifetime_unprofitable: bool | None,
+    visits_cost_the_margin: bool,
     credit_outcome: str | None,
     qualified: bool | None,
     policy: ActionPolicy,
@@ -433,6 +435,12 @@ def _choose(
             rule = (
                 f"a lapsed customer ({_idle(as_of, last_order_at)}) that never covered its "
                 "cost to serve: let it go"
+            )
+        elif unprofitable and visits_cost_the_margin:
+            action = SalesAction.KEEP_MARGINAL
+            rule = (
+                "a marginal customer that pays its way but not its visits: keep it by phone or "
+                "e-mail, with fewer visits"
             )
         elif unprofitable:
             action, rule = (
@@ -542,10 +550,15 @@ def _decide(
     )
     if choice.lever is not None:
         incentive = choice.incentive
+        stage = (
+            "lapsed customer"
+            if choice.lever is RetentionLever.WIN_BACK
+            else f"{choice.maturity.value} relationship"
+        )
         figures.append(
             Reason(
                 "action.lever",
-                f"{choice.maturity.value} relationship: {_LEVER_SAID[choice.lever]}; incentive "
+                f"{stage}: {_LEVER_SAID[choice.lever]}; incentive "
                 + ("none for its tier" if incentive is None else _words(incentive)),
             )
         )
@@ -588,11 +601,14 @@ def next_best_action(
        otherwise *grow trade with a key customer*, "ordering steadily" only when it is.
     3. A **lapsed** marginal customer: *grow* (win it back, lever ``win_back``) unless it never
        covered its cost to serve over its whole history, then *drop*.
-    4. A **marginal customer** (every other) costing more to serve than it earned over the
-       last 365 days: *drop*; whose credit is declined: *drop* if the policy says so for its
-       kind (enterprises and individuals yes, government and institutions no: cash or
-       prepaid terms instead); growing by ``grow_min_growth`` or more, or with a customer
-       share below ``grow_below_share``: *grow*; otherwise *keep*.
+    4. A marginal customer that pays its way but not the follow-ups we made (its margin over
+       the last 365 days is negative only because of them): *keep*, by phone or e-mail with
+       fewer visits.
+    5. A **marginal customer** (every other) costing more to serve than it earned over the
+       last 365 days: *drop*; whose credit is declined: *drop* only if the policy says so for
+       its kind (by default never: cash or prepaid terms instead, said in a reason); growing
+       by ``grow_min_growth`` or more, or with a customer share below ``grow_below_share``:
+       *grow*; otherwise *keep*.
 
     The relationship is *mature* from ``mature_after_days`` after the first order, else *new*;
     the lever follows it (a lapsed customer's is ``win_back``), the incentive follows the
@@ -630,6 +646,7 @@ def next_best_action(
         share=share,
         unprofitable=None if profit is None else profit.unprofitable,
         lifetime_unprofitable=None if profit is None else profit.lifetime_margin < 0,
+        visits_cost_the_margin=profit is not None and profit.margin + profit.follow_up_cost >= 0,
         credit_outcome=credit,
         qualified=None if qualification is None else qualification.qualified,
         policy=policy,

@@ -16,7 +16,7 @@ from logicrm.domain._money import in_library_context
 from logicrm.domain._reason import plural
 from logicrm.errors import CurrencyMismatchError
 from logicrm.retention._contacts import ContactActivity
-from logicrm.retention._plan import ContactPlan, ContactPolicy, ContactTask, _purposes
+from logicrm.retention._plan import WHAT, ContactPlan, ContactPolicy, ContactTask, _purposes
 from logicrm.scoring import Activity
 
 if TYPE_CHECKING:
@@ -220,6 +220,8 @@ class Profitability:
         period_days: the days measured (365), ``None`` for the whole history.
         lifetime_margin: the margin after cost to serve over the whole history (equal to
             ``margin`` when ``period_days`` is ``None``).
+        follow_up_cost: the part of ``service_cost`` that is follow-up contacts: what our own
+            visits and surveys cost.
     """
 
     customer_id: str
@@ -240,6 +242,7 @@ class Profitability:
     lifetime_margin: Decimal = attrs.field(
         default=attrs.Factory(lambda self: self.margin, takes_self=True)
     )
+    follow_up_cost: Decimal = _ZERO
 
     def _repr_html_(self) -> str:
         from logicrm._html import render
@@ -403,6 +406,7 @@ def profitability(
         reasons=tuple(reasons),
         period_days=period,
         lifetime_margin=lifetime,
+        follow_up_cost=(follow_ups or 0) * policy.per_follow_up.amount,
     )
 
 
@@ -439,12 +443,13 @@ def plan_cost_warning(
     before = profit.margin + (profit.follow_ups or 0) * price
     if before < 0 or before - planned >= 0:
         return None
+    said = ", ".join(f"{WHAT[item.task]} every {item.interval_days} days" for item in costly)
     return Reason(
         "contact.plan_cost",
-        f"the plan's {float(per_year):.0f} visits and surveys a year at {price:,.2f} "
-        f"{policy.currency} each ({planned:,.2f} {policy.currency}) cost more than the "
-        f"{before:,.2f} {policy.currency} this customer earns before them: use phone or "
-        "e-mail, or visit less often",
+        f"the plan ({said}) costs {planned:,.2f} {policy.currency} a year at "
+        f"{price:,.2f} {policy.currency} a contact, more than the {before:,.2f} "
+        f"{policy.currency} this customer earns before them: use phone or e-mail, or visit "
+        "less often",
     )
 
 

@@ -25,7 +25,7 @@ from logicrm.domain._reason import plural
 from logicrm.quality import ComplaintPolicy
 from logicrm.retention._action import SalesAction
 from logicrm.retention._contacts import ContactActivity, _earliest
-from logicrm.scoring import AbcClass, Activity, Tier
+from logicrm.scoring import AbcClass, Activity, ChurnRisk, Tier
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -99,6 +99,16 @@ _DEFAULT_TASK_WEIGHTS = MappingProxyType(
 _DEFAULT_SEVERITY_WEIGHTS = MappingProxyType(
     {Severity.CRITICAL: 2.0, Severity.HIGH: 1.5, Severity.MEDIUM: 1.0, Severity.LOW: 0.75}
 )
+
+
+_ALL_TASKS = tuple(ContactTask)
+_ONE_OFF = (ContactTask.COMPLAINT_FOLLOW_UP, ContactTask.ENQUIRY_REPLY)
+
+
+def _tasks(value: object) -> tuple[ContactTask, ...]:
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        fail("carry_over", value, "must be a list of work-item kinds")
+    return tuple(to_enum(ContactTask, "carry_over", v) for v in value)
 
 
 def _with_default_tiers(value: Mapping[Tier, ContactIntervals]) -> Mapping[Tier, ContactIntervals]:
@@ -175,8 +185,12 @@ class ContactPolicy:
             dissatisfied confirmation (48).
         reopen_on_dissatisfied: a service-recovery item also suggests reopening the complaint
             (on).
-        stale_after_days: an item overdue more than this many days (90) leaves today's list
-            for the breach report: it is a failure to review, not a task to do this week.
+        stale_after_days: an item overdue more than this many days (90) goes to the breach
+            report, as a missed deadline to review with the team.
+        carry_over: the kinds of stale item that are still work: today's list keeps them too,
+            due now, so an unanswered complaint or a customer unvisited for months is never
+            off the list (every kind but the complaint follow-up and the enquiry reply, whose
+            moment has passed).
         task_weights: [`ContactTask`][logicrm.retention.ContactTask] -> its weight on the
             worklist: complaint response and service recovery 100, complaint resolution 90,
             key-customer account review 80, enquiry reply 70, complaint follow-up 60, visits and
@@ -206,6 +220,9 @@ class ContactPolicy:
     recovery_within_hours: int = 48
     reopen_on_dissatisfied: bool = True
     stale_after_days: int = 90
+    carry_over: tuple[ContactTask, ...] = attrs.field(
+        default=tuple(t for t in _ALL_TASKS if t not in _ONE_OFF), converter=_tasks
+    )
     task_weights: Mapping[ContactTask, float] = attrs.field(
         default=_DEFAULT_TASK_WEIGHTS, converter=_task_weights, hash=False
     )
@@ -374,11 +391,12 @@ def _status(due_at: datetime, as_of: datetime, due_within_days: int) -> tuple[Du
     return DueStatus.SCHEDULED, 0
 
 
-def _when(status: DueStatus, days: int, due_at: datetime) -> str:
+def _when(status: DueStatus, days: int, due_at: datetime, *, hours: bool = False) -> str:
+    when = due_at.strftime("%Y-%m-%d %H:%M UTC") if hours else due_at.date().isoformat()
     if status is DueStatus.OVERDUE:
         late = plural(days, "day") if days else "less than a day"
-        return f"overdue by {late} (due {due_at.date().isoformat()})"
-    return f"{status.value} {due_at.date().isoformat()}"
+        return f"overdue by {late} (due {when})"
+    return f"{status.value} {when}"
 
 
 def _item(
@@ -403,7 +421,9 @@ def _item(
         complaint_id=None if complaint is None else complaint.id,
         severity=None if complaint is None else complaint.severity,
         reason=Reason(
-            f"contact.{task.value}.{status.value}", f"{what}: {_when(status, days, due_at)}"
+            f"contact.{task.value}.{status.value}",
+            # complaint deadlines run in hours: the time matters
+            f"{what}: {_when(status, days, due_at, hours=complaint is not None)}",
         ),
     )
 
@@ -467,6 +487,7 @@ def contact_plan(
     risk_since: datetime | None = None,
     key_customer: bool = False,
     win_back_since: datetime | None = None,
+    churn: ChurnRisk | None = None,
 ) -> ContactPlan:
     """Every contact a customer is due, each with its date and reason.
 
@@ -483,6 +504,9 @@ def contact_plan(
     - **A lapsed customer to win back** (``win_back_since``, when it lapsed): a win-back call
       due now instead of its routine visit and survey, unless a sales call or visit was
       logged since.
+    - **Any other customer at churn risk** (``churn``) that is kept or grown: a retention
+      call due now, asking why it orders less, unless a sales call or visit was logged after
+      ``risk_since``.
     - **A key customer slipping away** (``prevent_key_loss``): an account review due now,
       unless one was logged after ``risk_since`` (when the signal began; default 90 days
       before ``as_of``).
@@ -528,8 +552,19 @@ def contact_plan(
     if prospect and action is SalesAction.DROP_MARGINAL:
         notes.append(Reason("contact.not_pursued", "a prospect not pursued: no contact planned"))
     else:
-        if win_back_since is not None and action is not SalesAction.DROP_MARGINAL:
-            items.append(_win_back(log, as_of, win_back_since, policy))
+        kept = action not in (SalesAction.DROP_MARGINAL, SalesAction.PREVENT_KEY_LOSS)
+        last_order = None if activity is None else _utc(activity.last_order_at)
+        if win_back_since is not None and kept:
+            items.append(
+                _call(log, as_of, win_back_since, policy, _won_back(last_order), "win_back")
+            )
+        elif churn is not None and churn.at_risk and kept and not prospect:
+            since = _utc(risk_since) or as_of - timedelta(days=90)
+            what = (
+                f"retention call: ordering less ({churn.change}) since "
+                f"{since.date().isoformat()}; ask why and what would keep them"
+            )
+            items.append(_call(log, as_of, since, policy, what, "retention"))
         _routine(
             customer, tier, abc_class, log, activity, as_of, policy, action, key_customer,
             items, notes, win_back=win_back_since is not None,
@@ -654,12 +689,23 @@ def _account_review(
     )
 
 
-def _win_back(
-    log: ContactActivity, as_of: datetime, since: datetime, policy: ContactPolicy
+def _won_back(last_order: datetime | None) -> str:
+    last = "-" if last_order is None else last_order.date().isoformat()
+    return f"win-back call: last order {last}; ask why it stopped and offer terms to return"
+
+
+def _call(
+    log: ContactActivity,
+    as_of: datetime,
+    since: datetime,
+    policy: ContactPolicy,
+    what: str,
+    kind: str,
 ) -> ContactItem:
+    """A sales call due now, unless a sales call or visit was logged since ``since``; then
+    30 days after it."""
     since = since.astimezone(UTC)
     last = _utc(log.last_at(Purpose.SALES_CALL.value, *policy.visit_purposes))
-    what = f"win-back call: no order since it lapsed {since.date().isoformat()}"
     if last is not None and last >= since:
         return _item(
             ContactTask.SALES_CALL,
@@ -676,10 +722,7 @@ def _win_back(
         days_overdue=0,
         last_done_at=last,
         interval_days=None,
-        reason=Reason(
-            "contact.sales_call.win_back",
-            f"{what}; ask why it stopped and offer terms to return: due now",
-        ),
+        reason=Reason(f"contact.sales_call.{kind}", f"{what}: due now"),
     )
 
 

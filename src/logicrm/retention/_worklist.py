@@ -11,7 +11,14 @@ import attrs
 
 from logicrm.domain import Reason, Severity
 from logicrm.domain._reason import plural
-from logicrm.retention._plan import TASK_ORDER, WHAT, ContactPolicy, ContactTask, DueStatus
+from logicrm.retention._plan import (
+    TASK_ORDER,
+    WHAT,
+    ContactItem,
+    ContactPolicy,
+    ContactTask,
+    DueStatus,
+)
 
 if TYPE_CHECKING:
     from logicrm._assess import Assessment
@@ -200,6 +207,31 @@ def _count(items: Iterable[WorkItem]) -> dict[str, int]:
     return {task.value: found[task] for task in sorted(found, key=TASK_ORDER.__getitem__)}
 
 
+def _with_carried_over(
+    items: Iterable[ContactItem], as_of: datetime, policy: ContactPolicy
+) -> list[ContactItem]:
+    """The items, and for each stale one still worth doing, a copy due now: the original
+    goes to the breach report as a missed deadline, the copy stays on today's list."""
+    result = []
+    for item in items:
+        result.append(item)
+        if item.days_overdue > policy.stale_after_days and item.task in policy.carry_over:
+            result.append(
+                attrs.evolve(
+                    item,
+                    due_at=as_of,
+                    status=DueStatus.DUE,
+                    days_overdue=0,
+                    reason=Reason(
+                        f"{item.reason.code}.carried_over",
+                        f"{item.reason.message}; still to do: due now (the missed deadline is "
+                        "in the breach report)",
+                    ),
+                )
+            )
+    return result
+
+
 def priority(
     task: ContactTask,
     severity: Severity | None,
@@ -238,8 +270,11 @@ def worklist(
     the longer overdue, then the earlier due date, the customer id and the kind. A customer
     more overdue never ranks lower, all else equal. ``ranked_by`` says it in one line.
 
-    Items overdue more than ``policy.stale_after_days`` leave today's list for
-    ``Worklist.breaches``, ranked the same way.
+    Items overdue more than ``policy.stale_after_days`` go to ``Worklist.breaches``, ranked the
+    same way, as missed deadlines to review; those of the kinds in ``policy.carry_over`` (an
+    unanswered complaint, a visit months late) stay on today's list too, due now, so nothing
+    that is still work drops off it. A complaint follow-up or an enquiry reply whose moment has
+    passed is in the breach report only.
 
     Assessments without a contact plan (made without interactions) add nothing.
 
@@ -261,7 +296,7 @@ def worklist(
             continue
         score = assessment.value.score
         action = assessment.action
-        for item in plan.open_items:
+        for item in _with_carried_over(plan.open_items, plan.as_of, policy):
             total, line = priority(item.task, item.severity, score, item.days_overdue, policy)
             key = (
                 -total,
@@ -290,10 +325,10 @@ def worklist(
             stale = item.days_overdue > policy.stale_after_days
             lines.append((key, stale, {**fields, "breach": stale}))
     lines.sort(key=lambda line: line[0])
-    today = [fields for _, stale, fields in lines if not stale]
-    stale = [fields for _, stale, fields in lines if stale]
+    today = [fields for _, breach, fields in lines if not breach]
+    missed = [fields for _, breach, fields in lines if breach]
     return Worklist(
         (WorkItem(rank=rank, **fields) for rank, fields in enumerate(today, start=1)),
-        (WorkItem(rank=rank, **fields) for rank, fields in enumerate(stale, start=1)),
+        (WorkItem(rank=rank, **fields) for rank, fields in enumerate(missed, start=1)),
         stale_after_days=policy.stale_after_days,
     )
