@@ -80,12 +80,12 @@ def test_the_table_puts_complaints_first_then_the_breach_report_and_never_a_note
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0].split()[:5] == ["#", "customer", "to", "do", "status"]
-    assert "complaint resolution (critical)" in lines[2]
-    assert "↳" in lines[3] and lines[4].startswith(
-        "  ↳ rank: complaint resolution (critical) 180 + "
-    )
-    report = lines.index("Breach report: overdue more than 90 days; review why, then close or "
-                         "reschedule each")  # fmt: skip
+    # the key customer's critical complaint, unanswered since March 2025, tops the list
+    assert "C00000" in lines[2] and "complaint response (critical)" in lines[2]
+    assert "deadline missed by 476 days" in lines[3] and lines[3].startswith("  ↳ complaint K0008")
+    assert lines[4].startswith("  ↳ rank: complaint response (critical) 200 + value 8.2 + overdue")
+    report = lines.index("Breach report: deadlines missed by more than 90 days; review why with "
+                         "the team (work still open is on today's list too)")  # fmt: skip
     assert report == 2 + 3 * 4 + 1  # after today's four lines, each with its reason and rank
     assert "complaint response (critical)" in lines[report + 3]
     everything = done.stdout + done.stderr

@@ -403,9 +403,8 @@ def test_no_item_on_todays_list_is_older_than_the_staleness_limit(days):
         assert missed.breach and missed.days_overdue == days - 90
         assert (today.breach, today.days_overdue, today.due_at) == (False, 0, AS_OF)
         assert today.reasons[0].code == "contact.follow_up_visit.overdue.carried_over"
-        assert today.reasons[0].message.endswith(
-            "still to do: due now (the missed deadline is in the breach report)"
-        )
+        assert f"deadline missed by {days - 90} days" in today.reasons[0].message
+        assert today.reasons[0].message.endswith("; still to do: due now")
     else:
         (visit,) = visits
         assert not visit.breach and visit.days_overdue == days - 90

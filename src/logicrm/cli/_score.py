@@ -318,8 +318,8 @@ def worklist_text(items: Any, *, wide: bool = False) -> str:
 def breach_text(items: Any, stale_after_days: int, *, wide: bool = False) -> str:
     """The breach report for a terminal: what is overdue past saving this week."""
     return (
-        f"\nBreach report: overdue more than {stale_after_days} days; review why, then "
-        "close or reschedule each\n" + worklist_text(items, wide=wide)
+        f"\nBreach report: deadlines missed by more than {stale_after_days} days; review why "
+        "with the team (work still open is on today's list too)\n" + worklist_text(items, wide=wide)
     )
 
 

@@ -209,14 +209,15 @@ def _count(items: Iterable[WorkItem]) -> dict[str, int]:
 
 def _with_carried_over(
     items: Iterable[ContactItem], as_of: datetime, policy: ContactPolicy
-) -> list[ContactItem]:
-    """The items, and for each stale one still worth doing, a copy due now: the original
-    goes to the breach report as a missed deadline, the copy stays on today's list."""
+) -> list[tuple[ContactItem, int]]:
+    """Each item with the lateness it ranks by, and for each stale one still worth doing a
+    copy due now: the original goes to the breach report as a missed deadline, the copy
+    stays on today's list, ranked as late as the deadline it missed."""
     result = []
     for item in items:
-        result.append(item)
+        result.append((item, item.days_overdue))
         if item.days_overdue > policy.stale_after_days and item.task in policy.carry_over:
-            result.append(
+            result.append((
                 attrs.evolve(
                     item,
                     due_at=as_of,
@@ -224,11 +225,12 @@ def _with_carried_over(
                     days_overdue=0,
                     reason=Reason(
                         f"{item.reason.code}.carried_over",
-                        f"{item.reason.message}; still to do: due now (the missed deadline is "
-                        "in the breach report)",
+                        item.reason.message.replace("overdue by", "deadline missed by", 1)
+                        + "; still to do: due now",
                     ),
-                )
-            )
+                ),
+                item.days_overdue,
+            ))  # fmt: skip
     return result
 
 
@@ -296,11 +298,11 @@ def worklist(
             continue
         score = assessment.value.score
         action = assessment.action
-        for item in _with_carried_over(plan.open_items, plan.as_of, policy):
-            total, line = priority(item.task, item.severity, score, item.days_overdue, policy)
+        for item, late in _with_carried_over(plan.open_items, plan.as_of, policy):
+            total, line = priority(item.task, item.severity, score, late, policy)
             key = (
                 -total,
-                -item.days_overdue,
+                -late,
                 item.due_at,
                 assessment.customer_id,
                 TASK_ORDER[item.task],
