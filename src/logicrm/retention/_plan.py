@@ -76,6 +76,7 @@ class ContactTask(StrEnum):
     ACCOUNT_REVIEW = "account_review"
     ENQUIRY_REPLY = "enquiry_reply"
     COMPLAINT_FOLLOW_UP = "complaint_follow_up"
+    RETENTION_CALL = "retention_call"
     FOLLOW_UP_VISIT = "follow_up_visit"
     SALES_CALL = "sales_call"
     SATISFACTION_SURVEY = "satisfaction_survey"
@@ -90,6 +91,7 @@ _DEFAULT_TASK_WEIGHTS = MappingProxyType(
         ContactTask.ACCOUNT_REVIEW: 80.0,
         ContactTask.ENQUIRY_REPLY: 70.0,
         ContactTask.COMPLAINT_FOLLOW_UP: 60.0,
+        ContactTask.RETENTION_CALL: 50.0,
         ContactTask.FOLLOW_UP_VISIT: 40.0,
         ContactTask.SALES_CALL: 40.0,
         ContactTask.SATISFACTION_SURVEY: 20.0,
@@ -193,8 +195,9 @@ class ContactPolicy:
             moment has passed).
         task_weights: [`ContactTask`][logicrm.retention.ContactTask] -> its weight on the
             worklist: complaint response and service recovery 100, complaint resolution 90,
-            key-customer account review 80, enquiry reply 70, complaint follow-up 60, visits and
-            sales calls 40, surveys 20, record checks 10. Kinds left out keep theirs.
+            key-customer account review 80, enquiry reply 70, complaint follow-up 60, a win-back
+            or retention call to a customer slipping away 50, visits and sales calls 40,
+            surveys 20, record checks 10. Kinds left out keep theirs.
         severity_weights: [`Severity`][logicrm.domain.Severity] -> the factor on a complaint
             item's weight (critical 2, high 1.5, medium 1, low 0.75).
         unvalued_weight: the worklist's value weight for a customer without a value score
@@ -371,6 +374,7 @@ WHAT = {
     ContactTask.ACCOUNT_REVIEW: "account review",
     ContactTask.ENQUIRY_REPLY: "enquiry reply",
     ContactTask.COMPLAINT_FOLLOW_UP: "complaint follow-up",
+    ContactTask.RETENTION_CALL: "retention call",
     ContactTask.FOLLOW_UP_VISIT: "follow-up visit",
     ContactTask.SALES_CALL: "sales call",
     ContactTask.SATISFACTION_SURVEY: "satisfaction survey",
@@ -702,13 +706,13 @@ def _call(
     what: str,
     kind: str,
 ) -> ContactItem:
-    """A sales call due now, unless a sales call or visit was logged since ``since``; then
-    30 days after it."""
+    """A retention call due now, unless a sales call or visit was logged since ``since``;
+    then 30 days after it."""
     since = since.astimezone(UTC)
     last = _utc(log.last_at(Purpose.SALES_CALL.value, *policy.visit_purposes))
     if last is not None and last >= since:
         return _item(
-            ContactTask.SALES_CALL,
+            ContactTask.RETENTION_CALL,
             last + timedelta(days=30),
             as_of,
             policy,
@@ -716,13 +720,13 @@ def _call(
             last=last,
         )
     return ContactItem(
-        task=ContactTask.SALES_CALL,
+        task=ContactTask.RETENTION_CALL,
         due_at=as_of,
         status=DueStatus.DUE,
         days_overdue=0,
         last_done_at=last,
         interval_days=None,
-        reason=Reason(f"contact.sales_call.{kind}", f"{what}: due now"),
+        reason=Reason(f"contact.retention_call.{kind}", f"{what}: due now"),
     )
 
 
