@@ -764,37 +764,29 @@ def _complaint_item(
     times = complaint_policy.for_complaint(complaint.severity, tier)
     status = complaint.status
     name = f"complaint {complaint.id} ({complaint.severity.value})"
-    opened = complaint.opened_at.astimezone(UTC)
-    if status is ComplaintStatus.REGISTERED:
+    waiting = {  # the step an open complaint waits for: kind, since when, how long, said
+        ComplaintStatus.REGISTERED: (
+            ContactTask.COMPLAINT_RESPONSE, complaint.opened_at, times.respond_within,
+            "opened {day}, not answered; SLA {within} to respond",
+        ),
+        ComplaintStatus.REOPENED: (
+            ContactTask.COMPLAINT_RESPONSE, complaint.reopened_at, times.respond_within,
+            "reopened {day}; SLA {within} to respond",
+        ),
+        ComplaintStatus.INVESTIGATING: (
+            ContactTask.COMPLAINT_RESOLUTION, complaint.reopened_at or complaint.opened_at,
+            times.resolve_within, "under investigation since {day}; SLA {within} to resolve",
+        ),
+    }.get(status)  # fmt: skip
+    if waiting is not None:
+        task, since, within, said = waiting
+        start = (since or complaint.opened_at).astimezone(UTC)
         return _item(
-            ContactTask.COMPLAINT_RESPONSE,
-            opened + times.respond_within,
+            task,
+            start + within,
             as_of,
             policy,
-            f"{name} opened {opened.date().isoformat()}, not answered; SLA "
-            f"{_hours(times.respond_within)} to respond",
-            complaint=complaint,
-        )
-    if status is ComplaintStatus.REOPENED:
-        reopened = (complaint.reopened_at or complaint.opened_at).astimezone(UTC)
-        return _item(
-            ContactTask.COMPLAINT_RESPONSE,
-            reopened + times.respond_within,
-            as_of,
-            policy,
-            f"{name} reopened {reopened.date().isoformat()}; SLA "
-            f"{_hours(times.respond_within)} to respond",
-            complaint=complaint,
-        )
-    if status is ComplaintStatus.INVESTIGATING:
-        begun = (complaint.reopened_at or complaint.opened_at).astimezone(UTC)
-        return _item(
-            ContactTask.COMPLAINT_RESOLUTION,
-            begun + times.resolve_within,
-            as_of,
-            policy,
-            f"{name} under investigation since {begun.date().isoformat()}; SLA "
-            f"{_hours(times.resolve_within)} to resolve",
+            f"{name} " + said.format(day=start.date().isoformat(), within=_hours(within)),
             complaint=complaint,
         )
     logged = _utc(log.last_by_complaint.get(complaint.id))
@@ -815,15 +807,15 @@ def _complaint_item(
         confirmed = complaint.confirmed_at.astimezone(UTC)
         if logged is not None and logged >= confirmed:
             return None  # recovery was logged against the complaint
-        within = policy.recovery_within_hours
+        hours = policy.recovery_within_hours
         reopen = "; reopen the complaint" if policy.reopen_on_dissatisfied else ""
         return _item(
             ContactTask.SERVICE_RECOVERY,
-            confirmed + timedelta(hours=within),
+            confirmed + timedelta(hours=hours),
             as_of,
             policy,
             f"{name}: at the confirming visit of {confirmed.date().isoformat()} the customer "
-            f"said the fix did not work: recover the service within {plural(within, 'hour')}"
+            f"said the fix did not work: recover the service within {plural(hours, 'hour')}"
             + reopen,
             complaint=complaint,
         )
