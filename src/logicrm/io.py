@@ -901,8 +901,12 @@ def stream_db(
         >>> _ = db.execute("CREATE TABLE c (id TEXT, name TEXT, kind TEXT)")
         >>> _ = db.execute("INSERT INTO c VALUES ('C1', 'Acme', 'enterprise')")
         >>> from logicrm.domain import Customer
-        >>> [c.id for c in stream_db(db, Customer, table="c")]
-        ['C1']
+        >>> import warnings
+        >>> with warnings.catch_warnings(record=True) as caught:  # optional columns absent
+        ...     warnings.simplefilter("always")
+        ...     ids = [c.id for c in stream_db(db, Customer, table="c")]
+        >>> ids, caught[0].category.__name__
+        (['C1'], 'ColumnWarning')
     """
     from logicrm._db import Source, connected, query_rows
 
@@ -1012,9 +1016,9 @@ def read(
         >>> from logicrm import Invoice
         >>> folder = pathlib.Path(tempfile.mkdtemp())
         >>> _ = (folder / "bills.csv").write_text(
-        ...     "bill,customer,issued_on,due_on,amount\\n"
-        ...     "F1,C1,2026-05-01,2026-05-31,900.00\\n"
-        ...     "F2,C1,2026-05-01,2026-04-30,100.00\\n")
+        ...     "bill,customer,issued_on,due_on,paid_on,amount\\n"
+        ...     "F1,C1,2026-05-01,2026-05-31,,900.00\\n"
+        ...     "F2,C1,2026-05-01,2026-04-30,,100.00\\n")
         >>> mapping = ColumnMapping(columns={"id": "bill", "customer_id": "customer",
         ...                                  "amount.amount": "amount"},
         ...                         constants={"amount.currency": "CNY"})
