@@ -259,3 +259,38 @@ def test_ci_runs_the_readmes_two_commands_and_the_first_installs_the_core_only()
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").replace(" --quiet", "")
     for command in (*first.split(" && "), second):
         assert command in ci, command
+
+
+def cited_files():
+    """Every page of the docs and every module of the package, with its text."""
+    for path in [*(ROOT / "docs").rglob("*.md"), *SOURCE.rglob("*.py")]:
+        yield path.relative_to(ROOT), path.read_text(encoding="utf-8")
+
+
+def test_nothing_cites_a_file_outside_the_repository():
+    outside = re.compile(r"CONCEPTS|seeds? 00\d")
+    assert [str(path) for path, text in cited_files() if outside.search(text)] == []
+
+
+def test_every_link_to_the_sources_page_names_one_of_its_sections():
+    page = (ROOT / "docs" / "sources.md").read_text(encoding="utf-8")
+    headings = re.findall(r"^##+ (.+)$", page, re.M)
+    anchors = {re.sub(r"[^\w\- ]", "", h.lower()).strip().replace(" ", "-") for h in headings}
+    linked = {
+        (str(path), anchor)
+        for path, text in cited_files()
+        for anchor in re.findall(r"sources\.md#([\w-]+)", text)
+    }
+    assert len(linked) > 20  # pages and sections
+    assert {(path, a) for path, a in linked if a not in anchors} == set()
+
+
+def test_no_complaint_time_is_credited_to_the_literature():
+    """The literature gives no complaint deadline: its 24-hour hotline is opening hours."""
+    text = (ROOT / "docs" / "policies.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `(complaint\.times\.[^`]+)` \| `[^`]+` \|[^|]*\|([^|]*)\|$", text, re.M)
+    assert len(rows) >= 12  # four severities, three times each
+    for key, source in rows:
+        assert "logicrm's choice" in source or not source.strip(), key
+    sources = (ROOT / "docs" / "sources.md").read_text(encoding="utf-8")
+    assert "**The literature gives no complaint deadline.**" in sources

@@ -23,7 +23,10 @@ if TYPE_CHECKING:
 
 
 class SalesAction(StrEnum):
-    """The six sales actions of the 2/8 rule (CONCEPTS §2), exactly one per customer."""
+    """The six sales actions of the 2/8 rule, exactly one per customer.
+
+    Source: [sales actions](../sources.md#sales-actions).
+    """
 
     PREVENT_KEY_LOSS = "prevent_key_loss"
     GROW_KEY = "grow_key"
@@ -44,8 +47,8 @@ _SAID = {
 
 
 class Maturity(StrEnum):
-    """The notes' two stages for retention (seed 002): potential customers, still building
-    the relationship, and mature ones, the profit core."""
+    """The literature's two stages for retention ([sources](../sources.md#lifecycle)):
+    potential customers, still building the relationship, and mature ones, the profit core."""
 
     POTENTIAL = "potential"
     MATURE = "mature"

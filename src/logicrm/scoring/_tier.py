@@ -44,7 +44,8 @@ def _check_policy(policy: TieringPolicy) -> None:
 
 @attrs.frozen(kw_only=True)
 class TieringPolicy:
-    """Thresholds of the tiering rules; the defaults are the domain notes' (seed 001).
+    """Thresholds of the tiering rules; the defaults are the literature's
+    ([sources](../sources.md#tiers)).
 
     Attributes:
         frequent_orders: an individual placing at least this many orders in the trailing
