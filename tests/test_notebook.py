@@ -13,6 +13,7 @@ matplotlib.use("Agg")
 import logicrm as lc
 from logicrm import plot
 from logicrm._assess import ROW_COLUMNS
+from logicrm._present import words
 from logicrm.errors import ValidationError
 from logicrm.policies import ParetoCutoffs, Policies, dumps_policies, loads_policies
 from logicrm.quality import ComplaintPolicy, ComplaintTimes
@@ -99,7 +100,8 @@ def test_collection_html_shows_key_columns_first_and_folds_the_rest(results):
     assert f"every column ({len(ROW_COLUMNS)})" in folded
     first = results["C00000"]
     assert f"{first.service.on_time_rate:.1%}" in key  # a rate reads as on the command line
-    assert "<br>".join(html_escape(r.message) for r in first.top_reasons()) in key
+    said = [html_escape(words(r.message)) for r in first.top_reasons()]  # as_of: "as of"
+    assert "<br>".join(said) in key
 
 
 def html_escape(text):

@@ -1,25 +1,54 @@
 """HTML for notebooks: one renderer for every result object, so they all look alike.
 
-Results are attrs classes; the renderer walks their fields. Numbers named ``*_rate`` or
-``*_share`` show as percentages, nested results fold away under ``<details>``, long tuples
-are cut to their first rows, and ``reasons`` always come last as a list. Every value is
-escaped.
+Results are attrs classes; the renderer walks their fields. Labels and numbers come from the
+presentation layer (`logicrm._present`): fields and columns read as words, rates as percentages,
+money with separators, gaps in points, times to the minute. Nested results fold away under
+``<details>``, long tuples are cut to their first rows, and ``reasons`` always come last as a
+list (each code in its line's tooltip). Every value is escaped.
 """
 
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping, Sequence
-from datetime import date, datetime, timedelta
-from decimal import Decimal
-from enum import Enum
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import attrs
 
+from logicrm import _present
+
 _MAX_ROWS = 20
 _STYLE = "border-collapse:collapse;margin:0.3em 0"
 _CELL = "padding:2px 8px;border-bottom:1px solid #ddd;text-align:left;vertical-align:top"
+_WIDE = "display:block;max-width:1200px;overflow-x:auto"
+
+Formatter = Callable[[float], str]
+
+
+def _formatter(obj: Any, field: str) -> Formatter | None:
+    """How the numbers of ``obj.field`` read, where their unit is not in their name: the
+    gap model's levels and gaps take their measure's unit, SERVQUAL gaps are scale points."""
+    kind = type(obj).__name__
+    if kind == "MeasureGaps" and field in ("levels", "gaps"):
+        measure = obj.measure.value
+        if field == "levels":
+            return lambda v: _present.measure_value(measure, v)
+        return lambda v: _present.measure_gap(measure, v)
+    if kind == "WorstGap" and field in ("size", "relative"):
+        if field == "relative":
+            return _present.percent
+        where = obj.where
+        if where.endswith(("_rate", "_hours")):
+            return lambda v: _present.measure_gap(where, v)
+        return _present.scale_points
+    if (kind == "FiveGapsReport" and field == "dimensions") or (
+        kind == "ServqualResult"
+        and field in ("item_gaps", "dimension_gaps", "unweighted", "weighted")
+    ):
+        return _present.scale_points
+    if kind == "ServqualResult" and field == "weights":
+        return _present.percent
+    return None
 
 
 def render(obj: Any) -> str:
@@ -33,36 +62,49 @@ def render(obj: Any) -> str:
         if field.name in ("reasons", "customer_id"):
             continue
         value = getattr(obj, field.name)
+        fmt = _formatter(obj, field.name)
         if attrs.has(type(value)) or _holds_results(value):
             # A nested result, or a mapping of them, folds away: a report never shows
             # tables three deep at once.
             count = f" ({len(value)})" if isinstance(value, Mapping) else ""
             nested.append(
-                f"<details><summary>{html.escape(field.name)}{count}</summary>"
-                f"{cell(value, field.name)}</details>"
+                f"<details><summary>{html.escape(_present.label(field.name))}{count}</summary>"
+                f"{cell(value, field.name, fmt=fmt)}</details>"
             )
         else:
-            rows.append((field.name, cell(value, field.name)))
+            rows.append((html.escape(_present.label(field.name)), cell(value, field.name, fmt=fmt)))
     reasons = getattr(obj, "reasons", ())
     parts = [
         f"<div class='logicrm'><strong>{title}</strong>",
-        table(("field", "value"), rows, escape=False),
+        table(("", ""), rows, escape=False, header=False),
         *nested,
     ]
     if reasons:
-        items = "".join(
-            f"<li><code>{html.escape(r.code)}</code> {html.escape(r.message)}</li>" for r in reasons
+        parts.append(
+            "<details open><summary>reasons</summary>" + reason_list(reasons) + "</details>"
         )
-        parts.append(f"<details open><summary>reasons</summary><ul>{items}</ul></details>")
     parts.append("</div>")
     return "".join(parts)
 
 
-def _nested(value: Any, name: str) -> str:
+def reason_list(reasons: Sequence[Any]) -> str:
+    """Reasons as a list of their messages; each code shows when the pointer rests on it."""
+    items = "".join(
+        f"<li title='{html.escape(r.code, quote=True)}'>{html.escape(_present.words(r.message))}"
+        "</li>"
+        for r in reasons
+    )
+    return f"<ul>{items}</ul>"
+
+
+def _nested(value: Any, name: str, fmt: Formatter | None) -> str:
     """A value inside a mapping; a result or a mapping in it folds under its key."""
     if attrs.has(type(value)) or (isinstance(value, Mapping) and value):
-        return f"<details><summary>{html.escape(name)}</summary>{cell(value, name)}</details>"
-    return cell(value, name)
+        return (
+            f"<details><summary>{html.escape(_present.text(name))}</summary>"
+            f"{cell(value, name, fmt=fmt)}</details>"
+        )
+    return cell(value, name, fmt=fmt)
 
 
 def _holds_results(value: Any) -> bool:
@@ -71,46 +113,47 @@ def _holds_results(value: Any) -> bool:
     )
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, escape: bool = True) -> str:
-    """A plain HTML table; cells are escaped unless they are already HTML."""
-    head = "".join(f"<th style='{_CELL}'>{html.escape(h)}</th>" for h in headers)
+def table(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    escape: bool = True,
+    header: bool = True,
+) -> str:
+    """A plain HTML table; headers read as labels, cells are escaped (and formatted) unless
+    they are already HTML. A table wider than 1,200 px scrolls inside its own box."""
+    head = "".join(f"<th style='{_CELL}'>{html.escape(_present.label(h))}</th>" for h in headers)
     body = "".join(
         "<tr>"
         + "".join(f"<td style='{_CELL}'>{cell(v) if escape else v}</td>" for v in row)
         + "</tr>"
         for row in rows
     )
-    return f"<table style='{_STYLE}'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    thead = f"<thead><tr>{head}</tr></thead>" if header else ""
+    style = f"{_STYLE};{_WIDE}" if len(headers) > 8 else _STYLE
+    return f"<table style='{style}'>{thead}<tbody>{body}</tbody></table>"
 
 
-def _enum_text(value: Enum) -> str:
-    from logicrm.scoring import AbcClass
+def row_cells(row: Mapping[str, Any], columns: Sequence[str]) -> list[str]:
+    """The cells of one ``row()`` as escaped HTML: money with the row's currency, the
+    worst gap in its unit, everything else as `cell()` shows it."""
+    return [html.escape(_present.row_text(row, c)) for c in columns]
 
-    # Pareto classes read "A", "B", "C" everywhere (tables, terminal, rows), not "a".
-    return value.name if isinstance(value, AbcClass) else str(value.value)
 
-
-def cell(value: Any, name: str = "") -> str:
-    """One value as escaped HTML text."""
+def cell(value: Any, name: str = "", *, fmt: Formatter | None = None) -> str:
+    """One value as escaped HTML text, formatted for people (``fmt`` for bare numbers)."""
     if value is None:
         return "&ndash;"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float | Decimal) and name.endswith(("_rate", "_share")):
-        return f"{float(value):.1%}"
-    if isinstance(value, float):
-        return f"{value:,.2f}" if abs(value) >= 1 else f"{value:.4g}"
-    if isinstance(value, Enum):
-        return html.escape(_enum_text(value))
-    if isinstance(value, datetime | date):
-        return html.escape(value.isoformat())
-    if isinstance(value, timedelta):
-        return html.escape(str(value))
+    if fmt is not None and isinstance(value, float | int) and not isinstance(value, bool):
+        return html.escape(fmt(value))
     if isinstance(value, Mapping):
         if not value:
             return "&ndash;"
         return table(
-            ("", ""), [(cell(k), _nested(v, str(k))) for k, v in value.items()], escape=False
+            ("", ""),
+            [(html.escape(_present.text(k)), _nested(v, str(k), fmt)) for k, v in value.items()],
+            escape=False,
+            header=False,
         )
     if isinstance(value, tuple | list) and value and attrs.has(type(value[0])):
         fields = [f.name for f in attrs.fields(type(value[0]))]
@@ -120,4 +163,4 @@ def cell(value: Any, name: str = "") -> str:
         return table(fields, shown, escape=False) + note
     if attrs.has(type(value)):
         return render(value)
-    return html.escape(str(value))
+    return html.escape(_present.text(value, name))
