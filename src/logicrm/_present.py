@@ -4,7 +4,7 @@ Programs get exact values (``row()``, CSV, JSON Lines, Parquet); people get word
 rounded figures. Every view written for people (the terminal tables, the demo, the notebook
 HTML and the charts) goes through this module, so that a measure, an action or a column
 reads the same everywhere: ``otif_rate`` is "on time in full", ``2440800.03`` CNY is
-"2,440,800.03 CNY", a rate gap of ``-0.02`` is "-2.0 pts", and a due time is a date.
+"2,440,800.03 CNY", a rate gap of ``-0.02`` is "-2.00 pts", and a due time is a date.
 """
 
 from __future__ import annotations
@@ -89,7 +89,7 @@ LABELS: Final[Mapping[str, str]] = MappingProxyType(
         "retention_lever": "how to keep",
         "action_reason": "why this action",
         "top_reasons": "top reasons",
-        "as_of": "as of",
+        "as_of": "as-of date",
         "due_at": "due",
         "days_overdue": "days overdue",
         "complaint_id": "complaint",
@@ -152,8 +152,8 @@ def percent(share: float | Decimal, *, places: int = 1) -> str:
     return f"{float(share):.{places}%}"
 
 
-def points(share_gap: float | Decimal, *, places: int = 1) -> str:
-    """A gap between two shares in percentage points: ``-0.02`` reads "-2.0 pts"."""
+def points(share_gap: float | Decimal, *, places: int = 2) -> str:
+    """A gap between two shares in percentage points: ``-0.02`` reads "-2.00 pts"."""
     return f"{float(share_gap) * 100:+.{places}f} pts"
 
 
@@ -231,7 +231,15 @@ _IDENTIFIER = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 def words(message: str) -> str:
     """A message with the labelled identifiers in it read as words: "gap on damage_rate"
     reads "gap on damage". Other text stays as it is."""
-    return _IDENTIFIER.sub(lambda m: LABELS.get(m.group(0), m.group(0)), message)
+    return _IDENTIFIER.sub(lambda m: _IN_TEXT.get(m.group(0)) or label_or_same(m.group(0)), message)
+
+
+_IN_TEXT = {"as_of": "the as-of date"}  # in a sentence, not a column header
+
+
+def label_or_same(identifier: str) -> str:
+    """The label of a labelled identifier; any other word as it is."""
+    return LABELS.get(identifier, identifier)
 
 
 def enum_text(value: Enum) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from logicrm._present import label, text
 from logicrm._safety import terminal_line
 
 WIDTH = 120
@@ -26,11 +27,12 @@ def render_table(
     A table wider than ``max_width`` has its widest text columns cut, each cut cell ending
     in "…"; numbers are never cut. ``max_width=None`` shows everything. ``notes`` puts a
     line of text under each row (indented, cut to the width in the same way)."""
+    headers = [label(h) for h in headers]
     cells = [[_cell(value) for value in row] for row in rows]
     widths = [len(h) for h in headers]
     for row in cells:
-        for column, text in enumerate(row):
-            widths[column] = max(widths[column], len(text))
+        for column, shown in enumerate(row):
+            widths[column] = max(widths[column], len(shown))
     numeric = [
         bool(rows)
         and all(isinstance(row[c], int | float) or _looks_numeric(row[c]) for row in rows)
@@ -75,11 +77,13 @@ def _cut(text: str, width: int) -> str:
 
 
 def _cell(value: object) -> str:
+    """A value as people read it (``_present``): identifiers as words, money and numbers
+    with separators, times to the minute."""
     if value is None:
         return "-"
     if isinstance(value, float):
         return f"{value:,.2f}"
-    return terminal_line(str(value))  # an id from a file may hold escape sequences
+    return terminal_line(text(value))  # an id from a file may hold escape sequences
 
 
 def _looks_numeric(value: object) -> bool:

@@ -10,6 +10,8 @@ from collections import Counter
 from datetime import timedelta
 from decimal import Decimal
 
+from logicrm import _present
+from logicrm._present import label, words
 from logicrm._table import WIDTH, render_table
 from logicrm.cli._common import EXIT_OK, UsageError, _existing_parent, _writable_folder
 from logicrm.domain import Money, ServiceMeasure, Shipment
@@ -61,7 +63,7 @@ def _overview(data: SampleData) -> str:
             f"  customers: {len(data.customers)} "
             f"({', '.join(f'{n} {k}' for k, n in sorted(kinds.items()))})",
             f"  shipments: {len(data.shipments)} ({delivered} delivered, "
-            f"{len(data.shipments) - delivered} in transit), revenue {revenue}",
+            f"{len(data.shipments) - delivered} in transit), revenue {_present.text(revenue)}",
             f"  complaints: {len(data.complaints)}; credit profiles: {len(data.credit_profiles)};"
             f" survey responses: {len(data.survey_responses)}; interactions: "
             f"{len(data.interactions)}; spend estimates: {len(data.spend_estimates)}",
@@ -117,7 +119,9 @@ def _assessments(data: SampleData) -> str:
     notes = []
     for customer in data.customers:
         notes.append(f"  {customer.id}:")
-        notes.extend(f"    - {reason.message}" for reason in results[customer.id].top_reasons(3))
+        notes.extend(
+            f"    - {words(reason.message)}" for reason in results[customer.id].top_reasons(3)
+        )
     return (
         "Who our customers are: `logicrm score` on the sample's files (tier, Pareto class,\n"
         "value 0-100, lifecycle, churn flag, credit, service, worst gap, complaint SLAs)\n"
@@ -153,7 +157,7 @@ def _keeping(data: SampleData, activities: dict[str, Activity]) -> str:
         rows,
     )
     losers = [
-        f"  - {r.message}"
+        f"  - {words(r.message)}"
         for a in results.values()
         if a.profitability is not None and a.profitability.unprofitable
         for r in a.profitability.reasons[1:]
@@ -202,7 +206,7 @@ def _credit(data: SampleData, activities: dict[str, Activity]) -> str:
             for r in decision.reasons
             if r.code.startswith(("credit.rule", "credit.outcome", "credit.limit"))
         ]
-        notes.append(f"  {profile.customer_id}: " + "; ".join(r.message for r in shown[:2]))
+        notes.append(f"  {profile.customer_id}: " + "; ".join(words(r.message) for r in shown[:2]))
     table = render_table(
         ["id", "credit", "score", "limit CNY", "term days", "50,000 order fits"], rows
     )
@@ -214,9 +218,7 @@ def _service(data: SampleData) -> str:
     measures = [
         [
             measure.value,
-            "-"
-            if (v := kpis.value(measure)) is None
-            else (f"{v:.1%}" if measure.is_rate else f"{v:.1f} h"),
+            "-" if (v := kpis.value(measure)) is None else _present.measure_value(measure.value, v),
         ]
         for measure in ServiceMeasure
     ]
@@ -247,7 +249,7 @@ def _service(data: SampleData) -> str:
         f"  weighted {survey.weighted:+.2f}, unweighted {survey.unweighted:+.2f}"
         if survey.weighted is not None and survey.unweighted is not None
         else "",
-        *(f"  - {r.message}" for r in report.reasons[:4]),
+        *(f"  - {words(r.message)}" for r in report.reasons[:4]),
         "",
         "Complaints against their SLAs",
         f"  {sla.total} complaints: {sla.met} met every deadline, {sla.breached} breached one, "
@@ -265,7 +267,8 @@ def _worst_line(report: FiveGapsReport) -> str:
     if worst is None:
         return "  worst gap: none, nothing falls short"
     return (
-        f"  worst gap: {worst.gap.value} on {worst.where}, {-worst.relative:.0%} short of its "
+        f"  worst gap: {worst.gap.value} on {label(worst.where)}, {-worst.relative:.0%} short of "
+        "its "
         "reference level (the largest relative shortfall)"
     )
 
@@ -273,7 +276,7 @@ def _worst_line(report: FiveGapsReport) -> str:
 def _gap(value: float | None, is_rate: bool) -> str:
     if value is None:
         return "-"
-    return f"{value * 100:+.2f} pt" if is_rate else f"{value:+.1f} h"
+    return _present.points(value) if is_rate else _present.hours(value, signed=True)
 
 
 def _quarantine(data: SampleData) -> str:
