@@ -302,7 +302,7 @@ def test_a_promise_equal_to_the_standard_is_one_line_named_for_both(data, tmp_pa
     ]
     ax = saved(plot.measures_over_time(months, standards=both), tmp_path, "equal")
     labels = [line.get_label() for line in ax.lines[1:]]
-    assert labels == ["on_time_rate standard = promise 98"]
+    assert labels == ["on time standard = promise 98"]  # a label, not the identifier
     apart = [*both[:1], lc.ServiceStandard(measure="on_time_rate", kind="promise", target=0.95)]
     ax = saved(plot.measures_over_time(months, standards=apart), tmp_path, "apart")
     assert [line.get_linestyle() for line in ax.lines[1:]] == ["--", ":"]

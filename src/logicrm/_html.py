@@ -59,8 +59,8 @@ def render(obj: Any) -> str:
     rows: list[tuple[str, str]] = []
     nested: list[str] = []
     for field in attrs.fields(type(obj)):
-        if field.name in ("reasons", "customer_id"):
-            continue
+        if field.name in ("reasons", "customer_id") or not field.repr:
+            continue  # what repr hides (personal data, a note) HTML hides too
         value = getattr(obj, field.name)
         fmt = _formatter(obj, field.name)
         if attrs.has(type(value)) or _holds_results(value):
@@ -155,6 +155,8 @@ def cell(value: Any, name: str = "", *, fmt: Formatter | None = None) -> str:
             escape=False,
             header=False,
         )
+    if isinstance(value, tuple | list) and value and all(_is_pair(v) for v in value):
+        return cell(dict(value), name, fmt=fmt)  # (label, value) pairs: a small table
     if isinstance(value, tuple | list) and value and attrs.has(type(value[0])):
         fields = [f.name for f in attrs.fields(type(value[0]))]
         shown = [[cell(getattr(v, f), f) for f in fields] for v in value[:_MAX_ROWS]]
@@ -163,4 +165,10 @@ def cell(value: Any, name: str = "", *, fmt: Formatter | None = None) -> str:
         return table(fields, shown, escape=False) + note
     if attrs.has(type(value)):
         return render(value)
+    if isinstance(value, tuple | list | frozenset):
+        return html.escape(", ".join(_present.text(v, name) for v in value)) or "&ndash;"
     return html.escape(_present.text(value, name))
+
+
+def _is_pair(value: Any) -> bool:
+    return isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from logicrm._present import label, text
+from logicrm._present import label, text, words
 from logicrm._safety import terminal_line
 
 WIDTH = 120
@@ -53,7 +53,7 @@ def render_table(
     body = [line(row) for row in cells]
     if notes is not None:
         width = max_width or max((len(n) for n in notes), default=0) + len(_NOTE)
-        said = [_cut(_NOTE + terminal_line(note), width) for note in notes]
+        said = [_cut(_NOTE + terminal_line(words(note)), width) for note in notes]
         body = [text for pair in zip(body, said, strict=True) for text in pair if text.strip()]
     return "\n".join([line(list(headers)), rule, *body])
 

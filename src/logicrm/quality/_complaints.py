@@ -111,6 +111,12 @@ class ComplaintSla:
         """Every stage is done and was on time."""
         return all(s is SlaStatus.MET for s in (self.response, self.resolution, self.confirmation))
 
+    def _repr_html_(self) -> str:
+        """The notebook view: fields, nested results and reasons as HTML."""
+        from logicrm._html import render
+
+        return render(self)
+
 
 BACKLOG_AGES = ("under_1_day", "1_to_3_days", "3_to_7_days", "over_7_days")
 """ The age buckets of the open-complaint backlog, youngest first."""

@@ -59,6 +59,12 @@ class MeasureGaps:
     gaps: Mapping[Gap, float] = attrs.field(hash=False)
     explained_by: Gap | None = None
 
+    def _repr_html_(self) -> str:
+        """The notebook view: fields, nested results and reasons as HTML."""
+        from logicrm._html import render
+
+        return render(self)
+
 
 @attrs.frozen
 class WorstGap:
@@ -83,6 +89,12 @@ class WorstGap:
     where: str
     size: float
     relative: float
+
+    def _repr_html_(self) -> str:
+        """The notebook view: fields, nested results and reasons as HTML."""
+        from logicrm._html import render
+
+        return render(self)
 
 
 @attrs.frozen

@@ -44,6 +44,12 @@ class LifecycleResult:
     stage: LifecycleStage
     reasons: tuple[Reason, ...]
 
+    def _repr_html_(self) -> str:
+        """The notebook view: fields, nested results and reasons as HTML."""
+        from logicrm._html import render
+
+        return render(self)
+
 
 @in_library_context
 def lifecycle(
@@ -135,6 +141,12 @@ class ChurnRisk:
     recent_rate: float | None
     historical_rate: float | None
     reasons: tuple[Reason, ...]
+
+    def _repr_html_(self) -> str:
+        """The notebook view: fields, nested results and reasons as HTML."""
+        from logicrm._html import render
+
+        return render(self)
 
 
 @in_library_context

@@ -74,6 +74,12 @@ class TierResult:
     tier: Tier
     reasons: tuple[Reason, ...]
 
+    def _repr_html_(self) -> str:
+        """The notebook view: fields, nested results and reasons as HTML."""
+        from logicrm._html import render
+
+        return render(self)
+
 
 _INSTITUTION_BY_LEVEL = {
     AdministrativeLevel.NATIONAL: Tier.INSTITUTION_A,
