@@ -202,3 +202,33 @@ def test_charts_label_measures_and_gaps_in_words():
     assert ticks == ["fill rate", "damage", "on time"]
     assert legend[0] == "knowledge gap"
     matplotlib.pyplot.close("all")
+
+
+# --- views at a glance -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def assessed():
+    data = sample_dataset()
+    activities = lc.summarize(data.shipments, as_of=data.as_of)
+    return lc.assess_all(data.customers, activities, as_of=data.as_of, inputs=data.inputs())
+
+
+def test_the_worklist_view_is_rank_customer_what_when_and_one_short_reason(assessed):
+    work = lc.worklist(assessed)
+    markup = work._repr_html_()
+    headers = [visible(h).strip() for h in re.findall(r"<th[^>]*>(.*?)</th>", markup)]
+    assert headers == ["#", "customer", "what to do", "when", "why", ""]
+    first = visible(markup.split("<tr>")[2])  # the first row after the header's
+    assert first.split()[:6] == ["1", "C00002", "key", "at", "risk", "complaint"]
+    assert "overdue 269 d (due 2025-10-04)" in first
+    short, _, folded = first.partition("details")
+    assert "complaint K0013 (high) resolved 2025-09-27" in short
+    assert "confirm by a visit" not in short and "confirm by a visit" in folded  # folded away
+    assert markup.count("<summary>details</summary>") == len(work)
+
+
+def test_wide_tables_scroll_inside_1200_px_and_reasons_fold(assessed):
+    markup = assessed._repr_html_()
+    assert markup.count("max-width:1200px;overflow-x:auto") == 2  # key columns, every column
+    assert markup.count("<details class='reasons'><summary>more</summary>") == len(assessed)

@@ -387,12 +387,12 @@ class Assessments(dict[str, Assessment]):
     def _repr_html_(self) -> str:
         """The notebook view: the key columns of the first 50 customers, their top reasons one
         per line, and every column folded below."""
-        from logicrm._html import cell, row_cells, table
+        from logicrm._html import reasons_cell, row_cells, table
 
         rows = self.rows()[:_SHOWN]
         firsts = [a.top_reasons() for a in list(self.values())[:_SHOWN]]
         key = [
-            [*row_cells(row, KEY_COLUMNS), "<br>".join(cell(r.message) for r in reasons)]
+            [*row_cells(row, KEY_COLUMNS), reasons_cell(reasons)]
             for row, reasons in zip(rows, firsts, strict=True)
         ]
         every = [row_cells(row, ROW_COLUMNS) for row in rows]

@@ -20,7 +20,7 @@ from logicrm import _present
 _MAX_ROWS = 20
 _STYLE = "border-collapse:collapse;margin:0.3em 0"
 _CELL = "padding:2px 8px;border-bottom:1px solid #ddd;text-align:left;vertical-align:top"
-_WIDE = "display:block;max-width:1200px;overflow-x:auto"
+_WIDE = "max-width:1200px;overflow-x:auto"  # a wide table scrolls inside 1,200 px
 
 Formatter = Callable[[float], str]
 
@@ -130,14 +130,30 @@ def table(
         for row in rows
     )
     thead = f"<thead><tr>{head}</tr></thead>" if header else ""
-    style = f"{_STYLE};{_WIDE}" if len(headers) > 8 else _STYLE
-    return f"<table style='{style}'>{thead}<tbody>{body}</tbody></table>"
+    markup = f"<table style='{_STYLE}'>{thead}<tbody>{body}</tbody></table>"
+    return f"<div style='{_WIDE}'>{markup}</div>" if len(headers) > 8 else markup
 
 
 def row_cells(row: Mapping[str, Any], columns: Sequence[str]) -> list[str]:
     """The cells of one ``row()`` as escaped HTML: money with the row's currency, the
     worst gap in its unit, everything else as `cell()` shows it."""
-    return [html.escape(_present.row_text(row, c)) for c in columns]
+    cells = [html.escape(_present.row_text(row, c)) for c in columns]
+    # A short value (an amount, a rate, a label) keeps to one line; long text wraps.
+    return [f"<span style='{_NOWRAP}'>{c}</span>" if _breaks(c) else c for c in cells]
+
+
+def _breaks(text: str) -> bool:
+    """Whether a figure could break over two lines ("144,714.51 CNY", "-2.00 pts")."""
+    return len(text) <= 24 and text[:2].lstrip("+-")[:1].isdigit() and (" " in text)
+
+
+def reasons_cell(reasons: Sequence[Any]) -> str:
+    """The first reason's first clause, and every reason folded under "more"."""
+    if not reasons:
+        return "&ndash;"
+    first = html.escape(_short(_present.words(reasons[0].message)))
+    folded = f"<details class='reasons'><summary>more</summary>{reason_list(reasons)}</details>"
+    return f"<div style='min-width:11em'>{first}{folded}</div>"
 
 
 def cell(value: Any, name: str = "", *, fmt: Formatter | None = None) -> str:
@@ -172,3 +188,78 @@ def cell(value: Any, name: str = "", *, fmt: Formatter | None = None) -> str:
 
 def _is_pair(value: Any) -> bool:
     return isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str)
+
+
+_SHORT = 90  # characters of a reason a row shows before it folds
+_NOWRAP = "white-space:nowrap"
+
+
+def _short(message: str) -> str:
+    """A reason's first clause (before its ": " or "; "), cut at a word boundary."""
+    message = _first_clause(_first_clause(message, ": "), "; ")
+    if len(message) <= _SHORT:
+        return message
+    return message[: message.rfind(" ", 0, _SHORT)].rstrip(",;:") + " …"
+
+
+def _first_clause(message: str, separator: str) -> str:
+    """The text before the first ``separator`` outside parentheses."""
+    depth = 0
+    for index, char in enumerate(message):
+        depth += (char == "(") - (char == ")")
+        if depth == 0 and message.startswith(separator, index):
+            return message[:index]
+    return message
+
+
+def worklist_view(items: Sequence[Any], *, shown: int = 50) -> str:
+    """A worklist a manager reads at a glance: rank, customer, what to do, when and one
+    short reason per row; everything else about the row folds under "details"."""
+    rows = []
+    for item in items[:shown]:
+        flags = [
+            flag for flag, on in (("key", item.key_customer), ("at risk", item.churn_flag)) if on
+        ]
+        who = (
+            f"<span style='{_NOWRAP}'>{html.escape(item.customer_id)}"
+            + "".join(f" <small style='color:#b03a2e'>{flag}</small>" for flag in flags)
+            + "</span>"
+        )
+        due = _present.day(item.due_at)
+        when = (
+            f"overdue {item.days_overdue:,} d (due {due})"
+            if item.days_overdue > 0
+            else f"{_present.label(item.status.value)} {due}"
+        )
+        messages = [_present.words(r.message) for r in item.reasons]
+        more = [
+            ("next best action", _present.text(item.action)),
+            ("value", _present.text(item.value_score, "value_score")),
+            ("priority", _present.number(item.priority)),
+            ("complaint", _present.text(item.complaint_id)),
+        ]
+        details = (
+            "<details><summary>details</summary><ul>"
+            + "".join(f"<li title='{html.escape(r.code, quote=True)}'>{html.escape(m)}</li>"
+                      for r, m in zip(item.reasons, messages, strict=True))
+            + "</ul>"
+            + "".join(f"{html.escape(k)}: {html.escape(v)}<br>" for k, v in more)
+            + "</details>"
+        )  # fmt: skip
+        rows.append(
+            [
+                str(item.rank),
+                who,
+                f"<span style='{_NOWRAP}'>{html.escape(_present.label(item.task.value))}</span>",
+                f"<span style='{_NOWRAP}'>{html.escape(when)}</span>",
+                html.escape(_short(messages[0]) if messages else ""),
+                details,
+            ]
+        )
+    more_rows = len(items) - len(rows)
+    note = f"<p><em>{more_rows:,} more not shown</em></p>" if more_rows > 0 else ""
+    return (
+        f"<div class='logicrm'><strong>Worklist</strong> ({len(items):,} contacts)"
+        + table(("#", "customer", "what to do", "when", "why", ""), rows, escape=False)
+        + f"{note}</div>"
+    )

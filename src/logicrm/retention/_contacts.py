@@ -734,16 +734,11 @@ class Worklist(tuple[WorkItem, ...]):
         return [item.row() for item in self]
 
     def _repr_html_(self) -> str:
-        from logicrm._html import cell, table
+        """The notebook view: rank, customer, what to do, when and one short reason per
+        contact, the rest folded."""
+        from logicrm._html import worklist_view
 
-        shown = [[cell(v, k) for k, v in item.row().items()] for item in self[:50]]
-        more = len(self) - len(shown)
-        note = f"<p><em>{more:,} more not shown</em></p>" if more > 0 else ""
-        return (
-            f"<div class='logicrm'><strong>Worklist</strong> ({len(self):,} contacts)"
-            + table(WORKLIST_COLUMNS, shown, escape=False)
-            + f"{note}</div>"
-        )
+        return worklist_view(self)
 
 
 def worklist(
