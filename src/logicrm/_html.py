@@ -48,7 +48,16 @@ def _formatter(obj: Any, field: str) -> Formatter | None:
         return _present.scale_points
     if kind == "ServqualResult" and field == "weights":
         return _present.percent
+    if (kind, field) in (("ValueScore", "dimensions"), ("CreditDecision", "criteria")):
+        return lambda v: f"{v:.1f}"  # scores from 0 to 100
     return None
+
+
+def _nests(value: Any) -> bool:
+    """Whether a value is a result of its own (a table), rather than one figure."""
+    from logicrm.domain import Money
+
+    return attrs.has(type(value)) and not isinstance(value, Money)
 
 
 def render(obj: Any) -> str:
@@ -63,7 +72,7 @@ def render(obj: Any) -> str:
             continue  # what repr hides (personal data, a note) HTML hides too
         value = getattr(obj, field.name)
         fmt = _formatter(obj, field.name)
-        if attrs.has(type(value)) or _holds_results(value):
+        if _nests(value) or _holds_results(value):
             # A nested result, or a mapping of them, folds away: a report never shows
             # tables three deep at once.
             count = f" ({len(value)})" if isinstance(value, Mapping) else ""
@@ -179,7 +188,7 @@ def cell(value: Any, name: str = "", *, fmt: Formatter | None = None) -> str:
         more = len(value) - _MAX_ROWS
         note = f"<em>... and {more} more</em>" if more > 0 else ""
         return table(fields, shown, escape=False) + note
-    if attrs.has(type(value)):
+    if _nests(value):
         return render(value)
     if isinstance(value, tuple | list | frozenset):
         return html.escape(", ".join(_present.text(v, name) for v in value)) or "&ndash;"

@@ -37,6 +37,17 @@ LABELS: Final[Mapping[str, str]] = MappingProxyType(
         "on_time_rate": "on time",
         "otif_rate": "on time in full",
         "perfect_order_rate": "perfect orders",
+        # financial ratios (FinancialRatios), as credit reasons name them
+        "debt_ratio": "debt ratio",
+        "current_ratio": "current ratio",
+        "quick_ratio": "quick ratio",
+        "cash_ratio": "cash ratio",
+        "cash_liquidity_ratio": "cash-liquidity ratio",
+        "receivables_turnover": "receivables turnover",
+        "inventory_turnover": "inventory turnover",
+        "return_on_assets": "return on assets",
+        "sales_margin": "sales margin",
+        "cost_profit_ratio": "cost-profit ratio",
         # the 2/8 rule's sales actions (SalesAction)
         "prevent_key_loss": "prevent losing a key customer",
         "grow_key": "grow a key customer",
@@ -117,6 +128,8 @@ LABELS: Final[Mapping[str, str]] = MappingProxyType(
         "reopen_rate": "reopened",
         "explained_by": "explained by",
         "n_orders": "orders",
+        "recent_rate": "orders per 30 days, recently",
+        "historical_rate": "orders per 30 days, before",
     }
 )
 """Identifier (a measure, an action, a lever, an incentive, a column) → the words people

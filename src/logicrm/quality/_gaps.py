@@ -8,6 +8,7 @@ from types import MappingProxyType
 
 import attrs
 
+from logicrm._present import label, measure_value
 from logicrm.domain import Dimension, Reason, ServiceMeasure, ServiceStandard
 from logicrm.domain._checks import fail
 from logicrm.domain._money import in_library_context
@@ -199,8 +200,9 @@ def five_gaps(
                         (
                             value / scale,
                             f"gap.{gap.value}.{measure.value}",
-                            f"{gap.value} gap on {measure.value}: {row[actual]:.4g} "
-                            f"against {reference} {row[reference]:.4g}",
+                            f"{gap.value} gap on {label(measure.value)}: "
+                            f"{measure_value(measure.value, row[actual])} against {reference} "
+                            f"{measure_value(measure.value, row[reference])}",
                             gap,
                             measure.value,
                             value,
