@@ -75,7 +75,7 @@ def test_the_table_puts_key_customers_at_risk_first_and_never_shows_a_note(files
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0].split()[:4] == ["#", "customer", "contact", "status"]
-    assert "AT RISK" in lines[2] and "prevent key loss" in lines[2]
+    assert "AT RISK" in lines[2] and "prevent losing a key customer" in lines[2]  # the label
     assert "↳" in lines[3]  # each line's reasons under it
     everything = done.stdout + done.stderr
     assert "Met the logistics manager" not in everything  # the notes are personal data

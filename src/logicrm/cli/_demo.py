@@ -144,9 +144,9 @@ def _keeping(data: SampleData, activities: dict[str, Activity]) -> str:
         rows.append(
             [
                 a.customer_id,
-                a.action.action.value.replace("_", " "),
+                a.action.action,
                 a.action.maturity.value,
-                "-" if a.action.incentive is None else a.action.incentive.value,
+                a.action.incentive,
                 "-" if a.share is None or a.share.share is None else f"{a.share.share:.0%}",
                 f"{a.profitability.cost_to_serve:,.0f}",
                 f"{a.profitability.margin:,.0f}",

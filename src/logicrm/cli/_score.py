@@ -286,13 +286,13 @@ def worklist_text(items: Any, *, wide: bool = False) -> str:
             [
                 item.rank,
                 item.customer_id,
-                item.task.value.replace("_", " "),
+                item.task,  # the table reads it as its label
                 item.status.value,
                 "AT RISK" if item.churn_flag else "",
                 item.due_at.date().isoformat(),
                 item.days_overdue,
                 "-" if item.value_score is None else f"{item.value_score:.1f}",
-                "-" if item.action is None else item.action.value.replace("_", " "),
+                item.action,
             ]
         )
         notes.append(" / ".join(r.message for r in item.reasons))
