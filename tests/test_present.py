@@ -70,7 +70,10 @@ def views():
         lc.check_exposure(data.credit_profiles[0], lc.Money("50000.00", "CNY")),
         lc.ratios(statement),
         one.contact_plan,
+        one.contact_plan.items[0],
         one.action,
+        lc.qualify_prospect(data.credit_profiles[0]),
+        *lc.profitability_by(results, by="abc_class").values(),
         one.share,
         one.profitability,
         kpis,
@@ -108,9 +111,9 @@ def test_every_report_object_has_an_html_view():
         c
         for c in (getattr(lc, n) for n in lc.__all__)
         if isinstance(c, type) and attrs.has(c) and c.__module__.split(".")[1] in ("scoring",
-                                                                                  "quality")
-        and not c.__name__.endswith(("Policy", "Model", "Band", "Times"))
-        and c.__name__ != "Activity"
+                                                                 "quality", "retention")
+        and not c.__name__.endswith(("Policy", "Model", "Band", "Times", "Intervals"))
+        and c.__name__ not in ("Activity", "ContactActivity")  # aggregates, not reports
     }  # fmt: skip
     assert {c.__name__ for c in results if not hasattr(c, "_repr_html_")} == set()
 

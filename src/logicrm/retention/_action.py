@@ -192,6 +192,12 @@ class ProspectQualification:
     qualified: bool | None
     reasons: tuple[Reason, ...]
 
+    def _repr_html_(self) -> str:
+        """The notebook view: fields, nested results and reasons as HTML."""
+        from logicrm._html import render
+
+        return render(self)
+
 
 @in_library_context
 def qualify_prospect(
