@@ -235,3 +235,12 @@ def test_wide_tables_scroll_inside_1200_px_and_reasons_fold(assessed):
     markup = assessed._repr_html_()
     assert markup.count("max-width:1200px;overflow-x:auto") == 2  # key columns, every column
     assert markup.count("<details class='reasons'><summary>more</summary>") == len(assessed)
+
+
+def test_a_declined_score_names_both_thresholds():
+    """"score 25.0 below 45" left 45 unexplained beside "below the credit standard 60"."""
+    profile = sample_dataset().credit_profiles[0]
+    low = attrs.evolve(profile, ratings={c: 1 for c in profile.ratings})
+    decision = lc.assess_credit(low, as_of=sample_dataset().as_of)
+    message = next(r.message for r in decision.reasons if r.code == "credit.outcome.decline")
+    assert "below 45, the least for a review (the credit standard is 60)" in message

@@ -364,7 +364,10 @@ def assess_credit(
                 "credit.outcome.decline",
                 "score "
                 + (
-                    "unavailable" if score is None else f"{score:.1f} below {policy.review_score:g}"
+                    "unavailable"
+                    if score is None
+                    else f"{score:.1f} below {policy.review_score:g}, the least for a review "
+                    f"(the credit standard is {policy.approve_score:g})"
                 ),
             )
         )
