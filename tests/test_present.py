@@ -238,9 +238,9 @@ def test_wide_tables_scroll_inside_1200_px_and_reasons_fold(assessed):
 
 
 def test_a_declined_score_names_both_thresholds():
-    """"score 25.0 below 45" left 45 unexplained beside "below the credit standard 60"."""
+    """Once "score 25.0 below 45" left 45 unexplained beside "below the credit standard 60"."""
     profile = sample_dataset().credit_profiles[0]
-    low = attrs.evolve(profile, ratings={c: 1 for c in profile.ratings})
+    low = attrs.evolve(profile, ratings=dict.fromkeys(profile.ratings, 1))
     decision = lc.assess_credit(low, as_of=sample_dataset().as_of)
     message = next(r.message for r in decision.reasons if r.code == "credit.outcome.decline")
     assert "below 45, the least for a review (the credit standard is 60)" in message
