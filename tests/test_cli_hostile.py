@@ -148,7 +148,8 @@ def test_a_header_with_none_of_the_needed_columns_exits_2_naming_them(folder):
     path.write_text("order_no,shipper\nS1,C1\n")
     result = score(path, cwd=folder)
     assert result.returncode == 2
-    assert "lacks the required columns 'id', 'customer_id'" in result.stderr
+    assert "lacks the required columns 'id' (closest: 'order_no'), " in result.stderr
+    assert "'customer_id' (closest: 'shipper')" in result.stderr  # synonyms an export uses
     assert "--mapping" in result.stderr and result.stdout == ""
 
 

@@ -80,9 +80,13 @@ def test_a_gbk_export_reads_with_its_encoding_and_says_what_to_do_without(tmp_pa
     ]
     path = tmp_path / "gbk.csv"
     path.write_bytes(_written(customers).replace("\n", "\r\n").encode("gb18030"))
-    assert read(path, lc.Customer, encoding="gb18030").ok == tuple(customers)
-    assert read(path, lc.Customer, encoding="GBK").ok == tuple(customers)
-    plain = read(path, lc.Customer)
+    with pytest.warns(ColumnWarning, match="no column for 'contact.person'"):  # none given
+        first = read(path, lc.Customer, encoding="gb18030")
+    with pytest.warns(ColumnWarning, match="no column for 'contact.person'"):
+        second = read(path, lc.Customer, encoding="GBK")
+    assert first.ok == second.ok == tuple(customers)
+    with pytest.warns(ColumnWarning, match="no column for 'contact.person'"):
+        plain = read(path, lc.Customer)
     assert [c.id for c in plain.ok] == ["C2"]
     assert plain.rejected[0].line == 2 and "gb18030" in plain.rejected[0].reason
 
@@ -266,6 +270,44 @@ def test_crlf_line_endings_and_blank_lines_keep_line_numbers(shipments_csv):
     lines[3] = lines[3].replace(SHIPMENTS[1].id, "", 1)  # line 4 now has no id
     result = read(shipments_csv(lines, newline="\r\n"), lc.Shipment)
     assert [(r.line, r.column) for r in result.rejected] == [(4, "id")]
+
+
+def customers_file(tmp_path, header):
+    path = tmp_path / "customers.csv"
+    path.write_text(f"{header}\nC1,Acme,enterprise\n", encoding="utf-8")
+    return path
+
+
+def test_a_customer_list_with_customer_id_for_id_is_told_so(tmp_path):
+    with pytest.raises(ReadError) as caught:
+        read(customers_file(tmp_path, "customer_id,name,kind"), lc.Customer)
+    assert "'id' (closest: 'customer_id')" in str(caught.value)  # not 'kind'
+
+
+@pytest.mark.parametrize("spelt", ["Id", "ID", "Customer ID"])
+def test_the_closest_column_ignores_case_and_spaces(tmp_path, spelt):
+    with pytest.raises(ReadError) as caught:
+        read(customers_file(tmp_path, f"{spelt},name,kind"), lc.Customer)
+    assert f"'id' (closest: '{spelt}')" in str(caught.value)
+
+
+def test_common_synonyms_are_suggested_for_required_columns(shipments_csv):
+    lines = csv_lines(SHIPMENTS)
+    lines[0] = lines[0].replace("units_ordered", "Qty").replace("ordered_at", "Order Date")
+    with pytest.raises(ReadError) as caught:
+        read(shipments_csv(lines), lc.Shipment)
+    assert "'ordered_at' (closest: 'Order Date')" in str(caught.value)
+    assert "'units_ordered' (closest: 'Qty')" in str(caught.value)
+
+
+def test_an_optional_column_in_another_case_is_named_in_a_warning(shipments_csv):
+    lines = csv_lines(SHIPMENTS)
+    lines[0] = lines[0].replace("delivered_at", "Delivered_At")
+    with pytest.warns(ColumnWarning) as caught:
+        read(shipments_csv(lines), lc.Shipment)
+    assert "'Delivered_At' (did you mean 'delivered_at'?)" in " ".join(
+        str(w.message) for w in caught
+    )
 
 
 # -- the header's warnings and the mapping's errors ---------------------------------------

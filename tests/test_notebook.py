@@ -13,6 +13,7 @@ matplotlib.use("Agg")
 import logicrm as lc
 from logicrm import plot
 from logicrm._assess import ROW_COLUMNS
+from logicrm._present import words
 from logicrm.errors import ValidationError
 from logicrm.policies import ParetoCutoffs, Policies, dumps_policies, loads_policies
 from logicrm.quality import ComplaintPolicy, ComplaintTimes
@@ -99,7 +100,8 @@ def test_collection_html_shows_key_columns_first_and_folds_the_rest(results):
     assert f"every column ({len(ROW_COLUMNS)})" in folded
     first = results["C00000"]
     assert f"{first.service.on_time_rate:.1%}" in key  # a rate reads as on the command line
-    assert "<br>".join(html_escape(r.message) for r in first.top_reasons()) in key
+    for reason in first.top_reasons():  # folded under "more", read as words (as_of: "as-of")
+        assert html_escape(words(reason.message)) in key
 
 
 def html_escape(text):
@@ -302,7 +304,7 @@ def test_a_promise_equal_to_the_standard_is_one_line_named_for_both(data, tmp_pa
     ]
     ax = saved(plot.measures_over_time(months, standards=both), tmp_path, "equal")
     labels = [line.get_label() for line in ax.lines[1:]]
-    assert labels == ["on_time_rate standard = promise 98"]
+    assert labels == ["on time standard = promise 98"]  # a label, not the identifier
     apart = [*both[:1], lc.ServiceStandard(measure="on_time_rate", kind="promise", target=0.95)]
     ax = saved(plot.measures_over_time(months, standards=apart), tmp_path, "apart")
     assert [line.get_linestyle() for line in ax.lines[1:]] == ["--", ":"]

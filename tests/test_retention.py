@@ -814,8 +814,8 @@ def test_the_row_carries_follow_ups_share_profitability_and_the_action():
         assert row["margin_after_service"] == assessment.profitability.margin
         assert row["next_action"] == assessment.action.action.value
         assert row["action_reason"] == assessment.action.reasons[0].message
-    assert "<details><summary>contact_plan" in results["C00000"]._repr_html_()
-    assert "next_action" in results._repr_html_()
+    assert "<details><summary>contact plan" in results["C00000"]._repr_html_()
+    assert "next best action" in results._repr_html_()  # labels, not identifiers
     html = lc.worklist(results)._repr_html_()
     assert "Worklist" in html and "Met the logistics manager" not in html
 

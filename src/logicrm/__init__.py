@@ -4,12 +4,25 @@ Who are our customers and how do we tell them apart, may this customer have cred
 much, and how good is our service in their eyes: answered from a company's own data, every
 answer with its reasons.
 
-The names in ``__all__`` are the stable public API; each is also importable from its home
-subpackage (``logicrm.domain``, ``logicrm.scoring``, ``logicrm.quality``,
-``logicrm.retention``). The public
-submodules (``logicrm.io``, ``logicrm.serialization``, ``logicrm.policies``, ...) and the
-names load on first use, so ``import logicrm`` itself costs almost nothing; ``dir(logicrm)``
-lists the public names and submodules only.
+Start with ``assess_all(customers, summarize(shipments, as_of=t), as_of=t)``, or with
+``logicrm.sample.sample_dataset()`` for data to try it on (``logicrm demo`` on the command
+line). The names in ``__all__`` are the stable public API, each also importable from its home
+subpackage:
+
+- ``logicrm.domain``: ``Money``, ``Customer``, ``Shipment``, ``Complaint``,
+  ``CreditProfile``, ``SurveyResponse``, ``Interaction``, ``SpendEstimate``...
+- ``logicrm.scoring``: ``summarize``, ``Activity``, ``tier``, ``abc_classes``, ``rfm``,
+  ``value_score``, ``lifecycle``, ``churn_risk``, ``ratios``, ``assess_credit``...
+- ``logicrm.quality``: ``service_kpis``, ``servqual``, ``five_gaps``, ``complaint_sla``.
+- ``logicrm.retention``: ``contact_plan``, ``worklist``, ``customer_share``,
+  ``profitability``, ``next_best_action``.
+- here: ``assess``, ``assess_all``, ``Assessment``, ``Assessments``, ``AssessmentInputs``.
+
+The public submodules (``logicrm.io``, ``logicrm.frames``, ``logicrm.serialization``,
+``logicrm.policies``, ``logicrm.plot``, ``logicrm.models``, ``logicrm.calculators``,
+``logicrm.sample``, ``logicrm.testing``, ``logicrm.errors``, ``logicrm.cli``) and the names
+load on first use, so ``import logicrm`` itself costs almost nothing; ``dir(logicrm)`` lists
+the public names and submodules only. Modules whose names start with ``_`` are private.
 """
 
 from __future__ import annotations

@@ -401,16 +401,15 @@ class Assessments(dict[str, Assessment]):
     def _repr_html_(self) -> str:
         """The notebook view: the key columns of the first 50 customers, their top reasons one
         per line, and every column folded below."""
-        from logicrm._html import cell, table
+        from logicrm._html import reasons_cell, row_cells, table
 
         rows = self.rows()[:_SHOWN]
         firsts = [a.top_reasons() for a in list(self.values())[:_SHOWN]]
         key = [
-            [cell(row[c], c) for c in KEY_COLUMNS]  # type: ignore[literal-required]
-            + ["<br>".join(cell(r.message) for r in reasons)]
+            [*row_cells(row, KEY_COLUMNS), reasons_cell(reasons)]
             for row, reasons in zip(rows, firsts, strict=True)
         ]
-        every = [[cell(row.get(c), c) for c in ROW_COLUMNS] for row in rows]
+        every = [row_cells(row, ROW_COLUMNS) for row in rows]
         more = len(self) - len(rows)
         note = f"<p><em>{more:,} more not shown</em></p>" if more > 0 else ""
         return (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from logicrm._present import label, text, words
 from logicrm._safety import terminal_line
 
 WIDTH = 120
@@ -27,11 +28,12 @@ def render_table(
     in "…"; numbers are never cut. ``max_width=None`` shows everything. ``notes`` puts a
     line of text under each row (indented, cut to the width in the same way; a note with a
     line break gives two lines)."""
+    headers = [label(h) for h in headers]
     cells = [[_cell(value) for value in row] for row in rows]
     widths = [len(h) for h in headers]
     for row in cells:
-        for column, text in enumerate(row):
-            widths[column] = max(widths[column], len(text))
+        for column, shown in enumerate(row):
+            widths[column] = max(widths[column], len(shown))
     numeric = [
         bool(rows)
         and all(isinstance(row[c], int | float) or _looks_numeric(row[c]) for row in rows)
@@ -53,7 +55,7 @@ def render_table(
     if notes is not None:
         width = max_width or max((len(n) for n in notes), default=0) + len(_NOTE)
         said = [
-            "\n".join(_cut(_NOTE + terminal_line(part), width) for part in note.split("\n"))
+            "\n".join(_cut(_NOTE + terminal_line(words(part)), width) for part in note.split("\n"))
             for note in notes
         ]
         body = [text for pair in zip(body, said, strict=True) for text in pair if text.strip()]
@@ -79,11 +81,13 @@ def _cut(text: str, width: int) -> str:
 
 
 def _cell(value: object) -> str:
+    """A value as people read it (``_present``): identifiers as words, money and numbers
+    with separators, times to the minute."""
     if value is None:
         return "-"
     if isinstance(value, float):
         return f"{value:,.2f}"
-    return terminal_line(str(value))  # an id from a file may hold escape sequences
+    return terminal_line(text(value))  # an id from a file may hold escape sequences
 
 
 def _looks_numeric(value: object) -> bool:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import reprlib
 from collections.abc import Iterable
+from datetime import date
 
 __all__ = [
     "ColumnWarning",
@@ -63,9 +64,10 @@ _REPR = _BoundedRepr()
 
 
 def _show(value: object) -> str:
-    """A short ``repr`` of ``value``, computed in bounded time and memory."""
+    """A short ``repr`` of ``value``, computed in bounded time and memory; a date or time
+    as people write it (ISO 8601), never ``datetime.datetime(2026, 6, 1, 8, 0)``."""
     try:
-        text = _REPR.repr(value)
+        text = value.isoformat() if isinstance(value, date) else _REPR.repr(value)
     except Exception:  # a value whose own repr fails is still reported
         text = f"<a {type(value).__name__}>"
     if len(text) > _MAX_VALUE_CHARS:

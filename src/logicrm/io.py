@@ -46,7 +46,6 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
-import difflib
 import itertools
 import json
 import os
@@ -63,6 +62,7 @@ from typing import IO, Any, Generic, TypeVar
 
 import attrs
 
+from logicrm._columns import closest
 from logicrm._safety import spreadsheet_cell
 from logicrm.domain import Answer, CreditProfile, Money, ServiceStandard, SurveyResponse
 from logicrm.domain._checks import fail
@@ -368,8 +368,8 @@ class _Reader:
         for section in ("columns", "constants"):
             for path in getattr(mapping, section):
                 if path not in self.fields:
-                    close = difflib.get_close_matches(path, list(self.fields), n=1)
-                    hint = f"; did you mean {close[0]!r}?" if close else ""
+                    near = closest(path, self.fields)
+                    hint = f"; did you mean {near!r}?" if near else ""
                     fail(f"{section}.{path}", path, f"is not a field of {cls.__name__}{hint}")
 
     def expected_columns(self) -> dict[str, str]:
@@ -387,11 +387,12 @@ class _Reader:
         expected = self.expected_columns()
         required = {self.mapping.column(p) for p in self.required} & set(expected)
         missing = [c for c in expected if c in required and c not in present]
+        record = self.cls.__name__
         if missing:
             hints = []
             for column in missing:
-                close = difflib.get_close_matches(column, header, n=1, cutoff=0.6)
-                hints.append(f"{column!r}" + (f" (closest: {close[0]!r})" if close else ""))
+                near = closest(column, header, path=expected[column], record=record)
+                hints.append(f"{column!r}" + (f" (closest: {near!r})" if near else ""))
             raise ReadError(
                 source,
                 f"the header lacks the required column{'s' if len(missing) > 1 else ''} "
@@ -400,11 +401,12 @@ class _Reader:
             )
         absent = [c for c in expected if c not in present]
         unknown = [c for c in header if c not in expected and c]
-        misspelt = []
-        for column in unknown:
-            close = difflib.get_close_matches(column, absent, n=1, cutoff=0.8)
-            if close:
-                misspelt.append(f"{column!r} (did you mean {close[0]!r}?)")
+        meant: dict[str, str] = {}  # unknown column -> the absent one it probably stands for
+        for column in absent:
+            near = closest(column, unknown, path=expected[column], record=record, cutoff=0.8)
+            if near is not None:
+                meant.setdefault(near, column)
+        misspelt = [f"{c!r} (did you mean {meant[c]!r}?)" for c in unknown if c in meant]
         if misspelt:
             warnings.warn(
                 ColumnWarning(
@@ -432,9 +434,9 @@ class _Reader:
         misspelt = []
         for key in keys:
             if key not in expected:
-                close = difflib.get_close_matches(key, sorted(expected), n=1, cutoff=0.8)
-                if close:
-                    misspelt.append(f"{key!r} (did you mean {close[0]!r}?)")
+                near = closest(key, sorted(expected), cutoff=0.8)
+                if near is not None:
+                    misspelt.append(f"{key!r} (did you mean {near!r}?)")
         if misspelt:
             warnings.warn(
                 ColumnWarning(f"{source}: keys not read, perhaps misspelt: {', '.join(misspelt)}"),
@@ -901,8 +903,12 @@ def stream_db(
         >>> _ = db.execute("CREATE TABLE c (id TEXT, name TEXT, kind TEXT)")
         >>> _ = db.execute("INSERT INTO c VALUES ('C1', 'Acme', 'enterprise')")
         >>> from logicrm.domain import Customer
-        >>> [c.id for c in stream_db(db, Customer, table="c")]
-        ['C1']
+        >>> import warnings
+        >>> with warnings.catch_warnings(record=True) as caught:  # optional columns absent
+        ...     warnings.simplefilter("always")
+        ...     ids = [c.id for c in stream_db(db, Customer, table="c")]
+        >>> ids, caught[0].category.__name__
+        (['C1'], 'ColumnWarning')
     """
     from logicrm._db import Source, connected, query_rows
 
@@ -1012,9 +1018,9 @@ def read(
         >>> from logicrm import Invoice
         >>> folder = pathlib.Path(tempfile.mkdtemp())
         >>> _ = (folder / "bills.csv").write_text(
-        ...     "bill,customer,issued_on,due_on,amount\\n"
-        ...     "F1,C1,2026-05-01,2026-05-31,900.00\\n"
-        ...     "F2,C1,2026-05-01,2026-04-30,100.00\\n")
+        ...     "bill,customer,issued_on,due_on,paid_on,amount\\n"
+        ...     "F1,C1,2026-05-01,2026-05-31,,900.00\\n"
+        ...     "F2,C1,2026-05-01,2026-04-30,,100.00\\n")
         >>> mapping = ColumnMapping(columns={"id": "bill", "customer_id": "customer",
         ...                                  "amount.amount": "amount"},
         ...                         constants={"amount.currency": "CNY"})

@@ -32,6 +32,7 @@ from typing import Any
 import matplotlib.pyplot as plt
 from matplotlib.ticker import FuncFormatter
 
+from logicrm import _present
 from logicrm.domain import Money, ServiceMeasure, ServiceStandard, StandardKind
 from logicrm.domain._checks import fail
 from logicrm.quality import FiveGapsReport, Gap, ServiceKpis, ServqualResult
@@ -128,7 +129,7 @@ def servqual_gaps(result: ServqualResult, *, ax: Any = None) -> Any:
     gaps = [result.dimension_gaps[d] for d in dims]
     ax = _axes(ax, (7, 4))
     ax.bar(
-        [d.value for d in dims],
+        [_present.label(d.value) for d in dims],
         gaps,
         color=[_SHORTFALL if g < 0 else _SURPLUS for g in gaps],
     )
@@ -163,9 +164,9 @@ def five_gaps(report: FiveGapsReport, *, ax: Any = None) -> Any:
             scale = 100 if measure.is_rate else 1
             heights.append(0.0 if value is None else value * scale)
         positions = [m + (offset - (len(Gap) - 1) / 2) * width for m in range(len(measures))]
-        ax.bar(positions, heights, width=width, label=gap.value)
+        ax.bar(positions, heights, width=width, label=f"{gap.value} gap")
     ax.axhline(0, color="black", linewidth=0.8)
-    ax.set_xticks(range(len(measures)), [m.value for m in measures])
+    ax.set_xticks(range(len(measures)), [_present.label(m.value) for m in measures])
     ax.set(
         ylabel="gap (points for rates, hours for times)",
         title="The five gaps by service measure (negative is a shortfall)",
@@ -200,7 +201,7 @@ def measures_over_time(
             [None if v is None else v * scale for v in values],
             marker="o",
             markersize=3,
-            label=measure.value,
+            label=_present.label(measure.value),
         )[0]
         standard = levels.get((measure, StandardKind.STANDARD))
         promise = levels.get((measure, StandardKind.PROMISE))
@@ -210,14 +211,14 @@ def measures_over_time(
         for target, style, name in drawn:
             if target is not None:
                 level = target * scale
-                label = f"{measure.value} {name} {level:g}"
-                references.append((level, style, line.get_color(), label))
-    for level, style, colour, label in references:
+                said = f"{_present.label(measure.value)} {name} {level:g}"
+                references.append((level, style, line.get_color(), said))
+    for level, style, colour, said in references:
         # Lines at one level take turns, segment by segment, so none hides another.
         same = [r for r in references if r[0] == level]
-        turn = same.index((level, style, colour, label))
+        turn = same.index((level, style, colour, said))
         dashes: Any = style if len(same) == 1 else (turn * 4, (4, 4 * (len(same) - 1)))
-        ax.axhline(level, color=colour, linestyle=dashes, linewidth=1.2, label=label)
+        ax.axhline(level, color=colour, linestyle=dashes, linewidth=1.2, label=said)
     ax.set(ylabel="% (rates) or hours", title="Service measures against their standards")
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
     ax.figure.autofmt_xdate()
@@ -229,7 +230,7 @@ def value_dimensions(score: ValueScore, *, ax: Any = None, title: str | None = N
     if not score.dimensions:
         fail("score", "no dimensions", "has no dimension scores to draw")
     ax = _axes(ax, (6, 3.5))
-    names = [d.value for d in score.dimensions]
+    names = [_present.label(d.value) for d in score.dimensions]
     ax.barh(names, list(score.dimensions.values()), color=_SURPLUS)
     if score.score is not None:
         ax.axvline(score.score, color="black", linestyle="--", label=f"score {score.score:.1f}")

@@ -10,6 +10,8 @@ from collections import Counter
 from datetime import timedelta
 from decimal import Decimal
 
+from logicrm import _present
+from logicrm._present import words
 from logicrm._table import WIDTH, render_table
 from logicrm.cli._common import EXIT_OK, UsageError, _existing_parent, _writable_folder
 from logicrm.domain import Money, ServiceMeasure, Shipment
@@ -61,7 +63,7 @@ def _overview(data: SampleData) -> str:
             f"  customers: {len(data.customers)} "
             f"({', '.join(f'{n} {k}' for k, n in sorted(kinds.items()))})",
             f"  shipments: {len(data.shipments)} ({delivered} delivered, "
-            f"{len(data.shipments) - delivered} in transit), revenue {revenue}",
+            f"{len(data.shipments) - delivered} in transit), revenue {_present.text(revenue)}",
             f"  complaints: {len(data.complaints)}; credit profiles: {len(data.credit_profiles)};"
             f" survey responses: {len(data.survey_responses)}; interactions: "
             f"{len(data.interactions)}; spend estimates: {len(data.spend_estimates)}",
@@ -117,7 +119,9 @@ def _assessments(data: SampleData) -> str:
     notes = []
     for customer in data.customers:
         notes.append(f"  {customer.id}:")
-        notes.extend(f"    - {reason.message}" for reason in results[customer.id].top_reasons(3))
+        notes.extend(
+            f"    - {words(reason.message)}" for reason in results[customer.id].top_reasons(3)
+        )
     return (
         "Who our customers are: `logicrm score` on the sample's files (tier, Pareto class,\n"
         "value 0-100, lifecycle, churn flag, credit, service, worst gap, complaint SLAs)\n"
@@ -143,9 +147,9 @@ def _keeping(data: SampleData, activities: dict[str, Activity]) -> str:
             [
                 a.customer_id,
                 "-" if a.customer_class is None else a.customer_class.value,
-                a.action.action.value.replace("_", " "),
+                a.action.action,
                 stage if stage != "current" else f"{a.action.maturity.value} relationship",
-                "-" if a.action.incentive is None else a.action.incentive.value.replace("_", " "),
+                a.action.incentive,
                 "-" if a.share is None or a.share.share is None else f"{a.share.share:.0%}",
                 f"{profit.shipment_cost:,.0f}",
                 f"{profit.service_cost:,.0f}",
@@ -158,13 +162,13 @@ def _keeping(data: SampleData, activities: dict[str, Activity]) -> str:
         rows,
     )  # fmt: skip
     losers = [
-        f"  - {r.message}"
+        f"  - {words(r.message)}"
         for a in results.values()
         if a.profitability is not None and a.profitability.unprofitable
         for r in a.profitability.reasons[1:2]
     ]
     warnings = [
-        f"  - {a.customer_id}: {r.message}"
+        f"  - {a.customer_id}: {words(r.message)}"
         for a in results.values()
         if a.contact_plan is not None
         for r in a.contact_plan.reasons
@@ -224,7 +228,7 @@ def _credit(data: SampleData, activities: dict[str, Activity]) -> str:
             for r in decision.reasons
             if r.code.startswith(("credit.rule", "credit.outcome", "credit.limit"))
         ]
-        notes.append(f"  {profile.customer_id}: " + "; ".join(r.message for r in shown[:2]))
+        notes.append(f"  {profile.customer_id}: " + "; ".join(words(r.message) for r in shown[:2]))
     table = render_table(
         ["id", "credit", "score", "limit CNY", "term days", "50,000 order fits"], rows
     )
@@ -249,9 +253,7 @@ def _service(data: SampleData) -> str:
     measures = [
         [
             measure.value,
-            "-"
-            if (v := kpis.value(measure)) is None
-            else (f"{v:.1%}" if measure.is_rate else f"{v:.1f} h"),
+            "-" if (v := kpis.value(measure)) is None else _present.measure_value(measure.value, v),
         ]
         for measure in ServiceMeasure
     ]
@@ -282,7 +284,7 @@ def _service(data: SampleData) -> str:
         f"  weighted {survey.weighted:+.2f}, unweighted {survey.unweighted:+.2f}"
         if survey.weighted is not None and survey.unweighted is not None
         else "",
-        *(f"  - {r.message}" for r in report.reasons[:4]),
+        *(f"  - {words(r.message)}" for r in report.reasons[:4]),
         "",
         "Complaints against their SLAs",
         f"  {sla.total} complaints: {sla.met} met every deadline, {sla.breached} breached one, "
@@ -299,7 +301,7 @@ def _worst_line(report: FiveGapsReport) -> str:
     if report.worst is None:
         return f"  worst gap: none, {report.reasons[0].message}"
     return (
-        f"  worst gap: {report.reasons[0].message}\n"
+        f"  worst gap: {words(report.reasons[0].message)}\n"
         "    (the largest shortfall in points on a measure short of a level it is held to)"
     )
 
@@ -307,7 +309,7 @@ def _worst_line(report: FiveGapsReport) -> str:
 def _gap(value: float | None, is_rate: bool) -> str:
     if value is None:
         return "-"
-    return f"{value * 100:+.2f} pt" if is_rate else f"{value:+.1f} h"
+    return _present.points(value) if is_rate else _present.hours(value, signed=True)
 
 
 def _quarantine(data: SampleData) -> str:

@@ -305,7 +305,7 @@ def worklist_text(items: Any, *, wide: bool = False) -> str:
                 item.due_at.date().isoformat(),
                 item.days_overdue,
                 f"{item.priority:.1f}",
-                "-" if item.action is None else item.action.value.replace("_", " "),
+                "-" if item.action is None else item.action,  # the table reads it as its label
             ]
         )
         notes.append(f"{item.reasons[0].message}\nrank: {item.ranked_by}")

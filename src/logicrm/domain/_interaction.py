@@ -111,6 +111,7 @@ class Interaction:
         check_optional_text("note", self.note, redact=True)
 
     def _repr_html_(self) -> str:
-        import html
+        """The notebook view: the fields ``repr`` shows, as a table; never the note."""
+        from logicrm._html import render
 
-        return f"<code>{html.escape(repr(self))}</code>"
+        return render(self)

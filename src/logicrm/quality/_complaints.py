@@ -62,8 +62,10 @@ _DEFAULT_TIMES = MappingProxyType(
 class ComplaintPolicy:
     """Stage times by severity, optionally overridden per customer tier.
 
-    The domain notes require a response "within the stipulated time" (24-hour service for some
-    tiers) and a follow-up visit confirming the fix. Defaults: respond within 2 / 4 / 24 / 48 hours
+    The literature asks for a response "within the stipulated time" and a follow-up visit
+    confirming the fix, and gives no time for either (its 24-hour hotline is hours of
+    availability; see [sources](../sources.md#complaints)): every default here is logicrm's
+    choice. Defaults: respond within 2 / 4 / 24 / 48 hours
     (critical / high / medium / low), resolve within 24 / 48 / 72 / 120 hours, confirm within 3 / 7
     / 7 / 14 days of resolving. ``by_tier`` maps a [`Tier`][logicrm.scoring.Tier] to its own times
     per severity (missing severities fall back to ``times``).
@@ -108,6 +110,12 @@ class ComplaintSla:
     def met(self) -> bool:
         """Every stage is done and was on time."""
         return all(s is SlaStatus.MET for s in (self.response, self.resolution, self.confirmation))
+
+    def _repr_html_(self) -> str:
+        """The notebook view: fields, nested results and reasons as HTML."""
+        from logicrm._html import render
+
+        return render(self)
 
 
 BACKLOG_AGES = ("under_1_day", "1_to_3_days", "3_to_7_days", "over_7_days")

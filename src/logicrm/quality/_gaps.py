@@ -64,6 +64,12 @@ class MeasureGaps:
     gaps: Mapping[Gap, float] = attrs.field(hash=False)
     explained_by: Gap | None = None
 
+    def _repr_html_(self) -> str:
+        """The notebook view: fields, nested results and reasons as HTML."""
+        from logicrm._html import render
+
+        return render(self)
+
 
 @attrs.frozen
 class WorstGap:
@@ -115,6 +121,12 @@ class WorstGap:
     relative: float
     points: float | None = None
     against: str | None = None
+
+    def _repr_html_(self) -> str:
+        """The notebook view: fields, nested results and reasons as HTML."""
+        from logicrm._html import render
+
+        return render(self)
 
 
 @attrs.frozen

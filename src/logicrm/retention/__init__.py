@@ -1,5 +1,6 @@
 """Keeping customers: the contact log, follow-up plans and the worklist, customer share,
-profitability after cost to serve, and the next best action.
+profitability after cost to serve, and the next best action
+([sources](../sources.md#sales-actions)).
 
 Start with [`summarize_interactions()`][logicrm.retention.summarize_interactions] to fold the
 contact log per customer; [`logicrm.assess_all()`][logicrm.assess_all] gathers the plan, share,

@@ -32,7 +32,10 @@ if TYPE_CHECKING:
 
 
 class SalesAction(StrEnum):
-    """The six sales actions of the 2/8 rule (CONCEPTS §2), exactly one per customer."""
+    """The six sales actions of the 2/8 rule, exactly one per customer.
+
+    Source: [sales actions](../sources.md#sales-actions).
+    """
 
     PREVENT_KEY_LOSS = "prevent_key_loss"
     GROW_KEY = "grow_key"
@@ -53,11 +56,12 @@ _SAID = {
 
 
 class Maturity(StrEnum):
-    """How long the relationship has run, for retention: a *new* relationship, still
-    building trust, or a *mature* one, the profit core. (The notes call the first stage's
-    customers 潜在客户; logicrm says "new" so that "potential" keeps the meaning of the notes'
-    customer classes, [`CustomerClass`][logicrm.scoring.CustomerClass].) The value
-    ``"potential"`` of earlier releases is still read as ``NEW``."""
+    """How long the relationship has run, for retention ([sources](../sources.md#lifecycle)):
+    a *new* relationship, still building trust, or a *mature* one, the profit core. (The
+    literature calls the first stage's customers 潜在客户; logicrm says "new" so that
+    "potential" keeps the meaning of the literature's customer classes,
+    [`CustomerClass`][logicrm.scoring.CustomerClass].) The value ``"potential"`` of earlier
+    releases is still read as ``NEW``."""
 
     NEW = "new"
     MATURE = "mature"
@@ -221,6 +225,12 @@ class ProspectQualification:
     workforce: bool | None
     qualified: bool | None
     reasons: tuple[Reason, ...]
+
+    def _repr_html_(self) -> str:
+        """The notebook view: fields, nested results and reasons as HTML."""
+        from logicrm._html import render
+
+        return render(self)
 
 
 @in_library_context

@@ -475,6 +475,12 @@ class ProfitabilityGroup:
     margin_rate: float | None
     unprofitable: tuple[str, ...]
 
+    def _repr_html_(self) -> str:
+        """The notebook view: fields, nested results and reasons as HTML."""
+        from logicrm._html import render
+
+        return render(self)
+
 
 @in_library_context
 def profitability_by(

@@ -328,6 +328,12 @@ class ContactItem:
         """Due or overdue: work for now."""
         return self.status is not DueStatus.SCHEDULED
 
+    def _repr_html_(self) -> str:
+        """The notebook view: fields, nested results and reasons as HTML."""
+        from logicrm._html import render
+
+        return render(self)
+
 
 @attrs.frozen(kw_only=True)
 class ContactPlan:

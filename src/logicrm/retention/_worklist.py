@@ -3,7 +3,7 @@ them on a Monday morning, and the breach report for what is past saving this wee
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -176,28 +176,19 @@ class Worklist(tuple[WorkItem, ...]):
         return today + breached
 
     def _repr_html_(self) -> str:
-        from logicrm._html import cell, table
-
-        def shown(items: Sequence[WorkItem]) -> str:
-            cells = [[cell(v, k) for k, v in item.row().items()] for item in items[:50]]
-            more = len(items) - len(cells)
-            note = f"<p><em>{more:,} more not shown</em></p>" if more > 0 else ""
-            return table(WORKLIST_COLUMNS, cells, escape=False) + note
+        """The notebook view: the summary, then rank, customer, what to do, when and one short
+        reason per item, the rest folded; the breach report folded below."""
+        from logicrm._html import cell, worklist_view
 
         breaches = (
-            f"<details><summary>Breach report ({len(self.breaches):,} items)</summary>"
-            + shown(self.breaches)
+            f"<details><summary>Breach report: {len(self.breaches):,} deadlines missed by more "
+            f"than {self.stale_after_days} days</summary>"
+            + worklist_view(self.breaches, title="Breach report")
             + "</details>"
             if self.breaches
             else ""
         )
-        return (
-            f"<div class='logicrm'><strong>Worklist</strong> ({len(self):,} items)"
-            + f"<p>{cell(self.summary())}</p>"
-            + shown(self)
-            + breaches
-            + "</div>"
-        )
+        return f"<p>{cell(self.summary())}</p>" + worklist_view(self) + breaches
 
 
 def _count(items: Iterable[WorkItem]) -> dict[str, int]:

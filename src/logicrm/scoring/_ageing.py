@@ -48,6 +48,12 @@ class AgeingReport:
         """The amount in one bucket."""
         return dict(self.buckets)[name]
 
+    def _repr_html_(self) -> str:
+        """The notebook view: fields, nested results and reasons as HTML."""
+        from logicrm._html import render
+
+        return render(self)
+
 
 def _bucket(days_past_due: int) -> int:
     if days_past_due <= 0:

@@ -35,6 +35,12 @@ class BtydSummary:
     T: float
     monetary_value: Decimal
 
+    def _repr_html_(self) -> str:
+        """The notebook view: fields, nested results and reasons as HTML."""
+        from logicrm._html import render
+
+        return render(self)
+
 
 @in_library_context
 def btyd_summary(

@@ -112,7 +112,7 @@ def _d(*values: str) -> tuple[Decimal, ...]:
 
 _DEFAULT_BANDS = MappingProxyType(
     {
-        # 2:1 reasonable, at least 1:1 (seed 001)
+        # 2:1 reasonable, at least 1:1 (docs/sources.md#financial-ratios)
         "current_ratio": RatioBand(_d("1.0", "1.5", "2.0", "2.5")),
         # 1:1 reasonable, minimum 0.5:1, higher is better
         "quick_ratio": RatioBand(_d("0.5", "0.75", "1.0", "1.5")),
@@ -364,7 +364,10 @@ def assess_credit(
                 "credit.outcome.decline",
                 "score "
                 + (
-                    "unavailable" if score is None else f"{score:.1f} below {policy.review_score:g}"
+                    "unavailable"
+                    if score is None
+                    else f"{score:.1f} below {policy.review_score:g}, the least for a review "
+                    f"(the credit standard is {policy.approve_score:g})"
                 ),
             )
         )

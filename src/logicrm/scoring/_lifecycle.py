@@ -45,6 +45,12 @@ class LifecycleResult:
     stage: LifecycleStage
     reasons: tuple[Reason, ...]
 
+    def _repr_html_(self) -> str:
+        """The notebook view: fields, nested results and reasons as HTML."""
+        from logicrm._html import render
+
+        return render(self)
+
 
 @in_library_context
 def lifecycle(
@@ -186,6 +192,12 @@ class ChurnRisk:
         if recent is not None and before is not None and before > 0:
             text += f", revenue {_change(recent, before)}"
         return text
+
+    def _repr_html_(self) -> str:
+        """The notebook view: fields, nested results and reasons as HTML."""
+        from logicrm._html import render
+
+        return render(self)
 
 
 def _change(recent: float, before: float) -> str:

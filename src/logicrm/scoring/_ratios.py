@@ -62,6 +62,12 @@ class FinancialRatios:
     cost_profit_ratio: Decimal | None
     reasons: tuple[Reason, ...] = ()
 
+    def _repr_html_(self) -> str:
+        """The notebook view: fields, nested results and reasons as HTML."""
+        from logicrm._html import render
+
+        return render(self)
+
 
 def _amount(money: Money | None) -> Decimal | None:
     return None if money is None else money.amount

@@ -167,6 +167,12 @@ class RfmScore:
         """The three scores as one segment code, e.g. ``"545"``."""
         return f"{self.r}{self.f}{self.m}"
 
+    def _repr_html_(self) -> str:
+        """The notebook view: fields, nested results and reasons as HTML."""
+        from logicrm._html import render
+
+        return render(self)
+
 
 @in_library_context
 def rfm(

@@ -44,7 +44,8 @@ def _check_policy(policy: TieringPolicy) -> None:
 
 @attrs.frozen(kw_only=True)
 class TieringPolicy:
-    """Thresholds of the tiering rules; the defaults are the domain notes' (seed 001).
+    """Thresholds of the tiering rules; the defaults are the literature's
+    ([sources](../sources.md#tiers)).
 
     Attributes:
         frequent_orders: an individual placing at least this many orders in the trailing
@@ -72,6 +73,12 @@ class TierResult:
 
     tier: Tier
     reasons: tuple[Reason, ...]
+
+    def _repr_html_(self) -> str:
+        """The notebook view: fields, nested results and reasons as HTML."""
+        from logicrm._html import render
+
+        return render(self)
 
 
 _INSTITUTION_BY_LEVEL = {

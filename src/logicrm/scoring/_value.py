@@ -1,4 +1,7 @@
-"""Customer value: the four value dimensions of a third-party logistics customer (seed 000)."""
+"""Customer value: the four value dimensions of a third-party logistics customer.
+
+Source: docs/sources.md#value.
+"""
 
 from __future__ import annotations
 
