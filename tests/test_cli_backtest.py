@@ -104,7 +104,7 @@ def test_two_policies_side_by_side_list_the_changed_customers(book, capsys):
     assert code == 0, err
     assert "figure                      first policy  second policy" in out
     assert "differences in the advice, by customer:" in out
-    assert "churn_risk" in out.split("differences in the advice")[1]
+    assert "churn risk (any tier)" in out.split("differences in the advice")[1]  # labelled
 
 
 @pytest.mark.parametrize(

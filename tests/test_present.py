@@ -92,7 +92,14 @@ def views():
         purchases,
         spend,
         models.clv(summaries[0], purchases=purchases, spend=spend, margin=0.25),
-    ]
+        models.ParetoNbdModel(r=0.553, alpha=10.578, s=0.606, beta=11.669),
+        lc.backtest(data.customers, data.shipments, cutoff=data.as_of - timedelta(days=180),
+                    horizon=timedelta(days=180)),
+        *lc.calibration_and_holdout(
+            data.shipments, calibration_end=(data.as_of - timedelta(days=180)).date(),
+            observation_end=data.as_of.date(),
+        ).values(),
+    ]  # fmt: skip
     return [view for view in found if view is not None]
 
 
@@ -221,14 +228,16 @@ def test_the_worklist_view_is_rank_customer_what_when_and_one_short_reason(asses
     work = lc.worklist(assessed)
     markup = work._repr_html_()
     headers = [visible(h).strip() for h in re.findall(r"<th[^>]*>(.*?)</th>", markup)]
-    assert headers == ["#", "customer", "what to do", "when", "why", ""]
+    assert headers[:6] == ["#", "customer", "what to do", "when", "why", ""]
+    assert headers[6:] == headers[:6]  # the breach report, folded below, reads the same way
     first = visible(markup.split("<tr>")[2])  # the first row after the header's
-    assert first.split()[:6] == ["1", "C00002", "key", "at", "risk", "complaint"]
-    assert "overdue 269 d (due 2025-10-04)" in first
+    assert first.split()[:5] == ["1", "C00000", "key", "complaint", "response"]
+    assert "due 2026-06-30" in first
     short, _, folded = first.partition("details")
-    assert "complaint K0013 (high) resolved 2025-09-27" in short
-    assert "confirm by a visit" not in short and "confirm by a visit" in folded  # folded away
-    assert markup.count("<summary>details</summary>") == len(work)
+    assert "complaint K0008 (critical) opened 2025-03-10, not answered" in short
+    assert "deadline missed by 476 days" not in short and "deadline missed by 476" in folded
+    assert markup.count("<summary>details</summary>") == len(work) + len(work.breaches)
+    assert "Breach report: 24 deadlines missed by more than 90 days" in markup
 
 
 def test_wide_tables_scroll_inside_1200_px_and_reasons_fold(assessed):

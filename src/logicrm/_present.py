@@ -247,7 +247,14 @@ def is_rate(name: str) -> bool:
     """Whether a field or column named ``name`` holds a share from 0 to 1."""
     if name in _NOT_SHARES:
         return False
-    return name.endswith(("_rate", "_share")) or name in ("customer_share", "probability_alive")
+    return name.endswith(("_rate", "_share")) or name in (
+        "share",
+        "precision",
+        "recall",
+        "base_rate",
+        "customer_share",
+        "probability_alive",
+    )
 
 
 _IDENTIFIER = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")

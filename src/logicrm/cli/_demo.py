@@ -191,10 +191,10 @@ def _keeping(data: SampleData, activities: dict[str, Activity]) -> str:
             *(losers or ["  no customer costs more to serve than it earns"]),
             *warnings,
             "",
-            f"Monday morning ({work.summary()}):",
-            "complaints and service recovery first, then key-customer reviews, replies to",
-            "enquiries, routine visits, surveys and record checks; within a kind, value and",
-            "lateness (`logicrm worklist`; the first 8)",
+            f"Monday morning: {work.summary()}.",
+            "Complaints and service recovery first, then key-customer reviews, replies to",
+            "enquiries, retention calls, routine visits, surveys and record checks; within a",
+            "kind, value and lateness (`logicrm worklist`; the first 8)",
             worklist_text(work[:8]).rstrip("\n"),
             breach_text(work.breaches[:5], work.stale_after_days).rstrip("\n")
             + (f"\n  ... and {len(work.breaches) - 5} more" if len(work.breaches) > 5 else "")

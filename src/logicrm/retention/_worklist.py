@@ -168,7 +168,7 @@ class Worklist(tuple[WorkItem, ...]):
             f" ({said(counts['today'])})" if self else ""
         )
         breached = (
-            f"; {plural(len(self.breaches), 'item')} overdue more than "
+            f"; {plural(len(self.breaches), 'deadline')} missed by more than "
             f"{self.stale_after_days} days in the breach report ({said(counts['breaches'])})"
             if self.breaches
             else "; nothing in the breach report"

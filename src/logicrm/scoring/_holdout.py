@@ -48,6 +48,12 @@ class HoldoutSummary:
         """The customer."""
         return self.calibration.customer_id
 
+    def _repr_html_(self) -> str:
+        """The notebook view: fields, nested results and reasons as HTML."""
+        from logicrm._html import render
+
+        return render(self)
+
 
 def _end_of(day: date) -> datetime:
     return datetime.combine(day, time.max, tzinfo=UTC)
