@@ -118,6 +118,7 @@ if TYPE_CHECKING:
         profitability_by,
         qualify_prospect,
         summarize_interactions,
+        task_id,
         worklist,
     )
     from logicrm.scoring import (
@@ -255,6 +256,7 @@ _HOMES: dict[str, str] = {
             "profitability_by",
             "qualify_prospect",
             "summarize_interactions",
+            "task_id",
             "worklist",
         ),
         "logicrm.retention",
@@ -480,6 +482,7 @@ __all__ = [
     "servqual",
     "summarize",
     "summarize_interactions",
+    "task_id",
     "tier",
     "value_score",
     "worklist",

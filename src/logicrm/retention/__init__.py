@@ -41,7 +41,7 @@ from logicrm.retention._plan import (
     DueStatus,
     contact_plan,
 )
-from logicrm.retention._worklist import WORKLIST_COLUMNS, WorkItem, Worklist, worklist
+from logicrm.retention._worklist import WORKLIST_COLUMNS, WorkItem, Worklist, task_id, worklist
 
 __all__ = [
     "DEMAND_PURPOSES",
@@ -73,5 +73,6 @@ __all__ = [
     "profitability_by",
     "qualify_prospect",
     "summarize_interactions",
+    "task_id",
     "worklist",
 ]

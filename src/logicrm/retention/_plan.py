@@ -291,6 +291,10 @@ class ContactItem:
         reason: why it is due then, in words and figures.
         complaint_id: the complaint it concerns.
         severity: that complaint's severity.
+        cycle: which occurrence of the kind this is, from the data alone (never from
+            ``as_of`` or the policy's times): ``"last 2026-05-21"`` for a recurring contact
+            last done then, ``"first"`` for one never done, ``"opened 2026-06-01"`` for the
+            response to a complaint opened then. Part of the work item's stable id.
     """
 
     task: ContactTask
@@ -302,6 +306,7 @@ class ContactItem:
     reason: Reason
     complaint_id: str | None = None
     severity: Severity | None = None
+    cycle: str = ""
 
     @property
     def is_open(self) -> bool:
@@ -391,9 +396,11 @@ def _item(
     complaint: Complaint | None = None,
     last: datetime | None = None,
     interval: int | None = None,
+    cycle: str = "",
 ) -> ContactItem:
     status, days = _status(due_at, as_of, policy.due_within_days)
     return ContactItem(
+        cycle=cycle,
         task=task,
         due_at=due_at,
         status=status,
@@ -430,11 +437,12 @@ def _recurring(
             f"{what}, last {last.date().isoformat()}",
             last=last,
             interval=interval,
+            cycle=f"last {last.isoformat()}",
         )
     if start is not None and start + timedelta(days=interval) > as_of:
         since = f"never done; relationship since {start.date().isoformat()}"
         return _item(task, start + timedelta(days=interval), as_of, policy, f"{what}, {since}",
-                     interval=interval)  # fmt: skip
+                     interval=interval, cycle="first")  # fmt: skip
     since = (
         f"never done since the relationship began {start.date().isoformat()}"
         if start is not None
@@ -449,6 +457,7 @@ def _recurring(
         last_done_at=None,
         interval_days=interval,
         reason=Reason(f"contact.{task.value}.never_done", f"{what}, {since}: due now"),
+        cycle="first",
     )
 
 
@@ -638,6 +647,7 @@ def _account_review(
             policy,
             f"{what}; reviewed {last.date().isoformat()}, again 30 days on",
             last=last,
+            cycle=f"last {last.isoformat()}",
         )
     status = DueStatus.DUE
     return ContactItem(
@@ -647,6 +657,7 @@ def _account_review(
         days_overdue=0,
         last_done_at=last,
         interval_days=None,
+        cycle="first" if last is None else f"after {last.isoformat()}",
         reason=Reason(
             "contact.account_review.due",
             f"{what}; no account review since the signal began {since.date().isoformat()}: due now",
@@ -668,6 +679,7 @@ def _win_back(
             policy,
             f"{what}; called {last.date().isoformat()}, again 30 days on",
             last=last,
+            cycle=f"win-back last {last.isoformat()}",
         )
     return ContactItem(
         task=ContactTask.SALES_CALL,
@@ -676,6 +688,7 @@ def _win_back(
         days_overdue=0,
         last_done_at=last,
         interval_days=None,
+        cycle=f"win-back since {since.isoformat()}",
         reason=Reason(
             "contact.sales_call.win_back",
             f"{what}; ask why it stopped and offer terms to return: due now",
@@ -700,6 +713,7 @@ def _enquiry_reply(
         policy,
         f"enquiry or quote request of {asked.date().isoformat()} not answered: reply within "
         f"{plural(within, 'hour')}",
+        cycle=f"asked {asked.isoformat()}",
     )
 
 
@@ -727,6 +741,7 @@ def _complaint_item(
             f"{name} opened {opened.date().isoformat()}, not answered; SLA "
             f"{_hours(times.respond_within)} to respond",
             complaint=complaint,
+            cycle=f"opened {opened.isoformat()}",
         )
     if status is ComplaintStatus.REOPENED:
         reopened = (complaint.reopened_at or complaint.opened_at).astimezone(UTC)
@@ -738,6 +753,7 @@ def _complaint_item(
             f"{name} reopened {reopened.date().isoformat()}; SLA "
             f"{_hours(times.respond_within)} to respond",
             complaint=complaint,
+            cycle=f"reopened {reopened.isoformat()}",
         )
     if status is ComplaintStatus.INVESTIGATING:
         begun = (complaint.reopened_at or complaint.opened_at).astimezone(UTC)
@@ -749,6 +765,7 @@ def _complaint_item(
             f"{name} under investigation since {begun.date().isoformat()}; SLA "
             f"{_hours(times.resolve_within)} to resolve",
             complaint=complaint,
+            cycle=f"investigating {begun.isoformat()}",
         )
     logged = _utc(log.last_by_complaint.get(complaint.id))
     if status is ComplaintStatus.RESOLVED and complaint.resolved_at is not None:
@@ -763,6 +780,7 @@ def _complaint_item(
             f"{name} resolved {resolved.date().isoformat()}; SLA "
             f"{plural(times.confirm_within.days, 'day')} to confirm the fix by a visit",
             complaint=complaint,
+            cycle=f"resolved {resolved.isoformat()}",
         )
     if complaint.satisfied is False and complaint.confirmed_at is not None:
         confirmed = complaint.confirmed_at.astimezone(UTC)
@@ -779,6 +797,7 @@ def _complaint_item(
             f"said the fix did not work: recover the service within {plural(within, 'hour')}"
             + reopen,
             complaint=complaint,
+            cycle=f"confirmed {confirmed.isoformat()}",
         )
     return None
 

@@ -3,6 +3,7 @@ them on a Monday morning, and the breach report for what is past saving this wee
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -19,6 +20,38 @@ if TYPE_CHECKING:
 
 _OVERDUE_CAP_DAYS = 30  # overdue days beyond a month add no more urgency
 
+# The readable start of each kind's ids.
+_ID_PREFIX = {
+    ContactTask.COMPLAINT_RESPONSE: "respond",
+    ContactTask.SERVICE_RECOVERY: "recover",
+    ContactTask.COMPLAINT_RESOLUTION: "resolve",
+    ContactTask.ACCOUNT_REVIEW: "review",
+    ContactTask.ENQUIRY_REPLY: "reply",
+    ContactTask.COMPLAINT_FOLLOW_UP: "confirm",
+    ContactTask.FOLLOW_UP_VISIT: "visit",
+    ContactTask.SALES_CALL: "call",
+    ContactTask.SATISFACTION_SURVEY: "survey",
+    ContactTask.RECORD_CHECK: "check",
+}
+
+
+def task_id(customer_id: str, task: ContactTask, complaint_id: str | None, cycle: str) -> str:
+    """A work item's stable id: the kind's readable prefix and 16 hex digits of a BLAKE2b
+    hash of the customer, the kind, the complaint and the cycle (``"visit-3f9a..."``).
+
+    The same item gets the same id on every run until it is done, whatever ``as_of``, the
+    policy's weights or the other customers; the next occurrence (after the visit is
+    logged, the complaint reopened) gets a new one.
+
+    Examples:
+        >>> a = task_id("C1", ContactTask.FOLLOW_UP_VISIT, None, "first")
+        >>> a == task_id("C1", ContactTask.FOLLOW_UP_VISIT, None, "first"), a[:6], len(a)
+        (True, 'visit-', 22)
+    """
+    key = "\x1f".join((customer_id, task.value, complaint_id or "", cycle))
+    digest = hashlib.blake2b(key.encode("utf-8"), digest_size=8).hexdigest()
+    return f"{_ID_PREFIX[task]}-{digest}"
+
 
 @attrs.frozen(kw_only=True)
 class WorkItem:
@@ -26,6 +59,9 @@ class WorkItem:
 
     Attributes:
         rank: its place in its list (today's list or the breach report), from 1.
+        id: its stable id (see [`task_id()`][logicrm.retention.task_id]): the same on every run
+            until it is done, the key a TMS upserts its task table on and a
+            [`TaskState`][logicrm.retention.TaskState] names.
         customer_id: the customer.
         task: the [`ContactTask`][logicrm.retention.ContactTask]: the item's kind.
         due_at: when it fell or falls due.
@@ -62,11 +98,13 @@ class WorkItem:
     severity: Severity | None = None
     ranked_by: str = ""
     breach: bool = False
+    id: str = ""
 
     def row(self) -> dict[str, Any]:
         """The item as one flat row of plain values (what ``logicrm worklist`` writes)."""
         return {
             "rank": self.rank,
+            "id": self.id,
             "customer_id": self.customer_id,
             "task": self.task.value,
             "status": self.status.value,
@@ -92,6 +130,7 @@ class WorkItem:
 
 WORKLIST_COLUMNS = (
     "rank",
+    "id",
     "customer_id",
     "task",
     "status",
@@ -272,6 +311,7 @@ def worklist(
                 item.complaint_id or "",
             )
             fields = {
+                "id": task_id(assessment.customer_id, item.task, item.complaint_id, item.cycle),
                 "customer_id": assessment.customer_id,
                 "task": item.task,
                 "due_at": item.due_at,
