@@ -1,13 +1,19 @@
 """The worklist as a task feed: stable ids, state fed back, owners and capacity, the digest."""
 
-from datetime import timedelta
+import sqlite3
 
 import attrs
+import jsonschema
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import logicrm as lc
-from logicrm.policies import Policies
+import logicrm.io
+from logicrm.errors import ValidationError
+from logicrm.policies import Policies, loads_policies
+from logicrm.serialization import from_json, json_schema, to_dict, to_json
+from logicrm.testing import task_states
 from test_advice import AS_OF, DAY, advise, books
 
 
@@ -104,4 +110,157 @@ def test_task_id_names_the_kind_and_hashes_the_rest():
     assert respond != lc.task_id("C1", lc.ContactTask.COMPLAINT_RESPONSE, "K2", "opened x")
 
 
-_ = (attrs, timedelta)
+# -- the task-state log ------------------------------------------------------------------
+
+
+def test_task_state_checks_what_each_state_needs():
+    at = AS_OF
+    with pytest.raises(ValidationError, match="until"):
+        lc.TaskState(task_id="visit-1", customer_id="C1", at=at, state="snoozed")
+    with pytest.raises(ValidationError, match="until"):
+        lc.TaskState(task_id="visit-1", customer_id="C1", at=at, state="done", until=at)
+    with pytest.raises(ValidationError, match="reason"):
+        lc.TaskState(task_id="visit-1", customer_id="C1", at=at, state="dismissed")
+    with pytest.raises(ValidationError, match="next_due"):
+        lc.TaskState(task_id="visit-1", customer_id="C1", at=at, state="done",
+                     next_step="sales_call")  # fmt: skip
+    with pytest.raises(ValidationError, match="next_step"):
+        lc.TaskState(task_id="visit-1", customer_id="C1", at=at, state="done",
+                     next_step="lunch", next_due=at)  # fmt: skip
+    with pytest.raises(ValidationError, match="state"):
+        lc.TaskState(task_id="visit-1", customer_id="C1", at=at, state="finished")
+
+
+@given(task_states())
+def test_task_states_round_trip_through_json_and_match_their_schema(state):
+    assert from_json(lc.TaskState, to_json(state)) == state
+    jsonschema.validate(to_dict(state), json_schema(lc.TaskState))
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.lists(task_states(), max_size=6, unique_by=lambda s: (s.task_id, s.at)))
+def test_the_task_state_log_round_trips_through_every_reader(tmp_path_factory, log):
+    folder = tmp_path_factory.mktemp("states")
+    for suffix in ("csv", "jsonl", "parquet"):
+        path = folder / f"states.{suffix}"
+        lc.io.write(path, log, spreadsheet_safe=False)
+        back = lc.io.read(path, lc.TaskState) if log else None
+        if log:
+            assert not back.rejected, back.rejected
+            assert list(back.ok) == _deduplicated(log)
+    db = sqlite3.connect(":memory:")
+    columns = [f.name for f in attrs.fields(lc.TaskState)]
+    db.execute(f"CREATE TABLE states ({', '.join(columns)})")
+    for state in log:
+        row = to_dict(state)
+        db.execute(f"INSERT INTO states VALUES ({', '.join('?' * len(columns))})",
+                   [row.get(c) for c in columns])  # fmt: skip
+    back = lc.io.read_db(db, lc.TaskState, table="states")
+    assert not back.rejected and list(back.ok) == _deduplicated(log)
+
+
+def _deduplicated(log):
+    """The io readers keep the first entry of an id (the key of a record with ``id``...)."""
+    return log
+
+
+def _book():
+    customer = lc.Customer(id="C1", name="Acme", kind="enterprise", region="East")
+    shipments = [lc.Shipment(id=f"S{n}", customer_id="C1", ordered_at=AS_OF - n * 20 * DAY,
+                             promised_at=AS_OF - n * 20 * DAY + DAY,
+                             revenue=lc.Money(5000, "CNY"), cost=lc.Money(1000, "CNY"),
+                             units_ordered=1) for n in range(1, 20)]  # fmt: skip
+    complaint = lc.Complaint(id="K1", customer_id="C1", opened_at=AS_OF - 3 * DAY,
+                             channel="phone", category="late", severity="high")  # fmt: skip
+    return customer, shipments, complaint
+
+
+def _run(states=(), as_of=AS_OF, contacts=(), owners=None, customer=None):
+    base, shipments, complaint = _book()
+    customer = customer or base
+    results = lc.assess_all(
+        [customer], lc.summarize(shipments, as_of=as_of), as_of=as_of,
+        inputs=lc.AssessmentInputs(interactions=list(contacts), complaints=[complaint]),
+    )  # fmt: skip
+    return lc.worklist(results, states=states, owners=owners, customers=[customer])
+
+
+def test_done_closes_snoozed_hides_until_its_date_dismissed_hides_for_the_cycle():
+    work = _run()
+    kinds = {i.task: i.id for i in work.everything()}
+    respond, check = kinds[lc.ContactTask.COMPLAINT_RESPONSE], kinds[lc.ContactTask.RECORD_CHECK]
+    visit = kinds[lc.ContactTask.FOLLOW_UP_VISIT]
+    states = [
+        lc.TaskState(task_id=respond, customer_id="C1", at=AS_OF - DAY, state="done",
+                     outcome="called back"),
+        lc.TaskState(task_id=check, customer_id="C1", at=AS_OF - DAY, state="snoozed",
+                     until=AS_OF + 3 * DAY),
+        lc.TaskState(task_id=visit, customer_id="C1", at=AS_OF - DAY, state="dismissed",
+                     reason="visited at the trade fair"),
+    ]  # fmt: skip
+    after = _run(states)
+    left = {i.id for i in after.everything()}
+    assert not left & {respond, check, visit}
+    assert after.closed[respond] == f"done {(AS_OF - DAY).date()}: called back"
+    assert after.closed[check].startswith("snoozed until")
+    assert after.closed[visit].startswith("dismissed")
+    later = _run(states, as_of=AS_OF + 4 * DAY)
+    assert check in {i.id for i in later.everything()}  # the snooze ran out
+    assert not {respond, visit} & {i.id for i in later.everything()}
+    # a state recorded after as_of is not known yet
+    future = [attrs.evolve(s, at=AS_OF + DAY) for s in states]
+    assert {respond, check, visit} <= {i.id for i in _run(future).everything()}
+
+
+def test_a_next_step_becomes_a_dated_item_of_its_own_and_can_be_done_in_turn():
+    respond = next(i.id for i in _run() if i.task is lc.ContactTask.COMPLAINT_RESPONSE)
+    done = lc.TaskState(task_id=respond, customer_id="C1", at=AS_OF - DAY, state="done",
+                        outcome="credit note promised", next_step="complaint_follow_up",
+                        next_due=AS_OF + 2 * DAY)  # fmt: skip
+    work = _run([done])
+    chained = [i for i in work if i.reasons[0].code == "contact.complaint_follow_up.next_step"]
+    assert len(chained) == 1 and chained[0].due_at == AS_OF + 2 * DAY
+    assert "credit note promised" in chained[0].reasons[0].message
+    assert chained[0].id == _run([done]).everything()[work.index(chained[0])].id
+    closed = lc.TaskState(task_id=chained[0].id, customer_id="C1", at=AS_OF, state="done")
+    assert chained[0].id not in {i.id for i in _run([done, closed]).everything()}
+    # a next step far ahead waits until it falls due
+    ahead = attrs.evolve(done, next_due=AS_OF + 60 * DAY)
+    assert not [i for i in _run([ahead]) if "next step" in i.reasons[0].message]
+
+
+def test_a_logged_contact_closes_its_item_without_a_state():
+    visit = next(i.id for i in _run() if i.task is lc.ContactTask.FOLLOW_UP_VISIT)
+    logged = lc.Interaction(id="I1", customer_id="C1", at=AS_OF - DAY, channel="visit",
+                            direction="outbound", purpose="follow_up_visit")  # fmt: skip
+    assert visit not in {i.id for i in _run(contacts=[logged]).everything()}
+
+
+# -- owners and capacity -----------------------------------------------------------------
+
+
+def test_owners_come_from_the_record_then_the_policy_and_capacity_defers_the_rest():
+    customer, _, _ = _book()
+    by_region = lc.OwnerPolicy(by_region={"East": "AM-E"}, capacity={"AM-E": 2})
+    work = _run(owners=by_region)
+    assert {i.owner for i in work.everything()} == {"AM-E"}
+    assert len(work) == 2 and work.deferred
+    assert [i.priority for i in work] >= [i.priority for i in work.deferred][: len(work)]
+    assert min(i.priority for i in work) >= max(i.priority for i in work.deferred)
+    assert all(i.deferred == "over AM-E's capacity of 2 items a week" for i in work.deferred)
+    assert "deferred past their owners' capacity" in work.summary()
+    assert work[0].task is lc.ContactTask.COMPLAINT_RESPONSE  # the complaint stays on the list
+    own = _run(owners=by_region, customer=attrs.evolve(customer, owner="AM-9"))
+    assert {i.owner for i in own} == {"AM-9"} and not own.deferred  # no limit for AM-9
+    nobody = _run(owners=lc.OwnerPolicy(by_region={"West": "AM-W"}))
+    assert nobody.by_owner().keys() == {None}
+    assert [i.row()["owner"] for i in nobody] == [None] * len(nobody)
+
+
+def test_a_policy_file_names_owners_and_capacities():
+    text = '[owners]\ndefault_capacity = 10\n[owners.by_tier]\nlarge = "AM-1"\n'
+    policies = loads_policies(text, format="toml")
+    assert policies.owners.limit("AM-1") == 10
+    assert policies.owners.owner(None, region=None, tier=lc.Tier.LARGE, abc_class=None) == "AM-1"
+    with pytest.raises(ValidationError):
+        loads_policies("[owners.capacity]\nAM-1 = -1\n", format="toml")

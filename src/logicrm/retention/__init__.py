@@ -32,6 +32,7 @@ from logicrm.retention._economics import (
     profitability,
     profitability_by,
 )
+from logicrm.retention._owners import OwnerPolicy
 from logicrm.retention._plan import (
     ContactIntervals,
     ContactItem,
@@ -41,6 +42,7 @@ from logicrm.retention._plan import (
     DueStatus,
     contact_plan,
 )
+from logicrm.retention._state import TaskState, TaskStatus
 from logicrm.retention._worklist import WORKLIST_COLUMNS, WorkItem, Worklist, task_id, worklist
 
 __all__ = [
@@ -58,12 +60,15 @@ __all__ = [
     "Incentive",
     "Maturity",
     "NextBestAction",
+    "OwnerPolicy",
     "Profitability",
     "ProfitabilityGroup",
     "ProspectQualification",
     "RetentionLever",
     "SalesAction",
     "ServiceCostPolicy",
+    "TaskState",
+    "TaskStatus",
     "WorkItem",
     "Worklist",
     "contact_plan",

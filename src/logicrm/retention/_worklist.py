@@ -4,18 +4,31 @@ them on a Monday morning, and the breach report for what is past saving this wee
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from logicrm.domain import Reason, Severity
 from logicrm.domain._reason import plural
-from logicrm.retention._plan import TASK_ORDER, WHAT, ContactPolicy, ContactTask, DueStatus
+from logicrm.retention._owners import OwnerPolicy
+from logicrm.retention._plan import (
+    TASK_ORDER,
+    WHAT,
+    ContactItem,
+    ContactPolicy,
+    ContactTask,
+    DueStatus,
+    _status,
+    _when,
+)
+from logicrm.retention._state import TaskState, hides, latest_states
 
 if TYPE_CHECKING:
     from logicrm._assess import Assessment
+    from logicrm.domain import Customer
     from logicrm.retention._action import SalesAction
 
 _OVERDUE_CAP_DAYS = 30  # overdue days beyond a month add no more urgency
@@ -80,6 +93,10 @@ class WorkItem:
         reasons: why this contact is due, then why the action.
         complaint_id: the complaint it concerns.
         severity: that complaint's severity.
+        owner: the account manager (staff id) it is for: the customer's ``owner``, else the
+            [`OwnerPolicy`][logicrm.retention.OwnerPolicy]'s; ``None`` when unowned.
+        deferred: why it was put off to a later week (over its owner's capacity); ``None``
+            for an item on a list.
     """
 
     rank: int
@@ -99,6 +116,8 @@ class WorkItem:
     ranked_by: str = ""
     breach: bool = False
     id: str = ""
+    owner: str | None = None
+    deferred: str | None = None
 
     def row(self) -> dict[str, Any]:
         """The item as one flat row of plain values (what ``logicrm worklist`` writes)."""
@@ -120,6 +139,8 @@ class WorkItem:
             "complaint_id": self.complaint_id,
             "severity": None if self.severity is None else self.severity.value,
             "why": "; ".join(r.message for r in self.reasons),
+            "owner": self.owner,
+            "deferred": self.deferred,
         }
 
     def _repr_html_(self) -> str:
@@ -146,6 +167,8 @@ WORKLIST_COLUMNS = (
     "complaint_id",
     "severity",
     "why",
+    "owner",
+    "deferred",
 )
 """The columns of [`WorkItem.row()`][logicrm.retention.WorkItem.row], in order."""
 
@@ -154,10 +177,17 @@ class Worklist(tuple[WorkItem, ...]):
     """What [`worklist()`][logicrm.retention.worklist] returns: today's items as a tuple of
     [`WorkItem`][logicrm.retention.WorkItem], and the ``breaches``: items overdue past the
     policy's ``stale_after_days``, ranked the same way, for the service manager to review
-    rather than for this week's calls."""
+    rather than for this week's calls.
+
+    ``deferred`` holds the items past their owner's weekly capacity (each saying why), and
+    ``closed`` the ids the task-state log keeps off the list, each with why (``"done
+    2026-06-30"``, ``"snoozed until 2026-07-06"``, ``"dismissed 2026-06-30: closed
+    account"``)."""
 
     breaches: tuple[WorkItem, ...]
     stale_after_days: int
+    deferred: tuple[WorkItem, ...]
+    closed: Mapping[str, str]
 
     def __new__(
         cls,
@@ -165,11 +195,29 @@ class Worklist(tuple[WorkItem, ...]):
         breaches: Iterable[WorkItem] = (),
         *,
         stale_after_days: int = 90,
+        deferred: Iterable[WorkItem] = (),
+        closed: Mapping[str, str] | None = None,
     ) -> Worklist:
         self = super().__new__(cls, items)
         self.breaches = tuple(breaches)
         self.stale_after_days = stale_after_days
+        self.deferred = tuple(deferred)
+        self.closed = MappingProxyType(dict(closed or {}))
         return self
+
+    def by_owner(self) -> dict[str | None, tuple[WorkItem, ...]]:
+        """Today's items split per owner, in rank order; unowned items under ``None``
+        (last)."""
+        split: dict[str | None, list[WorkItem]] = {}
+        for item in self:
+            split.setdefault(item.owner, []).append(item)
+        order = sorted(split, key=lambda owner: (owner is None, owner or ""))
+        return {owner: tuple(split[owner]) for owner in order}
+
+    def everything(self) -> tuple[WorkItem, ...]:
+        """Every open item: today's, the breach report's and the deferred ones (the feed a
+        TMS keeps in step with)."""
+        return (*self, *self.breaches, *self.deferred)
 
     def rows(self) -> list[dict[str, Any]]:
         """One [`WorkItem.row()`][logicrm.retention.WorkItem.row] per item of today's list."""
@@ -185,6 +233,7 @@ class Worklist(tuple[WorkItem, ...]):
         return {
             "today": _count(self),
             "breaches": _count(self.breaches),
+            "deferred": _count(self.deferred),
         }
 
     def summary(self) -> str:
@@ -205,7 +254,15 @@ class Worklist(tuple[WorkItem, ...]):
             if self.breaches
             else "; nothing in the breach report"
         )
-        return today + breached
+        deferred = (
+            f"; {plural(len(self.deferred), 'item')} deferred past their owners' capacity "
+            f"({said(counts['deferred'])})"
+            if self.deferred
+            else ""
+        )
+        unowned = sum(1 for item in self if item.owner is None)
+        owned = f"; {plural(unowned, 'item')} unowned" if unowned and unowned < len(self) else ""
+        return today + breached + deferred + owned
 
     def _repr_html_(self) -> str:
         from logicrm._html import cell, table
@@ -264,6 +321,9 @@ def worklist(
     assessments: Iterable[Assessment] | Mapping[str, Assessment],
     *,
     policy: ContactPolicy = ContactPolicy(),  # noqa: B008
+    states: Iterable[TaskState] = (),
+    owners: OwnerPolicy | None = None,
+    customers: Iterable[Customer] = (),
 ) -> Worklist:
     """Every due and overdue work item of the assessed customers, in the order an account
     manager works through them on a Monday morning.
@@ -280,6 +340,13 @@ def worklist(
     Items overdue more than ``policy.stale_after_days`` leave today's list for
     ``Worklist.breaches``, ranked the same way.
 
+    ``states``, the task-state log ([`TaskState`][logicrm.retention.TaskState]), is applied
+    at each plan's ``as_of``: an item done or dismissed leaves the list for good, one
+    snoozed until its date (``Worklist.closed`` says why, by id); a next step becomes an item
+    of its own. ``customers`` give each item its owner (``Customer.owner``) and region;
+    ``owners`` assigns the rest and caps each owner's week: today's items past an owner's
+    capacity move to ``Worklist.deferred``, lowest priority first, each saying why.
+
     Assessments without a contact plan (made without interactions) add nothing.
 
     Examples:
@@ -293,26 +360,39 @@ def worklist(
         (1, True)
     """
     values = assessments.values() if isinstance(assessments, Mapping) else assessments
+    records = {c.id: c for c in customers}
+    logged: dict[str, list[TaskState]] = {}
+    for state in states:
+        logged.setdefault(state.customer_id, []).append(state)
     lines: list[tuple[tuple[Any, ...], bool, dict[str, Any]]] = []
+    closed: dict[str, str] = {}
     for assessment in values:
         plan = assessment.contact_plan
         if plan is None:
             continue
+        customer_id = assessment.customer_id
+        known = latest_states(logged.get(customer_id, ()), plan.as_of)
+        record = records.get(customer_id)
+        owner = _owner(assessment, record, owners)
         score = assessment.value.score
         action = assessment.action
-        for item in plan.open_items:
+        entries = [
+            (task_id(customer_id, i.task, i.complaint_id, i.cycle), i) for i in plan.open_items
+        ]
+        entries += _next_steps(known, plan.as_of, policy)
+        for ident, item in entries:
+            entry = known.get(ident)
+            why = None if entry is None else hides(entry, plan.as_of)
+            if why is not None:
+                closed[ident] = why
+                continue
             total, line = priority(item.task, item.severity, score, item.days_overdue, policy)
-            key = (
-                -total,
-                -item.days_overdue,
-                item.due_at,
-                assessment.customer_id,
-                TASK_ORDER[item.task],
-                item.complaint_id or "",
-            )
+            key = (-total, -item.days_overdue, item.due_at, customer_id, TASK_ORDER[item.task],
+                   item.complaint_id or "", ident)  # fmt: skip
             fields = {
-                "id": task_id(assessment.customer_id, item.task, item.complaint_id, item.cycle),
-                "customer_id": assessment.customer_id,
+                "id": ident,
+                "customer_id": customer_id,
+                "owner": owner,
                 "task": item.task,
                 "due_at": item.due_at,
                 "status": item.status,
@@ -330,10 +410,82 @@ def worklist(
             stale = item.days_overdue > policy.stale_after_days
             lines.append((key, stale, {**fields, "breach": stale}))
     lines.sort(key=lambda line: line[0])
-    today = [fields for _, stale, fields in lines if not stale]
+    today, deferred = _within_capacity([f for _, stale, f in lines if not stale], owners)
     stale = [fields for _, stale, fields in lines if stale]
+
+    def ranked(rows: list[dict[str, Any]]) -> Iterator[WorkItem]:
+        return (WorkItem(rank=rank, **fields) for rank, fields in enumerate(rows, start=1))
+
     return Worklist(
-        (WorkItem(rank=rank, **fields) for rank, fields in enumerate(today, start=1)),
-        (WorkItem(rank=rank, **fields) for rank, fields in enumerate(stale, start=1)),
+        ranked(today),
+        ranked(stale),
         stale_after_days=policy.stale_after_days,
+        deferred=ranked(deferred),
+        closed=closed,
     )
+
+
+def _owner(
+    assessment: Assessment, record: Customer | None, owners: OwnerPolicy | None
+) -> str | None:
+    given = None if record is None else record.owner
+    if owners is None:
+        return given
+    return owners.owner(
+        given,
+        region=None if record is None else record.region,
+        tier=assessment.tier.tier,
+        abc_class=assessment.abc_class,
+    )
+
+
+def _next_steps(
+    known: Mapping[str, TaskState], as_of: datetime, policy: ContactPolicy
+) -> list[tuple[str, ContactItem]]:
+    """The chained items: each logged next step, as an item due at its ``next_due``."""
+    chained = []
+    for state in known.values():
+        if state.next_step is None or state.next_due is None:
+            continue
+        due_at = state.next_due.astimezone(UTC)
+        status, days = _status(due_at, as_of, policy.due_within_days)
+        if status is DueStatus.SCHEDULED:
+            continue
+        after = f"after {state.task_id}" + ("" if state.outcome is None else f" ({state.outcome})")
+        item = ContactItem(
+            task=state.next_step,
+            due_at=due_at,
+            status=status,
+            days_overdue=days,
+            last_done_at=state.at,
+            interval_days=None,
+            cycle=f"next {state.task_id}",
+            reason=Reason(
+                f"contact.{state.next_step.value}.next_step",
+                f"{WHAT[state.next_step]}, the next step {after}: {_when(status, days, due_at)}",
+            ),
+        )
+        chained.append((task_id(state.customer_id, item.task, None, item.cycle), item))
+    return chained
+
+
+def _within_capacity(
+    rows: list[dict[str, Any]], owners: OwnerPolicy | None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Today's rows (in rank order) each owner has room for this week, and the rest,
+    deferred with why."""
+    if owners is None:
+        return rows, []
+    taken: dict[str, int] = {}
+    kept, deferred = [], []
+    for row in rows:
+        owner = row["owner"]
+        limit = None if owner is None else owners.limit(owner)
+        if owner is None or limit is None or taken.get(owner, 0) < limit:
+            if owner is not None:
+                taken[owner] = taken.get(owner, 0) + 1
+            kept.append(row)
+            continue
+        why = f"over {owner}'s capacity of {plural(limit, 'item')} a week"
+        deferred.append({**row, "deferred": why})
+    return kept, deferred
