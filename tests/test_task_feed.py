@@ -5,7 +5,7 @@ import sqlite3
 import attrs
 import jsonschema
 import pytest
-from hypothesis import given, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 import logicrm as lc
@@ -14,7 +14,7 @@ from logicrm.errors import ValidationError
 from logicrm.policies import Policies, loads_policies
 from logicrm.serialization import from_json, json_schema, to_dict, to_json
 from logicrm.testing import task_states
-from test_advice import AS_OF, DAY, advise, books
+from test_advice import AS_OF, DAY, HOUR, advise, books
 
 
 def ids(work):
@@ -264,3 +264,103 @@ def test_a_policy_file_names_owners_and_capacities():
     assert policies.owners.owner(None, region=None, tier=lc.Tier.LARGE, abc_class=None) == "AM-1"
     with pytest.raises(ValidationError):
         loads_policies("[owners.capacity]\nAM-1 = -1\n", format="toml")
+
+
+# -- four weeks of Mondays -----------------------------------------------------------------
+
+TIERS = list(lc.Tier)
+
+
+@st.composite
+def owner_policies(draw):
+    """Two or three account managers over the tiers (some tiers left unowned), each with a
+    small weekly capacity, so the capacity bites."""
+    names = ["AM-1", "AM-2", "AM-3"][: draw(st.integers(2, 3))]
+    by_tier = {t: draw(st.sampled_from([*names, None])) for t in TIERS}
+    return lc.OwnerPolicy(
+        by_tier={t: o for t, o in by_tier.items() if o is not None},
+        capacity={n: draw(st.integers(0, 6)) for n in names},
+    )
+
+
+def _advance(complaint, task, at):
+    """What working a complaint item does to the complaint itself."""
+    if task is lc.ContactTask.COMPLAINT_RESPONSE:
+        return complaint.respond(at)
+    if task is lc.ContactTask.COMPLAINT_RESOLUTION:
+        return complaint.resolve(at)
+    if task is lc.ContactTask.COMPLAINT_FOLLOW_UP:
+        return complaint.confirm(at, satisfied=True)
+    return complaint
+
+
+@settings(max_examples=15, deadline=None)
+@given(books(), owner_policies(), st.data())
+def test_four_weeks_of_mondays_with_work_fed_back(book, owners, data):
+    customers, shipments, complaints, contacts, profiles = book
+    complaints, contacts = {c.id: c for c in complaints}, list(contacts)
+    log, done_ids, previous = [], set(), None
+    times = Policies().complaint
+    for week in range(4):
+        as_of = AS_OF + week * 7 * DAY
+        results = lc.assess_all(
+            customers, lc.summarize(shipments, as_of=as_of), as_of=as_of,
+            inputs=lc.AssessmentInputs(interactions=contacts, complaints=complaints.values(),
+                                       credit_profiles=profiles),
+        )  # fmt: skip
+        work = lc.worklist(results, states=log, owners=owners, customers=customers)
+        feed = {i.id for i in work.everything()}
+        # no task id comes back once it is done
+        assert not feed & done_ids
+        # no owner's week is over its capacity
+        for owner, items in work.by_owner().items():
+            if owner is not None:
+                assert len(items) <= owners.limit(owner)
+        assert all(i.deferred and i.owner for i in work.deferred)
+        # every open complaint past its response time is on a list or deferred with a reason
+        placed = {(i.complaint_id, i.task) for i in work.everything()}
+        for complaint in complaints.values():
+            started = complaint.reopened_at or complaint.opened_at
+            waiting = complaint.status in (
+                lc.ComplaintStatus.REGISTERED, lc.ComplaintStatus.REOPENED,
+            )  # fmt: skip
+            late = started + times.times[complaint.severity].respond_within < as_of
+            if waiting and late and started <= as_of:
+                assert (complaint.id, lc.ContactTask.COMPLAINT_RESPONSE) in placed
+        # the digest's counts are the set differences of the two feeds
+        if previous is not None:
+            digest = lc.worklist_changes(previous, work)
+            before = {i.id for i in previous.everything()}
+            counts = digest.counts()
+            assert counts["new"] == len(feed - before)
+            assert counts["done"] + counts["dropped"] == len(before - feed)
+            assert {c.id for c in digest.of("escalated")} <= feed & before
+            assert {c.id for c in digest.of("done")} >= {
+                i for i in before - feed if work.closed.get(i, "").startswith("done")
+            }
+        # the week's work, fed back: complaint items by moving the complaint on, the rest
+        # done, snoozed or left
+        at = as_of + HOUR
+        for item in work:
+            choice = data.draw(st.sampled_from(["done", "snoozed", "left"]))
+            if choice == "left":
+                continue
+            if item.complaint_id is not None:
+                if item.task is lc.ContactTask.SERVICE_RECOVERY:
+                    contacts.append(lc.Interaction(
+                        id=f"R-{item.id}-{week}", customer_id=item.customer_id, at=at,
+                        channel="visit", direction="outbound", purpose="follow_up_visit",
+                        complaint_id=item.complaint_id,
+                    ))  # fmt: skip
+                else:
+                    complaint = complaints[item.complaint_id]
+                    complaints[item.complaint_id] = _advance(complaint, item.task, at)
+                continue
+            until = at + data.draw(st.integers(1, 20)) * DAY if choice == "snoozed" else None
+            log.append(lc.TaskState(task_id=item.id, customer_id=item.customer_id, at=at,
+                                    state=choice, until=until))  # fmt: skip
+            if choice == "done":
+                done_ids.add(item.id)
+        previous = work
+        event(f"week {week}: deferred {'some' if work.deferred else 'none'}")
+    event(f"done fed back: {'some' if done_ids else 'none'}")

@@ -23,6 +23,7 @@ from logicrm.retention._contacts import (
     ContactActivity,
     summarize_interactions,
 )
+from logicrm.retention._digest import ChangeKind, Digest, ItemChange, worklist_changes
 from logicrm.retention._economics import (
     CustomerShare,
     Profitability,
@@ -49,6 +50,7 @@ __all__ = [
     "DEMAND_PURPOSES",
     "WORKLIST_COLUMNS",
     "ActionPolicy",
+    "ChangeKind",
     "ContactActivity",
     "ContactIntervals",
     "ContactItem",
@@ -56,8 +58,10 @@ __all__ = [
     "ContactPolicy",
     "ContactTask",
     "CustomerShare",
+    "Digest",
     "DueStatus",
     "Incentive",
+    "ItemChange",
     "Maturity",
     "NextBestAction",
     "OwnerPolicy",
@@ -80,4 +84,5 @@ __all__ = [
     "summarize_interactions",
     "task_id",
     "worklist",
+    "worklist_changes",
 ]
