@@ -364,3 +364,45 @@ def test_four_weeks_of_mondays_with_work_fed_back(book, owners, data):
         previous = work
         event(f"week {week}: deferred {'some' if work.deferred else 'none'}")
     event(f"done fed back: {'some' if done_ids else 'none'}")
+
+
+# -- out to where people work ----------------------------------------------------------------
+
+
+def test_the_feed_round_trips_every_file_writer_with_its_ids(tmp_path):
+    import csv
+    import json
+
+    import pyarrow.parquet as pq
+
+    work = _run(owners=lc.OwnerPolicy(by_region={"East": "AM-E"}, capacity={"AM-E": 2}))
+    feed = work.everything()
+    want = [(i.id, i.owner, i.deferred) for i in feed]
+    for suffix in ("csv", "jsonl", "parquet"):
+        path = tmp_path / f"feed.{suffix}"
+        lc.io.write(path, (i.row() for i in feed), columns=lc.WORKLIST_COLUMNS)
+        if suffix == "csv":
+            rows = list(csv.DictReader(path.open(encoding="utf-8")))
+        elif suffix == "jsonl":
+            rows = [json.loads(line) for line in path.read_text().splitlines()]
+        else:
+            rows = pq.read_table(path).to_pylist()
+        assert [(r["id"], r["owner"] or None, r["deferred"] or None) for r in rows] == want
+        assert lc.worklist_changes(rows, work).counts() == dict.fromkeys(
+            ("new", "escalated", "done", "dropped"), 0
+        )
+
+
+def test_the_calendar_holds_one_todo_per_open_task_with_its_due_date(tmp_path):
+    import icalendar
+
+    work = _run()
+    feed = work.everything()
+    path = tmp_path / "work.ics"
+    assert lc.io.write_calendar(path, feed, stamp=AS_OF) == len(feed)
+    calendar = icalendar.Calendar.from_ical(path.read_bytes())
+    todos = calendar.walk("VTODO")
+    assert [str(t["uid"]) for t in todos] == [f"{i.id}@logicrm" for i in feed]
+    assert [t.decoded("due") for t in todos] == [i.due_at for i in feed]
+    assert all(t["status"] == "NEEDS-ACTION" and 1 <= t["priority"] <= 9 for t in todos)
+    assert "Acme" not in path.read_text()  # customer ids, never names
