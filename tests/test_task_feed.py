@@ -406,3 +406,14 @@ def test_the_calendar_holds_one_todo_per_open_task_with_its_due_date(tmp_path):
     assert [t.decoded("due") for t in todos] == [i.due_at for i in feed]
     assert all(t["status"] == "NEEDS-ACTION" and 1 <= t["priority"] <= 9 for t in todos)
     assert "Acme" not in path.read_text()  # customer ids, never names
+
+
+def test_a_recurring_item_marked_done_comes_back_its_interval_after_the_day_it_was_done():
+    visit = next(i for i in _run() if i.task is lc.ContactTask.FOLLOW_UP_VISIT)
+    done = lc.TaskState(task_id=visit.id, customer_id="C1", at=AS_OF - DAY, state="done")
+    assert not [i for i in _run([done]) if i.task is lc.ContactTask.FOLLOW_UP_VISIT]
+    later = _run([done], as_of=AS_OF + 120 * DAY)
+    again = [i for i in later.everything() if i.task is lc.ContactTask.FOLLOW_UP_VISIT]
+    assert len(again) == 1 and again[0].id != visit.id
+    assert f"done {(AS_OF - DAY).date()} (task-state log)" in again[0].reasons[0].message
+    assert visit.id in later.closed

@@ -42,8 +42,10 @@ def _next_step(value: object) -> ContactTask | None:
 class TaskState:
     """One entry of the task-state log: what happened to a work item, by its stable id.
 
-    Done closes the item; snoozed hides it until ``until``; dismissed hides it for its cycle
-    (the next visit, the next complaint stage has another id and comes back). A contact
+    Done closes the item, and a recurring one (a visit, survey or record check) starts its next
+    cycle from the day it was done, as a logged contact would; snoozed hides it until
+    ``until``; dismissed hides it for its cycle (the next visit, the next complaint stage has
+    another id and comes back). A contact
     logged in the interactions, or a complaint's confirmation, closes its item without an
     entry here. An entry naming a ``next_step`` makes a new work item of that kind due at
     ``next_due`` (a chained activity), whatever its state.

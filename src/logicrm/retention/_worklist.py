@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +24,7 @@ from logicrm.retention._plan import (
     _status,
     _when,
 )
-from logicrm.retention._state import TaskState, hides, latest_states
+from logicrm.retention._state import TaskState, TaskStatus, hides, latest_states
 
 if TYPE_CHECKING:
     from logicrm._assess import Assessment
@@ -341,7 +341,8 @@ def worklist(
     ``Worklist.breaches``, ranked the same way.
 
     ``states``, the task-state log ([`TaskState`][logicrm.retention.TaskState]), is applied
-    at each plan's ``as_of``: an item done or dismissed leaves the list for good, one
+    at each plan's ``as_of``: an item done or dismissed leaves the list for good (a recurring
+    one done comes back as its next cycle, due its interval after the day it was done), one
     snoozed until its date (``Worklist.closed`` says why, by id); a next step becomes an item
     of its own. ``customers`` give each item its owner (``Customer.owner``) and region;
     ``owners`` assigns the rest and caps each owner's week: today's items past an owner's
@@ -380,11 +381,13 @@ def worklist(
             (task_id(customer_id, i.task, i.complaint_id, i.cycle), i) for i in plan.open_items
         ]
         entries += _next_steps(known, plan.as_of, policy)
-        for ident, item in entries:
+        while entries:
+            ident, item = entries.pop(0)
             entry = known.get(ident)
             why = None if entry is None else hides(entry, plan.as_of)
             if why is not None:
                 closed[ident] = why
+                entries += _next_cycle(entry, item, customer_id, plan.as_of, policy)
                 continue
             total, line = priority(item.task, item.severity, score, item.days_overdue, policy)
             key = (-total, -item.days_overdue, item.due_at, customer_id, TASK_ORDER[item.task],
@@ -467,6 +470,40 @@ def _next_steps(
         )
         chained.append((task_id(state.customer_id, item.task, None, item.cycle), item))
     return chained
+
+
+def _next_cycle(
+    state: TaskState | None,
+    item: ContactItem,
+    customer_id: str,
+    as_of: datetime,
+    policy: ContactPolicy,
+) -> list[tuple[str, ContactItem]]:
+    """A recurring item marked done starts its next cycle from the day it was done, as a
+    logged contact would: the item due ``interval_days`` later, once it falls due."""
+    if state is None or state.state is not TaskStatus.DONE or item.interval_days is None:
+        return []
+    done = state.at.astimezone(UTC)
+    due_at = done + timedelta(days=item.interval_days)
+    status, days = _status(due_at, as_of, policy.due_within_days)
+    if status is DueStatus.SCHEDULED:
+        return []
+    what = f"{WHAT[item.task]} every {plural(item.interval_days, 'day')}"
+    again = ContactItem(
+        task=item.task,
+        due_at=due_at,
+        status=status,
+        days_overdue=days,
+        last_done_at=done,
+        interval_days=item.interval_days,
+        cycle=f"done {done.isoformat()}",
+        reason=Reason(
+            f"contact.{item.task.value}.{status.value}",
+            f"{what}, done {done.date().isoformat()} (task-state log): "
+            + _when(status, days, due_at),
+        ),
+    )
+    return [(task_id(customer_id, again.task, None, again.cycle), again)]
 
 
 def _within_capacity(
