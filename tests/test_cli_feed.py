@@ -149,3 +149,30 @@ def test_bad_feed_options_are_refused_before_any_work(files, tmp_path):
     cal = logicrm("worklist", *inputs(files), "--calendar", tmp_path / "file.txt", cwd=tmp_path)
     assert cal.returncode == 2 and "give a folder" in cal.stderr
     assert "Traceback" not in missing.stderr + table.stderr + cal.stderr
+
+
+def test_states_and_the_previous_feed_come_from_tables_of_the_database(files, tmp_path):
+    db = tmp_path / "tms.db"
+    uri = f"sqlite:///{db}"
+    first = logicrm("worklist", *inputs(files), "--db", uri, "--output-table", "tasks",
+                    "-o", tmp_path / "monday.jsonl", cwd=tmp_path)  # fmt: skip
+    assert first.returncode == 0, first.stderr
+    monday = [json.loads(line) for line in (tmp_path / "monday.jsonl").read_text().splitlines()]
+    with sqlite3.connect(db) as connection:
+        connection.execute("CREATE TABLE states (task_id TEXT, customer_id TEXT, at TEXT, "
+                           "state TEXT, outcome TEXT)")  # fmt: skip
+        connection.execute(
+            "INSERT INTO states VALUES (?, ?, ?, 'done', 'visited')",
+            (monday[0]["id"], monday[0]["customer_id"], "2026-07-01T08:00:00Z"),
+        )
+    second = logicrm("worklist", *inputs(files, TUESDAY), "--db", uri,
+                     "--task-states-table", "states", "--previous-table", "tasks",
+                     "--output-table", "tasks", "--format", "jsonl", cwd=tmp_path)  # fmt: skip
+    assert second.returncode == 0, second.stderr
+    assert "read 1 task states from table states" in second.stderr
+    assert f"done 2026-07-01: visited  ({monday[0]['id']})" in second.stderr
+    tuesday = [json.loads(line) for line in second.stdout.splitlines()]
+    assert monday[0]["id"] not in {r["id"] for r in tuesday}
+    both = logicrm("worklist", *inputs(files), "--task-states", tmp_path / "monday.jsonl",
+                   "--task-states-table", "states", "--db", uri, cwd=tmp_path)  # fmt: skip
+    assert both.returncode == 2 and "not both" in both.stderr

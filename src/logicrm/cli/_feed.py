@@ -12,7 +12,7 @@ _FEED_SUFFIXES = (".csv", ".jsonl", ".ndjson", ".json", ".parquet")
 
 
 def check_feed_options(args: argparse.Namespace, run: Any) -> None:
-    """Check ``--task-states``, ``--previous``, ``--previous-table`` and ``--calendar``
+    """Check ``--task-states``, ``--previous``, their ``-table`` forms and ``--calendar``
     before any work."""
     for option, path in (("--task-states", args.task_states), ("--previous", args.previous)):
         if path is None:
@@ -20,10 +20,14 @@ def check_feed_options(args: argparse.Namespace, run: Any) -> None:
         _check_readable(path, f"{option} file")
         if path.suffix.lower() not in _FEED_SUFFIXES:
             raise UsageError(f"{option} {path}: use .csv, .jsonl or .parquet")
-    if args.previous is not None and args.previous_table is not None:
-        raise UsageError("give --previous FILE or --previous-table NAME, not both")
-    if args.previous_table is not None and run.database is None:
-        raise UsageError("--previous-table needs --db URI (or LOGICRM_DB_URL)")
+    for option, file, table in (
+        ("previous", args.previous, args.previous_table),
+        ("task-states", args.task_states, args.task_states_table),
+    ):
+        if file is not None and table is not None:
+            raise UsageError(f"give --{option} FILE or --{option}-table NAME, not both")
+        if table is not None and run.database is None:
+            raise UsageError(f"--{option}-table needs --db URI (or LOGICRM_DB_URL)")
     if args.calendar is not None:
         try:
             import icalendar  # noqa: F401
@@ -40,24 +44,30 @@ def check_feed_options(args: argparse.Namespace, run: Any) -> None:
 
 
 def read_states(args: argparse.Namespace, run: Any) -> tuple[Any, ...]:
-    """The task-state log of ``--task-states``; rejected rows are reported and skipped."""
-    if args.task_states is None:
+    """The task-state log of ``--task-states`` or ``--task-states-table``; rejected rows are
+    reported and skipped."""
+    if args.task_states is None and args.task_states_table is None:
         return ()
     from logicrm import io
     from logicrm.errors import LogicrmError
     from logicrm.retention import TaskState
 
     try:
-        result = io.read(
-            args.task_states, TaskState, encoding=args.encoding, delimiter=args.delimiter
-        )
+        if args.task_states is not None:
+            where = args.task_states.name
+            result = io.read(
+                args.task_states, TaskState, encoding=args.encoding, delimiter=args.delimiter
+            )
+        else:
+            where = f"table {args.task_states_table}"
+            result = io.read_db(run.database, TaskState, table=args.task_states_table)
     except LogicrmError as error:
         raise UsageError(f"--task-states: {error}") from None
     for rejection in result.rejected[:10]:
-        _say(f"task states line {rejection.line}: {rejection.column}: {rejection.reason}")
+        _say(f"task states row {rejection.line}: {rejection.column}: {rejection.reason}")
     if len(result.rejected) > 10:
         _say(f"  ... and {len(result.rejected) - 10} more task-state rows rejected")
-    _say(f"read {len(result.ok):,} task states from {args.task_states.name}")
+    _say(f"read {len(result.ok):,} task states from {where}")
     return result.ok
 
 

@@ -102,6 +102,11 @@ def _parser() -> argparse.ArgumentParser:
         "and dismissed items leave the list, snoozed ones until their date, next steps join it",
     )
     work.add_argument(
+        "--task-states-table",
+        metavar="NAME",
+        help="as --task-states, from a table of --db",
+    )
+    work.add_argument(
         "--previous",
         type=Path,
         metavar="FILE",
