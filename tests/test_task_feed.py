@@ -417,3 +417,18 @@ def test_a_recurring_item_marked_done_comes_back_its_interval_after_the_day_it_w
     assert len(again) == 1 and again[0].id != visit.id
     assert f"done {(AS_OF - DAY).date()} (task-state log)" in again[0].reasons[0].message
     assert visit.id in later.closed
+
+
+@pytest.mark.filterwarnings("ignore::logicrm.errors.ColumnWarning")  # optional columns left out
+def test_a_bad_task_state_row_is_set_aside_by_name_and_the_rest_read(tmp_path):
+    path = tmp_path / "states.csv"
+    path.write_text(
+        "task_id,customer_id,at,state,until,reason\n"
+        "visit-1,C1,2026-06-29T09:00:00Z,done,,\n"
+        "visit-2,C1,2026-06-29T09:00:00Z,snoozed,,\n"
+        "visit-3,C1,2026-06-29T09:00:00,done,,\n"
+        "visit-4,C1,2026-06-29T09:00:00Z,dismissed,,moved away\n"
+    )
+    result = lc.io.read(path, lc.TaskState)
+    assert [s.task_id for s in result.ok] == ["visit-1", "visit-4"]
+    assert [(r.line, r.column) for r in result.rejected] == [(3, "until"), (4, "at")]
