@@ -173,6 +173,7 @@ def test_the_command_line_modules_import_one_way():
     order = [
         "_common",
         "_run",
+        "_feed",
         "_score",
         "_backtest",
         "_demo",

@@ -98,8 +98,8 @@ def test_worklist_needs_the_contact_log_and_says_how(files, tmp_path):
     assert "Traceback" not in done.stderr
     bad = logicrm("worklist", *inputs(files), "--limit", "0", cwd=tmp_path)
     assert bad.returncode == 2 and "--limit" in bad.stderr
-    parquet = logicrm("worklist", *inputs(files), "-o", tmp_path / "w.parquet", cwd=tmp_path)
-    assert parquet.returncode == 2 and "unknown suffix" in parquet.stderr
+    sheet = logicrm("worklist", *inputs(files), "-o", tmp_path / "w.xlsx", cwd=tmp_path)
+    assert sheet.returncode == 2 and "unknown suffix" in sheet.stderr
 
 
 def test_a_header_only_contact_log_means_no_contacts_and_nothing_is_lost(files, tmp_path):

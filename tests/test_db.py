@@ -12,7 +12,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -418,3 +418,52 @@ def test_typed_postgresql_columns_are_read_vectorised_and_alike(pg_uri, tmp_path
     as_of = datetime(2026, 6, 30, 18, tzinfo=UTC)
     expected = summarize(io.stream_db(pg_uri, Shipment, table="typed"), as_of=as_of)
     assert summarize_db(pg_uri, source, as_of=as_of) == expected
+
+
+def test_the_worklist_feed_is_upserted_on_its_ids_and_reads_back_unchanged(database):
+    """The feed through the scores' writer, keyed on the item id: every id, owner and due
+    time back as written; written again a day later, still-open items are updated in place,
+    and the last run's rows are the newest; the task-state log reads from a table too."""
+    import logicrm as lc
+    from logicrm._feed import read_feed
+    from logicrm.retention import TaskState
+
+    uri, connection, dialect = database
+    data = sample_dataset()
+    owners = lc.OwnerPolicy(by_tier={"large": "AM-1"}, default_capacity=3)
+
+    def feed(as_of):
+        results = lc.assess_all(data.customers, lc.summarize(data.shipments, as_of=as_of),
+                                as_of=as_of, inputs=data.inputs())  # fmt: skip
+        return lc.worklist(results, owners=owners, customers=data.customers).everything()
+
+    monday = feed(data.as_of)
+    assert io.write_worklist(uri, "tasks", monday, as_of=data.as_of) == len(monday)
+    back = read_feed("tasks", database=uri)
+    assert sorted(r["id"] for r in back) == sorted(i.id for i in monday)
+    by_id = {r["id"]: r for r in back}
+    for item in monday:
+        row = by_id[item.id]
+        due = row["due_at"]
+        assert (due if isinstance(due, datetime) else datetime.fromisoformat(due)) == item.due_at
+        assert row["owner"] == item.owner and row["task"] == item.task.value
+    tuesday = feed(data.as_of + timedelta(days=1))
+    io.write_worklist(uri, "tasks", tuesday, as_of=data.as_of + timedelta(days=1))
+    cursor = connection.cursor()
+    cursor.execute('SELECT COUNT(*), COUNT(DISTINCT "id") FROM "tasks"')
+    total, distinct = cursor.fetchone()
+    assert total == distinct == len({i.id for i in (*monday, *tuesday)})
+    assert sorted(r["id"] for r in read_feed("tasks", database=uri)) == sorted(
+        i.id for i in tuesday
+    )
+    # the task-state log, from a table
+    state = TaskState(
+        task_id=monday[0].id,
+        customer_id=monday[0].customer_id,
+        at=data.as_of,
+        state="snoozed",
+        until=data.as_of + timedelta(days=3),
+    )
+    _load(connection, "task_states", _flat([state]), postgres_=dialect == "postgresql")
+    read = io.read_db(uri, TaskState, table="task_states")
+    assert read.ok == (state,) and not read.rejected

@@ -220,6 +220,7 @@ def printed_and_shown(name, tmp_path, monkeypatch):
         "scoring/assess.md",
         "scenarios.md",
         "tutorial-backtest.md",
+        "tutorial-team.md",
     ],
 )
 def test_every_tutorial_prints_what_its_page_shows(name, tmp_path, monkeypatch):

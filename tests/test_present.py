@@ -93,6 +93,11 @@ def views():
         spend,
         models.clv(summaries[0], purchases=purchases, spend=spend, margin=0.25),
         models.ParetoNbdModel(r=0.553, alpha=10.578, s=0.606, beta=11.669),
+        lc.TaskState(task_id=work[0].id, customer_id=work[0].customer_id, at=data.as_of,
+                     state="done", outcome="called back"),
+        *lc.worklist_changes(work, lc.worklist(results, states=[lc.TaskState(
+            task_id=work[0].id, customer_id=work[0].customer_id, at=data.as_of, state="done")]
+        ))[:1],
         lc.backtest(data.customers, data.shipments, cutoff=data.as_of - timedelta(days=180),
                     horizon=timedelta(days=180)),
         *lc.calibration_and_holdout(

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from datetime import datetime
 from decimal import Decimal
@@ -263,30 +263,39 @@ def _existing_columns(connection: Any, dialect: str, table: str) -> list[str]:
 
 
 def write_rows(
-    database: Any, table: str, rows: Iterable[Mapping[str, Any]], *, as_of: datetime
+    database: Any,
+    table: str,
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    as_of: datetime,
+    shape: Callable[[str], dict[str, str]] | None = None,
+    key: tuple[str, ...] = ("customer_id", "as_of"),
 ) -> int:
-    """See [`logicrm.io.write_scores`][logicrm.io.write_scores]."""
+    """See [`logicrm.io.write_scores`][logicrm.io.write_scores]. ``shape`` gives another
+    table's columns and SQL types by dialect (the scores' by default), ``key`` its primary
+    key; an ``as_of`` column takes ``as_of``, every other column its row's value."""
     target = quoted(table)
     with connected(database) as connection:
         dialect = dialect_of(connection)
-        columns = _score_columns(dialect)
+        columns = (shape or _score_columns)(dialect)
         postgres = dialect == "postgresql"
         mark = "%s" if postgres else "?"
         names = ", ".join(f'"{c}"' for c in columns)
-        updates = ", ".join(
-            f'"{c}" = excluded."{c}"' for c in columns if c not in ("customer_id", "as_of")
-        )
+        updates = ", ".join(f'"{c}" = excluded."{c}"' for c in columns if c not in key)
+        keys = ", ".join(f'"{c}"' for c in key)
         upsert = (
             f"INSERT INTO {target} ({names}) VALUES ({', '.join([mark] * len(columns))}) "
-            f'ON CONFLICT ("customer_id", "as_of") DO UPDATE SET {updates}'
+            f"ON CONFLICT ({keys}) DO UPDATE SET {updates}"
         )
         stamp: Any = as_of if postgres else as_of.isoformat()
 
         def values(row: Mapping[str, Any]) -> tuple[Any, ...]:
-            cells = [row["customer_id"], stamp]
-            for name in list(columns)[2:]:
-                value = row[name]
-                cells.append(str(value) if isinstance(value, Decimal) and not postgres else value)
+            cells = []
+            for name in columns:
+                value = stamp if name == "as_of" else row[name]
+                if not postgres and isinstance(value, (Decimal, datetime)):
+                    value = value.isoformat() if isinstance(value, datetime) else str(value)
+                cells.append(value)
             return tuple(cells)
 
         try:
@@ -315,8 +324,8 @@ def write_rows(
                 cursor = connection.cursor()
                 if not existing:
                     definitions = ", ".join(f'"{c}" {t}' for c, t in columns.items())
-                    key = 'PRIMARY KEY ("customer_id", "as_of")'
-                    cursor.execute(f"CREATE TABLE {target} ({definitions}, {key})")
+                    primary = f"PRIMARY KEY ({keys})"
+                    cursor.execute(f"CREATE TABLE {target} ({definitions}, {primary})")
                 for row in rows:
                     batch.append(values(row))
                     if len(batch) >= FETCH_ROWS:

@@ -79,7 +79,9 @@ __all__ = [
     "stream",
     "stream_db",
     "write",
+    "write_calendar",
     "write_scores",
+    "write_worklist",
 ]
 
 T = TypeVar("T")
@@ -130,6 +132,10 @@ def _true_values(value: Any) -> frozenset[str]:
 
 def _false_values(value: Any) -> frozenset[str]:
     return _spellings("false_values", value)
+
+
+_QUIET_WHEN_ABSENT = frozenset({("Customer", "owner")})
+"""Optional columns whose absence is normal and not warned about."""
 
 
 @attrs.frozen(kw_only=True)
@@ -401,6 +407,9 @@ class _Reader:
             )
         absent = [c for c in expected if c not in present]
         unknown = [c for c in header if c not in expected and c]
+        # a customer's owner usually comes from the owner policy, not the export: no warning
+        quiet = [c for c in absent if (self.cls.__name__, c) in _QUIET_WHEN_ABSENT]
+        absent = [c for c in absent if c not in quiet]
         meant: dict[str, str] = {}  # unknown column -> the absent one it probably stands for
         for column in absent:
             near = closest(column, unknown, path=expected[column], record=record, cutoff=0.8)
@@ -947,6 +956,47 @@ def write_scores(
     from logicrm._db import write_rows
 
     return write_rows(database, table, rows, as_of=as_of)
+
+
+def write_worklist(database: Any, table: str, items: Iterable[Any], *, as_of: datetime) -> int:
+    """Write the worklist's items ([`WorkItem`][logicrm.retention.WorkItem]s, e.g.
+    ``Worklist.everything()``) to a database table, upserted on the item's stable ``id``, in
+    one transaction; returns the rows written.
+
+    The table is created when missing: ``id`` (the primary key), ``as_of`` (the run that
+    last wrote the row), then [`WORKLIST_COLUMNS`][logicrm.retention.WORKLIST_COLUMNS],
+    ``due_at`` a time. An item written again (the next run, still open) is updated in place;
+    one no longer on the worklist keeps its last row, its ``as_of`` older than the run's, so
+    a TMS closes it with ``UPDATE tasks SET ... WHERE as_of < :run``. The writer is the
+    scores' ([`write_scores()`][logicrm.io.write_scores]): the same checks, the same single
+    transaction.
+
+    Raises:
+        ValidationError: a bad table name, or an existing table of another shape.
+        ReadError: the database cannot be opened or written.
+    """
+    from logicrm._db import write_rows
+    from logicrm._feed import feed_columns, feed_rows
+
+    return write_rows(
+        database, table, feed_rows(items), as_of=as_of, shape=feed_columns, key=("id",)
+    )
+
+
+def write_calendar(target: str | Path, items: Iterable[Any], *, stamp: datetime) -> int:
+    """Write work items as an iCalendar file (RFC 5545) of to-dos that a calendar
+    application imports: one VTODO per item, its stable id as the UID (so a second import
+    updates rather than duplicates), its due date as DUE, what to do and for which customer
+    (the id, never a name) as the summary, the reasons as the description. ``stamp`` is the
+    DTSTAMP, the moment of the run. Returns the number of to-dos.
+
+    Needs the ``icalendar`` package (``pip install 'logicrm[calendar]'``).
+    """
+    from logicrm._feed import calendar_bytes
+
+    chosen = list(items)
+    Path(target).write_bytes(calendar_bytes(chosen, stamp=stamp, name="logicrm worklist"))
+    return len(chosen)
 
 
 def read_db(database: Any, cls: type[T], **options: Any) -> ReadResult[T]:

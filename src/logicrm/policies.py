@@ -28,7 +28,7 @@ import attrs
 from logicrm.domain._checks import check_rate, fail
 from logicrm.errors import Problem, ValidationError
 from logicrm.quality import ComplaintPolicy
-from logicrm.retention import ActionPolicy, ContactPolicy, ServiceCostPolicy
+from logicrm.retention import ActionPolicy, ContactPolicy, OwnerPolicy, ServiceCostPolicy
 from logicrm.scoring import (
     ChurnPolicy,
     CreditPolicy,
@@ -97,6 +97,8 @@ class Policies:
         service_cost: [`ServiceCostPolicy`][logicrm.retention.ServiceCostPolicy]: the cost of
             complaints, follow-ups and exceptions.
         action: [`ActionPolicy`][logicrm.retention.ActionPolicy]: the next-best-action rules.
+        owners: [`OwnerPolicy`][logicrm.retention.OwnerPolicy]: who owns the work items of
+            customers whose record names no owner, and each owner's weekly capacity.
     """
 
     tiering: TieringPolicy = TieringPolicy()
@@ -109,6 +111,7 @@ class Policies:
     contact: ContactPolicy = ContactPolicy()
     service_cost: ServiceCostPolicy = ServiceCostPolicy()
     action: ActionPolicy = ActionPolicy()
+    owners: OwnerPolicy = OwnerPolicy()
 
 
 def loads_policies(text: str, *, format: str) -> Policies:

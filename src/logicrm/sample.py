@@ -579,5 +579,18 @@ def write_sample(folder: str | Path, data: SampleData | None = None) -> dict[str
         "spend_estimates": (root / "spend_estimates.csv", data.spend_estimates),
     }
     for path, records in files.values():
-        io.write(path, records, spreadsheet_safe=False)  # input files, read back exactly
+        rows: Sequence[Any] = records
+        if records is data.customers and all(c.owner is None for c in data.customers):
+            # no owners in the sample: its customers file keeps the columns a TMS table of
+            # the tutorials has (an owner column is optional on reading)
+            rows = [_without_owner(c) for c in data.customers]
+        io.write(path, rows, spreadsheet_safe=False)  # input files, read back exactly
     return {kind: path for kind, (path, _) in files.items()}
+
+
+def _without_owner(customer: Customer) -> dict[str, Any]:
+    from logicrm.serialization import to_dict
+
+    row: dict[str, Any] = to_dict(customer)
+    row.pop("owner", None)
+    return row

@@ -82,11 +82,54 @@ def _parser() -> argparse.ArgumentParser:
     )
     work.add_argument(
         "--format",
-        choices=("table", "csv", "jsonl"),
+        choices=("table", "csv", "jsonl", "parquet"),
         help="output format (default: from --output, else table)",
     )
     work.add_argument(
-        "--output", "-o", type=Path, metavar="FILE", help="default: stdout; .csv, .jsonl or .txt"
+        "--output",
+        "-o",
+        type=Path,
+        metavar="FILE",
+        help="default: stdout; .csv, .jsonl, .parquet or .txt. Files hold the whole feed: "
+        "today's list, the breach report and the deferred items, each with its stable id",
+    )
+    work.add_argument(
+        "--task-states",
+        type=Path,
+        metavar="FILE",
+        help="the task-state log (.csv, .jsonl or .parquet: task_id, customer_id, at, state "
+        "done/snoozed/dismissed, until, reason, outcome, next_step, next_due, staff_id): done "
+        "and dismissed items leave the list, snoozed ones until their date, next steps join it",
+    )
+    work.add_argument(
+        "--task-states-table",
+        metavar="NAME",
+        help="as --task-states, from a table of --db",
+    )
+    work.add_argument(
+        "--previous",
+        type=Path,
+        metavar="FILE",
+        help="the previous run's --output file: print what is new, escalated, done and "
+        "dropped since (on stderr)",
+    )
+    work.add_argument(
+        "--previous-table",
+        metavar="NAME",
+        help="as --previous, from a table of --db written by --output-table",
+    )
+    work.add_argument(
+        "--output-table",
+        metavar="NAME",
+        help="also upsert the feed into this table of --db on the items' ids, in one "
+        "transaction (created when missing)",
+    )
+    work.add_argument(
+        "--calendar",
+        type=Path,
+        metavar="FOLDER",
+        help="also write one iCalendar file of to-dos (VTODO) per owner into this folder "
+        "(needs pip install 'logicrm[calendar]')",
     )
     work.add_argument(
         "--limit",

@@ -226,6 +226,7 @@ def score(
     progress: IO[str] | None = None,
     fits: list[str] | None = None,
     rows_only: bool = False,
+    records: list[Customer] | None = None,
 ) -> tuple[Any, list[FileRejection]]:
     """Read every file, summarise the shipments and assess every customer.
 
@@ -235,7 +236,8 @@ def score(
 
     ``rows_only`` says only the rows are wanted (a file output, not the terminal table): the
     columnar engine then assesses from its per-customer table (``AssessedRows``), when the
-    run needs no more than the default calculators; the rows are the same.
+    run needs no more than the default calculators; the rows are the same. ``records``, when
+    given, receives the customers assessed (their owners and regions, for the worklist).
     """
     rejected: list[FileRejection] = []
     started = time.monotonic()
@@ -287,6 +289,8 @@ def score(
         for cid in sorted(activities)
         if cid not in known
     )
+    if records is not None:
+        records.extend(customers)
     profiles = {p.customer_id: p for p in read("credit_profiles", CreditProfile)}
     if inputs.has("invoices"):
         currency = policies.credit.max_limit.currency

@@ -150,7 +150,9 @@ def _prepare(args: argparse.Namespace, formats: dict[str, str]) -> _Run:
     return _Run(inputs, as_of, policies, fmt, target, show, database)
 
 
-def _assessed(run: _Run, *, rows_only: bool) -> tuple[Any, list[Any]]:
+def _assessed(
+    run: _Run, *, rows_only: bool, records: list[Any] | None = None
+) -> tuple[Any, list[Any]]:
     """Score the run's inputs and report the rejected rows; raises a usage error when no
     customer is left to assess."""
     from logicrm.cli._run import no_results_reason, score, write_rejects
@@ -165,6 +167,7 @@ def _assessed(run: _Run, *, rows_only: bool) -> tuple[Any, list[Any]]:
             progress=sys.stderr if run.show else None,
             fits=fits,
             rows_only=rows_only,
+            records=records,
         )
     except LogicrmError as error:
         raise UsageError(str(error)) from None
@@ -208,7 +211,13 @@ def run_score(args: argparse.Namespace) -> int:
     return EXIT_REJECTS if rejected and args.strict else EXIT_OK
 
 
-_WORKLIST_SUFFIXES = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".txt": "table"}
+_WORKLIST_SUFFIXES = {
+    ".csv": "csv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".parquet": "parquet",
+    ".txt": "table",
+}
 
 
 def run_worklist(args: argparse.Namespace) -> int:
@@ -217,18 +226,32 @@ def run_worklist(args: argparse.Namespace) -> int:
 
     if args.limit is not None and args.limit < 1:
         raise UsageError(f"--limit {args.limit}: give a number of lines of at least 1")
+    from logicrm.cli._feed import check_feed_options, feed_out, read_previous, read_states
+
     run = _prepare(args, _WORKLIST_SUFFIXES)
     if not run.inputs.has("interactions"):
         raise UsageError(
             "worklist needs the contact log: give --interactions FILE (visits, surveys, calls; "
             "an empty file with a header says there were none)"
         )
-    results, rejected = _assessed(run, rows_only=False)
-    work = worklist(results, policy=run.policies.contact)
+    check_feed_options(args, run)
+    states = read_states(args, run)
+    previous = read_previous(args, run)
+    customers: list[Any] = []
+    results, rejected = _assessed(run, rows_only=False, records=customers)
+    owners = run.policies.owners
+    work = worklist(
+        results, policy=run.policies.contact, states=states, owners=owners, customers=customers
+    )
     shown = work if args.limit is None else work[: args.limit]
     breaches = work.breaches if args.limit is None else work.breaches[: args.limit]
-    everything = [*shown, *breaches] if run.fmt != "table" else shown
-    write_worklist(everything, run.fmt, args.output, wide=args.wide)
+    deferred = work.deferred if args.limit is None else work.deferred[: args.limit]
+    everything = [*shown, *breaches, *deferred] if run.fmt != "table" else shown
+    if run.fmt == "table" and any(item.owner is not None for item in work):
+        write_owned(work, shown, args.output, wide=args.wide)
+    else:
+        write_worklist(everything, run.fmt, args.output, wide=args.wide)
+    feed_out(work, args, run, previous)
     if run.fmt == "table" and breaches:
         text = breach_text(breaches, work.stale_after_days, wide=args.wide)
         if args.output is None:
@@ -245,6 +268,29 @@ def run_worklist(args: argparse.Namespace) -> int:
         )
     )
     return EXIT_REJECTS if rejected and args.strict else EXIT_OK
+
+
+def write_owned(work: Any, shown: Any, output: Path | None, *, wide: bool = False) -> None:
+    """Today's list for a terminal, one section per owner (unowned last), each saying how
+    much of the owner's week it takes."""
+    from logicrm.domain._reason import plural
+
+    listed = {item.id for item in shown}
+    parts = []
+    for owner, items in work.by_owner().items():
+        mine = [item for item in items if item.id in listed]
+        if not mine:
+            continue
+        put_off = sum(1 for item in work.deferred if item.owner == owner)
+        head = f"{owner or 'unowned'}: {plural(len(mine), 'item')}" + (
+            f", {plural(put_off, 'item')} deferred past the week's capacity" if put_off else ""
+        )
+        parts.append(f"== {terminal_text(head)} ==\n" + worklist_text(mine, wide=wide))
+    text = "\n".join(parts) or worklist_text([], wide=wide)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
 
 
 def write_worklist(items: Any, fmt: str, output: Path | None, *, wide: bool = False) -> None:

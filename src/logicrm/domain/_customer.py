@@ -109,6 +109,8 @@ class Customer:
         source: [`DataSource`][logicrm.domain.DataSource], internal (own operations) or external
             (bought, gathered).
         last_verified_at: when the record was last checked (aware datetime), ``None`` if never.
+        owner: the account manager who owns the customer (a staff id, not personal data),
+            ``None`` if none; the worklist gives them its items.
 
     Examples:
         >>> c = Customer(id="C1", name="Acme Auto Parts", kind="enterprise", region="East")
@@ -129,11 +131,12 @@ class Customer:
     contact: ContactDetails | None = None
     source: DataSource = attrs.field(default=DataSource.INTERNAL, converter=_source)
     last_verified_at: datetime | None = None
+    owner: str | None = None
 
     def __attrs_post_init__(self) -> None:
         check_text("id", self.id)
         check_text("name", self.name, redact=self.kind is CustomerKind.INDIVIDUAL)
-        for name in ("industry", "region", "cargo", "service_mode", "registration_id"):
+        for name in ("industry", "region", "cargo", "service_mode", "registration_id", "owner"):
             check_optional_text(name, getattr(self, name))
         if self.contact is not None and not isinstance(self.contact, ContactDetails):
             fail("contact", self.contact, "must be ContactDetails", redact=True)
@@ -153,7 +156,7 @@ class Customer:
     def __repr__(self) -> str:
         name = _REDACTED if self.kind is CustomerKind.INDIVIDUAL else repr(self.name)
         parts = [f"id={self.id!r}", f"name={name}", f"kind={self.kind.value!r}"]
-        for field in ("industry", "region", "size", "administrative_level", "source"):
+        for field in ("industry", "region", "size", "administrative_level", "source", "owner"):
             value = getattr(self, field)
             if value is not None:
                 parts.append(f"{field}={getattr(value, 'value', value)!r}")

@@ -24,6 +24,7 @@ from logicrm.retention._contacts import (
     ContactActivity,
     summarize_interactions,
 )
+from logicrm.retention._digest import ChangeKind, Digest, ItemChange, worklist_changes
 from logicrm.retention._economics import (
     CustomerShare,
     Profitability,
@@ -33,6 +34,7 @@ from logicrm.retention._economics import (
     profitability,
     profitability_by,
 )
+from logicrm.retention._owners import OwnerPolicy
 from logicrm.retention._plan import (
     ContactIntervals,
     ContactItem,
@@ -42,12 +44,14 @@ from logicrm.retention._plan import (
     DueStatus,
     contact_plan,
 )
-from logicrm.retention._worklist import WORKLIST_COLUMNS, WorkItem, Worklist, worklist
+from logicrm.retention._state import TaskState, TaskStatus
+from logicrm.retention._worklist import WORKLIST_COLUMNS, WorkItem, Worklist, task_id, worklist
 
 __all__ = [
     "DEMAND_PURPOSES",
     "WORKLIST_COLUMNS",
     "ActionPolicy",
+    "ChangeKind",
     "ContactActivity",
     "ContactIntervals",
     "ContactItem",
@@ -55,16 +59,21 @@ __all__ = [
     "ContactPolicy",
     "ContactTask",
     "CustomerShare",
+    "Digest",
     "DueStatus",
     "Incentive",
+    "ItemChange",
     "Maturity",
     "NextBestAction",
+    "OwnerPolicy",
     "Profitability",
     "ProfitabilityGroup",
     "ProspectQualification",
     "RetentionLever",
     "SalesAction",
     "ServiceCostPolicy",
+    "TaskState",
+    "TaskStatus",
     "WorkItem",
     "Worklist",
     "contact_plan",
@@ -74,5 +83,7 @@ __all__ = [
     "profitability_by",
     "qualify_prospect",
     "summarize_interactions",
+    "task_id",
     "worklist",
+    "worklist_changes",
 ]

@@ -15,8 +15,8 @@ from logicrm.scoring import WINDOW_DAYS
 from logicrm.scoring._activity import window_index
 
 DEMAND_PURPOSES = (Purpose.ENQUIRY.value, Purpose.QUOTE.value)
-_YEAR = window_index(365)
 """The purposes of an inbound contact that signal demand: enquiries and quote requests."""
+_YEAR = window_index(365)
 
 
 def _latest(a: datetime | None, b: datetime | None) -> datetime | None:

@@ -311,6 +311,10 @@ class ContactItem:
         reason: why it is due then, in words and figures.
         complaint_id: the complaint it concerns.
         severity: that complaint's severity.
+        cycle: which occurrence of the kind this is, from the data alone (never from
+            ``as_of`` or the policy's times): ``"last 2026-05-21"`` for a recurring contact
+            last done then, ``"first"`` for one never done, ``"opened 2026-06-01"`` for the
+            response to a complaint opened then. Part of the work item's stable id.
     """
 
     task: ContactTask
@@ -322,6 +326,7 @@ class ContactItem:
     reason: Reason
     complaint_id: str | None = None
     severity: Severity | None = None
+    cycle: str = ""
 
     @property
     def is_open(self) -> bool:
@@ -419,9 +424,11 @@ def _item(
     complaint: Complaint | None = None,
     last: datetime | None = None,
     interval: int | None = None,
+    cycle: str = "",
 ) -> ContactItem:
     status, days = _status(due_at, as_of, policy.due_within_days)
     return ContactItem(
+        cycle=cycle,
         task=task,
         due_at=due_at,
         status=status,
@@ -460,11 +467,12 @@ def _recurring(
             f"{what}, last {last.date().isoformat()}",
             last=last,
             interval=interval,
+            cycle=f"last {last.isoformat()}",
         )
     if start is not None and start + timedelta(days=interval) > as_of:
         since = f"never done; relationship since {start.date().isoformat()}"
         return _item(task, start + timedelta(days=interval), as_of, policy, f"{what}, {since}",
-                     interval=interval)  # fmt: skip
+                     interval=interval, cycle="first")  # fmt: skip
     since = (
         f"never done since the relationship began {start.date().isoformat()}"
         if start is not None
@@ -479,6 +487,7 @@ def _recurring(
         last_done_at=None,
         interval_days=interval,
         reason=Reason(f"contact.{task.value}.never_done", f"{what}, {since}: due now"),
+        cycle="first",
     )
 
 
@@ -683,6 +692,7 @@ def _account_review(
             policy,
             f"{what}; reviewed {last.date().isoformat()}, again 30 days on",
             last=last,
+            cycle=f"last {last.isoformat()}",
         )
     status = DueStatus.DUE
     return ContactItem(
@@ -692,6 +702,7 @@ def _account_review(
         days_overdue=0,
         last_done_at=last,
         interval_days=None,
+        cycle="first" if last is None else f"after {last.isoformat()}",
         reason=Reason(
             "contact.account_review.due",
             f"{what}; no account review since the signal began {since.date().isoformat()}: due now",
@@ -724,6 +735,7 @@ def _call(
             policy,
             f"{what}; called {last.date().isoformat()}, again 30 days on",
             last=last,
+            cycle=f"{kind} last {last.isoformat()}",
         )
     return ContactItem(
         task=ContactTask.RETENTION_CALL,
@@ -732,6 +744,7 @@ def _call(
         days_overdue=0,
         last_done_at=last,
         interval_days=None,
+        cycle=f"{kind} since {since.isoformat()}",
         reason=Reason(f"contact.retention_call.{kind}", f"{what}: due now"),
     )
 
@@ -753,6 +766,7 @@ def _enquiry_reply(
         policy,
         f"enquiry or quote request of {asked.date().isoformat()} not answered: reply within "
         f"{plural(within, 'hour')}",
+        cycle=f"asked {asked.isoformat()}",
     )
 
 
@@ -772,20 +786,21 @@ def _complaint_item(
     name = f"complaint {complaint.id} ({complaint.severity.value})"
     waiting = {  # the step an open complaint waits for: kind, since when, how long, said
         ComplaintStatus.REGISTERED: (
-            ContactTask.COMPLAINT_RESPONSE, complaint.opened_at, times.respond_within,
+            ContactTask.COMPLAINT_RESPONSE, "opened", complaint.opened_at, times.respond_within,
             "opened {day}, not answered; SLA {within} to respond",
         ),
         ComplaintStatus.REOPENED: (
-            ContactTask.COMPLAINT_RESPONSE, complaint.reopened_at, times.respond_within,
-            "reopened {day}; SLA {within} to respond",
+            ContactTask.COMPLAINT_RESPONSE, "reopened", complaint.reopened_at,
+            times.respond_within, "reopened {day}; SLA {within} to respond",
         ),
         ComplaintStatus.INVESTIGATING: (
-            ContactTask.COMPLAINT_RESOLUTION, complaint.reopened_at or complaint.opened_at,
-            times.resolve_within, "under investigation since {day}; SLA {within} to resolve",
+            ContactTask.COMPLAINT_RESOLUTION, "investigating",
+            complaint.reopened_at or complaint.opened_at, times.resolve_within,
+            "under investigation since {day}; SLA {within} to resolve",
         ),
     }.get(status)  # fmt: skip
     if waiting is not None:
-        task, since, within, said = waiting
+        task, stage, since, within, said = waiting
         start = (since or complaint.opened_at).astimezone(UTC)
         return _item(
             task,
@@ -794,6 +809,7 @@ def _complaint_item(
             policy,
             f"{name} " + said.format(day=start.date().isoformat(), within=_hours(within)),
             complaint=complaint,
+            cycle=f"{stage} {start.isoformat()}",
         )
     logged = _utc(log.last_by_complaint.get(complaint.id))
     if status is ComplaintStatus.RESOLVED and complaint.resolved_at is not None:
@@ -808,6 +824,7 @@ def _complaint_item(
             f"{name} resolved {resolved.date().isoformat()}; SLA "
             f"{plural(times.confirm_within.days, 'day')} to confirm the fix by a visit",
             complaint=complaint,
+            cycle=f"resolved {resolved.isoformat()}",
         )
     if complaint.satisfied is False and complaint.confirmed_at is not None:
         confirmed = complaint.confirmed_at.astimezone(UTC)
@@ -824,6 +841,7 @@ def _complaint_item(
             f"said the fix did not work: recover the service within {plural(hours, 'hour')}"
             + reopen,
             complaint=complaint,
+            cycle=f"confirmed {confirmed.isoformat()}",
         )
     return None
 

@@ -38,6 +38,7 @@ from logicrm.testing._strategies import (
     spend_estimates,
     strategy_for,
     survey_responses,
+    task_states,
 )
 
 __all__ = [
@@ -61,4 +62,5 @@ __all__ = [
     "spend_estimates",
     "strategy_for",
     "survey_responses",
+    "task_states",
 ]

@@ -37,6 +37,7 @@ from logicrm.domain import (
     SurveyResponse,
 )
 from logicrm.domain._credit import FIGURES
+from logicrm.retention import ContactTask, TaskState, TaskStatus
 
 MIN_TIME = datetime(2015, 1, 1, tzinfo=UTC)
 MAX_TIME = datetime(2035, 1, 1, tzinfo=UTC)
@@ -135,6 +136,7 @@ def customers(
         contact=st.none() | contact_details(),
         source=st.sampled_from(DataSource),
         last_verified_at=st.none() | aware_datetimes(),
+        owner=st.none() | st.sampled_from(["AM-1", "AM-2", "AM-3"]),
     )
 
 
@@ -440,6 +442,34 @@ def customer_histories(draw: st.DrawFn, *, max_shipments: int = 20) -> CustomerH
     )
 
 
+@st.composite
+def task_states(
+    draw: st.DrawFn,
+    *,
+    task_id: str | None = None,
+    customer_id: str | None = None,
+    state: TaskStatus | None = None,
+) -> TaskState:
+    """Valid [`TaskState`][logicrm.retention.TaskState] entries: done, snoozed (with a date to
+    come back), dismissed (with a reason), now and then with an outcome and a next step."""
+    chosen = state or draw(st.sampled_from(TaskStatus))
+    text = _TEXT.map(str.strip)  # as a CSV cell reads back
+    at = draw(aware_datetimes())
+    next_step = draw(st.none() | st.sampled_from(ContactTask))
+    return TaskState(
+        task_id=task_id or draw(_IDS.map(lambda s: f"visit-{s}")),
+        customer_id=customer_id or draw(_IDS),
+        at=at,
+        state=chosen,
+        until=draw(aware_datetimes()) if chosen is TaskStatus.SNOOZED else None,
+        reason=draw(text) if chosen is TaskStatus.DISMISSED else draw(st.none() | text),
+        outcome=draw(st.none() | text),
+        next_step=next_step,
+        next_due=None if next_step is None else draw(aware_datetimes()),
+        staff_id=draw(st.none() | _IDS),
+    )
+
+
 def reasons() -> st.SearchStrategy[Reason]:
     """[`Reason`][logicrm.domain.Reason] values with dotted codes."""
     code = st.lists(
@@ -463,6 +493,7 @@ _FACTORIES: dict[type, Callable[[], st.SearchStrategy[Any]]] = {
     Answer: answers,
     SurveyResponse: survey_responses,
     Reason: reasons,
+    TaskState: task_states,
     CustomerHistory: customer_histories,
 }
 
