@@ -61,7 +61,7 @@ class ItemChange:
         }
 
 
-_MISSED = "missed-"  # the breach report's record of a task still on today's list
+_MISSED = "missed-"  # the breach report's record of a missed deadline of a task still open
 
 
 class Digest(tuple[ItemChange, ...]):
@@ -162,8 +162,8 @@ def worklist_changes(
         if ident not in before:
             base = ident.removeprefix(_MISSED)
             if base != ident and base in before:  # still open, and now a missed deadline too
-                reason = "its deadline is missed: in the breach report, and still on the list"
-                digest.append(line(ChangeKind.ESCALATED, ident, item, reason))
+                reason = f"{base}'s deadline is missed: in the breach report, still on the list"
+                digest.append(line(ChangeKind.NEW, ident, item, reason))
                 continue
             digest.append(line(ChangeKind.NEW, ident, item, item.reasons[0].message))
             continue
@@ -174,12 +174,14 @@ def worklist_changes(
         if ident in now:
             continue
         base = ident.removeprefix(_MISSED)
-        if base != ident and (base in current.closed or base in now):
-            continue  # a missed deadline's record goes with its task, reported on its own
         closed = current.closed.get(ident)
-        if closed is not None:
+        said = closed
+        if closed is None and base != ident and base in current.closed:
+            closed = current.closed[base]  # a missed deadline's record goes with its task
+            said = f"the breach report's record of {base}, closed with it: {closed}"
+        if closed is not None and said is not None:
             change = ChangeKind.DONE if closed.startswith("done") else ChangeKind.DROPPED
-            digest.append(line(change, ident, row, closed))
+            digest.append(line(change, ident, row, said))
             continue
         task = _task(_field(row, "task"))
         successor = kinds.get((str(_field(row, "customer_id")), task,
