@@ -23,6 +23,15 @@ from logicrm.scoring import summarize
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Each test's charts are closed after it, as a notebook user's would be."""
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+
+
 @pytest.fixture(scope="module")
 def data():
     return sample_dataset()
