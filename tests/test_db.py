@@ -31,18 +31,6 @@ pytestmark = pytest.mark.filterwarnings("ignore::logicrm.errors.ColumnWarning")
 AS_OF = "2026-06-30T18:00:00+00:00"
 
 
-@pytest.fixture(scope="session")
-def pg_uri():
-    """A real PostgreSQL server for the session (installed by .ci/run)."""
-    pytest.importorskip("psycopg")
-    if postgres.binaries() is None:
-        if os.environ.get("LOGICRM_REQUIRE_POSTGRES"):
-            pytest.fail("PostgreSQL is not installed: .ci/run installs Debian's postgresql")
-        pytest.skip("PostgreSQL is not installed here (apt-get install postgresql)")
-    with postgres.server() as uri:
-        yield uri
-
-
 def _pg(uri: str):
     import psycopg
 

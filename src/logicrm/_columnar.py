@@ -153,7 +153,8 @@ def summarize_db(
     """``summarize(io.stream_db(database, Shipment, ...), as_of=as_of)``, columnar: Arrow
     record batches through ADBC for a URI when the drivers are installed, else the DB-API
     rows; rejections carry the row's key, as the object path's do."""
-    from logicrm._db import adbc_batches, connected, query_rows
+    from logicrm._db import adbc_batches, reading
+    from logicrm.io import _database_rows
 
     batch_rows = batch_rows or BATCH_ROWS
     reader = _Reader(Shipment, mapping or ColumnMapping())
@@ -172,10 +173,9 @@ def summarize_db(
                 key,
                 as_table=as_table,
             )
-    with connected(database) as connection:
-        names, values = query_rows(connection, source)
+    with reading(database, source) as (names, values):
         reader.check_header(source.name, names)
-        rows = ((n, dict(zip(names, row, strict=True))) for n, row in enumerate(values, 1))
+        rows = _database_rows(names, values, reader)
         batches = _python_batches(rows, reader, batch_rows, typed=True)
         return _summarize(batches, reader, as_of, "row", on_reject, on_rows, key, as_table=as_table)
 

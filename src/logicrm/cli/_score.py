@@ -189,7 +189,11 @@ def run_score(args: argparse.Namespace) -> int:
     from logicrm.errors import LogicrmError
 
     run = _prepare(args, _SUFFIXES)
-    results, rejected = _assessed(run, rows_only=run.fmt != "table")
+    if args.replace_snapshot and args.output_table is None:
+        raise UsageError("--replace-snapshot needs --output-table NAME")
+    # The terminal table needs whole assessments; the database and files need rows only.
+    table_shown = run.fmt == "table" and (args.output is not None or args.output_table is None)
+    results, rejected = _assessed(run, rows_only=not table_shown)
     if args.output_table is not None:
         from logicrm.io import write_scores
 
@@ -197,7 +201,13 @@ def run_score(args: argparse.Namespace) -> int:
             sys.stderr.write(f"writing {len(results):,} scores to table {args.output_table}\n")
             sys.stderr.flush()
         try:
-            written = write_scores(run.database, args.output_table, results.rows(), as_of=run.as_of)
+            written = write_scores(
+                run.database,
+                args.output_table,
+                results.rows(),
+                as_of=run.as_of,
+                replace_snapshot=args.replace_snapshot,
+            )
         except LogicrmError as error:
             raise UsageError(str(error)) from None
         _say(f"{written} scores written to table {args.output_table}")
@@ -312,6 +322,7 @@ def _database_options(
     import os
 
     from logicrm._db import Source, dialect_of, redacted
+    from logicrm._db import output_table as output_table_name
     from logicrm.cli._run import INPUT_KINDS
     from logicrm.errors import ValidationError
 
@@ -345,7 +356,7 @@ def _database_options(
             ) from None
     if output_table is not None:
         try:
-            Source(table=output_table)
+            output_table_name(output_table)
         except ValidationError as error:
             raise UsageError(f"--output-table: {error}") from None
     if files["shipments"] is None and "shipments" not in sources:
