@@ -184,9 +184,11 @@ def test_the_api_reads_postgresql_read_only_by_uri_and_by_open_connection(pg_loa
             io.read_db(yours, Shipment, query=PG_WRITES[form])
         assert yours.execute("SHOW transaction_read_only").fetchone() == ("off",)
         yours.rollback()
-    with psycopg.connect(uri, autocommit=True) as yours:
-        with pytest.raises(ReadError, match="query"):
-            io.read_db(yours, Shipment, query=PG_WRITES[form])
+    with (
+        psycopg.connect(uri, autocommit=True) as yours,
+        pytest.raises(ReadError, match="query"),
+    ):
+        io.read_db(yours, Shipment, query=PG_WRITES[form])
     assert _pg_state(connection) == before
 
 
