@@ -64,18 +64,20 @@ def _load_mappings(path: Path) -> Any:
 
 
 def parse_as_of(text: str) -> datetime:
-    """``--as-of``: an aware ISO 8601 moment, or a bare date meaning the end of it in UTC."""
+    """``--as-of``: an aware ISO 8601 moment, or a bare date meaning the end of it in UTC:
+    its last instant, ``23:59:59.999999+00:00``, so every shipment of that day counts."""
     from datetime import UTC, date, time
 
     try:
-        moment = datetime.fromisoformat(text)
+        moment = datetime.combine(date.fromisoformat(text), time.max, tzinfo=UTC)
     except ValueError:
-        raise UsageError(
-            f"--as-of {text[:40]!r} is not an ISO 8601 date or date-time "
-            "(e.g. 2026-06-30 or 2026-06-30T18:00:00+08:00)"
-        ) from None
-    if len(text) == 10:
-        moment = datetime.combine(date.fromisoformat(text), time(23, 59, 59), tzinfo=UTC)
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            raise UsageError(
+                f"--as-of {text[:40]!r} is not an ISO 8601 date or date-time "
+                "(e.g. 2026-06-30 or 2026-06-30T18:00:00+08:00)"
+            ) from None
     if moment.tzinfo is None:
         raise UsageError(f"--as-of {text!r} needs an offset such as +08:00 or Z")
     if not 1900 <= moment.year <= 2999 or not 1900 <= moment.astimezone(UTC).year <= 2999:
