@@ -137,8 +137,8 @@ def _score_pair(uri: str, parquet: Path, folder: Path, rounds: int) -> dict[str,
     from logicrm.cli import main
 
     def score(*source: str) -> None:
-        code = main(["score", *source, "--as-of", AS_OF.isoformat(), "--no-progress",
-                     "-o", str(folder / "scores.parquet"), "--rejects", str(folder / "r.jsonl")])  # fmt: skip
+        output = ["-o", str(folder / "scores.parquet"), "--rejects", str(folder / "r.jsonl")]
+        code = main(["score", *source, "--as-of", AS_OF.isoformat(), "--no-progress", *output])
         assert code == 0
 
     return median_seconds(
