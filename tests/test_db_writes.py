@@ -260,3 +260,26 @@ def test_scores_are_exact_in_postgresql(pg_uri):
         .fetchone()[0]
     )
     assert stored == Decimal("999999999999999999.9999999999999999")
+
+
+def test_a_drivers_small_arrow_batches_are_regrouped_whole_and_in_order():
+    pa = pytest.importorskip("pyarrow")
+    from logicrm._columnar import _regrouped
+
+    sizes = [3, 3, 0, 3, 1]
+    start = [sum(sizes[:i]) for i in range(len(sizes))]
+    batches = [
+        pa.RecordBatch.from_arrays(
+            [
+                pa.array(range(s, s + n), pa.int64()),
+                pa.array([f"v{i}" for i in range(s, s + n)], pa.string()),
+            ],
+            names=["n", "text"],
+        )
+        for s, n in zip(start, sizes, strict=True)
+    ]
+    groups = list(_regrouped(batches, 5))
+    assert [g.num_rows for g in groups] == [6, 4]  # whole batches, about 5 rows at a time
+    assert [v for g in groups for v in g.column("n").to_pylist()] == list(range(10))
+    assert groups[1].column("text").to_pylist() == ["v6", "v7", "v8", "v9"]
+    assert list(_regrouped([], 5)) == []

@@ -164,7 +164,7 @@ def summarize_db(
         with arrow as (names, batches):
             reader.check_header(source.name, names)
             return _summarize(
-                _arrow_batches(batches),
+                _arrow_batches(_regrouped(batches, batch_rows)),
                 reader,
                 as_of,
                 "row",
@@ -314,6 +314,32 @@ def _arrow_batches(batches: Iterable[Any]) -> Iterator[_Batch]:
             return arrow.take(positions).to_pylist()  # type: ignore[no-any-return]
 
         yield _Batch(frame, lines, raw_rows)
+
+
+def _regrouped(batches: Iterable[Any], rows: int) -> Iterator[Any]:
+    """Arrow record batches of about ``rows`` rows each, from a driver's smaller ones: the
+    work per batch is paid once per ``rows``, as for a Parquet row group."""
+    import pyarrow as pa
+
+    group: list[Any] = []
+    count = 0
+    for batch in batches:
+        group.append(batch)
+        count += batch.num_rows
+        if count >= rows:
+            yield _combined(group, pa)
+            group, count = [], 0
+    if group:
+        yield _combined(group, pa)
+
+
+def _combined(group: list[Any], pa: Any) -> Any:
+    if len(group) == 1 or not sum(b.num_rows for b in group):
+        return group[0]
+    table = pa.Table.from_batches(group).combine_chunks()
+    return pa.RecordBatch.from_arrays(
+        [column.chunk(0) for column in table.columns], names=table.schema.names
+    )
 
 
 def _plain_arrow(batch: Any) -> Any:
