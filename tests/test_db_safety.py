@@ -302,3 +302,31 @@ def test_a_bad_port_is_the_librarys_error_naming_the_database(port, capsys):
     assert "***" in str(caught.value) and not _leaks(_whole(caught.value))
     code, text = _cli(["--db", target, "--table", "shipments=shipments"], capsys)
     assert code == 2 and "cannot be opened" in text and not _leaks(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"postgresql://u:{SECRET}@db.internal:5432/tms",
+        f"postgresql://u:{SECRET}@x/y@db.internal/tms",
+        f"postgresql://u@db.internal/tms?sslmode=require&password={SECRET}&x=1",
+        f"postgresql://u@db.internal/tms?PASSWORD={SECRET}",
+        f"host=db.internal password={SECRET} port=5432",
+        f"host=db.internal password = '{SECRET} with \\' quote' port=5432",
+        f'the driver said: invalid URI "postgresql://u:{SECRET}@[::1/db" (at 14)',
+        f"postgresql://u:{SECRET}@db.internal:99999/tms",
+    ],
+)
+def test_redacted_hides_the_password_and_keeps_the_rest(text):
+    from logicrm._db import redacted
+
+    shown = redacted(text)
+    assert not _leaks(shown), shown
+    assert "***" in shown and "db" in shown
+
+
+def test_redacted_leaves_a_uri_without_a_password_as_it_is():
+    from logicrm._db import redacted
+
+    for text in ("postgresql://tms@db.internal:5432/tms", "sqlite:///var/lib/tms.db"):
+        assert redacted(text) == text

@@ -56,6 +56,7 @@ LOCK_WAIT_SECONDS = 60.0
 
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 _QUERY_SECRET = re.compile(r"([?&](?:ssl)?password=)([^&#]*)", re.IGNORECASE)
+_EMBEDDED_USERINFO = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^\s:@/'\"]*:)[^\s'\"]*@")
 _KEYVALUE_SECRET = re.compile(
     r"(\b(?:ssl)?password\s*=\s*)('(?:[^'\\]|\\.)*'?|[^\s'&]+)", re.IGNORECASE
 )
@@ -103,6 +104,7 @@ def redacted(uri: str) -> str:
     span = _userinfo_span(text)
     if span is not None:
         text = text[: span[0]] + "***" + text[span[1] :]
+    text = _EMBEDDED_USERINFO.sub(r"\1***@", text)  # a URI quoted inside a message
     text = _QUERY_SECRET.sub(r"\1***", text)
     text = _KEYVALUE_SECRET.sub(r"\1***", text)
     for secret in secrets:
