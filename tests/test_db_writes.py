@@ -283,3 +283,41 @@ def test_a_drivers_small_arrow_batches_are_regrouped_whole_and_in_order():
     assert [v for g in groups for v in g.column("n").to_pylist()] == list(range(10))
     assert groups[1].column("text").to_pylist() == ["v6", "v7", "v8", "v9"]
     assert list(_regrouped([], 5)) == []
+
+
+@pytest.mark.parametrize(
+    ("kind", "amounts"),
+    [
+        ("numeric(14, 2)", ["12.50", "1.00", "-3.25", "1000000.00"]),  # one scale: decimals
+        ("numeric", ["12.5", "1.250", "3", "0.001"]),  # places differ: read as text
+        ("numeric", ["12.50", "NaN", "1.00", "2.00"]),  # a NaN: refused by both
+        ("numeric", ["12.50", "1000000000000000000.00", "1.00", "2.00"]),  # beyond the bounds
+    ],
+    ids=["one scale", "mixed places", "nan", "too large"],
+)
+def test_postgresql_numeric_reads_alike_in_both_engines(pg_uri, kind, amounts):
+    from logicrm._columnar import summarize_db
+    from logicrm._db import Source
+
+    rows = _flat(sample_dataset().shipments[:4])
+    for row, amount in zip(rows, amounts, strict=True):
+        row["revenue.amount"] = amount
+    connection = _pg(pg_uri)
+    _load(connection, "numeric_text", rows, postgres_=True)
+    cells = ", ".join(
+        f'"{c}"::{kind} AS "{c}"' if c == "revenue.amount" else f'"{c}"' for c in rows[0]
+    )
+    connection.execute("DROP TABLE IF EXISTS numeric_money")
+    connection.execute(f"CREATE TABLE numeric_money AS SELECT {cells} FROM numeric_text")
+    columnar, python = [], []
+    got = summarize_db(
+        pg_uri, Source(table="numeric_money"), as_of=AS_OF, on_reject=columnar.append
+    )
+    expected = lc.summarize(
+        io.stream_db(pg_uri, Shipment, table="numeric_money", on_reject=python.append),
+        as_of=AS_OF,
+    )
+    assert got == expected
+    # The same rows refused for the same field (the drivers quote a NaN as 'nan' / 'NaN').
+    assert [(r.line, r.column) for r in columnar] == [(r.line, r.column) for r in python]
+    assert len(python) == sum(a in ("NaN", "1000000000000000000.00") for a in amounts)

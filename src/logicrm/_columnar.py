@@ -343,11 +343,36 @@ def _combined(group: list[Any], pa: Any) -> Any:
 
 
 def _plain_arrow(batch: Any) -> Any:
-    """Extension columns (PostgreSQL's numeric arrives as text in one) as their storage."""
+    """Extension columns (PostgreSQL's numeric arrives as text in one) as their storage; a
+    numeric column whose every value is plain digits with the same number of places as a
+    decimal of that scale, which keeps each value and its places exactly (as Parquet's
+    decimals are read)."""
     import pyarrow as pa
 
-    columns = [c.storage if isinstance(c.type, pa.BaseExtensionType) else c for c in batch.columns]
+    columns = [
+        _numeric(c.storage, pa) if isinstance(c.type, pa.BaseExtensionType) else c
+        for c in batch.columns
+    ]
     return pa.RecordBatch.from_arrays(columns, names=batch.schema.names)
+
+
+def _numeric(text: Any, pa: Any) -> Any:
+    """``text`` (PostgreSQL numeric values as text) as ``decimal128(38, places)`` when every
+    value has the same places and at most 38 digits; else the text, for the checks that
+    read text."""
+    import pyarrow.compute as pc
+
+    if not pa.types.is_string(text.type) or text.null_count == len(text):
+        return text
+    first = text.filter(pc.is_valid(text))[0].as_py()
+    places = len(first.partition(".")[2]) if "." in first else 0
+    if places > 18:
+        return text
+    pattern = rf"^-?[0-9]{{1,{38 - places}}}" + (rf"\.[0-9]{{{places}}}$" if places else "$")
+    plain = pc.match_substring_regex(text, pattern)
+    if not pc.all(pc.or_kleene(plain, pc.is_null(text))).as_py():
+        return text
+    return pc.cast(text, pa.decimal128(38, places))
 
 
 def _python_batches(
