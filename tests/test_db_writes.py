@@ -321,3 +321,19 @@ def test_postgresql_numeric_reads_alike_in_both_engines(pg_uri, kind, amounts):
     # The same rows refused for the same field (the drivers quote a NaN as 'nan' / 'NaN').
     assert [(r.line, r.column) for r in columnar] == [(r.line, r.column) for r in python]
     assert len(python) == sum(a in ("NaN", "1000000000000000000.00") for a in amounts)
+
+
+def test_a_writer_that_stays_locked_out_is_reported_after_bounded_tries(tmp_path, monkeypatch):
+    import logicrm._db as db
+    from logicrm.errors import ReadError
+
+    monkeypatch.setattr(db, "LOCK_WAIT_SECONDS", 0.05)
+    monkeypatch.setattr(db, "WRITE_ATTEMPTS", 3)
+    path = tmp_path / "locked.db"
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another writer, holding the lock throughout
+    with pytest.raises(ReadError, match="locked; tried 3 times"):
+        io.write_scores(f"sqlite:///{path}", "scores", _rows(3), as_of=AS_OF)
+    holder.execute("ROLLBACK")
+    assert io.write_scores(f"sqlite:///{path}", "scores", _rows(3), as_of=AS_OF) == 3
+    holder.close()

@@ -537,6 +537,8 @@ def write_rows(
                     time.sleep(random.uniform(0.05, 0.2) * attempt)
                     continue
                 problem = _short(error, database)
+                if _transient(error):
+                    problem += f"; tried {WRITE_ATTEMPTS} times"
             break
         raise ReadError(table, f"cannot be written ({problem})")
 
