@@ -888,11 +888,16 @@ def stream_db(
             ``sqlite3`` or psycopg connection. PostgreSQL needs ``pip install 'logicrm[db]'``.
         table: a table name, ``name`` or ``schema.name`` (checked, then quoted).
         query: instead of ``table``, a query of yours; ``params`` are its parameters, passed
-            to the driver (``?`` placeholders in SQLite, ``%s`` in PostgreSQL).
+            to the driver (``?`` placeholders in SQLite, ``%s`` in PostgreSQL). It may only
+            read: PostgreSQL runs it in a read-only transaction that is rolled back (a
+            savepoint in a transaction of yours), SQLite on a read-only connection that
+            refuses ``ATTACH``, ``VACUUM`` and ``PRAGMA`` too; an open connection of yours is
+            given back as it was.
 
     Raises:
-        ReadError: the database, table or query cannot be read, or lacks a required
-            column. Messages never show a password.
+        ReadError: the database, table or query cannot be read, lacks a required column, or
+            the query tried to change something (nothing is changed). Messages never show a
+            password, whatever the form of the connection string.
         ValidationError: a bad table name, or a mapping naming an unknown field.
 
     Examples:
