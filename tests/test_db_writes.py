@@ -337,3 +337,28 @@ def test_a_writer_that_stays_locked_out_is_reported_after_bounded_tries(tmp_path
     holder.execute("ROLLBACK")
     assert io.write_scores(f"sqlite:///{path}", "scores", _rows(3), as_of=AS_OF) == 3
     holder.close()
+
+
+def test_output_table_alone_takes_the_rows_only_fast_path(tmp_path, monkeypatch, capsys):
+    import logicrm.cli._run as run
+    from logicrm.sample import write_sample
+
+    seen = []
+    original = run.score
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs["rows_only"])
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(run, "score", spy)
+    files = write_sample(tmp_path / "sample")
+    uri = f"sqlite:///{tmp_path / 'out.db'}"
+    base = ["score", str(files["shipments"]), "--as-of", AS_OF.isoformat(), "--no-progress",
+            "--rejects", str(tmp_path / "r.jsonl")]  # fmt: skip
+    assert main([*base, "--db", uri, "--output-table", "scores"]) == 0
+    assert (
+        main([*base, "--db", uri, "--output-table", "scores", "-o", str(tmp_path / "t.txt")]) == 0
+    )
+    assert main(base) == 0
+    capsys.readouterr()
+    assert seen == [True, False, False]  # the terminal table alone needs whole assessments
