@@ -330,3 +330,17 @@ def test_redacted_leaves_a_uri_without_a_password_as_it_is():
 
     for text in ("postgresql://tms@db.internal:5432/tms", "sqlite:///var/lib/tms.db"):
         assert redacted(text) == text
+
+
+def test_a_closed_or_failed_connection_of_yours_is_the_librarys_error(pg_uri, tmp_path):
+    import psycopg
+
+    closed = sqlite3.connect(tmp_path / "x.db")
+    closed.close()
+    with pytest.raises(ReadError, match="cannot be read"):
+        io.read_db(closed, Shipment, table="shipments")
+    with psycopg.connect(pg_uri) as failed:
+        with pytest.raises(psycopg.errors.UndefinedTable):
+            failed.execute("SELECT * FROM no_such_table")
+        with pytest.raises(ReadError, match="cannot be read"):
+            io.read_db(failed, Shipment, table="shipments")

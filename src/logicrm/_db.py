@@ -34,7 +34,7 @@ import re
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -336,16 +336,24 @@ def reading(
         ReadError: the database, table or query cannot be read (the driver's first line,
             with no password), or the query tried to change something.
     """
-    with connected(target) as connection:
+    with connected(target) as connection, ExitStack() as stack:
         postgres = dialect_of(connection) == "postgresql"
         guard = _postgres_reading if postgres else _sqlite_reading
-        with guard(connection) as refused:
-            cursor, names, first = _started(connection, source, target, refused, postgres)
-            try:
-                yield names, _fetched(cursor, first, source, target, refused)
-            finally:
-                with suppress(Exception):
-                    cursor.close()
+        problem = None
+        try:  # a connection of yours may be closed, or in a failed transaction
+            refused = stack.enter_context(guard(connection))
+        except Exception as error:
+            if not _driver_error(error):
+                raise
+            problem = ReadError(source.name, f"cannot be read ({_short(error, target)})")
+        if problem is not None:
+            raise problem
+        cursor, names, first = _started(connection, source, target, refused, postgres)
+        try:
+            yield names, _fetched(cursor, first, source, target, refused)
+        finally:
+            with suppress(Exception):
+                cursor.close()
 
 
 def _refusal(source: Source, error: BaseException, target: Any, refused: list[str]) -> ReadError:
