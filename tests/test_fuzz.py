@@ -390,6 +390,8 @@ def test_io_read_db_of_a_broken_sqlite_table_keeps_or_rejects_every_row(tmp_path
     except LogicrmError:  # the header itself refused: no row read, none lost
         tally.refused += len(cells)
         return
+    except AssertionError:  # a law of the test (an input too slow), not the library's error
+        raise
     except Exception:
         tally.foreign += 1
         raise
