@@ -246,9 +246,15 @@ def test_demo_writes_sample_files_that_score_cleanly(tmp_path):
 
 
 def test_bare_date_as_of_means_the_end_of_that_day_utc():
+    from datetime import UTC, datetime
+
     from logicrm.cli._score import parse_as_of
 
-    assert parse_as_of("2026-06-30").isoformat() == "2026-06-30T23:59:59+00:00"
+    end = datetime(2026, 6, 30, 23, 59, 59, 999_999, tzinfo=UTC)
+    assert parse_as_of("2026-06-30") == parse_as_of("20260630") == end
+    # A shipment in the day's last second counts; the next day's first instant does not.
+    assert datetime(2026, 6, 30, 23, 59, 59, 500_000, tzinfo=UTC) <= parse_as_of("2026-06-30")
+    assert datetime(2026, 7, 1, tzinfo=UTC) > parse_as_of("2026-06-30")
     assert parse_as_of(AS_OF) == SAMPLE_AS_OF
 
 

@@ -31,18 +31,6 @@ pytestmark = pytest.mark.filterwarnings("ignore::logicrm.errors.ColumnWarning")
 AS_OF = "2026-06-30T18:00:00+00:00"
 
 
-@pytest.fixture(scope="session")
-def pg_uri():
-    """A real PostgreSQL server for the session (installed by .ci/run)."""
-    pytest.importorskip("psycopg")
-    if postgres.binaries() is None:
-        if os.environ.get("LOGICRM_REQUIRE_POSTGRES"):
-            pytest.fail("PostgreSQL is not installed: .ci/run installs Debian's postgresql")
-        pytest.skip("PostgreSQL is not installed here (apt-get install postgresql)")
-    with postgres.server() as uri:
-        yield uri
-
-
 def _pg(uri: str):
     import psycopg
 
@@ -372,13 +360,37 @@ def test_the_database_tutorial_runs_as_written(pg_uri, tmp_path):
             )
             assert done.returncode == 0, done.stderr
             said.append(done.stderr)
-    assert "12 scores written to table tms.customer_scores" in said[-1]
-    assert "12 customers assessed" in said[-1]
+    assert "12 scores written to table logicrm_demo.customer_scores" in said[-2]
+    assert "12 customers assessed" in said[-2]
+    assert "12 scores written to table customer_scores" in said[-1]  # the SQLite block
     assert postgres.PASSWORD not in "".join(said)
     assert shown and all(tier for _, _, tier, abc, _, _ in shown for _ in [abc])
     assert {row[3] for row in shown} == {"A"}
-    stored = connection.execute("SELECT count(*) FROM tms.customer_scores").fetchone()
+    stored = connection.execute("SELECT count(*) FROM logicrm_demo.customer_scores").fetchone()
     assert stored == (12,)
+    assert all("DROP" not in code.upper() for _, code in blocks)  # no TMS table dropped
+
+    # The crontab line, as cron runs it: sh, a short PATH, no LOGICRM_DB_URL of its own.
+    (line,) = [code for language, code in blocks if language == "text"]
+    command = line.split(None, 5)[5].strip()
+    user_uri = pg_uri.replace(f":{postgres.PASSWORD}@", "@")
+    for mine, theirs in (
+        ("postgresql://tms@db.internal/tms", user_uri),
+        ("/opt/logicrm/.venv/bin/logicrm", str(Path(sys.executable).parent / "logicrm")),
+        ("/etc/logicrm/mapping.toml", str(tmp_path / "nightly" / "mapping.toml")),
+        ("/var/lib/logicrm/rejects.jsonl", str(tmp_path / "cron-rejects.jsonl")),
+        ("\\%", "%"),
+    ):
+        assert mine in command
+        command = command.replace(mine, theirs)
+    cron = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PGPASSWORD": postgres.PASSWORD}
+    done = subprocess.run(["sh", "-c", command], env=cron, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "12 scores written to table logicrm_demo.customer_scores" in done.stderr
+    dates = connection.execute(
+        "SELECT DISTINCT as_of FROM logicrm_demo.customer_scores ORDER BY 1"
+    ).fetchall()
+    assert len(dates) == 2 and dates[-1][0].microsecond == 999_999  # the end of yesterday
 
 
 def test_typed_postgresql_columns_are_read_vectorised_and_alike(pg_uri, tmp_path):

@@ -62,6 +62,10 @@ from logicrm.scoring import ChurnPolicy, CreditPolicy, LifecyclePolicy, RatioBan
          'confirm_within = "P1D"', "complaint.times[low].respond_within"),
         ('[complaint.times.low]\nrespond_within = "P99999999999D"\nresolve_within = "P1D"\n'
          'confirm_within = "P1D"', "complaint.times[low].respond_within"),
+        ('[complaint.times.low]\nrespond_within = "P3D"\nresolve_within = "P1D"\n'
+         'confirm_within = "P1D"', "complaint.times[low].respond_within"),
+        ('[complaint.by_tier.large.high]\nrespond_within = "P3D"\nresolve_within = "PT2H"\n'
+         'confirm_within = "P1D"', "complaint.by_tier[large][high].respond_within"),
     ],
 )  # fmt: skip
 def test_a_bad_policy_value_is_refused_with_its_path(toml, path):
@@ -83,9 +87,10 @@ def test_a_bad_policy_value_is_refused_with_its_path(toml, path):
         lambda: LifecyclePolicy(lapsed_after_days=10**30),
         lambda: ChurnPolicy(drop_ratio=float("inf")),
         lambda: ComplaintTimes(timedelta(hours=1), timedelta(days=1), timedelta(days=99999)),
+        lambda: ComplaintTimes(timedelta(days=2), timedelta(days=1), timedelta(days=1)),
     ],
     ids=["negative band", "nan band", "nan threshold", "no thresholds", "no bands", "nan weight",
-         "huge days", "inf ratio", "huge confirm"],
+         "huge days", "inf ratio", "huge confirm", "respond after resolve"],
 )  # fmt: skip
 def test_the_same_rules_hold_when_a_policy_is_built_in_python(build):
     with pytest.raises(ValidationError):

@@ -160,7 +160,8 @@ def summarize_db(
     record batches through ADBC for a URI when the drivers are installed, else the DB-API
     rows; rejections carry the row's key, as the object path's do. ``also_at`` as for
     ``summarize_file``."""
-    from logicrm._db import adbc_batches, connected, query_rows
+    from logicrm._db import adbc_batches, reading
+    from logicrm.io import _database_rows
 
     batch_rows = batch_rows or BATCH_ROWS
     reader = _Reader(Shipment, mapping or ColumnMapping())
@@ -170,7 +171,7 @@ def summarize_db(
         with arrow as (names, batches):
             reader.check_header(source.name, names)
             return _summarize(
-                _arrow_batches(batches),
+                _arrow_batches(_regrouped(batches, batch_rows)),
                 reader,
                 as_of,
                 "row",
@@ -180,10 +181,9 @@ def summarize_db(
                 as_table=as_table,
                 also_at=also_at,
             )
-    with connected(database) as connection:
-        names, values = query_rows(connection, source)
+    with reading(database, source) as (names, values):
         reader.check_header(source.name, names)
-        rows = ((n, dict(zip(names, row, strict=True))) for n, row in enumerate(values, 1))
+        rows = _database_rows(names, values, reader)
         batches = _python_batches(rows, reader, batch_rows, typed=True)
         return _summarize(
             batches,
@@ -343,12 +343,63 @@ def _arrow_batches(batches: Iterable[Any]) -> Iterator[_Batch]:
         yield _Batch(frame, lines, raw_rows)
 
 
-def _plain_arrow(batch: Any) -> Any:
-    """Extension columns (PostgreSQL's numeric arrives as text in one) as their storage."""
+def _regrouped(batches: Iterable[Any], rows: int) -> Iterator[Any]:
+    """Arrow record batches of about ``rows`` rows each, from a driver's smaller ones: the
+    work per batch is paid once per ``rows``, as for a Parquet row group."""
     import pyarrow as pa
 
-    columns = [c.storage if isinstance(c.type, pa.BaseExtensionType) else c for c in batch.columns]
+    group: list[Any] = []
+    count = 0
+    for batch in batches:
+        group.append(batch)
+        count += batch.num_rows
+        if count >= rows:
+            yield _combined(group, pa)
+            group, count = [], 0
+    if group:
+        yield _combined(group, pa)
+
+
+def _combined(group: list[Any], pa: Any) -> Any:
+    if len(group) == 1 or not sum(b.num_rows for b in group):
+        return group[0]
+    table = pa.Table.from_batches(group).combine_chunks()
+    return pa.RecordBatch.from_arrays(
+        [column.chunk(0) for column in table.columns], names=table.schema.names
+    )
+
+
+def _plain_arrow(batch: Any) -> Any:
+    """Extension columns (PostgreSQL's numeric arrives as text in one) as their storage; a
+    numeric column whose every value is plain digits with the same number of places as a
+    decimal of that scale, which keeps each value and its places exactly (as Parquet's
+    decimals are read)."""
+    import pyarrow as pa
+
+    columns = [
+        _numeric(c.storage, pa) if isinstance(c.type, pa.BaseExtensionType) else c
+        for c in batch.columns
+    ]
     return pa.RecordBatch.from_arrays(columns, names=batch.schema.names)
+
+
+def _numeric(text: Any, pa: Any) -> Any:
+    """``text`` (PostgreSQL numeric values as text) as ``decimal128(38, places)`` when every
+    value has the same places and at most 38 digits; else the text, for the checks that
+    read text."""
+    import pyarrow.compute as pc
+
+    if not pa.types.is_string(text.type) or text.null_count == len(text):
+        return text
+    first = text.filter(pc.is_valid(text))[0].as_py()
+    places = len(first.partition(".")[2]) if "." in first else 0
+    if places > 18:
+        return text
+    pattern = rf"^-?[0-9]{{1,{38 - places}}}" + (rf"\.[0-9]{{{places}}}$" if places else "$")
+    plain = pc.match_substring_regex(text, pattern)
+    if not pc.all(pc.or_kleene(plain, pc.is_null(text))).as_py():
+        return text
+    return pc.cast(text, pa.decimal128(38, places))
 
 
 def _python_batches(

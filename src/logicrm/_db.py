@@ -2,30 +2,43 @@
 or SQLite.
 
 Drivers, and why:
-- SQLite: the standard library's ``sqlite3`` (nothing to install).
+- SQLite: the standard library's ``sqlite3`` (nothing to install), for both engines: its rows
+  keep each value's own storage class, so both engines judge a row of the wrong class alike.
 - PostgreSQL: psycopg 3 (``pip install 'logicrm[db]'``), the maintained driver with
-  server-side cursors, so a query of ten million rows streams instead of filling memory.
-- The columnar engine reads through Arrow with the ADBC drivers (``adbc-driver-postgresql``,
-  ``adbc-driver-sqlite``, in the same extra): PostgreSQL's binary COPY straight into Arrow
-  record batches, with no Python object per value. Without them, or given an open
-  connection rather than a URI, the columnar engine reads the DB-API rows.
+  server-side cursors, so a query of ten million rows streams instead of filling memory;
+  scores go in through ``COPY``.
+- The columnar engine reads PostgreSQL through Arrow with the ADBC driver
+  (``adbc-driver-postgresql``, in the same extra): binary COPY straight into Arrow record
+  batches, with no Python object per value. Without it, or given an open connection rather
+  than a URI, the columnar engine reads the DB-API rows.
+
+Reads only read: PostgreSQL reads run in a read-only transaction that is rolled back, SQLite
+files are opened read-only (``mode=ro``) with ``query_only`` on and an authorizer that allows
+nothing but reading (so ``ATTACH`` and ``VACUUM INTO`` are refused too). Writes take a lock
+on the target (an advisory lock in PostgreSQL, ``BEGIN IMMEDIATE`` in SQLite) before they
+look at its shape, so concurrent runs queue instead of colliding, and a transient
+serialization failure or deadlock is retried a bounded number of times.
 
 Identifiers (table names) are checked and quoted, never pasted; values travel as query
 parameters. Credentials come from the URI, the environment (``PGPASSWORD``, ``.pgpass``: libpq
-reads them) or ``LOGICRM_DB_URL``, and never appear in a message: every URI shown is
-redacted.
+reads them) or ``LOGICRM_DB_URL``, and never appear in a message: every connection string
+shown is redacted and every driver message is scrubbed of the password, whatever the form
+(URI user info, ``?password=``, ``key=value``, a URI the driver cannot parse).
 """
 
 from __future__ import annotations
 
+import os
+import random
 import re
 import sqlite3
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, unquote, unquote_plus
 
 import attrs
 
@@ -35,19 +48,81 @@ from logicrm.errors import LogicrmError, ReadError, ValidationError
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 FETCH_ROWS = 10_000
 """ Rows fetched from the server at a time."""
+WRITE_ATTEMPTS = 5
+""" How many times a write is tried when the server reports a serialization failure or a
+deadlock (or SQLite stays locked), before the error is reported."""
+LOCK_WAIT_SECONDS = 60.0
+""" How long a SQLite writer waits for another writer's lock before giving up."""
+
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+_QUERY_SECRET = re.compile(r"([?&](?:ssl)?password=)([^&#]*)", re.IGNORECASE)
+_EMBEDDED_USERINFO = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^\s:@/'\"]*:)[^\s'\"]*@")
+_KEYVALUE_SECRET = re.compile(
+    r"(\b(?:ssl)?password\s*=\s*)('(?:[^'\\]|\\.)*'?|[^\s'&]+)", re.IGNORECASE
+)
+
+
+def _userinfo_span(text: str) -> tuple[int, int] | None:
+    """Where a URI's password is: from the first ``:`` after ``scheme://`` to the last ``@``,
+    when that ``:`` comes before the first ``@`` (a password may hold ``@`` or ``/``
+    unescaped, and then libpq and urllib disagree on where it ends: both ends are covered)."""
+    match = _SCHEME.match(text)
+    if match is None:
+        return None
+    start = match.end()
+    first_at, last_at = text.find("@", start), text.rfind("@")
+    colon = text.find(":", start)
+    if first_at < 0 or colon < 0 or colon > first_at:
+        return None
+    return colon + 1, last_at
+
+
+def _secrets(target: str) -> list[str]:
+    """Every password ``target`` holds, as written and as decoded, longest first."""
+    found: list[str] = []
+    span = _userinfo_span(target)
+    if span is not None:
+        found.append(target[span[0] : span[1]])
+    found += [m.group(2) for m in _QUERY_SECRET.finditer(target)]
+    for match in _KEYVALUE_SECRET.finditer(target):
+        value = match.group(2)
+        found.append(value)
+        if value.startswith("'"):
+            found.append(value.strip("'").replace("\\'", "'").replace("\\\\", "\\"))
+    decoded = [form(s) for s in found for form in (unquote, unquote_plus)]
+    return sorted({s for s in (*found, *decoded) if s}, key=len, reverse=True)
 
 
 def redacted(uri: str) -> str:
-    """``uri`` with any password replaced by ``***`` (and nothing else changed)."""
-    try:
-        parts = urlsplit(uri)
-    except ValueError:
-        return "<a database URI>"
-    if parts.password is None:
-        return uri
-    host = parts.hostname or ""
-    netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))
+    """``uri`` with any password replaced by ``***``: a URI's user info and its
+    ``password=`` parameter, or a ``key=value`` string's ``password``. Never raises, whatever
+    the text (a URI too broken to parse keeps nothing that could be its password)."""
+    if not isinstance(uri, str):
+        return "<a database connection>"
+    secrets = _secrets(uri)
+    text = uri
+    span = _userinfo_span(text)
+    if span is not None:
+        text = text[: span[0]] + "***" + text[span[1] :]
+    text = _EMBEDDED_USERINFO.sub(r"\1***@", text)  # a URI quoted inside a message
+    text = _QUERY_SECRET.sub(r"\1***", text)
+    text = _KEYVALUE_SECRET.sub(r"\1***", text)
+    for secret in secrets:
+        text = text.replace(secret, "***")
+    return text
+
+
+def _scrubbed(text: str, target: Any = None) -> str:
+    """``text`` (a driver's message) with every password of ``target`` and of the
+    environment's ``PGPASSWORD`` replaced by ``***``, and any connection string in it
+    redacted."""
+    secrets = _secrets(target) if isinstance(target, str) else []
+    environment = os.environ.get("PGPASSWORD")
+    if environment:
+        secrets.append(environment)
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return redacted(text)
 
 
 def quoted(name: str) -> str:
@@ -67,13 +142,34 @@ def quoted(name: str) -> str:
     return ".".join(f'"{p}"' for p in parts)
 
 
+def output_table(name: str) -> str:
+    """An output table's name, checked and quoted: a temporary schema is refused, since its
+    rows would vanish with the connection (``temp`` in SQLite, ``pg_temp`` in PostgreSQL).
+
+    Raises:
+        ValidationError: a bad table name, or one in a temporary schema.
+    """
+    target = quoted(name)
+    schema = name.split(".")[0].lower() if "." in name else ""
+    if schema == "temp" or schema.startswith("pg_temp"):
+        fail(
+            "table",
+            name,
+            "is in a temporary schema, whose rows vanish with the connection: name a table in "
+            "a lasting schema",
+        )
+    return target
+
+
 @attrs.frozen
 class Source:
     """Where one input kind comes from in the database: a table, or a query of yours.
 
     Attributes:
         table: a table name (checked and quoted), or ``None``.
-        query: a SQL query of your own (its rows are read as a table's), or ``None``.
+        query: a SQL query of your own (its rows are read as a table's), or ``None``. It may
+            only read: it runs in a read-only transaction (PostgreSQL) or on a read-only
+            connection (SQLite), and what it tries to change is refused and left unchanged.
         params: the query's parameters, passed to the driver, never formatted in.
     """
 
@@ -127,16 +223,32 @@ def _sqlite_path(uri: str) -> str:
     raise ValidationError("database", redacted(uri), "a SQLite URI is sqlite:///path/to/file.db")
 
 
+def _driver_error(error: BaseException) -> bool:
+    return isinstance(error, sqlite3.Error) or type(error).__module__.startswith("psycopg")
+
+
 @contextmanager
-def connected(target: str | Any) -> Iterator[Any]:
-    """A DB-API connection for ``target``: opened (and closed) for a URI, or yours as given."""
+def connected(target: str | Any, *, write: bool = False) -> Iterator[Any]:
+    """A DB-API connection for ``target``: opened (and closed) for a URI, or yours as given.
+
+    A SQLite file opened to read is opened read-only (``mode=ro``); one opened to ``write``
+    waits up to ``LOCK_WAIT_SECONDS`` for another writer.
+
+    Raises:
+        ReadError: the database cannot be opened (the message shows no password).
+    """
     if not isinstance(target, str):
         yield target
         return
     dialect = dialect_of(target)
+    problem = None
     try:
         if dialect == "sqlite":
-            connection: Any = sqlite3.connect(_sqlite_path(target))
+            path = _sqlite_path(target)
+            if write or path == ":memory:":
+                connection: Any = sqlite3.connect(path, timeout=LOCK_WAIT_SECONDS)
+            else:
+                connection = sqlite3.connect(f"file:{quote(path)}?mode=ro", uri=True)
         else:
             try:
                 import psycopg
@@ -144,47 +256,119 @@ def connected(target: str | Any) -> Iterator[Any]:
                 fail("database", redacted(target), "PostgreSQL needs pip install 'logicrm[db]'")
             connection = psycopg.connect(target, autocommit=True)
     except (sqlite3.Error, OSError) as error:
-        raise ReadError(redacted(target), f"cannot be opened ({_short(error, target)})") from None
+        problem = _short(error, target)
     except Exception as error:
-        if type(error).__module__.startswith("psycopg"):
-            raise ReadError(
-                redacted(target), f"cannot be opened ({_short(error, target)})"
-            ) from None
-        raise
+        if not _driver_error(error):
+            raise
+        problem = _short(error, target)
+    if problem is not None:  # raised here, so no driver exception is kept as its context
+        raise ReadError(redacted(target), f"cannot be opened ({problem})")
     try:
         yield connection
     finally:
         connection.close()
 
 
-def _short(error: BaseException, uri: str | None = None) -> str:
-    """The first line of a driver's error, without the URI's password should it echo it."""
-    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-    password = _password(uri)
-    if password:
-        text = text.replace(password, "***")
-    return text[:200]
+def _short(error: BaseException, target: Any = None) -> str:
+    """The first line of a driver's error, with no password in it, should it echo one."""
+    text = str(error).strip()
+    text = text.splitlines()[0] if text else type(error).__name__
+    return _scrubbed(text, target)[:200]
 
 
-def _password(uri: str | None) -> str | None:
-    if uri is None:
-        return None
+_SQLITE_READS = frozenset(
+    {
+        sqlite3.SQLITE_SELECT,
+        sqlite3.SQLITE_READ,
+        sqlite3.SQLITE_FUNCTION,
+        sqlite3.SQLITE_RECURSIVE,
+    }
+)
+_SQLITE_ACTIONS = {
+    sqlite3.SQLITE_ATTACH: "ATTACH (and VACUUM)",
+    sqlite3.SQLITE_DETACH: "DETACH",
+    sqlite3.SQLITE_PRAGMA: "PRAGMA",
+    sqlite3.SQLITE_TRANSACTION: "a transaction statement",
+}
+
+
+@contextmanager
+def _sqlite_reading(connection: sqlite3.Connection) -> Iterator[list[str]]:
+    """``connection`` allowed only to read while the block runs: ``query_only`` on, and an
+    authorizer refusing every action but reading (a write, ``ATTACH``, ``VACUUM``, a
+    ``PRAGMA``). Yields the list the refused actions are named in."""
+    refused: list[str] = []
+
+    def authorize(action: int, *_: Any) -> int:
+        if action in _SQLITE_READS:
+            return sqlite3.SQLITE_OK
+        refused.append(_SQLITE_ACTIONS.get(action, "a write"))
+        return sqlite3.SQLITE_DENY
+
+    was = connection.execute("PRAGMA query_only").fetchone()[0]
+    connection.execute("PRAGMA query_only = ON")
+    connection.set_authorizer(authorize)
     try:
-        return urlsplit(uri).password
-    except ValueError:
-        return None
+        yield refused
+    finally:
+        connection.set_authorizer(None)
+        if not was:
+            connection.execute("PRAGMA query_only = OFF")
 
 
-def query_rows(connection: Any, source: Source) -> tuple[list[str], Iterator[tuple[Any, ...]]]:
-    """The column names and rows of ``source``, streamed (a server-side cursor on PostgreSQL).
+@contextmanager
+def _postgres_reading(connection: Any) -> Iterator[list[str]]:
+    """A read-only transaction (a savepoint in yours, when one is open), always rolled back:
+    whatever a query or a function it calls tries to change fails and is undone."""
+    with connection.transaction(force_rollback=True):
+        connection.execute("SET TRANSACTION READ ONLY")
+        yield []
+
+
+@contextmanager
+def reading(
+    target: str | Any, source: Source
+) -> Iterator[tuple[list[str], Iterator[tuple[Any, ...]]]]:
+    """The column names and rows of ``source``, streamed (a server-side cursor on
+    PostgreSQL), read with a connection that cannot write.
 
     Raises:
-        ReadError: the table or query cannot be read (the driver's first line).
+        ReadError: the database, table or query cannot be read (the driver's first line,
+            with no password), or the query tried to change something.
     """
-    postgres = dialect_of(connection) == "postgresql"
+    with connected(target) as connection, ExitStack() as stack:
+        postgres = dialect_of(connection) == "postgresql"
+        guard = _postgres_reading if postgres else _sqlite_reading
+        problem = None
+        try:  # a connection of yours may be closed, or in a failed transaction
+            refused = stack.enter_context(guard(connection))
+        except Exception as error:
+            if not _driver_error(error):
+                raise
+            problem = ReadError(source.name, f"cannot be read ({_short(error, target)})")
+        if problem is not None:
+            raise problem
+        cursor, names, first = _started(connection, source, target, refused, postgres)
+        try:
+            yield names, _fetched(cursor, first, source, target, refused)
+        finally:
+            with suppress(Exception):
+                cursor.close()
+
+
+def _refusal(source: Source, error: BaseException, target: Any, refused: list[str]) -> ReadError:
+    if refused:
+        return ReadError(source.name, f"may only read: {refused[0]} is refused")
+    return ReadError(source.name, f"cannot be read ({_short(error, target)})")
+
+
+def _started(
+    connection: Any, source: Source, target: Any, refused: list[str], postgres: bool
+) -> tuple[Any, list[str], list[tuple[Any, ...]]]:
+    problem = None
     try:
         if postgres:
-            cursor = connection.cursor(name="logicrm_read", withhold=bool(connection.autocommit))
+            cursor = connection.cursor(name="logicrm_read")
             cursor.itersize = FETCH_ROWS
         else:
             cursor = connection.cursor()
@@ -198,29 +382,46 @@ def query_rows(connection: Any, source: Source) -> tuple[list[str], Iterator[tup
         if not postgres:
             first = cursor.fetchmany(FETCH_ROWS)
     except Exception as error:
-        _rollback(connection)
-        raise ReadError(source.name, f"cannot be read ({_short(error)})") from None
+        if not _driver_error(error) and not isinstance(error, (TypeError, ValueError)):
+            raise
+        problem = _refusal(source, error, target, refused)
+    if problem is not None:
+        raise problem
+    return cursor, names, first
 
-    def fetched() -> Iterator[tuple[Any, ...]]:
-        batch = first
+
+def _fetched(
+    cursor: Any, first: list[tuple[Any, ...]], source: Source, target: Any, refused: list[str]
+) -> Iterator[tuple[Any, ...]]:
+    batch = first
+    while batch:
+        yield from batch
+        problem = None
         try:
-            while batch:
-                yield from batch
-                batch = cursor.fetchmany(FETCH_ROWS)
-        finally:
-            cursor.close()
+            batch = cursor.fetchmany(FETCH_ROWS)
+        except Exception as error:
+            if not _driver_error(error):
+                raise
+            problem = _refusal(source, error, target, refused)
+        if problem is not None:
+            raise problem
 
-    return names, fetched()
+
+_TIME_COLUMNS = frozenset({"as_of", "follow_up_due"})
 
 
-def _rollback(connection: Any) -> None:
-    with suppress(Exception):  # a broken connection: the caller's error says why
-        connection.rollback()
+def _money_type() -> str:
+    """``NUMERIC(p, s)`` holding every amount the library allows: below ``10 ** 18``, with
+    up to 34 decimal places."""
+    from logicrm.domain._money import MAX_MAGNITUDE_EXPONENT, MAX_PLACES
+
+    return f"NUMERIC({MAX_MAGNITUDE_EXPONENT + MAX_PLACES}, {MAX_PLACES})"
 
 
 def _score_columns(dialect: str) -> dict[str, str]:
     """The scores table's columns and their SQL types: ``customer_id``, ``as_of``, then the
-    assessment row's columns."""
+    assessment row's columns. Times are ``timestamptz`` (SQLite: ISO 8601 text with its
+    offset), money ``NUMERIC(52, 34)`` (SQLite: text, since it has no exact decimal)."""
     import typing
 
     from logicrm._assess import ROW_COLUMNS, AssessmentRow
@@ -231,35 +432,62 @@ def _score_columns(dialect: str) -> dict[str, str]:
         float: "DOUBLE PRECISION" if postgres else "REAL",
         bool: "BOOLEAN" if postgres else "INTEGER",
         int: "BIGINT" if postgres else "INTEGER",
-        Decimal: "NUMERIC" if postgres else "TEXT",  # SQLite has no exact decimal: text is
+        Decimal: _money_type() if postgres else "TEXT",
     }
     hints = typing.get_type_hints(AssessmentRow)
-    columns = {
-        "customer_id": "TEXT NOT NULL",
-        "as_of": "TIMESTAMPTZ NOT NULL" if postgres else "TEXT NOT NULL",
-    }
+    time = "TIMESTAMPTZ" if postgres else "TEXT"
+    columns = {"customer_id": "TEXT NOT NULL", "as_of": f"{time} NOT NULL"}
     for name in ROW_COLUMNS:
         if name == "customer_id":
             continue
         kinds = [k for k in typing.get_args(hints[name]) if k is not type(None)] or [hints[name]]
-        columns[name] = types[kinds[0]]
+        columns[name] = time if name in _TIME_COLUMNS else types[kinds[0]]
     return columns
 
 
-def _existing_columns(connection: Any, dialect: str, table: str) -> list[str]:
+def _existing_columns(connection: Any, dialect: str, table: str, target: str) -> list[str]:
+    """The columns of ``table`` in order (none when it does not exist). A table of that name
+    in the connection's temporary schema is refused: it would shadow the lasting one and its
+    rows would vanish with the connection."""
     cursor = connection.cursor()
+    schema, _, name = table.rpartition(".")
     if dialect == "sqlite":
-        schema, _, name = table.rpartition(".")
+        if not schema and cursor.execute(f'PRAGMA temp.table_info("{name}")').fetchall():
+            output_table(f"temp.{name}")
         prefix = f'"{schema}".' if schema else ""
         cursor.execute(f'PRAGMA {prefix}table_info("{name}")')
         return [row[1] for row in cursor.fetchall()]
-    schema, _, name = table.rpartition(".")
     cursor.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = %s AND "
-        "table_schema = COALESCE(%s, current_schema()) ORDER BY ordinal_position",
-        (name, schema or None),
+        "SELECT c.relpersistence FROM pg_class c WHERE c.oid = to_regclass(%s)", (target,)
+    )
+    found = cursor.fetchone()
+    if found is not None and found[0] == "t":
+        output_table(f"pg_temp.{name}")
+    cursor.execute(
+        "SELECT a.attname FROM pg_attribute a WHERE a.attrelid = to_regclass(%s) "
+        "AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
+        (target,),
     )
     return [row[0] for row in cursor.fetchall()]
+
+
+def _check_shape(table: str, existing: list[str], columns: Mapping[str, str]) -> None:
+    if existing == list(columns):
+        return
+    missing = [c for c in columns if c not in existing]
+    extra = [c for c in existing if c not in columns]
+    parts = (
+        f"missing {', '.join(missing)}" if missing else "",
+        f"unexpected {', '.join(extra)}" if extra else "",
+        "columns in another order" if not missing and not extra else "",
+    )
+    fail(
+        "table",
+        table,
+        "exists with another shape: "
+        + "; ".join(p for p in parts if p)
+        + ". Name another table, or drop this one",
+    )
 
 
 def write_rows(
@@ -268,92 +496,143 @@ def write_rows(
     rows: Iterable[Mapping[str, Any]],
     *,
     as_of: datetime,
+    replace_snapshot: bool = False,
     shape: Callable[[str], dict[str, str]] | None = None,
     key: tuple[str, ...] = ("customer_id", "as_of"),
 ) -> int:
     """See [`logicrm.io.write_scores`][logicrm.io.write_scores]. ``shape`` gives another
     table's columns and SQL types by dialect (the scores' by default), ``key`` its primary
     key; an ``as_of`` column takes ``as_of``, every other column its row's value."""
-    target = quoted(table)
-    with connected(database) as connection:
+    target = output_table(table)
+    with connected(database, write=True) as connection:
         dialect = dialect_of(connection)
-        columns = (shape or _score_columns)(dialect)
         postgres = dialect == "postgresql"
-        mark = "%s" if postgres else "?"
-        names = ", ".join(f'"{c}"' for c in columns)
-        updates = ", ".join(f'"{c}" = excluded."{c}"' for c in columns if c not in key)
-        keys = ", ".join(f'"{c}"' for c in key)
-        upsert = (
-            f"INSERT INTO {target} ({names}) VALUES ({', '.join([mark] * len(columns))}) "
-            f"ON CONFLICT ({keys}) DO UPDATE SET {updates}"
-        )
+        columns = (shape or _score_columns)(dialect)
         stamp: Any = as_of if postgres else as_of.isoformat()
-
-        def values(row: Mapping[str, Any]) -> tuple[Any, ...]:
+        identity = [c for c in key if c != "as_of"]
+        by_key: dict[tuple[str, ...], tuple[Any, ...]] = {}
+        for row in rows:  # one row per key, the last given; then in key order
             cells = []
             for name in columns:
                 value = stamp if name == "as_of" else row[name]
-                if not postgres and isinstance(value, (Decimal, datetime)):
-                    value = value.isoformat() if isinstance(value, datetime) else str(value)
+                if not postgres and isinstance(value, Decimal):
+                    value = str(value)
+                elif not postgres and isinstance(value, datetime):
+                    value = value.isoformat()
                 cells.append(value)
-            return tuple(cells)
-
-        try:
-            existing = _existing_columns(connection, dialect, table)
-            if existing and existing != list(columns):
-                missing = [c for c in columns if c not in existing]
-                extra = [c for c in existing if c not in columns]
-                fail(
-                    "table",
-                    table,
-                    "exists with another shape: "
-                    + "; ".join(
-                        part
-                        for part in (
-                            f"missing {', '.join(missing)}" if missing else "",
-                            f"unexpected {', '.join(extra)}" if extra else "",
-                            "columns in another order" if not missing and not extra else "",
+            by_key[tuple(str(row[c]) for c in identity)] = tuple(cells)
+        ordered = [by_key[k] for k in sorted(by_key)]
+        problem = None
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            try:
+                with _transaction(connection, dialect):
+                    _lock(connection, dialect, table)
+                    existing = _existing_columns(connection, dialect, table, target)
+                    if existing:
+                        _check_shape(table, existing, columns)
+                    else:
+                        definitions = ", ".join(f'"{c}" {t}' for c, t in columns.items())
+                        primary = "PRIMARY KEY (" + ", ".join(f'"{c}"' for c in key) + ")"
+                        connection.execute(
+                            f"CREATE TABLE IF NOT EXISTS {target} ({definitions}, {primary})"
                         )
-                        if part
-                    )
-                    + ". Name another table, or drop this one",
-                )
-            count = 0
-            batch: list[tuple[Any, ...]] = []
-            with _transaction(connection, dialect):
-                cursor = connection.cursor()
-                if not existing:
-                    definitions = ", ".join(f'"{c}" {t}' for c, t in columns.items())
-                    primary = f"PRIMARY KEY ({keys})"
-                    cursor.execute(f"CREATE TABLE {target} ({definitions}, {primary})")
-                for row in rows:
-                    batch.append(values(row))
-                    if len(batch) >= FETCH_ROWS:
-                        cursor.executemany(upsert, batch)
-                        count += len(batch)
-                        batch.clear()
-                if batch:
-                    cursor.executemany(upsert, batch)
-                    count += len(batch)
-        except LogicrmError:
-            raise
-        except Exception as error:
-            if isinstance(error, sqlite3.Error) or type(error).__module__.startswith("psycopg"):
-                raise ReadError(table, f"cannot be written ({_short(error)})") from None
-            raise
-        return count
+                    if replace_snapshot:
+                        mark = "%s" if postgres else "?"
+                        connection.execute(f'DELETE FROM {target} WHERE "as_of" = {mark}', (stamp,))
+                    if postgres:
+                        _copy_upsert(connection, target, columns, ordered, key)
+                    else:
+                        _sqlite_upsert(connection, target, columns, ordered, key)
+                return len(ordered)
+            except LogicrmError:
+                raise
+            except Exception as error:
+                if not _driver_error(error):
+                    raise
+                if _transient(error) and attempt < WRITE_ATTEMPTS:
+                    time.sleep(random.uniform(0.05, 0.2) * attempt)
+                    continue
+                problem = _short(error, database)
+                if _transient(error):
+                    problem += f"; tried {WRITE_ATTEMPTS} times"
+            break
+        raise ReadError(table, f"cannot be written ({problem})")
+
+
+def _transient(error: BaseException) -> bool:
+    """A serialization failure, a deadlock, a lock not granted, or SQLite still locked:
+    worth another try."""
+    if isinstance(error, sqlite3.OperationalError):
+        return "locked" in str(error) or "busy" in str(error)
+    return getattr(error, "sqlstate", None) in ("40001", "40P01", "55P03")
+
+
+def _lock(connection: Any, dialect: str, table: str) -> None:
+    """Hold the target for this transaction, so another writer waits before even looking at
+    its shape (SQLite: ``BEGIN IMMEDIATE`` already holds the database)."""
+    if dialect != "postgresql":
+        return
+    schema, _, name = table.rpartition(".")
+    connection.execute(
+        "SELECT pg_advisory_xact_lock(hashtext('logicrm.scores:' || "
+        "COALESCE(%s, current_schema()) || '.' || %s))",
+        (schema or None, name),
+    )
+
+
+def _copy_upsert(
+    connection: Any,
+    target: str,
+    columns: Mapping[str, str],
+    rows: list[tuple[Any, ...]],
+    key: tuple[str, ...],
+) -> None:
+    """The rows ``COPY``-ed into a staging table, then one ``INSERT ... ON CONFLICT`` in key
+    order."""
+    names = ", ".join(f'"{c}"' for c in columns)
+    updates = ", ".join(f'"{c}" = excluded."{c}"' for c in columns if c not in key)
+    keys = ", ".join(f'"{c}"' for c in key)
+    cursor = connection.cursor()
+    cursor.execute("DROP TABLE IF EXISTS pg_temp.logicrm_staging")
+    definitions = ", ".join(f'"{c}" {t}' for c, t in columns.items())
+    cursor.execute(f"CREATE TEMP TABLE logicrm_staging ({definitions}) ON COMMIT DROP")
+    with cursor.copy(f"COPY pg_temp.logicrm_staging ({names}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+    cursor.execute(
+        f"INSERT INTO {target} ({names}) SELECT {names} FROM pg_temp.logicrm_staging "
+        f"ORDER BY {keys} ON CONFLICT ({keys}) DO UPDATE SET {updates}"
+    )
+
+
+def _sqlite_upsert(
+    connection: Any,
+    target: str,
+    columns: Mapping[str, str],
+    rows: list[tuple[Any, ...]],
+    key: tuple[str, ...],
+) -> None:
+    names = ", ".join(f'"{c}"' for c in columns)
+    updates = ", ".join(f'"{c}" = excluded."{c}"' for c in columns if c not in key)
+    keys = ", ".join(f'"{c}"' for c in key)
+    connection.executemany(
+        f"INSERT INTO {target} ({names}) VALUES ({', '.join(['?'] * len(columns))}) "
+        f"ON CONFLICT ({keys}) DO UPDATE SET {updates}",
+        rows,
+    )
 
 
 @contextmanager
 def _transaction(connection: Any, dialect: str) -> Iterator[None]:
-    """One transaction: committed whole, or rolled back whole."""
+    """One writing transaction: committed whole, or rolled back whole. SQLite's begins
+    ``IMMEDIATE``, holding the database's write lock from the start."""
     if dialect == "postgresql":
         with connection.transaction():
             yield
         return
     if connection.in_transaction:
         connection.commit()  # sqlite3's implicit transaction of earlier statements
-    connection.execute("BEGIN")
+    connection.execute("BEGIN IMMEDIATE")
     try:
         yield
     except BaseException:
@@ -362,20 +641,26 @@ def _transaction(connection: Any, dialect: str) -> Iterator[None]:
     connection.commit()
 
 
+def _read_only_conninfo(uri: str) -> str:
+    """``uri`` as a libpq connection string whose every transaction is read-only (its own
+    ``options`` kept)."""
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    options = str(conninfo_to_dict(uri).get("options") or "")
+    return make_conninfo(uri, options=f"{options} -c default_transaction_read_only=on".strip())
+
+
 @contextmanager
 def _adbc_reader(uri: str, source: Source) -> Iterator[tuple[list[str], Iterator[Any]]]:
-    dialect = dialect_of(uri)
+    import adbc_driver_postgresql.dbapi as driver
+
+    problem = None
     try:
-        if dialect == "postgresql":
-            import adbc_driver_postgresql.dbapi as driver
-
-            connection = driver.connect(uri)
-        else:
-            import adbc_driver_sqlite.dbapi as driver
-
-            connection = driver.connect(_sqlite_path(uri))
+        connection = driver.connect(_read_only_conninfo(uri))
     except Exception as error:
-        raise ReadError(redacted(uri), f"cannot be opened ({_short(error, uri)})") from None
+        problem = _short(error, uri)
+    if problem is not None:
+        raise ReadError(redacted(uri), f"cannot be opened ({problem})")
     try:
         cursor = connection.cursor()
         try:
@@ -385,22 +670,45 @@ def _adbc_reader(uri: str, source: Source) -> Iterator[tuple[list[str], Iterator
                 cursor.execute(source.sql())
             batches = cursor.fetch_record_batch()
         except Exception as error:
-            raise ReadError(source.name, f"cannot be read ({_short(error, uri)})") from None
-        yield list(batches.schema.names), iter(batches)
+            problem = _short(error, uri)
+        if problem is not None:
+            raise ReadError(source.name, f"cannot be read ({problem})")
+        yield list(batches.schema.names), _adbc_fetched(batches, source, uri)
         cursor.close()
     finally:
+        with suppress(Exception):
+            connection.rollback()
         connection.close()
+
+
+def _adbc_fetched(batches: Any, source: Source, uri: str) -> Iterator[Any]:
+    """The record batches, a server's error on the way (a function the query calls trying
+    to write, say) as the library's error."""
+    iterator = iter(batches)
+    while True:
+        problem = None
+        try:
+            batch = next(iterator)
+        except StopIteration:
+            return
+        except Exception as error:
+            problem = _short(error, uri)
+        if problem is not None:
+            raise ReadError(source.name, f"cannot be read ({problem})")
+        yield batch
 
 
 def adbc_batches(uri: str, source: Source) -> Any:
     """A context manager giving the column names and Arrow record batches of ``source``
-    through ADBC, or ``None`` when the ADBC driver for the URI is not installed (the
-    columnar engine then reads the DB-API rows)."""
+    through ADBC in a read-only session, or ``None`` when that cannot be had (not a
+    PostgreSQL URI, or the ADBC driver or psycopg not installed): the columnar engine then
+    reads the DB-API rows. SQLite is always read through ``sqlite3``, whose rows keep each
+    value's storage class."""
+    if dialect_of(uri) != "postgresql":
+        return None
     try:
-        if dialect_of(uri) == "postgresql":
-            import adbc_driver_postgresql.dbapi  # noqa: F401
-        else:
-            import adbc_driver_sqlite.dbapi  # noqa: F401
+        import adbc_driver_postgresql.dbapi  # noqa: F401
+        import psycopg  # noqa: F401
     except ImportError:
         return None
     return _adbc_reader(uri, source)

@@ -57,10 +57,9 @@ def read_feed(source: str | Path, *, database: Any = None) -> list[dict[str, Any
     """The rows of a feed ``logicrm worklist`` wrote: a CSV, JSON Lines or Parquet file, or,
     with ``database``, a table of it (its rows of the latest ``as_of``: the last run's)."""
     if database is not None:
-        from logicrm._db import Source, connected, query_rows
+        from logicrm._db import Source, reading
 
-        with connected(database) as connection:
-            names, values = query_rows(connection, Source(table=str(source)))
+        with reading(database, Source(table=str(source))) as (names, values):
             rows = [dict(zip(names, row, strict=True)) for row in values]
         # the table keeps the rows of items no longer listed: the last run's are the newest
         last = max((str(r.get("as_of")) for r in rows), default=None)

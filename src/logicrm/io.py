@@ -899,11 +899,16 @@ def stream_db(
             ``sqlite3`` or psycopg connection. PostgreSQL needs ``pip install 'logicrm[db]'``.
         table: a table name, ``name`` or ``schema.name`` (checked, then quoted).
         query: instead of ``table``, a query of yours; ``params`` are its parameters, passed
-            to the driver (``?`` placeholders in SQLite, ``%s`` in PostgreSQL).
+            to the driver (``?`` placeholders in SQLite, ``%s`` in PostgreSQL). It may only
+            read: PostgreSQL runs it in a read-only transaction that is rolled back (a
+            savepoint in a transaction of yours), SQLite on a read-only connection that
+            refuses ``ATTACH``, ``VACUUM`` and ``PRAGMA`` too; an open connection of yours is
+            given back as it was.
 
     Raises:
-        ReadError: the database, table or query cannot be read, or lacks a required
-            column. Messages never show a password.
+        ReadError: the database, table or query cannot be read, lacks a required column, or
+            the query tried to change something (nothing is changed). Messages never show a
+            password, whatever the form of the connection string.
         ValidationError: a bad table name, or a mapping naming an unknown field.
 
     Examples:
@@ -919,16 +924,13 @@ def stream_db(
         >>> ids, caught[0].category.__name__
         (['C1'], 'ColumnWarning')
     """
-    from logicrm._db import Source, connected, query_rows
+    from logicrm._db import Source, reading
 
     source = Source(table=table, query=query, params=params)
     reader = _Reader(cls, mapping or ColumnMapping(), long_form=cls is SurveyResponse)
-    with connected(database) as connection:
-        names, values = query_rows(connection, source)
+    with reading(database, source) as (names, values):
         reader.check_header(source.name, names)
-        rows: Iterator[_Row] = (
-            (number, dict(zip(names, row, strict=True))) for number, row in enumerate(values, 1)
-        )
+        rows: Iterator[_Row] = _database_rows(names, values, reader)
         if reader.long_form:
             rows = _survey_rows(rows, reader.mapping)
         yield from _checked(
@@ -936,26 +938,59 @@ def stream_db(
         )
 
 
+def _database_rows(
+    names: list[str], values: Iterable[tuple[Any, ...]], reader: _Reader
+) -> Iterator[_Row]:
+    """A database's rows, numbered from 1, as mappings; an integer 0 or 1 in a column read
+    as a flag is read as false or true (SQLite keeps booleans as integers, and so does
+    [`write_scores`][logicrm.io.write_scores])."""
+    flags = [i for i, n in enumerate(names) if n in {c for _, k, c in reader._plan if k == "bool"}]
+    for number, row in enumerate(values, 1):
+        cells = dict(zip(names, row, strict=True))
+        for index in flags:
+            value = row[index]
+            if type(value) is int and value in (0, 1):
+                cells[names[index]] = bool(value)
+        yield number, cells
+
+
 def write_scores(
-    database: Any, table: str, rows: Iterable[Mapping[str, Any]], *, as_of: datetime
+    database: Any,
+    table: str,
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    as_of: datetime,
+    replace_snapshot: bool = False,
 ) -> int:
     """Write assessment rows ([`Assessment.row()`][logicrm.Assessment.row]) to a database
     table, one row per customer and ``as_of``, in one transaction; returns the rows written.
 
     The table is created when missing, with ``(customer_id, as_of)`` as its primary key; a
     customer scored again at the same ``as_of`` is updated (upserted). Money stays exact
-    (``NUMERIC`` in PostgreSQL, text in SQLite, which has no exact decimal) and times aware
-    (``timestamptz``; ISO 8601 with its offset in SQLite). A failed or interrupted write
-    changes nothing.
+    (``NUMERIC(52, 34)`` in PostgreSQL, room for every amount the library allows; text in
+    SQLite, which has no exact decimal) and times aware (``timestamptz``; ISO 8601 with its
+    offset in SQLite). A failed or interrupted write changes nothing.
+
+    Runs at the same time are safe: each takes a lock on the table (an advisory lock in
+    PostgreSQL, SQLite's write lock) before it checks or creates it, writes in key order,
+    and a serialization failure or deadlock is tried again, up to
+    ``logicrm._db.WRITE_ATTEMPTS`` times, before it is reported. PostgreSQL rows go in
+    through ``COPY`` into a staging table and one ``INSERT ... ON CONFLICT``.
+
+    Args:
+        replace_snapshot: the rows are the whole snapshot at ``as_of``: every row of the
+            table at that ``as_of`` is deleted first, in the same transaction, so customers
+            left out of this run do not keep an earlier run's scores.
 
     Raises:
-        ValidationError: a bad table name, or an existing table of another shape (the
-            message names the columns missing and unexpected).
+        ValidationError: a bad table name, one in a temporary schema (``temp.scores``,
+            ``pg_temp.scores``: its rows would vanish with the connection), or an existing
+            table of another shape (the message names the columns missing and unexpected).
         ReadError: the database cannot be opened or written.
     """
     from logicrm._db import write_rows
 
-    return write_rows(database, table, rows, as_of=as_of)
+    return write_rows(database, table, rows, as_of=as_of, replace_snapshot=replace_snapshot)
 
 
 def write_worklist(database: Any, table: str, items: Iterable[Any], *, as_of: datetime) -> int:

@@ -66,6 +66,12 @@ def _parser() -> argparse.ArgumentParser:
         "upserted in one transaction (created when missing)",
     )
     score.add_argument(
+        "--replace-snapshot",
+        action="store_true",
+        help="with --output-table: this run is the whole snapshot at --as-of; the table's "
+        "earlier rows at that --as-of are replaced, in the same transaction",
+    )
+    score.add_argument(
         "--wide",
         action="store_true",
         help="show the whole table (by default it fits 120 columns, long text cut with …)",

@@ -64,18 +64,20 @@ def _load_mappings(path: Path) -> Any:
 
 
 def parse_as_of(text: str) -> datetime:
-    """``--as-of``: an aware ISO 8601 moment, or a bare date meaning the end of it in UTC."""
+    """``--as-of``: an aware ISO 8601 moment, or a bare date meaning the end of it in UTC:
+    its last instant, ``23:59:59.999999+00:00``, so every shipment of that day counts."""
     from datetime import UTC, date, time
 
     try:
-        moment = datetime.fromisoformat(text)
+        moment = datetime.combine(date.fromisoformat(text), time.max, tzinfo=UTC)
     except ValueError:
-        raise UsageError(
-            f"--as-of {text[:40]!r} is not an ISO 8601 date or date-time "
-            "(e.g. 2026-06-30 or 2026-06-30T18:00:00+08:00)"
-        ) from None
-    if len(text) == 10:
-        moment = datetime.combine(date.fromisoformat(text), time(23, 59, 59), tzinfo=UTC)
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            raise UsageError(
+                f"--as-of {text[:40]!r} is not an ISO 8601 date or date-time "
+                "(e.g. 2026-06-30 or 2026-06-30T18:00:00+08:00)"
+            ) from None
     if moment.tzinfo is None:
         raise UsageError(f"--as-of {text!r} needs an offset such as +08:00 or Z")
     if not 1900 <= moment.year <= 2999 or not 1900 <= moment.astimezone(UTC).year <= 2999:
@@ -193,7 +195,11 @@ def run_score(args: argparse.Namespace) -> int:
     from logicrm.errors import LogicrmError
 
     run = _prepare(args, _SUFFIXES)
-    results, rejected = _assessed(run, rows_only=run.fmt != "table")
+    if args.replace_snapshot and args.output_table is None:
+        raise UsageError("--replace-snapshot needs --output-table NAME")
+    # The terminal table needs whole assessments; the database and files need rows only.
+    table_shown = run.fmt == "table" and (args.output is not None or args.output_table is None)
+    results, rejected = _assessed(run, rows_only=not table_shown)
     if args.output_table is not None:
         from logicrm.io import write_scores
 
@@ -201,7 +207,13 @@ def run_score(args: argparse.Namespace) -> int:
             sys.stderr.write(f"writing {len(results):,} scores to table {args.output_table}\n")
             sys.stderr.flush()
         try:
-            written = write_scores(run.database, args.output_table, results.rows(), as_of=run.as_of)
+            written = write_scores(
+                run.database,
+                args.output_table,
+                results.rows(),
+                as_of=run.as_of,
+                replace_snapshot=args.replace_snapshot,
+            )
         except LogicrmError as error:
             raise UsageError(str(error)) from None
         _say(f"{written} scores written to table {args.output_table}")
@@ -377,6 +389,7 @@ def _database_options(
     import os
 
     from logicrm._db import Source, dialect_of, redacted
+    from logicrm._db import output_table as output_table_name
     from logicrm.cli._run import INPUT_KINDS
     from logicrm.errors import ValidationError
 
@@ -410,7 +423,7 @@ def _database_options(
             ) from None
     if output_table is not None:
         try:
-            Source(table=output_table)
+            output_table_name(output_table)
         except ValidationError as error:
             raise UsageError(f"--output-table: {error}") from None
     if files["shipments"] is None and "shipments" not in sources:

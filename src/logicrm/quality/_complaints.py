@@ -35,7 +35,8 @@ _LONGEST = timedelta(days=3660)
 @attrs.frozen
 class ComplaintTimes:
     """How long each stage may take: respond from opening, resolve from opening, confirm
-    (the follow-up visit, 回访确认) from resolution."""
+    (the follow-up visit, 回访确认) from resolution. Responding may not be given longer than
+    resolving, since both count from the opening."""
 
     respond_within: timedelta
     resolve_within: timedelta
@@ -46,6 +47,13 @@ class ComplaintTimes:
             value = getattr(self, name)
             if not isinstance(value, timedelta) or not timedelta(0) < value <= _LONGEST:
                 fail(name, value, "must be a positive timedelta of at most 3,660 days")
+        if self.respond_within > self.resolve_within:  # both counted from opening
+            fail(
+                "respond_within",
+                self.respond_within,
+                f"must not exceed resolve_within ({self.resolve_within}): a complaint is "
+                "responded to before it is resolved",
+            )
 
 
 _DEFAULT_TIMES = MappingProxyType(

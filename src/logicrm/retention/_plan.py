@@ -395,7 +395,15 @@ WHAT = {
 
 
 def _utc(moment: datetime | None) -> datetime | None:
-    return None if moment is None else moment.astimezone(UTC)
+    """``moment`` in UTC; one at the calendar's edge whose UTC falls outside it (year 1 at
+    +14:00) is the calendar's first or last UTC instant, as shipment times are kept."""
+    if moment is None:
+        return None
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        edge = datetime.min if moment.year == 1 else datetime.max
+        return edge.replace(tzinfo=UTC)
 
 
 def _status(due_at: datetime, as_of: datetime, due_within_days: int) -> tuple[DueStatus, int]:
