@@ -110,3 +110,27 @@ def test_a_band_can_no_longer_grant_a_negative_limit():
 def test_every_default_policy_is_valid_and_round_trips():
     assert loads_policies(dumps_policies(Policies()), format="toml") == Policies()
     assert loads_policies(dumps_policies(Policies(), format="json"), format="json") == Policies()
+
+
+@pytest.mark.parametrize(
+    ("text", "path"),
+    [
+        ('[service_cost]\nfollow_up_purposes = ["bribe"]\n', "service_cost.follow_up_purposes"),
+        ('[action]\nworkforce_ratings = ["mood"]\n', "action.workforce_ratings"),
+        ('[action]\norganisation_ratings = ["luck"]\n', "action.organisation_ratings"),
+        ("[contact]\nvisit_purposes = []\n", "visit_purposes"),
+        ('[contact]\nsurvey_purposes = ["follow_up_visit"]\n', "survey_purposes"),
+        ("[action]\ngrow_min_growth = -1\n", "grow_min_growth"),
+    ],
+)
+def test_a_policy_that_names_what_nothing_knows_is_refused_with_its_path(text, path):
+    with pytest.raises(ValidationError, match=path):
+        loads_policies(text, format="toml")
+
+
+def test_a_purpose_the_contact_policy_lists_may_cost_a_follow_up():
+    text = '[contact]\npurposes = ["claims_review"]\n[service_cost]\n' + (
+        'follow_up_purposes = ["claims_review"]\n'
+    )
+    policies = loads_policies(text, format="toml")
+    assert policies.service_cost.follow_up_purposes == ("claims_review",)

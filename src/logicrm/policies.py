@@ -30,6 +30,7 @@ from logicrm.errors import Problem, ValidationError
 from logicrm.quality import ComplaintPolicy
 from logicrm.retention import ActionPolicy, ContactPolicy, OwnerPolicy, ServiceCostPolicy
 from logicrm.scoring import (
+    CRITERIA,
     ChurnPolicy,
     CreditPolicy,
     LifecyclePolicy,
@@ -112,6 +113,26 @@ class Policies:
     service_cost: ServiceCostPolicy = ServiceCostPolicy()
     action: ActionPolicy = ActionPolicy()
     owners: OwnerPolicy = OwnerPolicy()
+
+    def __attrs_post_init__(self) -> None:
+        # A rule that names something no other policy knows means nothing: refuse it.
+        known = self.contact.known_purposes
+        unknown = [p for p in self.service_cost.follow_up_purposes if p not in known]
+        if unknown:
+            fail(
+                "service_cost.follow_up_purposes",
+                unknown,
+                "names purposes neither Purpose nor contact.purposes lists",
+            )
+        ratings = {c for names in CRITERIA.values() for c in names} | {"workforce"}
+        for name in ("organisation_ratings", "workforce_ratings"):
+            odd = [r for r in getattr(self.action, name) if r not in ratings]
+            if odd:
+                fail(
+                    f"action.{name}",
+                    odd,
+                    "names ratings no credit framework has (5C, 5P, 6A criteria, or workforce)",
+                )
 
 
 def loads_policies(text: str, *, format: str) -> Policies:
