@@ -328,14 +328,16 @@ def _quarantine(data: SampleData) -> str:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    """``logicrm demo``: the report, and with ``--write-sample`` the sample's files."""
+    """``logicrm demo``: the report; with ``--write-sample``, the sample's files instead, and
+    the command that scores them."""
     folder = args.write_sample
     if folder is not None and folder.exists() and not folder.is_dir():
         raise UsageError(f"--write-sample {folder} is a file; name a folder (new or existing)")
     if folder is not None and not _writable_folder(_existing_parent(folder)):
         raise UsageError(f"--write-sample {folder}: cannot create files there")
-    sys.stdout.write(demo_report())
-    if args.write_sample is not None:
+    if args.write_sample is None:
+        sys.stdout.write(demo_report())
+    else:
         from logicrm.sample import write_sample
 
         files = write_sample(args.write_sample)
@@ -345,7 +347,7 @@ def run_demo(args: argparse.Namespace) -> int:
             if kind != "shipments"
         )
         sys.stdout.write(
-            f"\nSample files written to {args.write_sample}; score them with:\n"
+            f"Sample files written to {args.write_sample}; score them with:\n"
             f"  logicrm score {files['shipments']} {options} --as-of 2026-06-30T18:00:00Z\n"
         )
     return EXIT_OK

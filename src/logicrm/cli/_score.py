@@ -506,7 +506,7 @@ def table_text(assessments: Any, *, wide: bool = False) -> str:
                 row["worst_gap"].split(" (")[1].rstrip(")") if row["worst_gap"] else "-",
                 "-"
                 if row["complaints"] is None
-                else f"{row['complaints_met']}/{row['complaints']}",
+                else f"{row['complaints_met']} of {row['complaints']}",
             ]
         )
     headers = [
@@ -522,7 +522,7 @@ def table_text(assessments: Any, *, wide: bool = False) -> str:
         "on time",
         "perfect",
         "worst gap",
-        "SLAs",
+        "complaints in SLA",
     ]
     width = None if wide else WIDTH
     return render_table(headers, rows, max_width=width, notes=notes) + "\n"
