@@ -506,7 +506,7 @@ def table_text(assessments: Any, *, wide: bool = False) -> str:
                 row["worst_gap"].split(" (")[1].rstrip(")") if row["worst_gap"] else "-",
                 "-"
                 if row["complaints"] is None
-                else f"{row['complaints_met']} of {row['complaints']}",
+                else f"{row['complaints_met']}/{row['complaints']}",
             ]
         )
     headers = [
@@ -522,7 +522,7 @@ def table_text(assessments: Any, *, wide: bool = False) -> str:
         "on time",
         "perfect",
         "worst gap",
-        "complaints in SLA",
+        "in SLA",  # complaints handled within their SLA, of all
     ]
     width = None if wide else WIDTH
     return render_table(headers, rows, max_width=width, notes=notes) + "\n"
