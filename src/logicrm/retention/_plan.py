@@ -692,30 +692,16 @@ def _account_review(
     since = _utc(since) or as_of - timedelta(days=90)
     last = _utc(log.last_at(Purpose.ACCOUNT_REVIEW.value))
     what = "account review: a key customer slipping away"
-    if last is not None and last >= since:
-        return _item(
-            ContactTask.ACCOUNT_REVIEW,
-            last + timedelta(days=30),
-            as_of,
-            policy,
-            f"{what}; reviewed {last.date().isoformat()}, again 30 days on",
-            last=last,
-            cycle=f"last {last.isoformat()}",
-        )
-    status = DueStatus.DUE
-    return ContactItem(
-        task=ContactTask.ACCOUNT_REVIEW,
-        due_at=as_of,
-        status=status,
-        days_overdue=0,
-        last_done_at=last,
-        interval_days=None,
-        cycle="first" if last is None else f"after {last.isoformat()}",
-        reason=Reason(
+    return _due_since_signal(
+        ContactTask.ACCOUNT_REVIEW, last, since, as_of, policy,
+        again=f"{what}; reviewed {{last}}, again 30 days on",
+        now=Reason(
             "contact.account_review.due",
-            f"{what}; no account review since the signal began {since.date().isoformat()}: due now",
+            f"{what}; no account review since the signal began {since.date().isoformat()}: "
+            "due now",
         ),
-    )
+        cycles=("last {last}", "first" if last is None else f"after {last.isoformat()}"),
+    )  # fmt: skip
 
 
 def _won_back(last_order: datetime | None) -> str:
@@ -735,25 +721,46 @@ def _call(
     then 30 days after it."""
     since = since.astimezone(UTC)
     last = _utc(log.last_at(Purpose.SALES_CALL.value, *policy.visit_purposes))
+    return _due_since_signal(
+        ContactTask.RETENTION_CALL, last, since, as_of, policy,
+        again=f"{what}; called {{last}}, again 30 days on",
+        now=Reason(f"contact.retention_call.{kind}", f"{what}: due now"),
+        cycles=(f"{kind} last {{last}}", f"{kind} since {since.isoformat()}"),
+    )  # fmt: skip
+
+
+def _due_since_signal(
+    task: ContactTask,
+    last: datetime | None,
+    since: datetime,
+    as_of: datetime,
+    policy: ContactPolicy,
+    *,
+    again: str,
+    now: Reason,
+    cycles: tuple[str, str],
+) -> ContactItem:
+    """Work a signal asks for: due now, unless it was done since the signal began; then again
+    30 days after it was done. ``again`` and the first of ``cycles`` take ``{last}``."""
     if last is not None and last >= since:
         return _item(
-            ContactTask.RETENTION_CALL,
+            task,
             last + timedelta(days=30),
             as_of,
             policy,
-            f"{what}; called {last.date().isoformat()}, again 30 days on",
+            again.format(last=last.date().isoformat()),
             last=last,
-            cycle=f"{kind} last {last.isoformat()}",
+            cycle=cycles[0].format(last=last.isoformat()),
         )
     return ContactItem(
-        task=ContactTask.RETENTION_CALL,
+        task=task,
         due_at=as_of,
         status=DueStatus.DUE,
         days_overdue=0,
         last_done_at=last,
         interval_days=None,
-        cycle=f"{kind} since {since.isoformat()}",
-        reason=Reason(f"contact.retention_call.{kind}", f"{what}: due now"),
+        cycle=cycles[1],
+        reason=now,
     )
 
 
