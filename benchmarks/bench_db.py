@@ -47,8 +47,8 @@ def main() -> None:
     args = parser.parse_args()
     import psycopg
 
-    from logicrm._columnar import summarize_db
-    from logicrm._db import Source, adbc_batches
+    from logicrm._engine._columnar import summarize_db
+    from logicrm._readers._db import Source, adbc_batches
 
     with postgres.server() as uri, tempfile.TemporaryDirectory() as folder:
         csv_path = Path(folder) / "shipments.csv"
@@ -156,7 +156,7 @@ def _write_pair(uri: str, count: int, rounds: int) -> dict[str, float]:
     import psycopg
 
     import logicrm as lc
-    from logicrm._db import _score_columns
+    from logicrm._readers._db import _score_columns
     from logicrm.io import write_scores
     from logicrm.sample import sample_dataset
 

@@ -397,8 +397,8 @@ def test_typed_postgresql_columns_are_read_vectorised_and_alike(pg_uri, tmp_path
     """numeric and timestamptz columns, as a TMS types them: the columnar engine reads every
     valid row itself (none sent to the object path) and agrees with the object path."""
 
-    from logicrm._columnar import _arrow_batches, summarize_db
-    from logicrm._db import Source, adbc_batches
+    from logicrm._engine._columnar import _arrow_batches, summarize_db
+    from logicrm._readers._db import Source, adbc_batches
     from logicrm.frames import _standardise
     from logicrm.scoring import summarize
 

@@ -318,7 +318,7 @@ def test_a_bad_port_is_the_librarys_error_naming_the_database(port, capsys):
     ],
 )
 def test_redacted_hides_the_password_and_keeps_the_rest(text):
-    from logicrm._db import redacted
+    from logicrm._readers._db import redacted
 
     shown = redacted(text)
     assert not _leaks(shown), shown
@@ -326,7 +326,7 @@ def test_redacted_hides_the_password_and_keeps_the_rest(text):
 
 
 def test_redacted_leaves_a_uri_without_a_password_as_it_is():
-    from logicrm._db import redacted
+    from logicrm._readers._db import redacted
 
     for text in ("postgresql://tms@db.internal:5432/tms", "sqlite:///var/lib/tms.db"):
         assert redacted(text) == text

@@ -264,7 +264,7 @@ def test_scores_are_exact_in_postgresql(pg_uri):
 
 def test_a_drivers_small_arrow_batches_are_regrouped_whole_and_in_order():
     pa = pytest.importorskip("pyarrow")
-    from logicrm._columnar import _regrouped
+    from logicrm._engine._columnar import _regrouped
 
     sizes = [3, 3, 0, 3, 1]
     start = [sum(sizes[:i]) for i in range(len(sizes))]
@@ -296,8 +296,8 @@ def test_a_drivers_small_arrow_batches_are_regrouped_whole_and_in_order():
     ids=["one scale", "mixed places", "nan", "too large"],
 )
 def test_postgresql_numeric_reads_alike_in_both_engines(pg_uri, kind, amounts):
-    from logicrm._columnar import summarize_db
-    from logicrm._db import Source
+    from logicrm._engine._columnar import summarize_db
+    from logicrm._readers._db import Source
 
     rows = _flat(sample_dataset().shipments[:4])
     for row, amount in zip(rows, amounts, strict=True):
@@ -324,7 +324,7 @@ def test_postgresql_numeric_reads_alike_in_both_engines(pg_uri, kind, amounts):
 
 
 def test_a_writer_that_stays_locked_out_is_reported_after_bounded_tries(tmp_path, monkeypatch):
-    import logicrm._db as db
+    import logicrm._readers._db as db
     from logicrm.errors import ReadError
 
     monkeypatch.setattr(db, "LOCK_WAIT_SECONDS", 0.05)

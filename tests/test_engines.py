@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import logicrm._columnar as columnar
+import logicrm._engine._columnar as columnar
 from logicrm.cli._run import Inputs, score
 from logicrm.errors import LogicrmError
 from logicrm.io import ColumnMapping

@@ -57,7 +57,7 @@ def read_feed(source: str | Path, *, database: Any = None) -> list[dict[str, Any
     """The rows of a feed ``logicrm worklist`` wrote: a CSV, JSON Lines or Parquet file, or,
     with ``database``, a table of it (its rows of the latest ``as_of``: the last run's)."""
     if database is not None:
-        from logicrm._db import Source, reading
+        from logicrm._readers._db import Source, reading
 
         with reading(database, Source(table=str(source))) as (names, values):
             rows = [dict(zip(names, row, strict=True)) for row in values]

@@ -924,7 +924,7 @@ def stream_db(
         >>> ids, caught[0].category.__name__
         (['C1'], 'ColumnWarning')
     """
-    from logicrm._db import Source, reading
+    from logicrm._readers._db import Source, reading
 
     source = Source(table=table, query=query, params=params)
     reader = _Reader(cls, mapping or ColumnMapping(), long_form=cls is SurveyResponse)
@@ -973,8 +973,8 @@ def write_scores(
 
     Runs at the same time are safe: each takes a lock on the table (an advisory lock in
     PostgreSQL, SQLite's write lock) before it checks or creates it, writes in key order,
-    and a serialization failure or deadlock is tried again, up to
-    ``logicrm._db.WRITE_ATTEMPTS`` times, before it is reported. PostgreSQL rows go in
+    and a serialization failure or deadlock is tried again, a bounded number of times
+    (five), before it is reported. PostgreSQL rows go in
     through ``COPY`` into a staging table and one ``INSERT ... ON CONFLICT``.
 
     Args:
@@ -988,7 +988,7 @@ def write_scores(
             table of another shape (the message names the columns missing and unexpected).
         ReadError: the database cannot be opened or written.
     """
-    from logicrm._db import write_rows
+    from logicrm._readers._db import write_rows
 
     return write_rows(database, table, rows, as_of=as_of, replace_snapshot=replace_snapshot)
 
@@ -1010,8 +1010,8 @@ def write_worklist(database: Any, table: str, items: Iterable[Any], *, as_of: da
         ValidationError: a bad table name, or an existing table of another shape.
         ReadError: the database cannot be opened or written.
     """
-    from logicrm._db import write_rows
     from logicrm._feed import feed_columns, feed_rows
+    from logicrm._readers._db import write_rows
 
     return write_rows(
         database, table, feed_rows(items), as_of=as_of, shape=feed_columns, key=("id",)

@@ -18,7 +18,7 @@ from typing import IO, Any, TypeVar
 import attrs
 
 from logicrm._assess import AssessmentInputs, assess_all
-from logicrm._db import Source
+from logicrm._readers._db import Source
 from logicrm.domain import (
     Complaint,
     CreditProfile,
@@ -379,7 +379,7 @@ def _columnar_activities(
     as_table: bool = False,
     also_at: datetime | None = None,
 ) -> Any:
-    from logicrm._columnar import summarize_db, summarize_file
+    from logicrm._engine._columnar import summarize_db, summarize_file
 
     where = inputs.where("shipments")
     found: list[FileRejection] = []
@@ -476,7 +476,7 @@ def _columnar_table(
 def _assessed_rows(
     table: Any, customers: list[Customer], as_of: datetime, policies: Policies, phase: Any
 ) -> AssessedRows:
-    from logicrm._assess_columns import Enterprise, assessment_rows
+    from logicrm._engine._assess_columns import Enterprise, assessment_rows
 
     known = {c.id for c in customers}
     everyone: list[Any] = list(customers)

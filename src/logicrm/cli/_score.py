@@ -388,8 +388,8 @@ def _database_options(
     checked against the file options (one source per input)."""
     import os
 
-    from logicrm._db import Source, dialect_of, redacted
-    from logicrm._db import output_table as output_table_name
+    from logicrm._readers._db import Source, dialect_of, redacted
+    from logicrm._readers._db import output_table as output_table_name
     from logicrm.cli._run import INPUT_KINDS
     from logicrm.errors import ValidationError
 
