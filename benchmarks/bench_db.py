@@ -156,7 +156,7 @@ def _write_pair(uri: str, count: int, rounds: int) -> dict[str, float]:
     import psycopg
 
     import logicrm as lc
-    from logicrm._readers._db import _score_columns
+    from logicrm._readers._db_write import _score_columns
     from logicrm.io import write_scores
     from logicrm.sample import sample_dataset
 

@@ -397,9 +397,10 @@ def test_typed_postgresql_columns_are_read_vectorised_and_alike(pg_uri, tmp_path
     """numeric and timestamptz columns, as a TMS types them: the columnar engine reads every
     valid row itself (none sent to the object path) and agrees with the object path."""
 
-    from logicrm._engine._columnar import _arrow_batches, summarize_db
+    from logicrm._engine._batches import _arrow_batches
+    from logicrm._engine._cells import _standardise
+    from logicrm._engine._columnar import summarize_db
     from logicrm._readers._db import Source, adbc_batches
-    from logicrm.frames import _standardise
     from logicrm.scoring import summarize
 
     files = write_sample(tmp_path / "files")

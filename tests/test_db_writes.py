@@ -264,7 +264,7 @@ def test_scores_are_exact_in_postgresql(pg_uri):
 
 def test_a_drivers_small_arrow_batches_are_regrouped_whole_and_in_order():
     pa = pytest.importorskip("pyarrow")
-    from logicrm._engine._columnar import _regrouped
+    from logicrm._engine._batches import _regrouped
 
     sizes = [3, 3, 0, 3, 1]
     start = [sum(sizes[:i]) for i in range(len(sizes))]
@@ -325,10 +325,11 @@ def test_postgresql_numeric_reads_alike_in_both_engines(pg_uri, kind, amounts):
 
 def test_a_writer_that_stays_locked_out_is_reported_after_bounded_tries(tmp_path, monkeypatch):
     import logicrm._readers._db as db
+    import logicrm._readers._db_write as db_write
     from logicrm.errors import ReadError
 
     monkeypatch.setattr(db, "LOCK_WAIT_SECONDS", 0.05)
-    monkeypatch.setattr(db, "WRITE_ATTEMPTS", 3)
+    monkeypatch.setattr(db_write, "WRITE_ATTEMPTS", 3)
     path = tmp_path / "locked.db"
     holder = sqlite3.connect(path, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")  # another writer, holding the lock throughout

@@ -26,11 +26,11 @@ from typing import Any
 import polars as pl
 
 from logicrm._assess import AssessmentRow
+from logicrm._engine._tables import _exact_text
 from logicrm.domain import Customer, CustomerKind
 from logicrm.domain._money import CONTEXT
 from logicrm.domain._reason import plural
 from logicrm.errors import CurrencyMismatchError
-from logicrm.frames import _exact_text
 from logicrm.policies import Policies
 from logicrm.retention._action import _choose
 from logicrm.retention._economics import _service_figures

@@ -3,7 +3,7 @@ giving what [`logicrm.io.stream`][logicrm.io.stream] and [`summarize`][logicrm.s
 give: the same activities, and the same rejected rows at the same lines in the same words.
 
 How it stays identical:
-- cells are read vectorised only in their canonical forms (see ``frames._standardise``); any
+- cells are read vectorised only in their canonical forms (see ``_engine._cells._standardise``); any
   other row is read by the object path, which accepts it or words its rejection;
 - a CSV file is split into cells by Arrow's streaming reader only when the split is
   provably the csv module's (UTF-8, one header line, no repeated header names, no lone
@@ -19,69 +19,43 @@ is read in batches whose per-customer tables are merged with ``frames.merge_tabl
 
 from __future__ import annotations
 
-import codecs
 import contextlib
-import tempfile
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from datetime import datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import attrs
 import polars as pl
 
-from logicrm.domain import Shipment
-from logicrm.errors import ColumnWarning
-from logicrm.frames import (
-    _WHITESPACE,
-    _aggregate,
-    _currency_clash,
-    _settle,
-    _standardise,
-    merge_tables,
-    to_activities,
+from logicrm._engine._batches import (
+    _arrow_batches,
+    _arrow_csv_batches,
+    _Batch,
+    _NotPlain,
+    _parquet,
+    _plain_csv,
+    _python_batches,
+    _regrouped,
 )
-from logicrm.io import (
-    _PARSE_LIMIT,
-    MAX_RECORD_CHARS,
-    ColumnMapping,
-    RowRejection,
-    _Bad,
-    _csv_header,
+from logicrm._engine._cells import _currency_clash, _settle, _standardise
+from logicrm._engine._tables import _aggregate, merge_tables, to_activities
+from logicrm._readers._plan import ColumnMapping, _Reader
+from logicrm._readers._text import (
     _csv_rows,
     _format_of,
     _jsonl_rows,
-    _Lines,
-    _lookup,
-    _open_text,
-    _parquet_batches,
-    _Reader,
-    _row_key,
 )
+from logicrm.domain import Shipment
+from logicrm.errors import ColumnWarning
+from logicrm.io import RowRejection, _row_key
 
 BATCH_ROWS = 500_000
 """ Rows read at a time from typed columns (Parquet, a database): the engine's memory for
 rows, whatever the file's size."""
 TEXT_BATCH_ROWS = 200_000
 """ Rows read at a time from text (CSV, JSON Lines), whose cells take more room."""
-
-
-@attrs.define
-class _Batch:
-    """Some consecutive rows of a file: their cells, each row's line, the rows as the
-    object path would read them, and rows already refused before reaching cells."""
-
-    frame: pl.DataFrame
-    lines: pl.Series
-    raw_rows: Callable[[list[int]], Iterable[Mapping[str, Any]]]
-    bad: list[RowRejection] = attrs.field(factory=list)
-    odd: pl.Series | None = None  # rows whose cells' types only the object path reads
-
-
-class _NotPlain(Exception):
-    """The file's CSV is not provably split alike by Arrow and the csv module."""
 
 
 def summarize_file(
@@ -319,336 +293,3 @@ def _without_duplicates(valid: pl.DataFrame, seen: _Seen) -> tuple[pl.DataFrame,
 
 
 # -- where the cells come from ----------------------------------------------------------------
-
-
-def _parquet(path: Path, reader: _Reader, batch_rows: int) -> Iterator[_Batch]:
-    return _arrow_batches(_parquet_batches(path, reader, batch_rows))
-
-
-def _arrow_batches(batches: Iterable[Any]) -> Iterator[_Batch]:
-    """Batches from Arrow record batches (Parquet, ADBC): typed columns, rows numbered
-    from 1, the object path reading a row as Arrow gives it to Python."""
-    number = 0
-    for arrow in batches:
-        if not arrow.num_rows:
-            continue
-        frame = pl.from_arrow(_plain_arrow(arrow))
-        assert isinstance(frame, pl.DataFrame)
-        lines = pl.int_range(number + 1, number + 1 + frame.height, eager=True, dtype=pl.Int64)
-        number += frame.height
-
-        def raw_rows(positions: list[int], arrow: Any = arrow) -> list[dict[str, Any]]:
-            return arrow.take(positions).to_pylist()  # type: ignore[no-any-return]
-
-        yield _Batch(frame, lines, raw_rows)
-
-
-def _regrouped(batches: Iterable[Any], rows: int) -> Iterator[Any]:
-    """Arrow record batches of about ``rows`` rows each, from a driver's smaller ones: the
-    work per batch is paid once per ``rows``, as for a Parquet row group."""
-    import pyarrow as pa
-
-    group: list[Any] = []
-    count = 0
-    for batch in batches:
-        group.append(batch)
-        count += batch.num_rows
-        if count >= rows:
-            yield _combined(group, pa)
-            group, count = [], 0
-    if group:
-        yield _combined(group, pa)
-
-
-def _combined(group: list[Any], pa: Any) -> Any:
-    if len(group) == 1 or not sum(b.num_rows for b in group):
-        return group[0]
-    table = pa.Table.from_batches(group).combine_chunks()
-    return pa.RecordBatch.from_arrays(
-        [column.chunk(0) for column in table.columns], names=table.schema.names
-    )
-
-
-def _plain_arrow(batch: Any) -> Any:
-    """Extension columns (PostgreSQL's numeric arrives as text in one) as their storage; a
-    numeric column whose every value is plain digits with the same number of places as a
-    decimal of that scale, which keeps each value and its places exactly (as Parquet's
-    decimals are read)."""
-    import pyarrow as pa
-
-    columns = [
-        _numeric(c.storage, pa) if isinstance(c.type, pa.BaseExtensionType) else c
-        for c in batch.columns
-    ]
-    return pa.RecordBatch.from_arrays(columns, names=batch.schema.names)
-
-
-def _numeric(text: Any, pa: Any) -> Any:
-    """``text`` (PostgreSQL numeric values as text) as ``decimal128(38, places)`` when every
-    value has the same places and at most 38 digits; else the text, for the checks that
-    read text."""
-    import pyarrow.compute as pc
-
-    if not pa.types.is_string(text.type) or text.null_count == len(text):
-        return text
-    first = text.filter(pc.is_valid(text))[0].as_py()
-    places = len(first.partition(".")[2]) if "." in first else 0
-    if places > 18:
-        return text
-    pattern = rf"^-?[0-9]{{1,{38 - places}}}" + (rf"\.[0-9]{{{places}}}$" if places else "$")
-    plain = pc.match_substring_regex(text, pattern)
-    if not pc.all(pc.or_kleene(plain, pc.is_null(text))).as_py():
-        return text
-    return pc.cast(text, pa.decimal128(38, places))
-
-
-def _python_batches(
-    rows: Iterator[tuple[int, Any]], reader: _Reader, batch_rows: int, *, typed: bool
-) -> Iterator[_Batch]:
-    """Batches from the object path's own row reader: a CSV the csv module splits (all text),
-    or JSON Lines (typed values, put in the form the vectorised reading takes)."""
-    plan = [(path, kind, column) for path, kind, column in reader._plan]
-    mapping = reader.mapping
-    done = False
-    while not done:
-        good: list[tuple[int, Mapping[str, Any]]] = []
-        bad: list[RowRejection] = []
-        for line, row in rows:
-            if isinstance(row, _Bad):
-                bad.append(RowRejection(line, ((row.column, row.reason),), row.row))
-            else:
-                good.append((line, row))
-                if len(good) >= batch_rows:
-                    break
-        else:
-            done = True
-        if not good and not bad:
-            return
-        lines = pl.Series([line for line, _ in good], dtype=pl.Int64)
-        odd = None
-        if typed:
-            columns, odd_rows = _typed_cells(good, plan, mapping)
-            frame = pl.DataFrame(columns)
-            odd = pl.Series(odd_rows, dtype=pl.Boolean)
-        else:
-            names = list(dict.fromkeys(k for _, row in good[:1] for k in row))
-            frame = pl.DataFrame(
-                {n: pl.Series([row.get(n) for _, row in good], dtype=pl.String) for n in names}
-            )
-
-        def raw_rows(positions: list[int], good: list[Any] = good) -> list[Mapping[str, Any]]:
-            return [good[p][1] for p in positions]
-
-        yield _Batch(frame, lines, raw_rows, bad, odd)
-
-
-def _typed_cells(
-    good: list[tuple[int, Mapping[str, Any]]],
-    plan: list[tuple[str, str, str]],
-    mapping: ColumnMapping,
-) -> tuple[dict[str, pl.Series], list[bool]]:
-    """JSON values as text (numbers by their repr) or booleans; a value of a type the
-    vectorised reading does not take marks its row odd, for the object path to decide."""
-    odd = [False] * len(good)
-    columns: dict[str, pl.Series] = {}
-    for _path, kind, column in plan:
-        cells: list[Any] = []
-        for index, (_, row) in enumerate(good):
-            value = row[column] if column in row else _lookup(row, column)[1]
-            if value is None or (type(value) is str and kind != "bool"):
-                cells.append(value)
-            elif kind == "bool":
-                if type(value) is bool:
-                    cells.append(value)
-                elif type(value) is str and value.strip().lower() in mapping.true_values:
-                    cells.append(True)
-                elif type(value) is str and value.strip().lower() in mapping.false_values:
-                    cells.append(False)
-                elif type(value) is str and not value.strip():
-                    cells.append(None)
-                else:
-                    cells.append(None)
-                    odd[index] = True
-            elif type(value) is int and kind in ("int", "decimal"):
-                cells.append(str(value))
-            elif type(value) is Decimal and kind == "decimal":
-                cells.append(str(value))  # a database's numeric, as the object path reads it
-            elif isinstance(value, datetime) and kind == "datetime":
-                cells.append(value.isoformat())
-            elif type(value) is float and kind == "decimal":
-                cells.append(repr(value))
-            else:
-                cells.append(None)
-                odd[index] = True
-        dtype = pl.Boolean if kind == "bool" else pl.String
-        columns[column] = pl.Series(cells, dtype=dtype)
-    return columns, odd
-
-
-@attrs.define
-class _Counts:
-    rows: int = 0
-    newlines: int = 0  # inside cells
-    delimiters: int = 0  # inside cells
-    blank: int = 0
-
-
-def _plain_csv(
-    path: Path,
-    reader: _Reader,
-    encoding: str | None,
-    delimiter: str | None,
-    stack: contextlib.ExitStack,
-) -> tuple[Path, list[str], str, _Counts, tuple[int, int, bool]] | None:
-    """What Arrow needs to split the file as the csv module would: a UTF-8 file, the header,
-    the delimiter and the file's byte counts; ``None`` when Arrow cannot be trusted with it.
-    The header is read (and checked) by the object path's own code either way."""
-    handle, chosen = _open_text(path, encoding)
-    with handle:
-        lines = _Lines(handle, _PARSE_LIMIT)
-        rows, header = _csv_header(path, reader, lines, chosen, delimiter)
-        header_lines = rows.line_num
-        sep = rows.dialect.delimiter
-    if header_lines != 1 or len(set(header)) != len(header) or len(sep.encode()) != 1:
-        return None
-    source = path if chosen in ("utf-8-sig", "utf-8") else _as_utf8(path, chosen, stack)
-    if source is None:
-        return None
-    with source.open("rb") as raw:
-        newlines = delimiters = 0
-        last = b"\n"
-        carriage = False
-        while chunk := raw.read(1 << 22):
-            newlines += chunk.count(b"\n")
-            delimiters += chunk.count(sep.encode())
-            carriage = carriage or b"\r" in chunk.replace(b"\r\n", b"")
-            last = chunk[-1:]
-    if carriage:
-        return None
-    header_delimiters = sum(name.count(sep) for name in header) + len(header) - 1
-    physical = newlines + (0 if last == b"\n" else 1)
-    return source, header, sep, _Counts(), (physical, delimiters - header_delimiters, True)
-
-
-def _as_utf8(path: Path, encoding: str, stack: contextlib.ExitStack) -> Path | None:
-    """The file re-encoded as UTF-8 in a temporary file, or ``None`` if a byte does not
-    decode (the object path then reads it, rejecting just the rows with such bytes)."""
-    folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="logicrm-"))
-    target = Path(folder) / "utf8.csv"
-    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
-    try:
-        with path.open("rb") as source, target.open("w", encoding="utf-8", newline="") as out:
-            while chunk := source.read(1 << 22):
-                out.write(decoder.decode(chunk))
-            out.write(decoder.decode(b"", final=True))
-    except UnicodeDecodeError:
-        return None
-    return target
-
-
-def _arrow_csv_batches(
-    source: Path,
-    header: list[str],
-    sep: str,
-    counts: _Counts,
-    expected: tuple[int, int, bool],
-    batch_rows: int,
-) -> Iterator[_Batch]:
-    """The rows as Arrow's streaming CSV reader splits them (block by block, so memory
-    stays bounded), as text; rows of blank cells are dropped, as the csv module's reader
-    drops them. A ragged row stops it (the csv module's reader then reads the file)."""
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
-    physical, data_delimiters, _ = expected
-    width = len(header)
-    check_size = source.stat().st_size > MAX_RECORD_CHARS // 2
-    names = [f"c{i}" for i in range(width)]
-    try:
-        reader = pacsv.open_csv(
-            source,
-            read_options=pacsv.ReadOptions(
-                skip_rows=1, column_names=names, block_size=1 << 22, use_threads=True
-            ),
-            parse_options=pacsv.ParseOptions(
-                delimiter=sep,
-                quote_char='"',
-                double_quote=True,
-                escape_char=False,
-                newlines_in_values=True,
-                ignore_empty_lines=False,
-            ),
-            convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()),
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
-    except (pa.ArrowInvalid, pa.ArrowException, StopIteration):
-        raise _NotPlain from None
-    line = 2
-
-    def pending_frames() -> Iterator[pl.DataFrame]:
-        pending: list[Any] = []
-        rows = 0
-        while True:
-            try:
-                batch = reader.read_next_batch()
-            except StopIteration:
-                break
-            except (pa.ArrowInvalid, pa.ArrowException):
-                raise _NotPlain from None
-            pending.append(batch)
-            rows += batch.num_rows
-            if rows >= batch_rows:
-                yield _frame(pending)
-                pending, rows = [], 0
-        if pending:
-            yield _frame(pending)
-
-    def _frame(batches: list[Any]) -> pl.DataFrame:
-        frame = pl.from_arrow(pa.Table.from_batches(batches))
-        assert isinstance(frame, pl.DataFrame)
-        return frame.rename(dict(zip(names, header, strict=True)))
-
-    for frame in pending_frames():
-        cells = [pl.col(n) for n in header]
-        stats = frame.select(
-            blank=pl.all_horizontal([cell.str.strip_chars(_WHITESPACE) == "" for cell in cells]),
-            newlines=pl.sum_horizontal(
-                [cell.str.count_matches("\n", literal=True) for cell in cells]
-            ),
-            delimiters=pl.sum_horizontal(
-                [cell.str.count_matches(sep, literal=True) for cell in cells]
-            ),
-            size=pl.sum_horizontal([cell.str.len_bytes() for cell in cells])
-            if check_size
-            else pl.lit(0),
-        )
-        if stats["size"].max() > MAX_RECORD_CHARS // 2:  # type: ignore[operator]
-            raise _NotPlain
-        newlines = stats["newlines"]
-        lines = (
-            line + pl.int_range(frame.height, eager=True) + newlines.cum_sum() - newlines
-        ).cast(pl.Int64)
-        line += frame.height + int(newlines.sum())
-        counts.rows += frame.height
-        counts.newlines += int(newlines.sum())
-        blank = stats["blank"]
-        counts.delimiters += int(stats["delimiters"].filter(~blank).sum())
-        counts.blank += int(blank.sum())
-        if counts.blank:  # rows of blank cells are no rows at all, as the csv module reads
-            keep = ~blank
-            frame, lines = frame.filter(keep), lines.filter(keep)
-
-        def raw_rows(positions: list[int], frame: pl.DataFrame = frame) -> Iterator[dict[str, Any]]:
-            return frame[positions].iter_rows(named=True)
-
-        yield _Batch(frame, lines, raw_rows)
-    if physical != 1 + counts.rows + counts.newlines:
-        raise _NotPlain
-    # Every row is as wide as the header (Arrow refuses a ragged one); the delimiters
-    # outside the cells confirm the split (a blank line has none, a row of empty cells
-    # width - 1, so they are left out of the count on both sides).
-    if counts.blank == 0 and data_delimiters != counts.rows * (width - 1) + counts.delimiters:
-        raise _NotPlain

@@ -1,0 +1,248 @@
+"""The columnar engine's per-customer tables: valid shipments aggregated per customer, tables
+merged across batches, and tables turned into activities."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import polars as pl
+
+from logicrm._engine._cells import (
+    _FLAGS,
+    _MONEY,
+    _SCALE,
+    _check_schema,
+    _currency_clash,
+    _raw_rows,
+    _rejected_frame,
+    _settle,
+    _standardise,
+    _to_polars,
+)
+from logicrm._readers._plan import ColumnMapping, _Reader
+from logicrm.domain import Shipment
+from logicrm.domain._checks import check_aware, fail
+from logicrm.scoring import WINDOW_DAYS, Activity
+from logicrm.scoring._activity import _COUNTERS
+from logicrm.scoring._numbers import EXACT
+
+
+def _prepare(
+    data: Any, as_of: datetime, mapping: ColumnMapping | None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    check_aware("as_of", as_of)
+    mapping = mapping or ColumnMapping()
+    original = _to_polars(data)
+    _check_schema(original, mapping)
+    frame = _standardise(original, mapping)
+    reader = _Reader(Shipment, mapping)
+    valid, rejected = _settle(frame, lambda rows: _raw_rows(original, rows), reader)
+    clash = _currency_clash(valid, as_of)[1]
+    if clash is not None:
+        raise clash
+    return valid, _rejected_frame(rejected)
+
+
+def _aggregate(valid: pl.DataFrame, as_of: datetime, *, day_sets: bool) -> pl.DataFrame:
+    """Per-customer figures; order days as lists (for Activity) or as a count (for tables)."""
+    c = pl.col
+    as_of_utc = as_of.astimezone(UTC)
+    counted = c("ordered_at") <= pl.lit(as_of_utc)
+    delivered = counted & c("delivered_at").is_not_null()
+    on_time = delivered & (c("delivered_at") <= c("promised_at"))
+    in_full = delivered & (c("units_delivered") >= c("units_ordered"))
+    otif = on_time & in_full
+    damaged = delivered & (c("units_damaged") > 0)
+    perfect = otif & (c("units_damaged") == 0) & ~c("invoice_error").cast(pl.Boolean)
+    day = c("ordered_at").dt.date().cast(pl.Int32)
+    cycle = (c("delivered_at") - c("ordered_at")).dt.total_microseconds().cast(pl.Int128)
+    first_day = day.filter(counted).min()
+    windows = []
+    for index, days in enumerate(WINDOW_DAYS):
+        inside = counted & (c("ordered_at") > pl.lit(as_of_utc - timedelta(days=days)))
+        windows += [
+            inside.sum().alias(f"__w{index}_orders"),
+            c("revenue.amount").filter(inside).sum().alias(f"__w{index}_revenue"),
+            c("cost.amount").filter(inside).sum().alias(f"__w{index}_cost"),
+            c("__revenue_places").filter(inside).max().alias(f"__w{index}_revenue_places"),
+            c("__cost_places").filter(inside).max().alias(f"__w{index}_cost_places"),
+        ]
+    year = counted & (c("ordered_at") > pl.lit(as_of_utc - timedelta(days=365)))
+    first_day_rows = counted & (day == first_day)
+    table = valid.group_by("customer_id", maintain_order=True).agg(
+        # Only what is counted has a currency: a shipment after as_of never clashes.
+        c("revenue.currency").filter(counted).first().alias("currency"),
+        counted.sum().alias("orders"),
+        (~counted).sum().alias("ignored_after_as_of"),
+        c("ordered_at").filter(counted).min().alias("first_order_at"),
+        c("ordered_at").filter(counted).max().alias("last_order_at"),
+        c("revenue.amount").filter(counted).sum().alias("revenue"),
+        c("cost.amount").filter(counted).sum().alias("cost"),
+        (
+            day.filter(counted).unique().alias("order_days")
+            if day_sets
+            else day.filter(counted).n_unique().alias("distinct_order_days")
+        ),
+        first_day.alias("first_day"),
+        c("revenue.amount").filter(first_day_rows).sum().alias("first_day_revenue"),
+        c("__revenue_places").filter(counted).max().alias("__revenue_places"),
+        c("__cost_places").filter(counted).max().alias("__cost_places"),
+        c("__revenue_places").filter(first_day_rows).max().alias("__first_day_places"),
+        c("__revenue_negative_zero")
+        .filter(first_day_rows)
+        .all()
+        .alias("__first_day_negative_zero"),
+        delivered.sum().alias("delivered"),
+        on_time.sum().alias("on_time"),
+        in_full.sum().alias("in_full"),
+        otif.sum().alias("on_time_in_full"),
+        perfect.sum().alias("perfect"),
+        damaged.sum().alias("damaged"),
+        c("units_ordered").filter(delivered).sum().alias("units_ordered_delivered"),
+        pl.min_horizontal("units_delivered", "units_ordered")
+        .filter(delivered)
+        .sum()
+        .alias("units_filled"),
+        c("units_delivered").filter(delivered).sum().alias("units_delivered"),
+        c("units_damaged").filter(delivered).sum().alias("units_damaged"),
+        *(
+            c(flag).cast(pl.Boolean).filter(counted).sum().alias(name)
+            for flag, name in zip(
+                _FLAGS,
+                ("invoice_errors", "stockouts", "substitutions", "reroutes", "returns"),
+                strict=True,
+            )
+        ),
+        (year & c("rerouted").cast(pl.Boolean)).sum().alias("reroutes_365"),
+        (year & c("returned").cast(pl.Boolean)).sum().alias("returns_365"),
+        (year & damaged).sum().alias("damaged_365"),
+        cycle.filter(delivered).sum().alias("cycle_us_sum"),
+        (cycle * cycle).filter(delivered).sum().alias("cycle_us_squares"),
+        *windows,
+    )
+    return table
+
+
+_SUMMED = (
+    "orders",
+    "revenue",
+    "cost",
+    *_COUNTERS,
+    *(f"__w{i}_{kind}" for i in range(len(WINDOW_DAYS)) for kind in ("orders", "revenue", "cost")),
+)
+
+
+_PLACES = (
+    "__revenue_places",
+    "__cost_places",
+    *(f"__w{i}_{kind}_places" for i in range(len(WINDOW_DAYS)) for kind in ("revenue", "cost")),
+)
+
+
+def merge_tables(tables: list[pl.DataFrame]) -> pl.DataFrame:
+    """Merge partial per-customer tables (from partitions) as Activity.merge would."""
+    c = pl.col
+    stacked = pl.concat(tables, how="vertical_relaxed")
+    first_day = c("first_day").min()
+    on_first_day = c("first_day") == first_day
+    merged = stacked.group_by("customer_id", maintain_order=True).agg(
+        c("currency").drop_nulls().first(),
+        c("currency").drop_nulls().n_unique().alias("__currencies"),
+        *(c(name).sum() for name in _SUMMED),
+        *(c(name).max() for name in _PLACES),
+        c("first_order_at").min(),
+        c("last_order_at").max(),
+        c("order_days").explode().drop_nulls().unique().alias("order_days"),
+        first_day.alias("first_day"),
+        c("first_day_revenue").filter(on_first_day).sum(),
+        c("__first_day_places").filter(on_first_day).max(),
+        c("__first_day_negative_zero").filter(on_first_day).all(),
+    )
+    mixed = merged.filter(c("__currencies") > 1)
+    if mixed.height:
+        fail("revenue.currency", mixed["customer_id"][0], "customer has two currencies")
+    # In the partial tables' own order: a merged table merges again (batch by batch).
+    return merged.drop("__currencies").select(tables[0].columns)
+
+
+def _activities(valid: pl.DataFrame, as_of: datetime) -> dict[str, Activity]:
+    return to_activities(_aggregate(valid, as_of, day_sets=True), as_of)
+
+
+def to_activities(table: pl.DataFrame, as_of: datetime) -> dict[str, Activity]:
+    """Activity objects from a per-customer table with day lists (see ``partial_table``)."""
+    c = pl.col
+    windows = range(len(WINDOW_DAYS))
+    sums = [
+        ("revenue", "__revenue_places"),
+        ("cost", "__cost_places"),
+        *((f"__w{i}_revenue", f"__w{i}_revenue_places") for i in windows),
+        *((f"__w{i}_cost", f"__w{i}_cost_places") for i in windows),
+    ]
+    # Each sum as the text of the Decimal the object path's arithmetic gives (its terms'
+    # places, at least the zero's), so Python only parses it.
+    texts = [
+        _exact_text(c(value), c(places).fill_null(0).clip(0)).alias(f"__text {value}")
+        for value, places in sums
+    ]
+    first_places = c("__first_day_places").fill_null(0)
+    rows = table.select(
+        "customer_id",
+        "currency",
+        "orders",
+        "first_order_at",
+        "last_order_at",
+        "order_days",
+        *texts,
+        _exact_text(c("first_day_revenue"), first_places.clip(0)).alias("__first_text"),
+        first_places.alias("__first_places"),
+        c("first_day_revenue"),
+        c("__first_day_negative_zero").fill_null(False),
+        *(c(f"__w{i}_orders") for i in windows),
+        *(c(name).fill_null(0) for name in _COUNTERS),
+    ).iter_rows()
+    result: dict[str, Activity] = {}
+    n = len(WINDOW_DAYS)
+    for row in rows:
+        customer_id, currency, orders, first_at, last_at, days = row[:6]
+        amounts = [Decimal(text) for text in row[6 : 8 + 2 * n]]
+        first_text, first_places_, first_value, negative_zero = row[8 + 2 * n : 12 + 2 * n]
+        first_day_revenue = _ZERO
+        if orders:
+            first_day_revenue = Decimal(first_text)
+            if first_places_ < 0:  # a term like 1E+3: its exponent, as Decimal keeps it
+                first_day_revenue = first_value.quantize(_ONE.scaleb(-first_places_), context=EXACT)
+            if negative_zero and not first_day_revenue:
+                first_day_revenue = first_day_revenue.copy_negate()
+        activity = Activity(
+            customer_id=customer_id,
+            as_of=as_of,
+            currency=currency if orders else None,
+            orders=orders,
+            first_order_at=first_at,
+            last_order_at=last_at,
+            revenue=amounts[0],
+            cost=amounts[1],
+            order_days=set(days),
+            first_day_revenue=first_day_revenue,
+            window_orders=list(row[12 + 2 * n : 12 + 3 * n]),
+            window_revenue=amounts[2 : 2 + n],
+            window_cost=amounts[2 + n : 2 + 2 * n],
+        )
+        for name, value in zip(_COUNTERS, row[12 + 3 * n :], strict=True):
+            setattr(activity, name, int(value))
+        result[customer_id] = activity
+    return result
+
+
+_ZERO = Decimal(0)
+_ONE = Decimal(1)
+
+
+def _exact_text(value: pl.Expr, places: pl.Expr) -> pl.Expr:
+    """A 12-place decimal written with ``places`` (0 to 12) places."""
+    text = value.fill_null(0).cast(_MONEY).cast(pl.String)
+    cut = pl.when(places == 0).then(_SCALE + 1).otherwise(_SCALE - places)
+    return text.str.head(text.str.len_chars() - cut)
