@@ -8,12 +8,17 @@ Targets (issue 3), measured in one run on seeded ``logicrm.sample`` data:
 - the whole pipeline (summarize, then tier, rfm, abc_classes and value_score) <= 2x summarize;
 - peak memory of ``summarize`` fed by a generator of 1,000,000 shipments < 250 MB;
 - pandas ``groupby`` computing the same aggregates, as a reference (no target).
+
+``--assess N`` times only ``assess_all`` over N customers with every input (issue 25's target:
+<= 80 us per customer at 100k); ``--against SRC`` times another revision's ``src`` folder (from
+``git archive REV src``) in the same run, interleaved, each round in a fresh process.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import os
 import statistics
 import subprocess
 import sys
@@ -27,7 +32,7 @@ from _harness import median_seconds, report
 from _pandas_reference import pandas_aggregate, pandas_frame
 
 import logicrm as lc
-from logicrm.sample import SAMPLE_AS_OF, generate_customers, generate_shipments
+from logicrm.sample import SAMPLE_AS_OF, generate_customers, generate_shipments, sample_dataset
 from logicrm.scoring import WINDOW_DAYS, Activity
 from logicrm.scoring._activity import _EPOCH, _epoch_in
 
@@ -184,12 +189,102 @@ def peak_memory(shipments: int, customers: int) -> float:
     return float(out.stdout.strip())
 
 
+def assess_data(n: int) -> tuple[Any, list[lc.Customer], dict[str, Activity], Any]:
+    """``n`` customers with every input: the built-in sample's 12 customers (their activities,
+    complaints, credit profiles, surveys, contact log and spend estimates) copied under new
+    ids, so each copy is assessed as the sample's customer is."""
+    import attrs
+
+    data = sample_dataset()
+    base = lc.summarize(data.shipments, as_of=data.as_of)
+    customers: list[lc.Customer] = []
+    activities: dict[str, Activity] = {}
+    records: dict[str, list[Any]] = {name: [] for name in _ASSESS_INPUTS}
+    for copy in range(-(-n // len(data.customers))):
+
+        def new(old: str | None, copy: int = copy) -> str | None:
+            return None if old is None else f"{old}-{copy:05d}"
+
+        customers += [attrs.evolve(c, id=new(c.id)) for c in data.customers]
+        activities.update({new(k): attrs.evolve(a, customer_id=new(k)) for k, a in base.items()})
+        for name, renamed in _ASSESS_INPUTS.items():
+            records[name] += [
+                attrs.evolve(r, **{f: new(getattr(r, f)) for f in renamed})
+                for r in getattr(data, name)
+            ]
+    inputs = attrs.evolve(data.inputs(), **{k: tuple(v) for k, v in records.items()})
+    return data.as_of, customers[:n], activities, inputs
+
+
+_ASSESS_INPUTS = {  # each input's fields that name a customer or a record of one
+    "complaints": ("id", "customer_id", "shipment_id"),
+    "credit_profiles": ("customer_id",),
+    "survey_responses": ("respondent_id", "customer_id"),
+    "interactions": ("id", "customer_id", "complaint_id"),
+    "spend_estimates": ("customer_id",),
+}
+
+
+def assess_once(n: int) -> float:
+    """Seconds for one ``assess_all`` over ``n`` customers with every input (set-up untimed)."""
+    as_of, customers, activities, inputs = assess_data(n)
+    gc.collect()
+    gc.disable()
+    try:
+        began = time.perf_counter()
+        lc.assess_all(customers, activities, as_of=as_of, inputs=inputs)
+        return time.perf_counter() - began
+    finally:
+        gc.enable()
+
+
+def assess_report(n: int, rounds: int, against: str | None) -> None:
+    """``assess_all`` per customer, each round in a fresh process; with ``against`` (another
+    revision's ``src`` folder) that revision is timed too, interleaved, in the same run."""
+    sides = {"this tree": None} if against is None else {"this tree": None, "against": against}
+    samples: dict[str, list[float]] = {side: [] for side in sides}
+    for _ in range(rounds):
+        for side, src in sides.items():
+            env = dict(os.environ)
+            if src is not None:
+                env["PYTHONPATH"] = os.pathsep.join([src, env.get("PYTHONPATH", "")])
+            out = subprocess.run(
+                [sys.executable, __file__, "--assess-once", str(n)],
+                env=env, capture_output=True, text=True, check=True,
+            )  # fmt: skip
+            samples[side].append(float(out.stdout.strip().splitlines()[-1]))
+    medians = {side: statistics.median(v) for side, v in samples.items()}
+    rows = [
+        (side, f"{s:.2f} s ({s / n * 1e6:.0f} us/customer)", "target <= 80 us/customer")
+        for side, s in medians.items()
+    ]
+    if against is not None:
+        ratio = medians["against"] / medians["this tree"]
+        rows.append(("against / this tree", f"{ratio:.2f}x", f"against = {against}"))
+    report(f"assess_all, {n:,} customers, every input (median of {rounds} rounds)", rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shipments", type=int, default=1_000_000)
     parser.add_argument("--customers", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--assess", type=int, metavar="N",
+        help="only time assess_all over N customers with every input (issue 25: <= 80 us each)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--against", metavar="SRC",
+        help="with --assess: also time another revision's src folder, interleaved, same run",
+    )  # fmt: skip
+    parser.add_argument("--assess-once", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.assess_once:
+        print(assess_once(args.assess_once))
+        return
+    if args.assess:
+        assess_report(args.assess, args.rounds, args.against)
+        return
 
     memory = peak_memory(args.shipments, args.customers)  # first, while this process is small
     print(f"generating {args.shipments:,} shipments over {args.customers:,} customers ...")

@@ -117,16 +117,20 @@ def servqual(
             for dimension, points in response.importance.items():
                 share = Fraction(points) / Fraction(points_total)
                 importance[dimension] = importance.get(dimension, Fraction(0)) + share
-    item_gaps = {item: Fraction(g, n) for item, (g, n, _) in sums.items()}
-    by_dimension: dict[Dimension, list[Fraction]] = {}
-    expected: dict[Dimension, list[Fraction]] = {}
-    for item, gap in item_gaps.items():
-        by_dimension.setdefault(item_dimension[item], []).append(gap)
-        expected.setdefault(item_dimension[item], []).append(Fraction(sums[item][2], sums[item][1]))
-    dimension_gaps = {
-        d: sum(g, Fraction(0)) / len(g) for d in Dimension if (g := by_dimension.get(d))
-    }
-    expectations = {d: sum(e, Fraction(0)) / len(e) for d in Dimension if (e := expected.get(d))}
+    by_dimension: dict[Dimension, list[list[int]]] = {}
+    for item, row in sums.items():
+        by_dimension.setdefault(item_dimension[item], []).append(row)
+    # A dimension's mean of its items' means, exactly: the items' sums over one common
+    # denominator, so a single Fraction per figure instead of one per item and per addition.
+    dimension_gaps: dict[Dimension, Fraction] = {}
+    expectations: dict[Dimension, Fraction] = {}
+    for d in Dimension:
+        rows = by_dimension.get(d)
+        if rows:
+            common = math.lcm(*(n for _, n, _ in rows))
+            below = common * len(rows)
+            dimension_gaps[d] = Fraction(sum(g * (common // n) for g, n, _ in rows), below)
+            expectations[d] = Fraction(sum(e * (common // n) for _, n, e in rows), below)
     unweighted = sum(dimension_gaps.values()) / len(dimension_gaps) if dimension_gaps else None
 
     reasons: list[Reason] = []
@@ -165,7 +169,8 @@ def servqual(
                 )
             )
     return ServqualResult(
-        item_gaps=MappingProxyType({k: float(v) for k, v in sorted(item_gaps.items())}),
+        # g / n is the correctly rounded float of the exact mean, as float(Fraction(g, n)).
+        item_gaps=MappingProxyType({k: g / n for k, (g, n, _) in sorted(sums.items())}),
         dimension_gaps=MappingProxyType({d: float(v) for d, v in dimension_gaps.items()}),
         unweighted=None if unweighted is None else float(unweighted),
         weighted=None if weighted is None else float(weighted),

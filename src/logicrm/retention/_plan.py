@@ -51,6 +51,9 @@ class ContactIntervals:
             _days(name, getattr(self, name))
 
 
+_NO_INTERVALS = ContactIntervals()
+"""No visits, surveys or checks: a tier the policy does not name (frozen, so shared)."""
+
 _DEFAULT_BY_TIER = MappingProxyType(
     {
         Tier.LARGE: ContactIntervals(visit_days=30, survey_days=180, verify_days=180),
@@ -273,7 +276,7 @@ class ContactPolicy:
             return self.key_customer, "key customer"
         if abc_class is not None and abc_class in self.by_class:
             return self.by_class[abc_class], f"class {abc_class.name}"
-        return self.by_tier.get(tier, ContactIntervals()), f"tier {tier.value}"
+        return self.by_tier.get(tier, _NO_INTERVALS), f"tier {tier.value}"
 
     def weight(self, task: ContactTask, severity: Severity | None) -> float:
         """An item's weight: its kind's, times its complaint's severity factor."""
@@ -606,7 +609,8 @@ def contact_plan(
             item = _complaint_item(complaint, log, as_of, tier, policy, complaint_policy)
             if item is not None:
                 items.append(item)
-    unknown = sorted(p for p in log.by_purpose if p not in policy.known_purposes)
+    known = policy.known_purposes
+    unknown = sorted(p for p in log.by_purpose if p not in known)
     if unknown:
         count = log.count(*unknown)
         notes.append(
