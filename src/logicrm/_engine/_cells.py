@@ -7,7 +7,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-import attrs
 import polars as pl
 
 from logicrm._readers._plan import ColumnMapping, _flat_fields, _Reader, _required_paths
@@ -15,7 +14,6 @@ from logicrm.domain import Shipment
 from logicrm.domain._checks import MAX_COUNT, fail
 from logicrm.domain._money import ISO_4217, MAX_MAGNITUDE_EXPONENT
 from logicrm.errors import CurrencyMismatchError, LogicrmError, ValidationError
-from logicrm.scoring import Activity
 from logicrm.serialization import from_dict
 
 _KINDS: dict[str, str] = _flat_fields(Shipment)
@@ -50,39 +48,6 @@ _CANONICAL_AMOUNT = r"^-?(?:0|[1-9][0-9]{0,17})(?:\.[0-9]{1,12})?$"
 _PLAIN_FLOAT = 1e15
 # The range of amounts, as Money enforces it (see logicrm.domain._money).
 _AMOUNT_LIMIT = 10**MAX_MAGNITUDE_EXPONENT
-
-
-@attrs.frozen
-class FrameSummary:
-    """What [`summarize_frame()`][logicrm.frames.summarize_frame] returns.
-
-    Attributes:
-        activities: ``{customer_id: Activity}``, equal to
-            [`logicrm.summarize()`][logicrm.scoring.summarize] over the same valid rows.
-        rejected: the rows that broke a rule, as the file readers report them: a polars
-            DataFrame with ``row`` (the 0-based position in the input), ``line`` (``row + 2``:
-            the line in a CSV file with one header line and no record spanning lines),
-            ``column`` (your column's name, through the mapping) and ``reason``.
-    """
-
-    activities: dict[str, Activity]
-    rejected: pl.DataFrame
-
-
-@attrs.frozen
-class TableSummary:
-    """What [`activity_table()`][logicrm.frames.activity_table] returns.
-
-    Attributes:
-        table: one row per customer: the activity figures (``orders``, ``revenue``,
-            ``orders_30d`` ... ``cost_730d``, ``delivered``, ``on_time``, ...) and service
-            rates (``on_time_rate``, ``otif_rate``, ``fill_rate``, ...; null when undefined).
-        rejected: the rows that broke a rule (``row``, ``reason``), as in
-            [`FrameSummary`][logicrm.frames.FrameSummary].
-    """
-
-    table: pl.DataFrame
-    rejected: pl.DataFrame
 
 
 class EngineLimit(LogicrmError, ValueError):
