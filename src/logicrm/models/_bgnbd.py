@@ -21,10 +21,9 @@ from logicrm.models._fit import (
     _check_time,
     _checked_columns,
     _columns,
-    _maximise,
+    _LogLikelihood,
     _one,
-    _show,
-    _standard_errors,
+    fit_purchases,
 )
 from logicrm.models._special import _log_rising
 from logicrm.models._support import (
@@ -234,42 +233,23 @@ class BetaGeoModel:
         [`activity_table()`][logicrm.frames.activity_table]; same rules as
         [`fit()`][logicrm.models.BetaGeoModel.fit].
         """
-        x, t_x, big_t = (np.asarray(c, dtype=float) for c in (frequency, recency, T))
-        if not x.shape == t_x.shape == big_t.shape or x.ndim != 1 or not x.size:
-            fail("frequency", x.shape, "recency and T must be 1-d, non-empty and equally long")
-        _check_columns(x, t_x, big_t)
-        repeat = int(np.count_nonzero(x))
-        if repeat == 0:
-            fail("frequency", "all 0", "no customer has a repeat order, so BG/NBD cannot be fitted")
 
-        histories = _Histories.of(x, t_x, big_t)
+        def likelihood(x: _Array, t_x: _Array, big_t: _Array) -> _LogLikelihood:
+            histories = _Histories.of(x, t_x, big_t)
+            return lambda params: _bg_total(params, histories)
 
-        def log_likelihood(params: _Array) -> tuple[float, _Array]:
-            return _bg_total(params, histories)
-
-        scale = float(np.mean(big_t)) or 1.0
-        params, ll = _maximise(
-            log_likelihood, np.log([1.0, scale, 1.0, 1.0]), "BG/NBD", size=x.size
-        )
-        names = ("r", "alpha", "a", "b")
-        errors, notes = _standard_errors(log_likelihood, params, names)
-        fitted = dict(zip(names, params.tolist(), strict=True))
-        reasons = (
-            Reason(
-                "bg_nbd.fit",
-                f"fitted on {x.size:,} customers, {repeat:,} with repeat orders: "
-                f"{_show(fitted, errors)}; log-likelihood {ll:,.1f}",
-            ),
-            *notes,
-        )
         return cls(
-            **fitted,
-            standard_errors=errors,
-            log_likelihood=ll,
-            customers=int(x.size),
-            repeat_customers=repeat,
-            unit=unit,
-            reasons=reasons,
+            **fit_purchases(
+                frequency,
+                recency,
+                T,
+                likelihood=likelihood,
+                start=lambda scale: [1.0, scale, 1.0, 1.0],
+                names=("r", "alpha", "a", "b"),
+                model="BG/NBD",
+                code="bg_nbd.fit",
+                unit=unit,
+            )
         )
 
     def simulate(

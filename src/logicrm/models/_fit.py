@@ -166,3 +166,46 @@ def _checked_columns(frequency: Any, recency: Any, T: Any) -> tuple[_Array, _Arr
         fail("frequency", x.shape, "recency and T must be 1-d and equally long")
     _check_columns(x, t_x, big_t)
     return x, t_x, big_t
+
+
+def fit_purchases(
+    frequency: Any,
+    recency: Any,
+    T: Any,
+    *,
+    likelihood: Callable[[_Array, _Array, _Array], _LogLikelihood],
+    start: Callable[[float], list[float]],
+    names: tuple[str, str, str, str],
+    model: str,
+    code: str,
+    unit: timedelta,
+) -> dict[str, Any]:
+    """What fitting a purchase model (BG/NBD, Pareto/NBD) shares: the columns checked, at
+    least one repeat customer, the likelihood maximised from ``start(mean T)``, the standard
+    errors and the fit's reason. Returns the fitted model's keyword arguments."""
+    x, t_x, big_t = (np.asarray(c, dtype=float) for c in (frequency, recency, T))
+    if not x.shape == t_x.shape == big_t.shape or x.ndim != 1 or not x.size:
+        fail("frequency", x.shape, "recency and T must be 1-d, non-empty and equally long")
+    _check_columns(x, t_x, big_t)
+    repeat = int(np.count_nonzero(x))
+    if repeat == 0:
+        fail("frequency", "all 0", f"no customer has a repeat order, so {model} cannot be fitted")
+    log_likelihood = likelihood(x, t_x, big_t)
+    scale = float(np.mean(big_t)) or 1.0
+    params, ll = _maximise(log_likelihood, np.log(start(scale)), model, size=x.size)
+    errors, notes = _standard_errors(log_likelihood, params, names)
+    fitted = dict(zip(names, params.tolist(), strict=True))
+    reason = Reason(
+        code,
+        f"fitted on {x.size:,} customers, {repeat:,} with repeat orders: "
+        f"{_show(fitted, errors)}; log-likelihood {ll:,.1f}",
+    )
+    return {
+        **fitted,
+        "standard_errors": errors,
+        "log_likelihood": ll,
+        "customers": int(x.size),
+        "repeat_customers": repeat,
+        "unit": unit,
+        "reasons": (reason, *notes),
+    }

@@ -21,10 +21,8 @@ from logicrm.models._fit import (
     _check_time,
     _checked_columns,
     _columns,
-    _maximise,
     _one,
-    _show,
-    _standard_errors,
+    fit_purchases,
 )
 from logicrm.models._special import _log_rising
 from logicrm.scoring import BtydSummary
@@ -191,41 +189,18 @@ class ParetoNbdModel:
             ValidationError: malformed columns, or no customer with a repeat order.
             FitError: the optimiser did not converge, or stopped before the optimum.
         """
-        x, t_x, big_t = (np.asarray(c, dtype=float) for c in (frequency, recency, T))
-        if not x.shape == t_x.shape == big_t.shape or x.ndim != 1 or not x.size:
-            fail("frequency", x.shape, "recency and T must be 1-d, non-empty and equally long")
-        _check_columns(x, t_x, big_t)
-        repeat = int(np.count_nonzero(x))
-        if repeat == 0:
-            fail(
-                "frequency",
-                "all 0",
-                "no customer has a repeat order, so Pareto/NBD cannot be fitted",
-            )
-        data = _Data.of(x, t_x, big_t)
-        scale = float(np.mean(big_t)) or 1.0
-        params, ll = _maximise(
-            data.total_and_gradient, np.log([1.0, scale, 1.0, scale]), "Pareto/NBD", size=x.size
-        )
-        names = ("r", "alpha", "s", "beta")
-        errors, notes = _standard_errors(data.total_and_gradient, params, names)
-        fitted = dict(zip(names, params.tolist(), strict=True))
-        reasons = (
-            Reason(
-                "pareto_nbd.fit",
-                f"fitted on {x.size:,} customers, {repeat:,} with repeat orders: "
-                f"{_show(fitted, errors)}; log-likelihood {ll:,.1f}",
-            ),
-            *notes,
-        )
         return cls(
-            **fitted,
-            standard_errors=errors,
-            log_likelihood=ll,
-            customers=int(x.size),
-            repeat_customers=repeat,
-            unit=unit,
-            reasons=reasons,
+            **fit_purchases(
+                frequency,
+                recency,
+                T,
+                likelihood=lambda x, t_x, big_t: _Data.of(x, t_x, big_t).total_and_gradient,
+                start=lambda scale: [1.0, scale, 1.0, scale],
+                names=("r", "alpha", "s", "beta"),
+                model="Pareto/NBD",
+                code="pareto_nbd.fit",
+                unit=unit,
+            )
         )
 
     def simulate(self, customers: int, *, T: float, seed: int = 0) -> tuple[Any, Any, Any]:
