@@ -19,7 +19,13 @@ from logicrm.cli._common import (
     _load_policies,
     _say,
 )
-from logicrm.cli._score import _INPUT_SUFFIXES, _INPUTS, _load_mappings, parse_as_of
+from logicrm.cli._score import (
+    _INPUT_SUFFIXES,
+    _INPUTS,
+    _load_mappings,
+    parse_as_of,
+    report_rejects,
+)
 
 _HORIZON = re.compile(r"(\d{1,5})\s*([dw]?)")
 
@@ -278,15 +284,8 @@ def _run(
 
 
 def _report_rejects(target: Path, rejected: list[Any]) -> None:
-    from logicrm.cli._run import write_rejects
-
     if rejected:
-        write_rejects(target, rejected)
-        _say(f"{len(rejected)} rows rejected, written to {target} (readable by you alone):")
-        for item in rejected[:10]:
-            _say(f"  {item.place}: {item.rejection.column}: {item.rejection.reason}")
-        if len(rejected) > 10:
-            _say(f"  ... and {len(rejected) - 10} more")
+        report_rejects(target, rejected)
 
 
 def _show(value: object) -> str:

@@ -157,7 +157,7 @@ def _assessed(
 ) -> tuple[Any, list[Any]]:
     """Score the run's inputs and report the rejected rows; raises a usage error when no
     customer is left to assess."""
-    from logicrm.cli._run import no_results_reason, score, write_rejects
+    from logicrm.cli._run import no_results_reason, score
     from logicrm.errors import LogicrmError
 
     fits: list[str] = []
@@ -177,12 +177,7 @@ def _assessed(
         _say(f"lifetime value: {line}")
     target = run.target
     if rejected:
-        write_rejects(target, rejected)
-        _say(f"{len(rejected)} rows rejected, written to {target} (readable by you alone):")
-        for item in rejected[:10]:
-            _say(f"  {item.place}: {item.rejection.column}: {item.rejection.reason}")
-        if len(rejected) > 10:
-            _say(f"  ... and {len(rejected) - 10} more")
+        report_rejects(target, rejected)
     elif target.exists():
         target.unlink()
         _say(f"no rows rejected; removed {target}, left by an earlier run")
@@ -221,6 +216,19 @@ def run_score(args: argparse.Namespace) -> int:
         _write(results, run.fmt, args.output, wide=args.wide)
     _say(f"{len(results)} customers assessed at {run.as_of.isoformat()}")
     return EXIT_REJECTS if rejected and args.strict else EXIT_OK
+
+
+def report_rejects(target: Path, rejected: list[Any]) -> None:
+    """Write the rejected rows to ``target`` (readable by you alone) and name the first ten
+    on stderr."""
+    from logicrm.cli._run import write_rejects
+
+    write_rejects(target, rejected)
+    _say(f"{len(rejected)} rows rejected, written to {target} (readable by you alone):")
+    for item in rejected[:10]:
+        _say(f"  {item.place}: {item.rejection.column}: {item.rejection.reason}")
+    if len(rejected) > 10:
+        _say(f"  ... and {len(rejected) - 10} more")
 
 
 _WORKLIST_SUFFIXES = {
