@@ -11,13 +11,16 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from hypothesis import given, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
+import logicrm._engine._assess_exprs as assess_exprs
 import logicrm._engine._columnar as columnar
+from logicrm._assess import ROW_COLUMNS
+from logicrm._engine._write_rows import write_frame
 from logicrm.cli._run import Inputs, score
 from logicrm.errors import LogicrmError
-from logicrm.io import ColumnMapping
+from logicrm.io import ColumnMapping, write
 from test_frames import COLUMNS
 
 pytestmark = pytest.mark.filterwarnings("ignore::logicrm.errors.ColumnWarning")
@@ -363,15 +366,24 @@ CUSTOMER_KINDS = st.sampled_from(
             "mature_after_days": st.integers(0, 800),
             "grow_min_growth": st.sampled_from([0.0, 0.1, 2.0]),
             "grow_below_share": st.sampled_from([0.0, 0.5]),
+            "large_annual_spend": st.sampled_from(["500000.00", "1000", "2.5E+4"]),
+            "medium_annual_spend": st.sampled_from(["100000.00", "0.01", "300.5"]),
+            "watch_ratio": st.sampled_from([0.8, 0.95, 1.0]),
+            "growth_reference": st.sampled_from([1.0, 0.3]),
+            "strategic_orders_per_year": st.sampled_from([52, 3]),
+            "profit_reference": st.sampled_from(["100000.00", "7.5", "2E+3"]),
+            "per_damage": st.sampled_from(["400.00", "0.125", "9"]),
         }
     ),
+    fmt=st.sampled_from(["csv", "jsonl", "parquet"]),
 )
 def test_the_columnar_assessment_gives_the_object_paths_rows(
-    tmp_path_factory, data, rows, kinds, policy
+    tmp_path_factory, data, rows, kinds, policy, fmt
 ):
-    """Tiers of every kind, Pareto classes, value, lifecycle, churn, the cost to serve and
-    the next best action under any policy: the columnar assessment's rows are
-    Assessment.row(), customer by customer."""
+    """Tiers of every kind, Pareto classes, value, lifecycle, churn, the cost to serve, the
+    next best action and the reasons under any policy: the columnar assessment's rows are
+    Assessment.row(), customer by customer, whether the expressions or the tuple kernel
+    make them; and the file polars writes is the file io.write writes from the rows."""
     from logicrm.domain import Money
     from logicrm.policies import ParetoCutoffs, Policies
     from logicrm.retention import ActionPolicy, ServiceCostPolicy
@@ -389,8 +401,19 @@ def test_the_columnar_assessment_gives_the_object_paths_rows(
         for index, kind in enumerate(kinds):  # C0 is known only here; C1-C4 ship too
             writer.writerow({"id": f"C{index}", "name": f"N{index}", **kind})
     weights = policy["weights"]
+    model = {
+        "growth_reference": policy["growth_reference"],
+        "strategic_orders_per_year": policy["strategic_orders_per_year"],
+        "profit_reference": Money(policy["profit_reference"], "CNY"),
+    }
+    medium, large = Decimal(policy["medium_annual_spend"]), Decimal(policy["large_annual_spend"])
+    large = large if large > medium else medium + large
     policies = Policies(
-        tiering=TieringPolicy(frequent_orders=policy["frequent_orders"]),
+        tiering=TieringPolicy(
+            frequent_orders=policy["frequent_orders"],
+            large_annual_spend=Money(large, "CNY"),
+            medium_annual_spend=Money(medium, "CNY"),
+        ),
         lifecycle=LifecyclePolicy(lapsed_after_days=policy["lapsed_after_days"]),
         churn=ChurnPolicy(
             recent_days=policy["recent_days"],
@@ -398,13 +421,16 @@ def test_the_columnar_assessment_gives_the_object_paths_rows(
             revenue_drop_ratio=policy["revenue_drop_ratio"],
             min_history_days=policy["min_history_days"],
             min_history_orders=policy["min_history_orders"],
+            watch_ratio=policy["watch_ratio"],
         ),
         pareto=ParetoCutoffs(
             a=policy["a"], b=0.95, basis=policy["basis"], key_max_share=policy["key_max_share"]
         ),
-        value=ValueModel() if weights is None else ValueModel(weights=weights),
+        value=ValueModel(**model) if weights is None else ValueModel(weights=weights, **model),
         service_cost=ServiceCostPolicy(
-            per_reroute=Money(policy["per_reroute"], "CNY"), trailing_year=policy["trailing_year"]
+            per_reroute=Money(policy["per_reroute"], "CNY"),
+            per_damage=Money(policy["per_damage"], "CNY"),
+            trailing_year=policy["trailing_year"],
         ),
         action=ActionPolicy(
             mature_after_days=policy["mature_after_days"],
@@ -419,10 +445,22 @@ def test_the_columnar_assessment_gives_the_object_paths_rows(
         try:
             results, _ = score(inputs, as_of=AS_OF, policies=policies, rows_only=rows_only)
         except LogicrmError as error:
-            return type(error).__name__, str(error)
-        return list(results.rows())
+            return (type(error).__name__, str(error)), None
+        return list(results.rows()), getattr(results, "frame", None)
 
-    assert run("columnar", True) == run("python", False)
+    python, _ = run("python", False)
+    columnar, frame = run("columnar", True)
+    assert columnar == python
+    error = isinstance(columnar, tuple)
+    event(columnar[0] if error else "expressions" if frame is not None else "tuple kernel")
+    with pytest.MonkeyPatch.context() as patch:  # the tuple kernel, the fallback
+        patch.setattr(assess_exprs, "assessment_frame", lambda *a, **k: None)
+        assert run("columnar", True) == (python, None)
+    if frame is not None:
+        written, expected = folder / f"new.{fmt}", folder / f"old.{fmt}"
+        write_frame(written, frame, fmt)
+        write(expected, python, format=fmt, columns=ROW_COLUMNS)
+        assert written.read_bytes() == expected.read_bytes()
 
 
 def test_a_shipment_after_as_of_in_another_currency_never_clashes(tmp_path):

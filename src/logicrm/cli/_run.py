@@ -421,6 +421,9 @@ class AssessedRows:
 
     count: int
     make: Any = attrs.field(repr=False)
+    frame: Any = attrs.field(default=None, repr=False)
+    """The rows as one polars frame (money as exact text), when the columnar assessment's
+    expressions made them; ``None`` when the tuple kernel makes them one by one."""
 
     def rows(self) -> Iterator[Any]:
         return self.make()  # type: ignore[no-any-return]
@@ -477,7 +480,12 @@ def _assessed_rows(
     table: Any, customers: list[Customer], as_of: datetime, policies: Policies, phase: Any
 ) -> AssessedRows:
     from logicrm._engine._assess_columns import Enterprise, assessment_rows
+    from logicrm._engine._assess_exprs import assessment_frame, frame_rows
 
+    frame = assessment_frame(table, customers, as_of=as_of, policies=policies)  # raises now
+    if frame is not None:
+        phase(f"assessed {frame.height:,} customers (columnar expressions)")
+        return AssessedRows(frame.height, partial(frame_rows, frame), frame)
     known = {c.id for c in customers}
     everyone: list[Any] = list(customers)
     if table is not None:

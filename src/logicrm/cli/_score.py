@@ -333,6 +333,7 @@ def _emit(
     table: Callable[[bool], str],
     rows: Callable[[], Any],
     columns: Sequence[str],
+    frame: Any = None,
 ) -> None:
     """Write a command's result: the text table (every character when it goes to a file,
     which has no width) or the rows as ``fmt``, to ``output`` or standard output."""
@@ -345,12 +346,22 @@ def _emit(
         else:
             output.write_text(text, encoding="utf-8")
         return
+
+    def write(path: Path) -> None:
+        if frame is None:
+            io.write(path, rows(), format=fmt, columns=columns)
+        else:  # the same bytes, written by polars
+            from logicrm._engine._write_rows import write_frame
+            from logicrm._readers._text import _format_of
+
+            write_frame(path, frame, _format_of(path, fmt))
+
     if output is not None:
-        io.write(output, rows(), format=fmt, columns=columns)
+        write(output)
         return
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"out.{fmt}"
-        io.write(path, rows(), format=fmt, columns=columns)
+        write(path)
         _copy(path, sys.stdout)
 
 
@@ -473,6 +484,7 @@ def _write(results: Any, fmt: str, output: Path | None, *, wide: bool = False) -
         table=lambda whole: table_text(results.values(), wide=wide or whole),
         rows=results.rows,
         columns=ROW_COLUMNS,
+        frame=getattr(results, "frame", None),
     )
 
 

@@ -1,0 +1,146 @@
+"""Python's text forms of numbers as polars expressions, for the columnar assessment.
+
+The rows the object path writes hold Python's own forms: ``repr`` of a float (``1e-05``),
+``str`` of a ``Decimal`` (``12.50``), ``format(n, ",")`` of a count (``1,234``) and
+``round(x, 2)``, which rounds the exact binary value half to even. Each is rebuilt here
+from polars' shortest round-trip text of the same number, so a whole column is written in
+one pass. The few forms polars has no exact kernel for (a float shown with a fixed number of
+places, ``f"{x:+.0%}"``) are formatted by Python once per distinct value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import polars as pl
+
+from logicrm._engine._cells import _SCALE
+
+ZERO = "__zero"
+"""A column of 0.0 the assessed frame holds, so a divisor is a column: polars divides by a
+scalar as a multiplication by its reciprocal, which is not always the IEEE quotient."""
+
+
+def over(numerator: pl.Expr, divisor: float) -> pl.Expr:
+    """``numerator / divisor``, the correctly rounded quotient as Python computes it."""
+    return numerator / (pl.lit(float(divisor)) + pl.col(ZERO))
+
+
+def grouped(count: pl.Expr) -> pl.Expr:
+    """``f"{count:,}"`` of an integer: thousands separated by commas."""
+    digits = count.abs().cast(pl.String).str.reverse().str.replace_all(r"(\d{3})", "$1,")
+    text = digits.str.strip_suffix(",").str.reverse()
+    return pl.when(count < 0).then(pl.lit("-") + text).otherwise(text)
+
+
+def plural(count: pl.Expr, noun: str) -> pl.Expr:
+    """``domain._reason.plural``: ``"1 order"``, ``"3 orders"``, ``"2 service recoveries"``."""
+    many = f"{noun[:-1]}ies" if noun.endswith("y") and noun[-2:-1] not in "aeiou" else f"{noun}s"
+    return grouped(count) + pl.when(count == 1).then(pl.lit(f" {noun}")).otherwise(
+        pl.lit(f" {many}")
+    )
+
+
+def float_repr(value: pl.Expr) -> pl.Expr:
+    """``repr(value)``: polars writes the same shortest digits, but ``1e-5`` and
+    ``0.00005`` where Python writes ``1e-05`` and ``5e-05``."""
+    text = value.cast(pl.String)
+    return (
+        text.str.replace(r"^(-?)0\.0000(\d)$", "${1}${2}e-05")
+        .str.replace(r"^(-?)0\.0000(\d)(\d+)$", "${1}${2}.${3}e-05")
+        .str.replace(r"e-(\d)$", "e-0${1}")
+        .str.replace(r"e(\d)", "e+${1}")
+    )
+
+
+def rounded_2(value: pl.Expr) -> pl.Expr:
+    """``round(value, 2)`` as Python rounds a float: the exact binary value, half to even.
+
+    Rounding the shortest text of a float gives the exact value's rounding unless that text
+    ends on the half (``0.125``); then the exact product ``value * 1000`` (Dekker's split)
+    says on which side of the half the float lies."""
+    magnitude = value.abs()
+    text = magnitude.cast(pl.String)
+    plain = ~text.str.contains("e")
+    whole = text.str.extract(r"^(\d+)", 1)
+    places = text.str.extract(r"\.(\d+)$", 1).fill_null("")
+    kept = (places + "00").str.head(2)
+    rest = places.str.slice(2)
+    hundredths = (whole + kept).cast(pl.Int64, strict=False)
+    tie = rest == "5"
+    # sign of magnitude * 1000 - k, exactly, k the integer the text ends the half at
+    k = (whole + kept + "5").cast(pl.Float64, strict=False)
+    product = magnitude * 1000.0
+    split = magnitude * 134217729.0
+    high = split - (split - magnitude)
+    low = magnitude - high
+    error = (high * 1000.0 - product) + low * 1000.0
+    above = (product > k) | ((product == k) & (error > 0))
+    exact = (product == k) & (error == 0)
+    up = (
+        pl.when(rest.str.len_chars() == 0)
+        .then(False)
+        .when(~tie)
+        .then(rest.str.head(1) >= "5")
+        .when(exact)
+        .then(hundredths % 2 == 1)
+        .otherwise(above)
+    )
+    result = over((hundredths + up.cast(pl.Int64)).cast(pl.Float64), 100)
+    result = pl.when(plain).then(result).when(magnitude < 1e-3).then(0.0).otherwise(None)
+    return pl.when(value < 0).then(-result).otherwise(result)
+
+
+def decimal_text(value: pl.Expr, places: pl.Expr) -> pl.Expr:
+    """``str(Decimal)`` of an exact 12-place value written with ``places`` (0 to 12) places;
+    values under 1e-5 (where ``str`` may turn to an exponent) are left null for
+    ``python_forms``."""
+    text = value.cast(pl.String)
+    cut = pl.when(places == 0).then(_SCALE + 1).otherwise(_SCALE - places)
+    plain = text.str.head(text.str.len_chars() - cut)
+    return pl.when(value.abs() < pl.lit(Decimal("0.00001"))).then(None).otherwise(plain)
+
+
+def decimal_grouped(plain: pl.Expr) -> pl.Expr:
+    """``f"{Decimal(plain):,}"`` from a plain decimal text of a value of at least 1e-5."""
+    negative = plain.str.starts_with("-")
+    digits = plain.str.strip_prefix("-")
+    whole = digits.str.extract(r"^(\d+)", 1)
+    fraction = digits.str.extract(r"(\.\d+)$", 1).fill_null("")
+    grouped_whole = whole.str.reverse().str.replace_all(r"(\d{3})", "$1,")
+    text = grouped_whole.str.strip_suffix(",").str.reverse() + fraction
+    return pl.when(negative).then(pl.lit("-") + text).otherwise(text)
+
+
+def python_forms(
+    frame: pl.DataFrame, column: str, form: Callable[[Any], str], where: pl.Expr | None = None
+) -> pl.Series:
+    """``form(value)`` of ``column`` by Python, once per distinct value (only on the rows
+    ``where`` holds; null elsewhere)."""
+    values = frame.get_column(column)
+    chosen = values if where is None else frame.select(pl.when(where).then(pl.col(column)))[column]
+    distinct = chosen.drop_nulls().unique()
+    texts = [form(v) for v in distinct.to_list()]
+    return chosen.replace_strict(distinct, texts, default=None, return_dtype=pl.String)
+
+
+def fill_decimal_forms(
+    frame: pl.DataFrame, text: str, value: str, form: Callable[[Decimal], str]
+) -> pl.DataFrame:
+    """The rows of ``text`` that ``decimal_text`` left null, in Python from the exact
+    ``value`` column: a handful of tiny amounts, if any."""
+    missing = frame.select(pl.col(text).is_null() & pl.col(value).is_not_null()).to_series()
+    if not missing.any():
+        return frame
+    exact = frame.get_column(value).filter(missing).to_list()
+    places = frame.get_column(f"{value}_places").filter(missing).to_list()
+    forms = [
+        form(Decimal(v).quantize(Decimal(1).scaleb(-p)) if p else Decimal(int(v)))
+        for v, p in zip(exact, places, strict=True)
+    ]
+    index = pl.int_range(pl.len())
+    positions = frame.select(index.filter(missing)).to_series()
+    patched = frame.get_column(text).scatter(positions, forms)
+    return frame.with_columns(patched.alias(text))

@@ -1,0 +1,310 @@
+"""The columnar assessment's choices and words: the next best action (``retention._action.
+_choose`` on the engine's figures) and the reasons a row shows, worded from figure columns
+by string expressions, with exactly the object path's text."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import polars as pl
+
+from logicrm._engine import _assess_text as text
+from logicrm.policies import Policies
+from logicrm.retention._action import _LADDER, _SAID, RetentionLever, SalesAction
+from logicrm.scoring._tier import _INSTITUTION_BY_LEVEL, _INSTITUTION_BY_SIZE, Tier
+
+c = pl.col
+MONEY_COLUMNS = ("cost_to_serve", "margin_after_service")
+"""The row's money columns: exact text here, as ``str(Decimal)`` writes it."""
+
+
+def _percent(x: float) -> str:
+    return f"{x:+.0%}"
+
+
+def _lit(value: str) -> pl.Expr:
+    return pl.lit(value, pl.String)
+
+
+def action(frame: pl.DataFrame, policies: Policies) -> pl.DataFrame:
+    """``_choose`` with no share, no contact log, no credit and no qualification (what the
+    columnar engine has): the action, its headline, the lever and the incentive."""
+    policy = policies.action
+    frame = frame.with_columns(
+        order_change_text=text.python_forms(frame, "order_change", _percent),
+        revenue_change_text=text.python_forms(frame, "revenue_change", _percent),
+        growth_text=text.python_forms(
+            frame, "growth", _percent, c("growth") >= policy.grow_min_growth
+        ),
+    )
+    ordered = c("orders") > 0
+    key = c("customer_class") == "key"
+    lapsed = c("lifecycle") == "lapsed"
+    at_risk = c("churn_risk")
+    change = (
+        pl.when(c("order_change").is_null())
+        .then(_lit(""))
+        .otherwise(
+            "orders per 30 days "
+            + c("order_change_text")
+            + pl.when(c("revenue_change").is_not_null())
+            .then(", revenue " + c("revenue_change_text"))
+            .otherwise(_lit(""))
+        )
+    )
+    idle = "no order for " + text.plural(c("idle_days"), "day")
+    said = {a: _lit(f"{_SAID[a]}: ") for a in SalesAction}
+    choices: list[tuple[pl.Expr, SalesAction, pl.Expr]] = [
+        (~ordered, SalesAction.WIN_PROSPECT,
+         _lit("a prospect to qualify: not every selection standard could be checked")),
+        (key & lapsed, SalesAction.PREVENT_KEY_LOSS, "a key customer that lapsed (" + idle + ")"),
+        (key & at_risk, SalesAction.PREVENT_KEY_LOSS,
+         "a key customer at churn risk (" + change + ")"),
+        (key & (c("trend") == "steady"), SalesAction.GROW_KEY,
+         _lit("a key customer ordering steadily")),
+        (key, SalesAction.GROW_KEY,
+         "a key customer"
+         + pl.when(change != "").then(", slowing (" + change + ")").otherwise(_lit(""))),
+        (lapsed & ~c("lifetime_unprofitable"), SalesAction.GROW_MARGINAL,
+         "a lapsed customer (" + idle + "): win it back"),
+        (lapsed, SalesAction.DROP_MARGINAL,
+         "a lapsed customer (" + idle + ") that never covered its cost to serve: let it go"),
+        (c("unprofitable"), SalesAction.DROP_MARGINAL,
+         _lit("a marginal customer costing more to serve than it earned over the last 365 "
+              "days")),
+        (c("growth") >= policy.grow_min_growth, SalesAction.GROW_MARGINAL,
+         "a marginal customer growing " + c("growth_text")
+         + f" (at least {policy.grow_min_growth:.0%})"),
+        (at_risk, SalesAction.KEEP_MARGINAL, "a marginal customer at churn risk (" + change + ")"),
+    ]  # fmt: skip
+    chosen: Any = pl
+    headline: Any = pl
+    for when, what, rule in choices:
+        chosen = chosen.when(when).then(_lit(what.value))
+        headline = headline.when(when).then(said[what] + rule)
+    chosen = chosen.otherwise(_lit(SalesAction.KEEP_MARGINAL.value))
+    headline = headline.otherwise(
+        said[SalesAction.KEEP_MARGINAL] + "a marginal customer, profitable, not growing"
+    )
+    frame = frame.with_columns(next_action=chosen, action_reason=headline)
+    days = pl.when(ordered).then(c("tenure_days").fill_null(0)).otherwise(0)
+    mature = ordered & (days >= policy.mature_after_days)
+    dropped = c("next_action") == SalesAction.DROP_MARGINAL.value
+    lever = (
+        pl.when(dropped)
+        .then(_lit(None))  # type: ignore[arg-type]
+        .when(ordered & lapsed)
+        .then(_lit(RetentionLever.WIN_BACK.value))
+        .when(mature)
+        .then(_lit(RetentionLever.SWITCHING_BARRIERS_AND_TIES.value))
+        .otherwise(_lit(RetentionLever.BUILD_TRUST.value))
+    )
+    incentives = {t.value: i.value for t, i in policy.incentives.items()}
+    incentive = c("tier").replace_strict(incentives, default=None, return_dtype=pl.String)
+    loyal = policy.loyal_after_days
+    if loyal is not None:
+        steps = {
+            i.value: _LADDER[min(n + 1, len(_LADDER) - 1)].value for n, i in enumerate(_LADDER)
+        }
+        raised = incentive.replace_strict(steps, default=None, return_dtype=pl.String)
+        incentive = (
+            pl.when(incentive.is_not_null() & ordered & ~lapsed & (days >= loyal))
+            .then(raised)
+            .otherwise(incentive)
+        )
+    return frame.with_columns(
+        retention_lever=lever,
+        incentive=pl.when(dropped).then(_lit(None)).otherwise(incentive),  # type: ignore[arg-type]
+    )
+
+
+def _tier_reason(policies: Policies) -> pl.Expr:
+    """``scoring.tier``'s reason: the rule that chose the tier, with its figures."""
+    policy = policies.tiering
+    frequent = policy.frequent_orders
+    is_frequent = c("orders_30") >= frequent
+    individual = (
+        text.plural(c("orders_30"), "order")
+        + " in the 30 days before as_of ("
+        + pl.when(is_frequent)
+        .then(_lit(f">= {frequent}): frequent"))
+        .otherwise(_lit(f"< {frequent}): occasional"))
+    )
+    wanted = policy.large_annual_spend.currency
+    large, medium = policy.large_annual_spend.amount, policy.medium_annual_spend.amount
+    rule = (
+        pl.when(c("tier") == Tier.LARGE.value)
+        .then(_lit(f">= {large:,}"))
+        .when(c("tier") == Tier.MEDIUM.value)
+        .then(_lit(f">= {medium:,}"))
+        .otherwise(_lit(f"< {medium:,}"))
+    )
+    enterprise = (
+        "spend over the 365 days before as_of "
+        + c("spend_text")
+        + f" {wanted} "
+        + rule
+        + ": "
+        + c("tier")
+    )
+    institution: pl.Expr = _lit("neither administrative_level nor size is recorded: cannot tier")
+    for size, tier in _INSTITUTION_BY_SIZE.items():
+        said = f"{size.value} institution: class {tier.value.rsplit('_', 1)[1].upper()}"
+        institution = pl.when(c("size") == size.value).then(_lit(said)).otherwise(institution)
+    for level, tier in _INSTITUTION_BY_LEVEL.items():
+        said = f"{level.value} body: class {tier.value.rsplit('_', 1)[1].upper()}"
+        institution = pl.when(c("level") == level.value).then(_lit(said)).otherwise(institution)
+    kind = c("kind")
+    return (
+        pl.when(kind == "individual")
+        .then(individual)
+        .when(kind == "enterprise")
+        .then(enterprise)
+        .otherwise(institution)
+    )
+
+
+def _churn_reason(frame: pl.DataFrame, policies: Policies) -> pl.DataFrame:
+    """``churn_figures``' reason for the flagged rows (the only ones that show it): judged
+    and at risk."""
+    policy = policies.churn
+    flagged = c("churn_flag")
+    one = ".1f"
+    frame = frame.with_columns(
+        recent_rate_text=text.python_forms(frame, "recent_rate", lambda x: f"{x:{one}}", flagged),
+        historical_rate_text=text.python_forms(
+            frame, "historical_rate", lambda x: f"{x:{one}}", flagged
+        ),
+        recent_revenue_rate_text=text.python_forms(
+            frame, "recent_revenue_rate", lambda x: f"{x:,.0f}", flagged
+        ),
+        historical_revenue_rate_text=text.python_forms(
+            frame, "historical_revenue_rate", lambda x: f"{x:,.0f}", flagged
+        ),
+        order_change_text=text.python_forms(frame, "order_change", _percent, flagged),
+        revenue_change_text=text.python_forms(frame, "revenue_change", _percent, flagged),
+    )
+    days = policy.recent_days
+    revenue = pl.when(c("revenue_change").is_not_null()).then(
+        "; revenue per 30 days "
+        + c("recent_revenue_rate_text")
+        + " against "
+        + c("historical_revenue_rate_text")
+        + " ("
+        + c("revenue_change_text")
+        + ")"
+    )
+    orders_fell = f"orders below {policy.drop_ratio:.0%} of the earlier rate"
+    revenue_fell = f"revenue below {policy.revenue_drop_ratio or 0:.0%} of the earlier rate"
+    verdict = (
+        pl.when(c("order_fell") & c("revenue_fell"))
+        .then(_lit(f"at risk: {orders_fell} and {revenue_fell}"))
+        .when(c("order_fell"))
+        .then(_lit(f"at risk: {orders_fell}"))
+        .otherwise(_lit(f"at risk: {revenue_fell}"))
+    )
+    message = (
+        "orders per 30 days "
+        + c("recent_rate_text")
+        + f" in the last {days} days against "
+        + c("historical_rate_text")
+        + " before ("
+        + c("order_change_text")
+        + ")"
+        + revenue.fill_null("")
+        + ": "
+        + verdict
+    )
+    return frame.with_columns(churn_reason=pl.when(flagged).then(message))
+
+
+def reasons(frame: pl.DataFrame, policies: Policies) -> pl.DataFrame:
+    """``top_reasons``: the churn, tier and class reasons of a flagged customer, else the
+    tier, class and lifecycle reasons, joined by ``"; "``."""
+    frame = frame.with_columns(
+        spend_text=text.decimal_grouped(
+            text.decimal_text(c("revenue_365"), c("revenue_365_places"))
+        )
+    )
+    frame = text.fill_decimal_forms(frame, "spend_text", "revenue_365", lambda d: f"{d:,}")
+    frame = _churn_reason(frame, policies)
+    basis = policies.pareto.basis
+    abc = (
+        "Pareto class "
+        + c("abc_class")
+        + f" by {basis} over the last 365 days: a "
+        + c("customer_class")
+        + " customer"
+    )
+    lapsed_after = policies.lifecycle.lapsed_after_days
+    idle = "last order " + text.plural(c("idle_days"), "day")
+    stage = (
+        pl.when(c("lifecycle") == "prospect")
+        .then(_lit("no order yet"))
+        .when(c("lifecycle") == "lapsed")
+        .then(idle + f" ago, more than {lapsed_after}")
+        .otherwise(idle + f" ago, within {lapsed_after}")
+    )
+    tier = _tier_reason(policies)
+    shown = (
+        pl.when(c("churn_flag"))
+        .then(c("churn_reason") + "; " + tier + "; " + abc)
+        .otherwise(tier + "; " + abc + "; " + stage)
+    )
+    return frame.with_columns(top_reasons=shown)
+
+
+def _rate(numerator: pl.Expr, denominator: pl.Expr) -> pl.Expr:
+    return pl.when(denominator != 0).then(numerator.cast(pl.Float64) / denominator.cast(pl.Float64))
+
+
+def row_columns(policies: Policies, as_of: datetime) -> dict[str, pl.Expr]:
+    """``Assessment.row()``'s columns, in its order, from the assessed frame."""
+    null = pl.lit(None, pl.Null)
+    delivered, orders = c("delivered"), c("orders")
+    return {
+        "customer_id": c("customer_id"),
+        "tier": c("tier"),
+        "abc_class": c("abc_class"),
+        "customer_class": c("customer_class"),
+        "value_score": c("value_score"),
+        "lifecycle": c("lifecycle"),
+        "churn_risk": c("churn_risk"),
+        "key_customer": c("customer_class") == "key",
+        "churn_flag": c("churn_flag"),
+        "credit_outcome": null,
+        "credit_score": null,
+        "credit_limit": null,
+        "credit_currency": null,
+        "credit_term_days": null,
+        "on_time_rate": _rate(c("on_time"), delivered),
+        "otif_rate": _rate(c("on_time_in_full"), delivered),
+        "perfect_order_rate": _rate(c("perfect"), delivered),
+        "fill_rate": _rate(c("units_filled"), c("units_ordered_delivered")),
+        "late_delivery_rate": _rate(delivered - c("on_time"), delivered),
+        "damage_rate": _rate(c("units_damaged"), c("units_delivered")),
+        "invoice_error_rate": _rate(c("invoice_errors"), orders),
+        "stockout_rate": _rate(c("stockouts"), orders),
+        "substitution_rate": _rate(c("substitutions"), orders),
+        "short_shipment_rate": _rate(delivered - c("in_full"), delivered),
+        "reroute_rate": _rate(c("reroutes"), orders),
+        "return_rate": _rate(c("returns"), orders),
+        "worst_gap": null,
+        "worst_gap_size": null,
+        "complaints": null,
+        "complaints_met": null,
+        "complaints_breached": null,
+        "follow_up_due": null,
+        "follow_ups_overdue": null,
+        "customer_share": null,
+        "cost_to_serve": c("cost_to_serve"),
+        "margin_after_service": c("margin_after_service"),
+        "profit_currency": _lit(policies.service_cost.currency),
+        "unprofitable": c("unprofitable"),
+        "next_action": c("next_action"),
+        "retention_lever": c("retention_lever"),
+        "incentive": c("incentive"),
+        "action_reason": c("action_reason"),
+        "top_reasons": c("top_reasons"),
+    }
