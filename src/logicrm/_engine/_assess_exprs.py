@@ -140,13 +140,13 @@ def _check_currencies(frame: pl.DataFrame, policies: Policies) -> None:
 
 def assessment_frame(
     table: pl.DataFrame | None,
-    customers: list[Customer],
+    people: pl.DataFrame,
     *,
     as_of: datetime,
     policies: Policies,
 ) -> pl.DataFrame | None:
-    """``Assessment.row()`` of every customer ``logicrm score`` assesses, as one frame in
-    ``ROW_COLUMNS`` order: money as exact text (``cost_to_serve``, ``margin_after_service``,
+    """``Assessment.row()`` of everyone in ``people`` (``customers_frame``), in its order, as
+    one frame in ``ROW_COLUMNS`` order: money as exact text (``cost_to_serve``, ``margin_after_service``,
     as ``str(Decimal)`` writes them). ``None`` when the run is beyond it (see the module).
 
     Raises:
@@ -160,7 +160,6 @@ def assessment_frame(
         or _places(policies.value.profit_reference.amount) > _SCALE
     ):
         return None
-    people = customers_frame(customers, table)
     figures = _figures(table)
     if figures.width:
         frame = people.join(figures, on="customer_id", how="left", maintain_order="left")

@@ -480,11 +480,12 @@ def _assessed_rows(
     table: Any, customers: list[Customer], as_of: datetime, policies: Policies, phase: Any
 ) -> AssessedRows:
     from logicrm._engine._assess_columns import Enterprise, assessment_rows
-    from logicrm._engine._assess_exprs import assessment_frame, frame_rows
+    from logicrm._engine._assess_exprs import assessment_frame, customers_frame, frame_rows
 
-    frame = assessment_frame(table, customers, as_of=as_of, policies=policies)  # raises now
+    people = customers_frame(customers, table)
+    phase(f"assessing {people.height:,} customers (columnar expressions)")
+    frame = assessment_frame(table, people, as_of=as_of, policies=policies)  # raises now
     if frame is not None:
-        phase(f"assessed {frame.height:,} customers (columnar expressions)")
         return AssessedRows(frame.height, partial(frame_rows, frame), frame)
     known = {c.id for c in customers}
     everyone: list[Any] = list(customers)

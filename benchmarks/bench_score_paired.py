@@ -1,0 +1,94 @@
+"""`logicrm score` paired with another checkout and with DuckDB, in interleaved rounds.
+
+Run: python benchmarks/bench_score_paired.py --baseline /work/main/.venv/bin/python
+         --folder DIR [--rounds 3] [--big]
+
+Each round runs, one after the other, the baseline interpreter's ``logicrm score`` (another
+checkout, e.g. main), this checkout's, and the DuckDB script of ``bench_score.py`` on the
+same Parquet file (1M shipments with 20k and 165k customers; ``--big`` adds 10M / 1M, one
+round). The outputs of the two checkouts are compared byte for byte; the table gives the
+medians, the ratios, the peak RSS and this checkout's phase times (``--progress``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from _synthetic import shipments_frame, write_parquet
+from bench_score import AS_OF_TEXT, duckdb_seconds
+
+
+def _run(python: str, path: Path, output: Path) -> tuple[float, int, str]:
+    command = [
+        python, "-m", "logicrm", "score", str(path), "--as-of", AS_OF_TEXT,
+        "--engine", "columnar", "-o", str(output), "--progress",
+    ]  # fmt: skip
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert process.stderr is not None
+    stderr = process.stderr.read().decode()
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{python}: logicrm score failed on {path.name}:\n{stderr[-2000:]}")
+    return seconds, usage.ru_maxrss * 1024, stderr
+
+
+def _phases(stderr: str) -> list[str]:
+    return [line.split("\r")[-1] for line in stderr.splitlines() if line.endswith(" s]")]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--baseline", required=True, help="the other checkout's python")
+    parser.add_argument("--folder", type=Path, required=True)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--big", action="store_true")
+    parser.add_argument("--formats", default="csv")
+    args = parser.parse_args()
+    sizes = [(1_000_000, 20_000), (1_000_000, 165_000)] + ([(10_000_000, 1_000_000)] * args.big)
+    for rows, customers in sizes:
+        path = args.folder / f"shipments_{rows // 1_000_000}m_{customers // 1000}k.parquet"
+        if not path.exists():
+            write_parquet(shipments_frame(rows, customers), path)
+        rounds = 1 if rows >= 10_000_000 else args.rounds
+        for fmt in args.formats.split(","):
+            times: dict[str, list[float]] = {"baseline": [], "new": [], "duckdb": []}
+            rss: dict[str, int] = {"baseline": 0, "new": 0}
+            phases: list[str] = []
+            for _ in range(rounds):
+                for who, python in (("baseline", args.baseline), ("new", sys.executable)):
+                    output = args.folder / f"out_{who}_{path.stem}.{fmt}"
+                    seconds, peak, stderr = _run(python, path, output)
+                    times[who].append(seconds)
+                    rss[who] = max(rss[who], peak)
+                    if who == "new":
+                        phases = _phases(stderr)
+                duck = duckdb_seconds(path)
+                if duck is not None:
+                    times["duckdb"].append(duck)
+            old = args.folder / f"out_baseline_{path.stem}.{fmt}"
+            new = args.folder / f"out_new_{path.stem}.{fmt}"
+            same = old.read_bytes() == new.read_bytes()
+            median = {k: statistics.median(v) for k, v in times.items() if v}
+            print(f"\n{path.name} -> {fmt} ({rounds} rounds, outputs identical: {same})")
+            for who, value in median.items():
+                peak = f"  peak RSS {rss[who] / 2**20:,.0f} MB" if who in rss else ""
+                every = ", ".join(f"{t:.2f}" for t in times[who])
+                print(f"  {who:9} median {value:6.2f} s  (all: {every}){peak}")
+            print(f"  baseline / new {median['baseline'] / median['new']:.2f}x", end="")
+            if "duckdb" in median:
+                print(f"; new / DuckDB {median['new'] / median['duckdb']:.2f}x", end="")
+            print("\n  phases of the new run: " + "; ".join(phases))
+            if not same:
+                raise SystemExit("the outputs differ")
+
+
+if __name__ == "__main__":
+    main()
