@@ -9,7 +9,6 @@ from hypothesis import strategies as st
 
 from logicrm._engine import _assess_text as text
 from logicrm._engine._cells import _MONEY
-from logicrm.domain._reason import plural
 
 FLOATS = st.floats(allow_nan=False, allow_infinity=False)
 
@@ -42,14 +41,6 @@ def test_a_quotient_by_a_constant_is_the_ieee_quotient(pairs):
     for numerator, divisor in pairs:
         got = _one(text.over(pl.col("x"), divisor), x=[numerator])
         assert got == [numerator / divisor]
-
-
-@given(st.lists(st.integers(-(10**15), 10**15), min_size=1))
-@example([0, 1, 999, 1000, 1_000_000, -1, -1234])
-def test_counts_are_grouped_by_thousands(counts):
-    assert _one(text.grouped(pl.col("n")), n=counts) == [f"{n:,}" for n in counts]
-    for noun in ("order", "day", "service recovery"):
-        assert _one(text.plural(pl.col("n"), noun), n=counts) == [plural(n, noun) for n in counts]
 
 
 AMOUNTS = st.integers(0, 12).flatmap(

@@ -146,8 +146,9 @@ def assessment_frame(
     policies: Policies,
 ) -> pl.DataFrame | None:
     """``Assessment.row()`` of everyone in ``people`` (``customers_frame``), in its order, as
-    one frame in ``ROW_COLUMNS`` order: money as exact text (``cost_to_serve``, ``margin_after_service``,
-    as ``str(Decimal)`` writes them). ``None`` when the run is beyond it (see the module).
+    one frame in ``ROW_COLUMNS`` order: money as exact text (``cost_to_serve``,
+    ``margin_after_service``, as ``str(Decimal)`` writes them). ``None`` when the run is
+    beyond it (see the module).
 
     Raises:
         CurrencyMismatchError: as ``assessment_rows`` raises it, before any row.
@@ -202,7 +203,10 @@ def assessment_frame(
     )
     frame = text.fill_decimal_forms(frame, "cost_to_serve", "to_serve", str)
     frame = text.fill_decimal_forms(frame, "margin_after_service", "margin", str)
-    frame = words.action(frame, policies)
+    acted = words.action(frame, policies)
+    if acted is None:
+        return None
+    frame = acted
     frame = words.reasons(frame, policies)
     return frame.select(**words.row_columns(policies, as_of))
 

@@ -10,8 +10,9 @@ places, ``f"{x:+.0%}"``) are formatted by Python once per distinct value.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
+from string import Formatter
 from typing import Any
 
 import polars as pl
@@ -26,21 +27,6 @@ scalar as a multiplication by its reciprocal, which is not always the IEEE quoti
 def over(numerator: pl.Expr, divisor: float) -> pl.Expr:
     """``numerator / divisor``, the correctly rounded quotient as Python computes it."""
     return numerator / (pl.lit(float(divisor)) + pl.col(ZERO))
-
-
-def grouped(count: pl.Expr) -> pl.Expr:
-    """``f"{count:,}"`` of an integer: thousands separated by commas."""
-    digits = count.abs().cast(pl.String).str.reverse().str.replace_all(r"(\d{3})", "$1,")
-    text = digits.str.strip_suffix(",").str.reverse()
-    return pl.when(count < 0).then(pl.lit("-") + text).otherwise(text)
-
-
-def plural(count: pl.Expr, noun: str) -> pl.Expr:
-    """``domain._reason.plural``: ``"1 order"``, ``"3 orders"``, ``"2 service recoveries"``."""
-    many = f"{noun[:-1]}ies" if noun.endswith("y") and noun[-2:-1] not in "aeiou" else f"{noun}s"
-    return grouped(count) + pl.when(count == 1).then(pl.lit(f" {noun}")).otherwise(
-        pl.lit(f" {many}")
-    )
 
 
 def float_repr(value: pl.Expr) -> pl.Expr:
@@ -95,12 +81,13 @@ def rounded_2(value: pl.Expr) -> pl.Expr:
 
 def decimal_text(value: pl.Expr, places: pl.Expr) -> pl.Expr:
     """``str(Decimal)`` of an exact 12-place value written with ``places`` (0 to 12) places;
-    values under 1e-5 (where ``str`` may turn to an exponent) are left null for
-    ``python_forms``."""
+    values under 1e-5 and zeros with more than 6 places (where ``str`` may turn to an
+    exponent) are left null for ``fill_decimal_forms``."""
     text = value.cast(pl.String)
     cut = pl.when(places == 0).then(_SCALE + 1).otherwise(_SCALE - places)
     plain = text.str.head(text.str.len_chars() - cut)
-    return pl.when(value.abs() < pl.lit(Decimal("0.00001"))).then(None).otherwise(plain)
+    tiny = pl.when(value == 0).then(places > 6).otherwise(value.abs() < pl.lit(Decimal("0.00001")))
+    return pl.when(tiny).then(None).otherwise(plain)
 
 
 def decimal_grouped(plain: pl.Expr) -> pl.Expr:
@@ -112,6 +99,45 @@ def decimal_grouped(plain: pl.Expr) -> pl.Expr:
     grouped_whole = whole.str.reverse().str.replace_all(r"(\d{3})", "$1,")
     text = grouped_whole.str.strip_suffix(",").str.reverse() + fraction
     return pl.when(negative).then(pl.lit("-") + text).otherwise(text)
+
+
+def worded(name: pl.Expr, templates: Mapping[str, str], figures: Mapping[str, Any]) -> pl.Expr:
+    """Each row's template (``templates[name]``, ``str.format`` style) filled in: a figure
+    is a Python value (formatted here with the template's spec) or a function from the spec
+    to a text column. The texts around the one column a template may hold are gathered by
+    name, so a row costs one concatenation whatever the number of templates."""
+    before: dict[str, str] = {}
+    after: dict[str, str] = {}
+    column: dict[str, str] = {}
+    texts: dict[str, pl.Expr] = {}
+    for key, template in templates.items():
+        head, tail, which = "", "", ""
+        for literal, figure, spec, _ in Formatter().parse(template):
+            if which:
+                tail += literal
+            else:
+                head += literal
+            if figure is None:
+                continue
+            value = figures[figure]
+            if not callable(value):
+                said = format(value, spec or "")
+                tail, head = (tail + said, head) if which else (tail, head + said)
+                continue
+            if which:
+                raise ValueError(f"{template!r}: at most one column figure")
+            which = f"{figure}:{spec}"
+            texts[which] = value(spec or "")
+        before[key], after[key], column[key] = head, tail, which
+    chosen = name.replace_strict(column, return_dtype=pl.String)
+    filled: Any = pl.lit("")
+    for which, expr in sorted(texts.items()):
+        filled = pl.when(chosen == which).then(expr).otherwise(filled)
+    return (
+        name.replace_strict(before, return_dtype=pl.String)
+        + filled
+        + name.replace_strict(after, return_dtype=pl.String)
+    )
 
 
 def python_forms(

@@ -10,8 +10,9 @@ from typing import Any
 import polars as pl
 
 from logicrm._engine import _assess_text as text
+from logicrm.domain._reason import plural
 from logicrm.policies import Policies
-from logicrm.retention._action import _LADDER, _SAID, RetentionLever, SalesAction
+from logicrm.retention._action import _LADDER, _RULES, _SAID, RetentionLever, SalesAction
 from logicrm.scoring._tier import _INSTITUTION_BY_LEVEL, _INSTITUTION_BY_SIZE, Tier
 
 c = pl.col
@@ -27,16 +28,14 @@ def _lit(value: str) -> pl.Expr:
     return pl.lit(value, pl.String)
 
 
-def action(frame: pl.DataFrame, policies: Policies) -> pl.DataFrame:
+def action(frame: pl.DataFrame, policies: Policies) -> pl.DataFrame | None:
     """``_choose`` with no share, no contact log, no credit and no qualification (what the
-    columnar engine has): the action, its headline, the lever and the incentive."""
+    columnar engine has): the action, its headline, the lever and the incentive, from the
+    rules' shared table (``_RULES``); ``None`` if the table holds a rule not known here."""
     policy = policies.action
     frame = frame.with_columns(
         order_change_text=text.python_forms(frame, "order_change", _percent),
         revenue_change_text=text.python_forms(frame, "revenue_change", _percent),
-        growth_text=text.python_forms(
-            frame, "growth", _percent, c("growth") >= policy.grow_min_growth
-        ),
     )
     ordered = c("orders") > 0
     key = c("customer_class") == "key"
@@ -53,41 +52,56 @@ def action(frame: pl.DataFrame, policies: Policies) -> pl.DataFrame:
             .otherwise(_lit(""))
         )
     )
-    idle = "no order for " + text.plural(c("idle_days"), "day")
-    said = {a: _lit(f"{_SAID[a]}: ") for a in SalesAction}
-    choices: list[tuple[pl.Expr, SalesAction, pl.Expr]] = [
-        (~ordered, SalesAction.WIN_PROSPECT,
-         _lit("a prospect to qualify: not every selection standard could be checked")),
-        (key & lapsed, SalesAction.PREVENT_KEY_LOSS, "a key customer that lapsed (" + idle + ")"),
-        (key & at_risk, SalesAction.PREVENT_KEY_LOSS,
-         "a key customer at churn risk (" + change + ")"),
-        (key & (c("trend") == "steady"), SalesAction.GROW_KEY,
-         _lit("a key customer ordering steadily")),
-        (key, SalesAction.GROW_KEY,
-         "a key customer"
-         + pl.when(change != "").then(", slowing (" + change + ")").otherwise(_lit(""))),
-        (lapsed & ~c("lifetime_unprofitable"), SalesAction.GROW_MARGINAL,
-         "a lapsed customer (" + idle + "): win it back"),
-        (lapsed, SalesAction.DROP_MARGINAL,
-         "a lapsed customer (" + idle + ") that never covered its cost to serve: let it go"),
-        (c("unprofitable"), SalesAction.DROP_MARGINAL,
-         _lit("a marginal customer costing more to serve than it earned over the last 365 "
-              "days")),
-        (c("growth") >= policy.grow_min_growth, SalesAction.GROW_MARGINAL,
-         "a marginal customer growing " + c("growth_text")
-         + f" (at least {policy.grow_min_growth:.0%})"),
-        (at_risk, SalesAction.KEEP_MARGINAL, "a marginal customer at churn risk (" + change + ")"),
-    ]  # fmt: skip
-    chosen: Any = pl
-    headline: Any = pl
-    for when, what, rule in choices:
-        chosen = chosen.when(when).then(_lit(what.value))
-        headline = headline.when(when).then(said[what] + rule)
-    chosen = chosen.otherwise(_lit(SalesAction.KEEP_MARGINAL.value))
-    headline = headline.otherwise(
-        said[SalesAction.KEEP_MARGINAL] + "a marginal customer, profitable, not growing"
+    # When each of _choose's rules holds, on the figures the columnar engine has (no
+    # qualification, credit, share or contact log: those rules never hold here).
+    holds = {
+        "prospect_failing": pl.lit(False),
+        "prospect_qualified": pl.lit(False),
+        "prospect_to_qualify": ~ordered,
+        "key_lapsed": key & lapsed,
+        "key_at_risk": key & at_risk,
+        "key_steady": key & (c("trend") == "steady"),
+        "key_slowing": key & (c("change") != ""),
+        "key": key,
+        "lapsed_win_back": lapsed & ~c("lifetime_unprofitable"),
+        "lapsed_let_go": lapsed,
+        "visits_cost_the_margin": pl.lit(False),
+        "unprofitable": c("unprofitable"),
+        "credit_declined": pl.lit(False),
+        "growing": c("growth") >= policy.grow_min_growth,
+        "low_share": pl.lit(False),
+        "at_risk": at_risk,
+        "steady": pl.lit(True),
+    }
+    if list(holds) != list(_RULES):
+        return None  # a rule this engine does not know yet: the tuple kernel's
+    growing = holds["growing"]
+    figures = {
+        "idle": lambda _: "no order for " + c("idle_days_text"),
+        "churn": lambda _: c("change"),
+        "growth": lambda spec: text.python_forms(
+            frame, "growth", lambda x: format(x, spec), growing
+        ),
+        "least": policy.grow_min_growth,
+        "below": policy.grow_below_share,
+        "share": 0.0,  # never shown: no share here
+    }
+    frame = frame.with_columns(
+        idle_days_text=text.python_forms(frame, "idle_days", lambda n: plural(n, "day")),
+        change=change,
     )
-    frame = frame.with_columns(next_action=chosen, action_reason=headline)
+    rule: Any = pl
+    for name, when in holds.items():
+        rule = rule.when(when).then(_lit(name))
+    frame = frame.with_columns(rule=rule.otherwise(_lit("steady")))
+    frame = frame.with_columns(
+        next_action=c("rule").replace_strict(
+            {n: a.value for n, (a, _) in _RULES.items()}, return_dtype=pl.String
+        ),
+        action_reason=text.worded(
+            c("rule"), {n: f"{_SAID[a]}: {t}" for n, (a, t) in _RULES.items()}, figures
+        ),
+    )
     days = pl.when(ordered).then(c("tenure_days").fill_null(0)).otherwise(0)
     mature = ordered & (days >= policy.mature_after_days)
     dropped = c("next_action") == SalesAction.DROP_MARGINAL.value
@@ -125,7 +139,7 @@ def _tier_reason(policies: Policies) -> pl.Expr:
     frequent = policy.frequent_orders
     is_frequent = c("orders_30") >= frequent
     individual = (
-        text.plural(c("orders_30"), "order")
+        c("orders_30_text")
         + " in the 30 days before as_of ("
         + pl.when(is_frequent)
         .then(_lit(f">= {frequent}): frequent"))
@@ -228,6 +242,11 @@ def reasons(frame: pl.DataFrame, policies: Policies) -> pl.DataFrame:
         )
     )
     frame = text.fill_decimal_forms(frame, "spend_text", "revenue_365", lambda d: f"{d:,}")
+    frame = frame.with_columns(
+        orders_30_text=text.python_forms(
+            frame, "orders_30", lambda n: plural(n, "order"), c("kind") == "individual"
+        )
+    )
     frame = _churn_reason(frame, policies)
     basis = policies.pareto.basis
     abc = (
@@ -238,7 +257,7 @@ def reasons(frame: pl.DataFrame, policies: Policies) -> pl.DataFrame:
         + " customer"
     )
     lapsed_after = policies.lifecycle.lapsed_after_days
-    idle = "last order " + text.plural(c("idle_days"), "day")
+    idle = "last order " + c("idle_days_text")
     stage = (
         pl.when(c("lifecycle") == "prospect")
         .then(_lit("no order yet"))

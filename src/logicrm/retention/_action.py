@@ -374,6 +374,65 @@ def _idle(as_of: datetime, last_order_at: datetime | None) -> str:
     return f"no order for {plural(days, 'day')}"
 
 
+# The default rules' decision order and wording, shared with the columnar engine's
+# expressions (``_engine._assess_words``): ``_choose`` takes the first rule that holds, in
+# this order, and words it from its template; a rule added here is added to both engines.
+_RULES: Mapping[str, tuple[SalesAction, str]] = MappingProxyType(
+    {
+        "prospect_failing": (
+            SalesAction.DROP_MARGINAL,
+            "a prospect failing a selection standard: not pursued",
+        ),
+        "prospect_qualified": (
+            SalesAction.WIN_PROSPECT,
+            "a prospect meeting the selection standards",
+        ),
+        "prospect_to_qualify": (
+            SalesAction.WIN_PROSPECT,
+            "a prospect to qualify: not every selection standard could be checked",
+        ),
+        "key_lapsed": (SalesAction.PREVENT_KEY_LOSS, "a key customer that lapsed ({idle})"),
+        "key_at_risk": (SalesAction.PREVENT_KEY_LOSS, "a key customer at churn risk ({churn})"),
+        "key_steady": (SalesAction.GROW_KEY, "a key customer ordering steadily"),
+        "key_slowing": (SalesAction.GROW_KEY, "a key customer, slowing ({churn})"),
+        "key": (SalesAction.GROW_KEY, "a key customer"),
+        "lapsed_win_back": (SalesAction.GROW_MARGINAL, "a lapsed customer ({idle}): win it back"),
+        "lapsed_let_go": (
+            SalesAction.DROP_MARGINAL,
+            "a lapsed customer ({idle}) that never covered its cost to serve: let it go",
+        ),
+        "visits_cost_the_margin": (
+            SalesAction.KEEP_MARGINAL,
+            "a marginal customer that pays its way but not its visits: keep it by phone or "
+            "e-mail, with fewer visits",
+        ),
+        "unprofitable": (
+            SalesAction.DROP_MARGINAL,
+            "a marginal customer costing more to serve than it earned over the last 365 days",
+        ),
+        "credit_declined": (
+            SalesAction.DROP_MARGINAL,
+            "a marginal customer whose credit is declined",
+        ),
+        "growing": (
+            SalesAction.GROW_MARGINAL,
+            "a marginal customer growing {growth:+.0%} (at least {least:.0%})",
+        ),
+        "low_share": (
+            SalesAction.GROW_MARGINAL,
+            "a marginal customer with a share of {share:.0%}, below {below:.0%}: room to grow",
+        ),
+        "at_risk": (SalesAction.KEEP_MARGINAL, "a marginal customer at churn risk ({churn})"),
+        "steady": (SalesAction.KEEP_MARGINAL, "a marginal customer, profitable, not growing"),
+    }
+)
+
+
+def _rule(name: str, **figures: object) -> tuple[SalesAction, str]:
+    action, template = _RULES[name]
+    return action, template.format(**figures)
+
+
 def _choose(
     *,
     tier: Tier,
@@ -406,15 +465,9 @@ def _choose(
     if not orders:
         maturity = Maturity.NEW
         if qualified is False:
-            action = SalesAction.DROP_MARGINAL
-            rule = "a prospect failing a selection standard: not pursued"
+            action, rule = _rule("prospect_failing")
         else:
-            action = SalesAction.WIN_PROSPECT
-            rule = (
-                "a prospect meeting the selection standards"
-                if qualified
-                else "a prospect to qualify: not every selection standard could be checked"
-            )
+            action, rule = _rule("prospect_qualified" if qualified else "prospect_to_qualify")
     else:
         previous = revenue_730 - revenue_365
         growth = float(revenue_365 / previous) - 1 if previous > 0 else None
@@ -425,56 +478,33 @@ def _choose(
         )
         if key:
             if lapsed:
-                action = SalesAction.PREVENT_KEY_LOSS
-                rule = f"a key customer that lapsed ({_idle(as_of, last_order_at)})"
+                action, rule = _rule("key_lapsed", idle=_idle(as_of, last_order_at))
             elif at_risk:
-                action = SalesAction.PREVENT_KEY_LOSS
-                rule = f"a key customer at churn risk ({churn_text})"
+                action, rule = _rule("key_at_risk", churn=churn_text)
+            elif steady:
+                action, rule = _rule("key_steady")
             else:
-                action = SalesAction.GROW_KEY
-                rule = (
-                    "a key customer ordering steadily"
-                    if steady
-                    else "a key customer" + (f", slowing ({churn_text})" if churn_text else "")
+                action, rule = (
+                    _rule("key_slowing", churn=churn_text) if churn_text else _rule("key")
                 )
         elif lapsed and not lifetime_unprofitable:
-            action = SalesAction.GROW_MARGINAL
-            rule = f"a lapsed customer ({_idle(as_of, last_order_at)}): win it back"
+            action, rule = _rule("lapsed_win_back", idle=_idle(as_of, last_order_at))
         elif lapsed:
-            action = SalesAction.DROP_MARGINAL
-            rule = (
-                f"a lapsed customer ({_idle(as_of, last_order_at)}) that never covered its "
-                "cost to serve: let it go"
-            )
+            action, rule = _rule("lapsed_let_go", idle=_idle(as_of, last_order_at))
         elif unprofitable and visits_cost_the_margin:
-            action = SalesAction.KEEP_MARGINAL
-            rule = (
-                "a marginal customer that pays its way but not its visits: keep it by phone or "
-                "e-mail, with fewer visits"
-            )
+            action, rule = _rule("visits_cost_the_margin")
         elif unprofitable:
-            action, rule = (
-                SalesAction.DROP_MARGINAL,
-                "a marginal customer costing more to serve than it earned over the last 365 days",
-            )
+            action, rule = _rule("unprofitable")
         elif drop_declined:
-            action, rule = SalesAction.DROP_MARGINAL, "a marginal customer whose credit is declined"
+            action, rule = _rule("credit_declined")
         elif growth is not None and growth >= policy.grow_min_growth:
-            action = SalesAction.GROW_MARGINAL
-            rule = (
-                f"a marginal customer growing {growth:+.0%} (at least {policy.grow_min_growth:.0%})"
-            )
+            action, rule = _rule("growing", growth=growth, least=policy.grow_min_growth)
         elif share is not None and share < policy.grow_below_share:
-            action = SalesAction.GROW_MARGINAL
-            rule = (
-                f"a marginal customer with a share of {share:.0%}, below "
-                f"{policy.grow_below_share:.0%}: room to grow"
-            )
+            action, rule = _rule("low_share", share=share, below=policy.grow_below_share)
         elif at_risk:
-            action = SalesAction.KEEP_MARGINAL
-            rule = f"a marginal customer at churn risk ({churn_text})"
+            action, rule = _rule("at_risk", churn=churn_text)
         else:
-            action, rule = SalesAction.KEEP_MARGINAL, "a marginal customer, profitable, not growing"
+            action, rule = _rule("steady")
         if declined and action is not SalesAction.DROP_MARGINAL:
             notes.append(
                 "credit declined: trade on cash or prepaid terms"
