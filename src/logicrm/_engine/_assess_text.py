@@ -130,9 +130,9 @@ def worded(name: pl.Expr, templates: Mapping[str, str], figures: Mapping[str, An
             texts[which] = value(spec or "")
         before[key], after[key], column[key] = head, tail, which
     chosen = name.replace_strict(column, return_dtype=pl.String)
-    filled: Any = pl.lit("")
-    for which, expr in sorted(texts.items()):
-        filled = pl.when(chosen == which).then(expr).otherwise(filled)
+    filled: pl.Expr = pl.lit("")
+    for which in sorted(texts):
+        filled = pl.when(chosen == which).then(texts[which]).otherwise(filled)
     return (
         name.replace_strict(before, return_dtype=pl.String)
         + filled
