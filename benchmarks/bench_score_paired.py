@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from _synthetic import shipments_frame, write_parquet
-from bench_score import AS_OF_TEXT, duckdb_seconds
+from bench_score import AS_OF_TEXT, DUCKDB_SQL
 
 
 def _run(python: str, path: Path, output: Path) -> tuple[float, int, str]:
@@ -38,6 +38,27 @@ def _run(python: str, path: Path, output: Path) -> tuple[float, int, str]:
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{python}: logicrm score failed on {path.name}:\n{stderr[-2000:]}")
     return seconds, usage.ru_maxrss * 1024, stderr
+
+
+def duckdb_seconds(path: Path) -> float | None:
+    """``bench_score``'s DuckDB script (the same figures) on the Parquet file, in a process
+    of its own."""
+    try:
+        import duckdb  # noqa: F401
+    except ImportError:
+        return None
+    windows = ",\n       ".join(
+        f"count(*) FILTER (WHERE counted AND ordered_at > TIMESTAMPTZ '{AS_OF_TEXT}' - "
+        f"INTERVAL {days} DAY) AS orders_{days}d, sum(revenue) FILTER (WHERE counted AND "
+        f"ordered_at > TIMESTAMPTZ '{AS_OF_TEXT}' - INTERVAL {days} DAY) AS revenue_{days}d"
+        for days in (30, 90, 365, 730)
+    )
+    sql = DUCKDB_SQL.format(windows=windows, as_of=AS_OF_TEXT, path=path)
+    sql = sql.replace(f"read_csv('{path}', all_varchar = false)", f"read_parquet('{path}')")
+    script = f"import duckdb; duckdb.sql({sql!r}).fetchall()"
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", script], check=True)
+    return time.perf_counter() - start
 
 
 def _phases(stderr: str) -> list[str]:

@@ -12,12 +12,11 @@ from typing import Any
 
 import polars as pl
 
-from logicrm._engine._assess_text import float_repr
 from logicrm._engine._assess_words import MONEY_COLUMNS
+from logicrm._safety import _FORMULA_START, _NUMBER
 
 c = pl.col
-_NUMBER = r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$"  # _safety._NUMBER, whole
-_FORMULA = r"^[=+\-@\t\r]"  # _safety._FORMULA_START
+_WHOLE_NUMBER = f"^(?:{_NUMBER.pattern})$"  # fullmatch, in the regex polars reads
 _JSON_ESCAPES = {
     "\\": "\\\\",
     '"': '\\"',
@@ -43,21 +42,38 @@ def _kind(frame: pl.DataFrame, name: str) -> str:
     return "text"
 
 
-def _csv_cell(frame: pl.DataFrame, name: str, safe: bool) -> pl.Expr:
-    kind = _kind(frame, name)
+def _float_texts(frame: pl.DataFrame) -> pl.DataFrame:
+    """Every float column as ``repr`` writes it: polars' text, and Python's own ``repr`` for
+    the few values under 1e-4 whose form differs (``1e-05``)."""
+    texts = {}
+    for name in frame.columns:
+        if _kind(frame, name) != "float":
+            continue
+        series = frame.get_column(name)
+        text = series.cast(pl.String)
+        small = ((series.abs() < 1e-4) & (series != 0)).fill_null(False)
+        if small.any():
+            text = text.scatter(small.arg_true(), [repr(v) for v in series.filter(small)])
+        texts[name] = text
+    return frame.with_columns(**texts)
+
+
+def _csv_cell(frame: pl.DataFrame, name: str, kind: str, safe: bool) -> pl.Expr:
     value = c(name)
     if kind == "null":
         return pl.lit("")
     if kind == "bool":
-        cell = pl.when(value).then(pl.lit("True")).otherwise(pl.lit("False"))
-    elif kind == "float":
-        cell = float_repr(value)
-    elif kind == "text" and safe:
-        formula = value.str.contains(_FORMULA) & ~value.str.contains(_NUMBER)
+        return pl.when(value).then(pl.lit("True")).otherwise(pl.lit("False")).fill_null("")
+    if kind in ("float", "money"):  # no comma, quote or line break in a number
+        return value.fill_null("")
+    cell = value
+    starts = value.str.slice(0, 1).is_in(list(_FORMULA_START))
+    if safe and frame.select(starts.any()).item():
+        formula = starts & ~value.str.contains(_WHOLE_NUMBER)
         cell = pl.when(formula).then("'" + value).otherwise(value)
-    else:
-        cell = value
-    special = cell.str.contains(r'[,"\r\n]')
+    special = cell.str.contains_any([",", '"', "\r", "\n"])
+    if not frame.select(special.any()).item():
+        return cell.fill_null("")
     quoted = pl.when(special).then('"' + cell.str.replace_all('"', '""', literal=True) + '"')
     return quoted.otherwise(cell).fill_null("")
 
@@ -67,15 +83,14 @@ def _json_text(value: pl.Expr) -> pl.Expr:
     return '"' + escaped + '"'
 
 
-def _json_cell(frame: pl.DataFrame, name: str) -> pl.Expr:
-    kind = _kind(frame, name)
+def _json_cell(name: str, kind: str) -> pl.Expr:
     value = c(name)
     if kind == "null":
         return pl.lit("null")
     if kind == "bool":
         cell = pl.when(value).then(pl.lit("true")).otherwise(pl.lit("false"))
     elif kind == "float":
-        cell = float_repr(value)
+        cell = value
     else:
         cell = _json_text(value)
     return cell.fill_null("null")
@@ -150,15 +165,18 @@ def _parquet(frame: pl.DataFrame, path: Path) -> None:
 def write_frame(path: Path, frame: pl.DataFrame, fmt: str, *, safe: bool = True) -> int:
     """Write the assessed frame as ``io.write(path, rows, format=fmt, columns=...)`` would
     write its rows; returns the number of rows."""
+    kinds = {name: _kind(frame, name) for name in frame.columns}
+    if fmt in ("csv", "jsonl"):
+        frame = _float_texts(frame)
     if fmt == "csv":
         header = ",".join(frame.columns) + "\r\n"
-        cells = [_csv_cell(frame, name, safe) for name in frame.columns]
+        cells = [_csv_cell(frame, name, kinds[name], safe) for name in frame.columns]
         _lines(frame, pl.concat_str(cells, separator=","), path, header)
     elif fmt == "jsonl":
         parts: list[pl.Expr] = []
         for index, name in enumerate(frame.columns):
             key = ('{"' if index == 0 else ', "') + name + '": '
-            parts += [pl.lit(key), _json_cell(frame, name)]
+            parts += [pl.lit(key), _json_cell(name, kinds[name])]
         _lines(frame, pl.concat_str([*parts, pl.lit("}")]), path, None)
     elif fmt == "parquet":
         _parquet(frame, path)
