@@ -1,6 +1,7 @@
 """Python's text forms of numbers, rebuilt as polars expressions (``_engine._assess_text``):
 each equals Python's own on any value."""
 
+import math
 from decimal import Decimal
 
 import polars as pl
@@ -26,9 +27,12 @@ def test_float_repr_is_pythons(values):
 
 
 TIES = st.integers(0, 100_000).map(lambda k: k / 1000)  # 0.125, 0.135, ...: the halves
+NEAR_TIES = st.tuples(TIES, st.sampled_from([-1, 1])).map(
+    lambda t: math.nextafter(t[0], t[1] * 1e9)
+)
 
 
-@given(st.lists(st.one_of(st.floats(0, 100), TIES, st.floats(-100, 100)), min_size=1))
+@given(st.lists(st.one_of(st.floats(0, 1e9), TIES, NEAR_TIES, st.floats(-100, 100)), min_size=1))
 @example([0.005, 0.015, 0.025, 0.125, 0.375, 2.675, 1e-05, 99.995, 100.0, -0.125, 0.0])
 def test_rounding_to_two_places_is_pythons_round(values):
     got = _one(text.rounded_2(pl.col("x")), x=values)

@@ -44,38 +44,21 @@ def float_repr(value: pl.Expr) -> pl.Expr:
 def rounded_2(value: pl.Expr) -> pl.Expr:
     """``round(value, 2)`` as Python rounds a float: the exact binary value, half to even.
 
-    Rounding the shortest text of a float gives the exact value's rounding unless that text
-    ends on the half (``0.125``); then the exact product ``value * 1000`` (Dekker's split)
-    says on which side of the half the float lies."""
-    magnitude = value.abs()
-    text = magnitude.cast(pl.String)
-    plain = ~text.str.contains("e")
-    whole = text.str.extract(r"^(\d+)", 1)
-    places = text.str.extract(r"\.(\d+)$", 1).fill_null("")
-    kept = (places + "00").str.head(2)
-    rest = places.str.slice(2)
-    hundredths = (whole + kept).cast(pl.Int64, strict=False)
-    tie = rest == "5"
-    # sign of magnitude * 1000 - k, exactly, k the integer the text ends the half at
-    k = (whole + kept + "5").cast(pl.Float64, strict=False)
-    product = magnitude * 1000.0
-    split = magnitude * 134217729.0
-    high = split - (split - magnitude)
-    low = magnitude - high
-    error = (high * 1000.0 - product) + low * 1000.0
-    above = (product > k) | ((product == k) & (error > 0))
-    exact = (product == k) & (error == 0)
-    up = (
-        pl.when(rest.str.len_chars() == 0)
-        .then(False)
-        .when(~tie)
-        .then(rest.str.head(1) >= "5")
-        .when(exact)
-        .then(hundredths % 2 == 1)
-        .otherwise(above)
-    )
-    result = over((hundredths + up.cast(pl.Int64)).cast(pl.Float64), 100)
-    result = pl.when(plain).then(result).when(magnitude < 1e-3).then(0.0).otherwise(None)
+    ``value * 100`` is carried exactly as ``high + low`` (Dekker's product); the side of the
+    half on which it lies is then exact too, and the hundredths are divided back as Python
+    converts the rounded decimal (correctly rounded). For values below 2**44."""
+    x = value.abs()
+    high = x * 100.0
+    split = x * 134217729.0
+    x_high = split - (split - x)
+    low = (x_high * 100.0 - high) + (x - x_high) * 100.0
+    whole = high.floor()
+    half = (high - whole) - 0.5  # exact: a multiple of high's last place
+    above = (half > 0) | ((half == 0) & (low > 0))
+    tie = (half == 0) & (low == 0)
+    odd = (whole % 2) == 1
+    hundredths = whole + (above | (tie & odd)).cast(pl.Float64)
+    result = over(hundredths, 100)
     return pl.when(value < 0).then(-result).otherwise(result)
 
 
