@@ -70,10 +70,12 @@ def main() -> None:
     parser.add_argument("--baseline", required=True, help="the other checkout's python")
     parser.add_argument("--folder", type=Path, required=True)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--big", action="store_true")
+    parser.add_argument("--big", action="store_true", help="also 10M shipments, 1M customers")
+    parser.add_argument("--only-big", action="store_true", help="only 10M / 1M")
     parser.add_argument("--formats", default="csv")
     args = parser.parse_args()
-    sizes = [(1_000_000, 20_000), (1_000_000, 165_000)] + ([(10_000_000, 1_000_000)] * args.big)
+    sizes = [] if args.only_big else [(1_000_000, 20_000), (1_000_000, 165_000)]
+    sizes += [(10_000_000, 1_000_000)] * (args.big or args.only_big)
     for rows, customers in sizes:
         path = args.folder / f"shipments_{rows // 1_000_000}m_{customers // 1000}k.parquet"
         if not path.exists():
