@@ -446,11 +446,28 @@ def test_the_columnar_assessment_gives_the_object_paths_rows(
             results, _ = score(inputs, as_of=AS_OF, policies=policies, rows_only=rows_only)
         except LogicrmError as error:
             return (type(error).__name__, str(error)), None
+        if not rows_only:  # the object path: the codes of the reasons each row shows too
+            codes.extend([r.code for r in a.top_reasons(3)] for a in results.values())
         return list(results.rows()), getattr(results, "frame", None)
 
+    codes: list[list[str]] = []
+    shown: list[list[str]] = []
+    whole = assess_exprs.assessment_frame
+
+    def with_codes(*args, **options):
+        frame = whole(*args, **options, codes=True)
+        if frame is None:
+            return None
+        shown.extend(frame["reason_codes"].to_list())
+        return frame.drop("reason_codes")
+
     python, _ = run("python", False)
-    columnar, frame = run("columnar", True)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(assess_exprs, "assessment_frame", with_codes)
+        columnar, frame = run("columnar", True)
     assert columnar == python
+    if frame is not None:
+        assert shown == codes
     error = isinstance(columnar, tuple)
     event(columnar[0] if error else "expressions" if frame is not None else "tuple kernel")
     with pytest.MonkeyPatch.context() as patch:  # the tuple kernel, the fallback

@@ -144,11 +144,13 @@ def assessment_frame(
     *,
     as_of: datetime,
     policies: Policies,
+    codes: bool = False,
 ) -> pl.DataFrame | None:
     """``Assessment.row()`` of everyone in ``people`` (``customers_frame``), in its order, as
     one frame in ``ROW_COLUMNS`` order: money as exact text (``cost_to_serve``,
     ``margin_after_service``, as ``str(Decimal)`` writes them). ``None`` when the run is
-    beyond it (see the module).
+    beyond it (see the module). ``codes`` adds ``reason_codes``: the codes of the reasons
+    ``top_reasons`` words (``Assessment.top_reasons(3)``).
 
     Raises:
         CurrencyMismatchError: as ``assessment_rows`` raises it, before any row.
@@ -208,7 +210,8 @@ def assessment_frame(
         return None
     frame = acted
     frame = words.reasons(frame, policies)
-    return frame.select(**words.row_columns(policies, as_of))
+    columns = words.row_columns(policies, as_of)
+    return frame.select(**columns, **({"reason_codes": c("reason_codes")} if codes else {}))
 
 
 def frame_rows(frame: pl.DataFrame) -> Iterator[dict[str, Any]]:

@@ -271,7 +271,30 @@ def reasons(frame: pl.DataFrame, policies: Policies) -> pl.DataFrame:
         .then(c("churn_reason") + "; " + tier + "; " + abc)
         .otherwise(tier + "; " + abc + "; " + stage)
     )
-    return frame.with_columns(top_reasons=shown)
+    return frame.with_columns(top_reasons=shown, reason_codes=_codes())
+
+
+def _codes() -> pl.Expr:
+    """The codes of the reasons ``top_reasons`` shows, in its order (``Reason.code``)."""
+    kind = c("kind")
+    tier = (
+        pl.when(kind == "individual")
+        .then(_lit("tier.individual.monthly_orders"))
+        .when(kind == "enterprise")
+        .then(_lit("tier.enterprise.annual_spend"))
+        .when(c("level").is_not_null())
+        .then(_lit("tier.institution.level"))
+        .when(c("size").is_not_null())
+        .then(_lit("tier.institution.size"))
+        .otherwise(_lit("tier.institution.unknown"))
+    )
+    abc = "abc." + c("abc_class").str.to_lowercase()
+    stage = "lifecycle." + c("lifecycle")
+    return (
+        pl.when(c("churn_flag"))
+        .then(pl.concat_list(_lit("churn.at_risk"), tier, abc))
+        .otherwise(pl.concat_list(tier, abc, stage))
+    )
 
 
 def _rate(numerator: pl.Expr, denominator: pl.Expr) -> pl.Expr:
