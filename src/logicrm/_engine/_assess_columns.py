@@ -44,7 +44,7 @@ from logicrm.scoring import (
 )
 from logicrm.scoring._activity import _COUNTERS
 from logicrm.scoring._lifecycle import churn_figures
-from logicrm.scoring._tier import _INSTITUTION_BY_LEVEL, _INSTITUTION_BY_SIZE, Tier
+from logicrm.scoring._tier import _INSTITUTION_BY_LEVEL, _INSTITUTION_BY_SIZE, _TIER_SAID, Tier
 
 _ZERO = Decimal(0)
 _WINDOW = {30: 0, 90: 1, 365: 2, 730: 3}
@@ -303,15 +303,16 @@ def _tier(
     spend_365: Decimal,
     policies: Policies,
 ) -> tuple[str, str]:
-    """``scoring.tier``: the tier and its reason's message."""
+    """``scoring.tier``: the tier and its reason's message (its words: ``_TIER_SAID``)."""
     policy = policies.tiering
     if customer.kind is CustomerKind.INDIVIDUAL:
         frequent = orders_30 >= policy.frequent_orders
         chosen = Tier.FREQUENT if frequent else Tier.OCCASIONAL
-        return chosen.value, (
-            f"{plural(orders_30, 'order')} in the 30 days before as_of "
-            f"({'>=' if frequent else '<'} {policy.frequent_orders}): "
-            f"{'frequent' if frequent else 'occasional'}"
+        return chosen.value, _TIER_SAID["tier.individual.monthly_orders"].format(
+            orders=plural(orders_30, "order"),
+            comparison=">=" if frequent else "<",
+            frequent=policy.frequent_orders,
+            tier=chosen.value,
         )
     if customer.kind is CustomerKind.ENTERPRISE:
         wanted = policy.large_annual_spend.currency
@@ -324,21 +325,20 @@ def _tier(
             chosen, rule = Tier.MEDIUM, f">= {medium:,}"
         else:
             chosen, rule = Tier.SMALL, f"< {medium:,}"
-        return chosen.value, (
-            f"spend over the 365 days before as_of {spend_365:,} {wanted} {rule}: {chosen.value}"
+        return chosen.value, _TIER_SAID["tier.enterprise.annual_spend"].format(
+            spend=spend_365, currency=wanted, rule=rule, tier=chosen.value
         )
     if customer.administrative_level is not None:
         chosen = _INSTITUTION_BY_LEVEL[customer.administrative_level]
-        basis = f"{customer.administrative_level.value} body"
-    elif customer.size is not None:
+        grade = chosen.value.rsplit("_", 1)[1].upper()
+        level = customer.administrative_level.value
+        return chosen.value, _TIER_SAID["tier.institution.level"].format(level=level, grade=grade)
+    if customer.size is not None:
         chosen = _INSTITUTION_BY_SIZE[customer.size]
-        basis = f"{customer.size.value} institution"
-    else:
-        return (
-            Tier.UNCLASSIFIED.value,
-            "neither administrative_level nor size is recorded: cannot tier",
-        )
-    return chosen.value, f"{basis}: class {chosen.value.rsplit('_', 1)[1].upper()}"
+        grade = chosen.value.rsplit("_", 1)[1].upper()
+        size = customer.size.value
+        return chosen.value, _TIER_SAID["tier.institution.size"].format(size=size, grade=grade)
+    return Tier.UNCLASSIFIED.value, _TIER_SAID["tier.institution.unknown"]
 
 
 def _clip(x: float, low: float = 0.0, high: float = 1.0) -> float:

@@ -87,40 +87,36 @@ def decimal_grouped(plain: pl.Expr) -> pl.Expr:
 def worded(name: pl.Expr, templates: Mapping[str, str], figures: Mapping[str, Any]) -> pl.Expr:
     """Each row's template (``templates[name]``, ``str.format`` style) filled in: a figure
     is a Python value (formatted here with the template's spec) or a function from the spec
-    to a text column. The texts around the one column a template may hold are gathered by
-    name, so a row costs one concatenation whatever the number of templates."""
-    before: dict[str, str] = {}
-    after: dict[str, str] = {}
-    column: dict[str, str] = {}
-    texts: dict[str, pl.Expr] = {}
+    to a text column. The texts between the columns are gathered by name, so a row costs
+    a few concatenations whatever the number of templates."""
+    texts: dict[str, list[str]] = {}  # per template: the texts around its columns
+    columns: dict[str, list[str]] = {}  # per template: "figure:spec" of each column
+    made: dict[str, pl.Expr] = {}
     for key, template in templates.items():
-        head, tail, which = "", "", ""
+        between, used = [""], []
         for literal, figure, spec, _ in Formatter().parse(template):
-            if which:
-                tail += literal
-            else:
-                head += literal
+            between[-1] += literal
             if figure is None:
                 continue
             value = figures[figure]
-            if not callable(value):
-                said = format(value, spec or "")
-                tail, head = (tail + said, head) if which else (tail, head + said)
-                continue
-            if which:
-                raise ValueError(f"{template!r}: at most one column figure")
-            which = f"{figure}:{spec}"
-            texts[which] = value(spec or "")
-        before[key], after[key], column[key] = head, tail, which
-    chosen = name.replace_strict(column, return_dtype=pl.String)
-    filled: pl.Expr = pl.lit("")
-    for which in sorted(texts):
-        filled = pl.when(chosen == which).then(texts[which]).otherwise(filled)
-    return (
-        name.replace_strict(before, return_dtype=pl.String)
-        + filled
-        + name.replace_strict(after, return_dtype=pl.String)
-    )
+            if callable(value):
+                used.append(f"{figure}:{spec}")
+                made.setdefault(used[-1], value(spec or ""))
+                between.append("")
+            else:
+                between[-1] += format(value, spec or "")
+        texts[key], columns[key] = between, used
+    most = max((len(u) for u in columns.values()), default=0)
+    parts = [name.replace_strict({k: t[0] for k, t in texts.items()}, return_dtype=pl.String)]
+    for place in range(most):
+        which = {k: u[place] for k, u in columns.items() if len(u) > place}
+        chosen = name.replace_strict(which, default="", return_dtype=pl.String)
+        filled: pl.Expr = pl.lit("")
+        for one in sorted(set(which.values())):
+            filled = pl.when(chosen == one).then(made[one]).otherwise(filled)
+        after = {k: t[place + 1] if len(t) > place + 1 else "" for k, t in texts.items()}
+        parts += [filled, name.replace_strict(after, return_dtype=pl.String)]
+    return pl.concat_str(parts)
 
 
 def python_forms(

@@ -13,7 +13,7 @@ from logicrm._engine import _assess_text as text
 from logicrm.domain._reason import plural
 from logicrm.policies import Policies
 from logicrm.retention._action import _LADDER, _RULES, _SAID, RetentionLever, SalesAction
-from logicrm.scoring._tier import _INSTITUTION_BY_LEVEL, _INSTITUTION_BY_SIZE, Tier
+from logicrm.scoring._tier import _TIER_SAID, Tier
 
 c = pl.col
 MONEY_COLUMNS = ("cost_to_serve", "margin_after_service")
@@ -134,18 +134,8 @@ def action(frame: pl.DataFrame, policies: Policies) -> pl.DataFrame | None:
 
 
 def _tier_reason(policies: Policies) -> pl.Expr:
-    """``scoring.tier``'s reason: the rule that chose the tier, with its figures."""
+    """``scoring.tier``'s reason, from its words (``_TIER_SAID``) and the row's figures."""
     policy = policies.tiering
-    frequent = policy.frequent_orders
-    is_frequent = c("orders_30") >= frequent
-    individual = (
-        c("orders_30_text")
-        + " in the 30 days before as_of ("
-        + pl.when(is_frequent)
-        .then(_lit(f">= {frequent}): frequent"))
-        .otherwise(_lit(f"< {frequent}): occasional"))
-    )
-    wanted = policy.large_annual_spend.currency
     large, medium = policy.large_annual_spend.amount, policy.medium_annual_spend.amount
     rule = (
         pl.when(c("tier") == Tier.LARGE.value)
@@ -154,29 +144,27 @@ def _tier_reason(policies: Policies) -> pl.Expr:
         .then(_lit(f">= {medium:,}"))
         .otherwise(_lit(f"< {medium:,}"))
     )
-    enterprise = (
-        "spend over the 365 days before as_of "
-        + c("spend_text")
-        + f" {wanted} "
-        + rule
-        + ": "
-        + c("tier")
-    )
-    institution: pl.Expr = _lit("neither administrative_level nor size is recorded: cannot tier")
-    for size, tier in _INSTITUTION_BY_SIZE.items():
-        said = f"{size.value} institution: class {tier.value.rsplit('_', 1)[1].upper()}"
-        institution = pl.when(c("size") == size.value).then(_lit(said)).otherwise(institution)
-    for level, tier in _INSTITUTION_BY_LEVEL.items():
-        said = f"{level.value} body: class {tier.value.rsplit('_', 1)[1].upper()}"
-        institution = pl.when(c("level") == level.value).then(_lit(said)).otherwise(institution)
-    kind = c("kind")
-    return (
-        pl.when(kind == "individual")
-        .then(individual)
-        .when(kind == "enterprise")
-        .then(enterprise)
-        .otherwise(institution)
-    )
+
+    def spend(spec: str) -> pl.Expr:
+        if spec != ",":
+            raise ValueError(f"the spend is worded with {spec!r}, not ','")
+        return c("spend_text")
+
+    figures = {
+        "orders": lambda _: c("orders_30_text"),
+        "comparison": lambda _: (
+            pl.when(c("orders_30") >= policy.frequent_orders).then(_lit(">=")).otherwise(_lit("<"))
+        ),
+        "frequent": policy.frequent_orders,
+        "tier": lambda _: c("tier"),
+        "spend": spend,
+        "currency": policy.large_annual_spend.currency,
+        "rule": lambda _: rule,
+        "level": lambda _: c("level"),
+        "size": lambda _: c("size"),
+        "grade": lambda _: c("tier").str.slice(-1).str.to_uppercase(),
+    }
+    return text.worded(c("tier_code"), _TIER_SAID, figures)
 
 
 def _churn_reason(frame: pl.DataFrame, policies: Policies) -> pl.DataFrame:
@@ -247,7 +235,7 @@ def reasons(frame: pl.DataFrame, policies: Policies) -> pl.DataFrame:
             frame, "orders_30", lambda n: plural(n, "order"), c("kind") == "individual"
         )
     )
-    frame = _churn_reason(frame, policies)
+    frame = _churn_reason(frame, policies).with_columns(tier_code=_tier_code())
     basis = policies.pareto.basis
     abc = (
         "Pareto class "
@@ -274,10 +262,10 @@ def reasons(frame: pl.DataFrame, policies: Policies) -> pl.DataFrame:
     return frame.with_columns(top_reasons=shown, reason_codes=_codes())
 
 
-def _codes() -> pl.Expr:
-    """The codes of the reasons ``top_reasons`` shows, in its order (``Reason.code``)."""
+def _tier_code() -> pl.Expr:
+    """The code of ``scoring.tier``'s reason: which rule tiered the customer."""
     kind = c("kind")
-    tier = (
+    return (
         pl.when(kind == "individual")
         .then(_lit("tier.individual.monthly_orders"))
         .when(kind == "enterprise")
@@ -288,6 +276,11 @@ def _codes() -> pl.Expr:
         .then(_lit("tier.institution.size"))
         .otherwise(_lit("tier.institution.unknown"))
     )
+
+
+def _codes() -> pl.Expr:
+    """The codes of the reasons ``top_reasons`` shows, in its order (``Reason.code``)."""
+    tier = c("tier_code")
     abc = "abc." + c("abc_class").str.to_lowercase()
     stage = "lifecycle." + c("lifecycle")
     return (

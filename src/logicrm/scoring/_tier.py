@@ -91,6 +91,23 @@ _INSTITUTION_BY_SIZE = {
     CustomerSize.MEDIUM: Tier.INSTITUTION_B,
     CustomerSize.SMALL: Tier.INSTITUTION_C,
 }
+# Each tier rule's reason, by code: shared with the columnar engine's expressions, so a
+# rule's words are written once.
+_TIER_SAID = {
+    "tier.individual.monthly_orders": (
+        "{orders} in the 30 days before as_of ({comparison} {frequent}): {tier}"
+    ),
+    "tier.enterprise.annual_spend": (
+        "spend over the 365 days before as_of {spend:,} {currency} {rule}: {tier}"
+    ),
+    "tier.institution.level": "{level} body: class {grade}",
+    "tier.institution.size": "{size} institution: class {grade}",
+    "tier.institution.unknown": "neither administrative_level nor size is recorded: cannot tier",
+}
+
+
+def _said(code: str, **figures: object) -> Reason:
+    return Reason(code, _TIER_SAID[code].format(**figures))
 
 
 def check_activity(customer_id: str, activity: Activity, as_of: datetime) -> None:
@@ -142,11 +159,12 @@ def tier(
         return TierResult(
             Tier.FREQUENT if frequent else Tier.OCCASIONAL,
             (
-                Reason(
+                _said(
                     "tier.individual.monthly_orders",
-                    f"{plural(orders, 'order')} in the 30 days before as_of "
-                    f"({'>=' if frequent else '<'} {policy.frequent_orders}): "
-                    f"{'frequent' if frequent else 'occasional'}",
+                    orders=plural(orders, "order"),
+                    comparison=">=" if frequent else "<",
+                    frequent=policy.frequent_orders,
+                    tier="frequent" if frequent else "occasional",
                 ),
             ),
         )
@@ -169,10 +187,12 @@ def _enterprise(activity: Activity, policy: TieringPolicy) -> TierResult:
     return TierResult(
         chosen,
         (
-            Reason(
+            _said(
                 "tier.enterprise.annual_spend",
-                f"spend over the 365 days before as_of {spend.amount:,} {currency} {rule}: "
-                f"{chosen.value}",
+                spend=spend.amount,
+                currency=currency,
+                rule=rule,
+                tier=chosen.value,
             ),
         ),
     )
@@ -181,21 +201,12 @@ def _enterprise(activity: Activity, policy: TieringPolicy) -> TierResult:
 def _institution(customer: Customer) -> TierResult:
     if customer.administrative_level is not None:
         chosen = _INSTITUTION_BY_LEVEL[customer.administrative_level]
-        basis = f"{customer.administrative_level.value} body"
-        code = "tier.institution.level"
-    elif customer.size is not None:
+        grade = chosen.value.rsplit("_", 1)[1].upper()
+        level = customer.administrative_level.value
+        return TierResult(chosen, (_said("tier.institution.level", level=level, grade=grade),))
+    if customer.size is not None:
         chosen = _INSTITUTION_BY_SIZE[customer.size]
-        basis = f"{customer.size.value} institution"
-        code = "tier.institution.size"
-    else:
-        return TierResult(
-            Tier.UNCLASSIFIED,
-            (
-                Reason(
-                    "tier.institution.unknown",
-                    "neither administrative_level nor size is recorded: cannot tier",
-                ),
-            ),
-        )
-    grade = chosen.value.rsplit("_", 1)[1].upper()
-    return TierResult(chosen, (Reason(code, f"{basis}: class {grade}"),))
+        grade = chosen.value.rsplit("_", 1)[1].upper()
+        size = customer.size.value
+        return TierResult(chosen, (_said("tier.institution.size", size=size, grade=grade),))
+    return TierResult(Tier.UNCLASSIFIED, (_said("tier.institution.unknown"),))
