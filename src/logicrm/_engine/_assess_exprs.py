@@ -156,13 +156,12 @@ def assessment_frame(
         CurrencyMismatchError: as ``assessment_rows`` raises it, before any row.
     """
     prices = policies.service_cost
+    tiers = policies.tiering
     amounts = (prices.per_complaint, prices.per_follow_up, prices.per_reroute,
-               prices.per_return, prices.per_damage)  # fmt: skip
-    if (
-        any(_places(m.amount) > _SCALE for m in amounts)
-        or _places(policies.value.profit_reference.amount) > _SCALE
-    ):
-        return None
+               prices.per_return, prices.per_damage, policies.value.profit_reference,
+               tiers.large_annual_spend, tiers.medium_annual_spend)  # fmt: skip
+    if any(_places(m.amount) > _SCALE or abs(m.amount) >= 10**20 for m in amounts):
+        return None  # beyond Decimal(38, 12): the tuple kernel's
     figures = _figures(table)
     if figures.width:
         frame = people.join(figures, on="customer_id", how="left", maintain_order="left")
