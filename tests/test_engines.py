@@ -555,3 +555,29 @@ def test_score_writes_the_same_file_from_either_engine(tmp_path, suffix):
         text = written[1].decode()
         assert "'=HYPERLINK(1)" in text and '"a,""b"""' in text and "\n-12.5," in text
         assert ",2e-07," in text  # a tiny rate in Python's form
+
+
+def test_amounts_too_large_for_exact_ratios_are_assessed_by_the_tuple_kernel(tmp_path):
+    """A revenue of 10**14 at two places is 10**16 hundredths, past 2**53: a ratio of such
+    floats is no longer the object path's, so the row-by-row kernel assesses the run."""
+    path = tmp_path / "s.csv"
+    cells = [("S1", "C1", "2026-01-01T00:00:00Z", "100000000000000.25"),
+             ("S2", "C2", "2025-03-01T00:00:00Z", "12.50")]  # fmt: skip
+    rows = [
+        {**dict.fromkeys(COLUMNS, ""), "id": i, "customer_id": c, "ordered_at": t,
+         "promised_at": t, "revenue.amount": r, "cost.amount": "1", "revenue.currency": "CNY",
+         "cost.currency": "CNY", "units_ordered": "1"}
+        for i, c, t, r in cells
+    ]  # fmt: skip
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    results, _ = score(Inputs(shipments=path, engine="columnar"), as_of=AS_OF, rows_only=True)
+    assert results.frame is None
+    assert list(results.rows()) == _run(path, "python", {}, None)[0]
+    small = tmp_path / "small.csv"
+    small.write_text(path.read_text().replace("100000000000000.25", "1000.25"))
+    results, _ = score(Inputs(shipments=small, engine="columnar"), as_of=AS_OF, rows_only=True)
+    assert results.frame is not None
+    assert list(results.rows()) == _run(small, "python", {}, None)[0]
