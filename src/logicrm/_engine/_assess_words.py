@@ -33,14 +33,15 @@ def action(frame: pl.DataFrame, policies: Policies) -> pl.DataFrame | None:
     columnar engine has): the action, its headline, the lever and the incentive, from the
     rules' shared table (``_RULES``); ``None`` if the table holds a rule not known here."""
     policy = policies.action
-    frame = frame.with_columns(
-        order_change_text=text.python_forms(frame, "order_change", _percent),
-        revenue_change_text=text.python_forms(frame, "revenue_change", _percent),
-    )
     ordered = c("orders") > 0
     key = c("customer_class") == "key"
     lapsed = c("lifecycle") == "lapsed"
     at_risk = c("churn_risk")
+    said = key | at_risk  # the rules that quote the churn figures
+    frame = frame.with_columns(
+        order_change_text=text.python_forms(frame, "order_change", _percent, said),
+        revenue_change_text=text.python_forms(frame, "revenue_change", _percent, said),
+    )
     change = (
         pl.when(c("order_change").is_null())
         .then(_lit(""))
