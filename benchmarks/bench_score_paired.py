@@ -84,15 +84,14 @@ def main() -> None:
         for fmt in args.formats.split(","):
             times: dict[str, list[float]] = {"baseline": [], "new": [], "duckdb": []}
             rss: dict[str, int] = {"baseline": 0, "new": 0}
-            phases: list[str] = []
+            phases: dict[str, list[str]] = {}
             for _ in range(rounds):
                 for who, python in (("baseline", args.baseline), ("new", sys.executable)):
                     output = args.folder / f"out_{who}_{path.stem}.{fmt}"
                     seconds, peak, stderr = _run(python, path, output)
                     times[who].append(seconds)
                     rss[who] = max(rss[who], peak)
-                    if who == "new":
-                        phases = _phases(stderr)
+                    phases[who] = _phases(stderr)
                 duck = duckdb_seconds(path)
                 if duck is not None:
                     times["duckdb"].append(duck)
@@ -108,7 +107,9 @@ def main() -> None:
             print(f"  baseline / new {median['baseline'] / median['new']:.2f}x", end="")
             if "duckdb" in median:
                 print(f"; new / DuckDB {median['new'] / median['duckdb']:.2f}x", end="")
-            print("\n  phases of the new run: " + "; ".join(phases))
+            print()
+            for who, said in phases.items():
+                print(f"  phases of the {who} run: " + "; ".join(said))
             if not same:
                 raise SystemExit("the outputs differ")
 
