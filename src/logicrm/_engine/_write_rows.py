@@ -58,7 +58,29 @@ def _float_texts(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(**texts)
 
 
-def _csv_cell(frame: pl.DataFrame, name: str, kind: str, safe: bool) -> pl.Expr:
+_CSV_SPECIAL = [",", '"', "\r", "\n"]  # csv.writer quotes a cell holding one
+
+
+def _facts(frame: pl.DataFrame, kinds: dict[str, str]) -> dict[str, bool]:
+    """For each text column, whether any cell needs each treatment, in one parallel pass
+    (most need none)."""
+    checks = []
+    for name, kind in kinds.items():
+        if kind != "text":
+            continue
+        value = c(name)
+        checks += [
+            value.str.slice(0, 1).is_in(list(_FORMULA_START)).any().alias(f"{name}:formula"),
+            value.str.contains_any(_CSV_SPECIAL).any().alias(f"{name}:special"),
+            value.str.contains('"', literal=True).any().alias(f"{name}:quote"),
+            value.str.contains(r'[\x00-\x1f"\\]').any().alias(f"{name}:json"),
+        ]
+    if not checks:
+        return {}
+    return {k: bool(v) for k, v in frame.select(checks).row(0, named=True).items()}
+
+
+def _csv_cell(name: str, kind: str, facts: dict[str, bool], safe: bool) -> pl.Expr:
     value = c(name)
     if kind == "null":
         return pl.lit("")
@@ -67,23 +89,18 @@ def _csv_cell(frame: pl.DataFrame, name: str, kind: str, safe: bool) -> pl.Expr:
     if kind in ("float", "money"):  # no comma, quote or line break in a number
         return value.fill_null("")
     cell = value
-    starts = value.str.slice(0, 1).is_in(list(_FORMULA_START))
-    if safe and frame.select(starts.any()).item():
+    if safe and facts[f"{name}:formula"]:
+        starts = value.str.slice(0, 1).is_in(list(_FORMULA_START))
         formula = starts & ~value.str.contains(_WHOLE_NUMBER)
         cell = pl.when(formula).then("'" + value).otherwise(value)
-    special = cell.str.contains_any([",", '"', "\r", "\n"])
-    if not frame.select(special.any()).item():
+    if not (facts[f"{name}:special"] or (safe and facts[f"{name}:formula"])):
         return cell.fill_null("")
-    quoted = pl.when(special).then('"' + cell.str.replace_all('"', '""', literal=True) + '"')
-    return quoted.otherwise(cell).fill_null("")
+    special = cell.str.contains_any(_CSV_SPECIAL)
+    inner = cell.str.replace_all('"', '""', literal=True) if facts[f"{name}:quote"] else cell
+    return pl.when(special).then('"' + inner + '"').otherwise(cell).fill_null("")
 
 
-def _json_text(value: pl.Expr) -> pl.Expr:
-    escaped = value.str.replace_many(list(_JSON_ESCAPES), list(_JSON_ESCAPES.values()))
-    return '"' + escaped + '"'
-
-
-def _json_cell(name: str, kind: str) -> pl.Expr:
+def _json_cell(name: str, kind: str, facts: dict[str, bool]) -> pl.Expr:
     value = c(name)
     if kind == "null":
         return pl.lit("null")
@@ -92,7 +109,9 @@ def _json_cell(name: str, kind: str) -> pl.Expr:
     elif kind == "float":
         cell = value
     else:
-        cell = _json_text(value)
+        if kind == "text" and facts[f"{name}:json"]:
+            value = value.str.replace_many(list(_JSON_ESCAPES), list(_JSON_ESCAPES.values()))
+        cell = '"' + value + '"'
     return cell.fill_null("null")
 
 
@@ -168,15 +187,16 @@ def write_frame(path: Path, frame: pl.DataFrame, fmt: str, *, safe: bool = True)
     kinds = {name: _kind(frame, name) for name in frame.columns}
     if fmt in ("csv", "jsonl"):
         frame = _float_texts(frame)
+        facts = _facts(frame, kinds)
     if fmt == "csv":
         header = ",".join(frame.columns) + "\r\n"
-        cells = [_csv_cell(frame, name, kinds[name], safe) for name in frame.columns]
+        cells = [_csv_cell(name, kinds[name], facts, safe) for name in frame.columns]
         _lines(frame, pl.concat_str(cells, separator=","), path, header)
     elif fmt == "jsonl":
         parts: list[pl.Expr] = []
         for index, name in enumerate(frame.columns):
             key = ('{"' if index == 0 else ', "') + name + '": '
-            parts += [pl.lit(key), _json_cell(name, kinds[name])]
+            parts += [pl.lit(key), _json_cell(name, kinds[name], facts)]
         _lines(frame, pl.concat_str([*parts, pl.lit("}")]), path, None)
     elif fmt == "parquet":
         _parquet(frame, path)
