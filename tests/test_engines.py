@@ -376,9 +376,10 @@ CUSTOMER_KINDS = st.sampled_from(
         }
     ),
     fmt=st.sampled_from(["csv", "jsonl", "parquet"]),
+    zone=st.sampled_from(OFFSETS),
 )
 def test_the_columnar_assessment_gives_the_object_paths_rows(
-    tmp_path_factory, data, rows, kinds, policy, fmt
+    tmp_path_factory, data, rows, kinds, policy, fmt, zone
 ):
     """Tiers of every kind, Pareto classes, value, lifecycle, churn, the cost to serve, the
     next best action and the reasons under any policy: the columnar assessment's rows are
@@ -443,7 +444,9 @@ def test_the_columnar_assessment_gives_the_object_paths_rows(
     def run(engine: str, rows_only: bool):
         inputs = Inputs(shipments=path, customers=customers, engine=engine, **options)
         try:
-            results, _ = score(inputs, as_of=AS_OF, policies=policies, rows_only=rows_only)
+            results, _ = score(
+                inputs, as_of=AS_OF.astimezone(zone), policies=policies, rows_only=rows_only
+            )
         except LogicrmError as error:
             return (type(error).__name__, str(error)), None
         if not rows_only:  # the object path: the codes of the reasons each row shows too

@@ -1,5 +1,7 @@
-"""The assessment rows of every customer straight from the per-customer table: the columnar
-engine's form of ``assess_all`` for the default calculators.
+"""The assessment rows of every customer straight from the per-customer table, one tuple at
+a time: the columnar engine's fallback (the tuple kernel) where its expressions
+(``_assess_exprs``) do not promise the object path's answer, such as amounts too large for
+exact float ratios.
 
 ``assess_all`` builds an ``Activity`` and an ``Assessment`` (with its results and reasons) per
 customer: about 150 µs and a few kilobytes each, which at a million customers is minutes and

@@ -193,7 +193,7 @@ def assessment_frame(
     frame = _classes(frame, figures, policies)
     frame = frame.with_columns(**_days(as_of, policies))
     frame = frame.with_columns(**_tier(policies), **_service(policies))
-    for stage in _value(as_of, policies):
+    for stage in _value(policies):
         frame = frame.with_columns(**stage)
     frame = frame.with_columns(**_churn(as_of, policies))
     frame = frame.with_columns(
@@ -209,7 +209,7 @@ def assessment_frame(
         return None
     frame = acted
     frame = words.reasons(frame, policies)
-    columns = words.row_columns(policies, as_of)
+    columns = words.row_columns(policies)
     return frame.select(**columns, **({"reason_codes": c("reason_codes")} if codes else {}))
 
 
@@ -400,7 +400,7 @@ def _exact_units(reference_places: int, policies: Policies) -> dict[str, pl.Expr
     }
 
 
-def _value(as_of: datetime, policies: Policies) -> list[dict[str, pl.Expr]]:
+def _value(policies: Policies) -> list[dict[str, pl.Expr]]:
     """``_assess_columns._value``: the dimensions' scores, weighted in the object path's
     order, the float operations in the same order."""
     model = policies.value

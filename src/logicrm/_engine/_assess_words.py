@@ -4,7 +4,6 @@ by string expressions, with exactly the object path's text."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import polars as pl
@@ -295,7 +294,7 @@ def _rate(numerator: pl.Expr, denominator: pl.Expr) -> pl.Expr:
     return pl.when(denominator != 0).then(numerator.cast(pl.Float64) / denominator.cast(pl.Float64))
 
 
-def row_columns(policies: Policies, as_of: datetime) -> dict[str, pl.Expr]:
+def row_columns(policies: Policies) -> dict[str, pl.Expr]:
     """``Assessment.row()``'s columns, in its order, from the assessed frame."""
     null = pl.lit(None, pl.Null)
     delivered, orders = c("delivered"), c("orders")
