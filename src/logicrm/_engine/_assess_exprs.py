@@ -204,6 +204,8 @@ def assessment_frame(
     )
     frame = text.fill_decimal_forms(frame, "cost_to_serve", "to_serve", str)
     frame = text.fill_decimal_forms(frame, "margin_after_service", "margin", str)
+    spent = [n for n in (*_MONEY_COLUMNS, "to_serve", "margin") if n != "revenue_365"]
+    frame = frame.drop(c("^__.*$"), *spent, *(f"{n}_places" for n in spent[:-2]))  # memory
     acted = words.action(frame, policies)
     if acted is None:
         return None

@@ -115,16 +115,20 @@ def _json_cell(name: str, kind: str, facts: dict[str, bool]) -> pl.Expr:
     return cell.fill_null("null")
 
 
+_SLICE_ROWS = 100_000  # lines made at a time: a million rows' text never sits in memory
+
+
 def _lines(frame: pl.DataFrame, line: pl.Expr, path: Path, header: str | None) -> None:
     with path.open("wb") as handle:
         if header is not None:
             handle.write(header.encode("utf-8"))
-        frame.select(line.alias("line")).write_csv(
-            handle,
-            include_header=False,
-            quote_style="never",
-            line_terminator="\r\n" if header is not None else "\n",
-        )
+        for part in frame.iter_slices(_SLICE_ROWS):
+            part.select(line.alias("line")).write_csv(
+                handle,
+                include_header=False,
+                quote_style="never",
+                line_terminator="\r\n" if header is not None else "\n",
+            )
 
 
 def _decimal_type(texts: pl.Series) -> tuple[int, int]:
