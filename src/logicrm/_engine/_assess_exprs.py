@@ -205,7 +205,9 @@ def assessment_frame(
     frame = text.fill_decimal_forms(frame, "cost_to_serve", "to_serve", str)
     frame = text.fill_decimal_forms(frame, "margin_after_service", "margin", str)
     spent = [n for n in (*_MONEY_COLUMNS, "to_serve", "margin") if n != "revenue_365"]
-    frame = frame.drop(c("^__.*$"), *spent, *(f"{n}_places" for n in spent[:-2]))  # memory
+    spent += [n for n in frame.columns if n.startswith("__")]
+    spent += [f"{n}_places" for n in _MONEY_COLUMNS if n != "revenue_365"]
+    frame = frame.drop(spent)  # memory: figures no word or row reads
     acted = words.action(frame, policies)
     if acted is None:
         return None
