@@ -45,7 +45,7 @@ from logicrm.scoring import (
     customer_classes,
 )
 from logicrm.scoring._activity import _COUNTERS
-from logicrm.scoring._lifecycle import churn_figures
+from logicrm.scoring._lifecycle import _LIFECYCLE_SAID, churn_figures
 from logicrm.scoring._tier import _INSTITUTION_BY_LEVEL, _INSTITUTION_BY_SIZE, _TIER_SAID, Tier
 
 _ZERO = Decimal(0)
@@ -389,9 +389,8 @@ def _value(
 def _lifecycle(last: datetime | None, as_of: datetime, policies: Policies) -> tuple[str, str]:
     """``scoring.lifecycle``: the first reason's message and the stage."""
     if last is None:
-        return "no order yet", "prospect"
+        return _LIFECYCLE_SAID["lifecycle.prospect"], "prospect"
     days = policies.lifecycle.lapsed_after_days
-    idle = (as_of - last).days
-    if as_of - last > timedelta(days=days):
-        return f"last order {plural(idle, 'day')} ago, more than {days}", "lapsed"
-    return f"last order {plural(idle, 'day')} ago, within {days}", "current"
+    idle = plural((as_of - last).days, "day")
+    stage = "lapsed" if as_of - last > timedelta(days=days) else "current"
+    return _LIFECYCLE_SAID[f"lifecycle.{stage}"].format(idle=idle, days=days), stage

@@ -12,6 +12,7 @@ from logicrm._engine import _assess_text as text
 from logicrm.domain._reason import plural
 from logicrm.policies import Policies
 from logicrm.retention._action import _LADDER, _RULES, _SAID, RetentionLever, SalesAction
+from logicrm.scoring._lifecycle import _LIFECYCLE_SAID
 from logicrm.scoring._tier import _TIER_SAID, Tier
 
 c = pl.col
@@ -244,14 +245,10 @@ def reasons(frame: pl.DataFrame, policies: Policies) -> pl.DataFrame:
         + c("customer_class")
         + " customer"
     )
-    lapsed_after = policies.lifecycle.lapsed_after_days
-    idle = "last order " + c("idle_days_text")
-    stage = (
-        pl.when(c("lifecycle") == "prospect")
-        .then(_lit("no order yet"))
-        .when(c("lifecycle") == "lapsed")
-        .then(idle + f" ago, more than {lapsed_after}")
-        .otherwise(idle + f" ago, within {lapsed_after}")
+    stage = text.worded(
+        "lifecycle." + c("lifecycle"),
+        _LIFECYCLE_SAID,
+        {"idle": lambda _: c("idle_days_text"), "days": policies.lifecycle.lapsed_after_days},
     )
     tier = _tier_reason(policies)
     shown = (
