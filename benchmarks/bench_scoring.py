@@ -238,6 +238,91 @@ def assess_once(n: int) -> float:
         gc.enable()
 
 
+def varied_data(n: int) -> tuple[Any, list[lc.Customer], dict[str, Activity], Any]:
+    """``n`` customers with every input, each seed of ``sample_dataset`` giving 12 different
+    ones (ids suffixed with the seed), so the results vary as real customers' do."""
+    import attrs
+
+    customers: list[lc.Customer] = []
+    activities: dict[str, Activity] = {}
+    records: dict[str, list[Any]] = {name: [] for name in _ASSESS_INPUTS}
+    data = sample_dataset()
+    seeds = iter(range(1_000_000))
+    while len(customers) < n:
+        seed = next(seeds)
+        data = sample_dataset(seed=seed)
+        if any(c.last_event_at > data.as_of for c in data.complaints):
+            continue  # a few seeds' complaints run past as_of, which assess rejects
+
+        def new(old: str | None, seed: int = seed) -> str | None:
+            return None if old is None else f"{old}-{seed:05d}"
+
+        customers += [attrs.evolve(c, id=new(c.id)) for c in data.customers]
+        base = lc.summarize(data.shipments, as_of=data.as_of)
+        activities.update({new(k): attrs.evolve(a, customer_id=new(k)) for k, a in base.items()})
+        for name, renamed in _ASSESS_INPUTS.items():
+            records[name] += [
+                attrs.evolve(r, **{f: new(getattr(r, f)) for f in renamed})
+                for r in getattr(data, name)
+            ]
+    inputs = attrs.evolve(data.inputs(), **{k: tuple(v) for k, v in records.items()})
+    return data.as_of, customers[:n], activities, inputs
+
+
+def dump_results(n: int, path: str) -> None:
+    """Write every result of ``assess_all`` over ``n`` varied customers to ``path``: each
+    customer's row, every reason (code, words, contribution) and the whole assessment's repr."""
+    import json
+
+    as_of, customers, activities, inputs = varied_data(n)
+    results = lc.assess_all(customers, activities, as_of=as_of, inputs=inputs)
+    with open(path, "w", encoding="utf-8") as out:
+        for key, assessment in results.items():
+            plan = assessment.contact_plan
+            action = assessment.action
+            reasons = [
+                *assessment.reasons,
+                *assessment.top_reasons(),
+                *(() if plan is None else (i.reason for i in plan.items)),
+                *(() if action is None or action.qualification is None
+                  else action.qualification.reasons),
+            ]  # fmt: skip
+            line = {
+                "id": key,
+                "row": repr(assessment.row()),
+                "reasons": [[r.code, r.message, repr(r.contribution)] for r in reasons],
+                "repr": repr(assessment),
+            }
+            out.write(json.dumps(line, ensure_ascii=False) + "\n")
+
+
+def same_results(n: int, against: str) -> None:
+    """Compare this tree's results with another revision's ``src`` folder over ``n`` varied
+    customers: rows, every reason's words and the whole assessment; exit 1 on a difference."""
+    import json
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp())
+    files = {}
+    for side, src in (("this tree", None), ("against", against)):
+        env = dict(os.environ)
+        if src is not None:
+            env["PYTHONPATH"] = os.pathsep.join([src, env.get("PYTHONPATH", "")])
+        files[side] = folder / f"{'new' if src is None else 'old'}.jsonl"
+        subprocess.run(
+            [sys.executable, __file__, "--dump-results", str(n), str(files[side])],
+            env=env, check=True,
+        )  # fmt: skip
+    new = files["this tree"].read_text(encoding="utf-8").splitlines()
+    old = files["against"].read_text(encoding="utf-8").splitlines()
+    differ = [json.loads(a)["id"] for a, b in zip(new, old, strict=True) if a != b]
+    reasons = sum(len(json.loads(line)["reasons"]) for line in new)
+    print(f"{len(new):,} customers, {reasons:,} reasons compared against {against}: "
+          f"{len(differ):,} differ {differ[:5]}")  # fmt: skip
+    if differ or len(new) != n:
+        sys.exit(1)
+
+
 def assess_report(n: int, rounds: int, against: str | None) -> None:
     """``assess_all`` per customer, each round in a fresh process; with ``against`` (another
     revision's ``src`` folder) that revision is timed too, interleaved, in the same run."""
@@ -277,8 +362,19 @@ def main() -> None:
         "--against", metavar="SRC",
         help="with --assess: also time another revision's src folder, interleaved, same run",
     )  # fmt: skip
+    parser.add_argument(
+        "--same-as", metavar="SRC",
+        help="with --assess N: check this tree's results equal SRC's over N varied customers",
+    )  # fmt: skip
     parser.add_argument("--assess-once", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--dump-results", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.dump_results:
+        dump_results(int(args.dump_results[0]), args.dump_results[1])
+        return
+    if args.same_as:
+        same_results(args.assess, args.same_as)
+        return
     if args.assess_once:
         print(assess_once(args.assess_once))
         return
