@@ -144,7 +144,10 @@ def _status(due_at: datetime, as_of: datetime, due_within_days: int) -> tuple[Du
 
 
 def _when(status: DueStatus, days: int, due_at: datetime, *, hours: bool = False) -> str:
-    when = due_at.strftime("%Y-%m-%d %H:%M UTC") if hours else due_at.date().isoformat()
+    when = due_at.date().isoformat()
+    if hours:  # as strftime("%Y-%m-%d %H:%M UTC"), which writes a year before 1000 unpadded
+        day = when if due_at.year >= 1000 else due_at.strftime("%Y-%m-%d")
+        when = f"{day} {due_at.hour:02d}:{due_at.minute:02d} UTC"
     if status is DueStatus.OVERDUE:
         late = plural(days, "day") if days else "less than a day"
         return f"overdue by {late} (due {when})"

@@ -16,6 +16,7 @@ from logicrm.domain._interaction import _purpose
 from logicrm.scoring import AbcClass, Tier
 
 E = TypeVar("E", bound=StrEnum)
+_PURPOSES = frozenset(p.value for p in Purpose)
 
 
 def _days(field: str, value: int | None) -> None:
@@ -244,7 +245,7 @@ class ContactPolicy:
     @property
     def known_purposes(self) -> frozenset[str]:
         """The built-in purposes and the policy's own."""
-        return frozenset({*(p.value for p in Purpose), *self.purposes})
+        return _PURPOSES.union(self.purposes)
 
     def intervals(
         self, tier: Tier, abc_class: AbcClass | None, *, key_customer: bool = False
