@@ -69,6 +69,7 @@ def _calculator(calculator: Any, kind: str, parameter: str) -> Any:
 
 def _configured(calculator: Any, policies: Policies) -> Any:
     """A built-in calculator with the run's policies; any other as it is."""
+    from logicrm.quality import five_gaps
     from logicrm.retention import next_best_action
     from logicrm.scoring import assess_credit, value_score
 
@@ -79,6 +80,8 @@ def _configured(calculator: Any, policies: Policies) -> Any:
         return partial(assess_credit, policy=policies.credit)
     if function is next_best_action:
         return partial(next_best_action, policy=policies.action)
+    if function is five_gaps:
+        return five_gaps
     return calculator
 
 
@@ -160,7 +163,7 @@ def _options(
     return _Options(
         value=_configured(_calculator(value_calculator, "value", "value_calculator"), policies),
         credit=_configured(_calculator(credit_calculator, "credit", "credit_calculator"), policies),
-        gap=_calculator(gap_calculator, "gap", "gap_calculator"),
+        gap=_configured(_calculator(gap_calculator, "gap", "gap_calculator"), policies),
         action=_configured(_calculator(action_calculator, "action", "action_calculator"), policies),
         policies=policies,
         standards=inputs.service_standards or (),

@@ -117,17 +117,21 @@ def servqual(
             fail(f"responses[{index}]", response, "must be a SurveyResponse")
         count += 1
         for answer in response.answers:
-            known = item_dimension.setdefault(answer.item, answer.dimension)
-            if known is not answer.dimension:
+            item, dimension, expectation = answer.item, answer.dimension, answer.expectation
+            known = item_dimension.setdefault(item, dimension)
+            if known is not dimension:
                 fail(
-                    f"responses[{index}].answers.{answer.item}",
-                    answer.dimension.value,
+                    f"responses[{index}].answers.{item}",
+                    dimension.value,
                     f"item already belongs to {known.value}",
                 )
-            row = sums.setdefault(answer.item, [0, 0, 0])
-            row[0] += answer.gap
-            row[1] += 1
-            row[2] += answer.expectation
+            row = sums.get(item)
+            if row is None:
+                sums[item] = [answer.perception - expectation, 1, expectation]  # the gap
+            else:
+                row[0] += answer.perception - expectation
+                row[1] += 1
+                row[2] += expectation
         if response.importance is not None:
             with_importance += 1
             total, over = sum(response.importance.values()).as_integer_ratio()
