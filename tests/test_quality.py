@@ -28,6 +28,8 @@ from logicrm import (
     servqual,
 )
 from logicrm.errors import ValidationError
+from logicrm.quality._gaps import measured_gaps
+from logicrm.quality._servqual import survey_dimension_gaps
 from logicrm.testing import survey_responses
 from strategies import complaints, shipments
 
@@ -251,6 +253,34 @@ def test_servqual_equals_its_definition_in_exact_fractions(drawn, weights):
     assert list(result.weights.items()) == list(want["weights"].items())
     said = [(r.code, r.contribution) for r in result.reasons if r.contribution is not None]
     assert said == want["shortfalls"]
+    alone = survey_dimension_gaps(responses)  # what assess_all reads for the five gaps
+    assert list(alone.items()) == list(result.dimension_gaps.items())
+
+
+def test_the_survey_gaps_alone_fail_as_servqual_does():
+    twice = [response("A", [("R1", "reliability", 7, 5)]), response("B", [("R1", "empathy", 7, 5)])]
+    huge = [response("A", [("R1", "reliability", 7, 5)], {"reliability": 1e308, "empathy": 1e308})]
+    for responses, error in (
+        (twice, ValidationError),
+        (huge, OverflowError),
+        ([object()], ValidationError),
+    ):
+        with pytest.raises(error) as full:
+            servqual(responses)
+        with pytest.raises(error) as alone:
+            survey_dimension_gaps(responses)
+        assert str(alone.value) == str(full.value)
+
+
+def test_five_gaps_from_the_survey_gaps_alone_is_five_gaps():
+    from logicrm.sample import sample_dataset
+
+    data = sample_dataset()
+    kpis = service_kpis(data.shipments)
+    standards = data.inputs().service_standards
+    full = five_gaps(kpis, standards, servqual=servqual(data.survey_responses))
+    alone = measured_gaps(kpis, standards, survey_dimension_gaps(data.survey_responses), {})
+    assert alone == full and alone.reasons == full.reasons and alone.dimensions
 
 
 @pytest.mark.parametrize("weights", [{"reliability": -1}, {"speed": 1}, {"reliability": 0}])

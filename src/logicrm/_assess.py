@@ -27,9 +27,12 @@ from logicrm.policies import ParetoCutoffs, Policies
 from logicrm.quality import (
     FiveGapsReport,
     complaint_sla,
+    five_gaps,
     service_kpis,
     servqual,
 )
+from logicrm.quality._gaps import measured_gaps
+from logicrm.quality._servqual import survey_dimension_gaps
 from logicrm.retention import (
     ContactActivity,
     NextBestAction,
@@ -69,7 +72,6 @@ def _calculator(calculator: Any, kind: str, parameter: str) -> Any:
 
 def _configured(calculator: Any, policies: Policies) -> Any:
     """A built-in calculator with the run's policies; any other as it is."""
-    from logicrm.quality import five_gaps
     from logicrm.retention import next_best_action
     from logicrm.scoring import assess_credit, value_score
 
@@ -368,10 +370,14 @@ def _assess(
     gaps = None
     if options.standards:
         responses = split.responses.get(customer.id) if split.responses is not None else None
-        survey = servqual(responses) if responses else None
-        gaps = options.gap(service, options.standards, servqual=survey, management=None)
-        if not isinstance(gaps, FiveGapsReport):
-            fail("gap_calculator", options.gap, "must return a FiveGapsReport")
+        if options.gap is five_gaps:  # the built-in reads only the survey's dimension gaps
+            survey_gaps = survey_dimension_gaps(responses) if responses else None
+            gaps = measured_gaps(service, options.standards, survey_gaps, {})
+        else:
+            survey = servqual(responses) if responses else None
+            gaps = options.gap(service, options.standards, servqual=survey, management=None)
+            if not isinstance(gaps, FiveGapsReport):
+                fail("gap_calculator", options.gap, "must return a FiveGapsReport")
     complaints = None if split.complaints is None else tuple(split.complaints.get(customer.id, ()))
     sla = None
     if complaints is not None:

@@ -239,6 +239,26 @@ def five_gaps(
         >>> report.worst.gap.value, report.worst.where, round(report.worst.points, 2)
         ('service', 'on_time_rate', -5.29)
     """
+    knowledge: dict[Dimension, float] = {}
+    if servqual is not None and management is not None:
+        for dimension, believed in management.expectations.items():
+            expected = servqual.expectations.get(dimension)
+            if expected is not None:
+                knowledge[dimension] = believed - expected
+    return measured_gaps(
+        kpis, standards, None if servqual is None else servqual.dimension_gaps, knowledge
+    )
+
+
+def measured_gaps(
+    kpis: ServiceKpis,
+    standards: Iterable[ServiceStandard],
+    service: Mapping[Dimension, float] | None,
+    knowledge: Mapping[Dimension, float],
+) -> FiveGapsReport:
+    """``five_gaps()`` from the SERVQUAL figures it reads: each dimension's service gap
+    (perception minus expectation) and knowledge gap (management's belief minus customers'
+    expectation), in the library's decimal context."""
     levels = _levels(standards)
     measures: dict[ServiceMeasure, MeasureGaps] = {}
     shortfalls: list[_Shortfall] = []
@@ -277,8 +297,8 @@ def five_gaps(
             measure, MappingProxyType(row), MappingProxyType(gaps), explained
         )
     dimensions: dict[Dimension, dict[Gap, float]] = {}
-    if servqual is not None:
-        for dimension, value in servqual.dimension_gaps.items():
+    if service is not None:
+        for dimension, value in service.items():
             dimensions.setdefault(dimension, {})[Gap.SERVICE] = value
             if value < 0:
                 shortfalls.append(
@@ -292,12 +312,8 @@ def five_gaps(
                         dimension=True,
                     )
                 )  # fmt: skip
-    if servqual is not None and management is not None:
-        for dimension, believed in management.expectations.items():
-            expected = servqual.expectations.get(dimension)
-            if expected is None:
-                continue
-            dimensions.setdefault(dimension, {})[Gap.KNOWLEDGE] = believed - expected
+    for dimension, size in knowledge.items():
+        dimensions.setdefault(dimension, {})[Gap.KNOWLEDGE] = size
     return FiveGapsReport(
         measures=MappingProxyType(measures),
         dimensions=MappingProxyType(

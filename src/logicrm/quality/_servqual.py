@@ -107,54 +107,9 @@ def servqual(
         'reliability'
     """
     given = None if weights is None else _weights(weights)
-    item_dimension: dict[str, Dimension] = {}
-    sums: dict[str, list[int]] = {}  # item -> [sum of gaps, count, sum of expectations]
     importance: dict[Dimension, _Ratio] = {}
-    with_importance = 0
-    count = 0
-    for index, response in enumerate(responses):
-        if not isinstance(response, SurveyResponse):
-            fail(f"responses[{index}]", response, "must be a SurveyResponse")
-        count += 1
-        for answer in response.answers:
-            item, dimension, expectation = answer.item, answer.dimension, answer.expectation
-            known = item_dimension.setdefault(item, dimension)
-            if known is not dimension:
-                fail(
-                    f"responses[{index}].answers.{item}",
-                    dimension.value,
-                    f"item already belongs to {known.value}",
-                )
-            row = sums.get(item)
-            if row is None:
-                sums[item] = [answer.perception - expectation, 1, expectation]  # the gap
-            else:
-                row[0] += answer.perception - expectation
-                row[1] += 1
-                row[2] += expectation
-        if response.importance is not None:
-            with_importance += 1
-            total, over = sum(response.importance.values()).as_integer_ratio()
-            for dimension, points in response.importance.items():
-                top, bottom = points.as_integer_ratio()
-                share = (top * over, bottom * total)  # points / total, exactly
-                sofar = importance.get(dimension)
-                importance[dimension] = share if sofar is None else _plus(sofar, share)
-    by_dimension: dict[Dimension, list[list[int]]] = {}
-    for item, row in sums.items():
-        by_dimension.setdefault(item_dimension[item], []).append(row)
-    # Every figure is an exact rational (numerator, positive denominator) of plain ints: a
-    # dimension's mean of its items' means is the items' sums over one common denominator.
-    # A float is the correctly rounded quotient of the two ints, as float(Fraction) is.
-    dimension_gaps: dict[Dimension, _Ratio] = {}
-    expectations: dict[Dimension, _Ratio] = {}
-    for d in _DIMENSIONS:
-        rows = by_dimension.get(d)
-        if rows:
-            common = math.lcm(*(n for _, n, _ in rows))
-            below = common * len(rows)
-            dimension_gaps[d] = (sum(g * (common // n) for g, n, _ in rows), below)
-            expectations[d] = (sum(e * (common // n) for _, n, e in rows), below)
+    count, with_importance, item_dimension, sums = _tally(responses, importance)
+    dimension_gaps, expectations = _means(item_dimension, sums)
     unweighted = None
     if dimension_gaps:
         top, bottom = _total(dimension_gaps.values())
@@ -215,3 +170,77 @@ def servqual(
         n_respondents=count,
         reasons=tuple(reasons),
     )
+
+
+def _tally(
+    responses: Iterable[SurveyResponse], importance: dict[Dimension, _Ratio] | None
+) -> tuple[int, int, dict[str, Dimension], dict[str, list[int]]]:
+    """Check the responses and count them: the responses, those with importance points,
+    each item's dimension and, per item, [sum of gaps, answers, sum of expectations]. Each
+    respondent's points, as exact shares of their own total, are added into ``importance``
+    when it is given."""
+    item_dimension: dict[str, Dimension] = {}
+    sums: dict[str, list[int]] = {}
+    with_importance = 0
+    count = 0
+    for index, response in enumerate(responses):
+        if not isinstance(response, SurveyResponse):
+            fail(f"responses[{index}]", response, "must be a SurveyResponse")
+        count += 1
+        for answer in response.answers:
+            item, dimension, expectation = answer.item, answer.dimension, answer.expectation
+            known = item_dimension.setdefault(item, dimension)
+            if known is not dimension:
+                fail(
+                    f"responses[{index}].answers.{item}",
+                    dimension.value,
+                    f"item already belongs to {known.value}",
+                )
+            row = sums.get(item)
+            if row is None:
+                sums[item] = [answer.perception - expectation, 1, expectation]  # the gap
+            else:
+                row[0] += answer.perception - expectation
+                row[1] += 1
+                row[2] += expectation
+        if response.importance is not None:
+            with_importance += 1
+            # an infinite total (points near the float's limit) fails here, weights read or not
+            total, over = sum(response.importance.values()).as_integer_ratio()
+            if importance is None:
+                continue
+            for dimension, points in response.importance.items():
+                top, bottom = points.as_integer_ratio()
+                share = (top * over, bottom * total)  # points / total, exactly
+                sofar = importance.get(dimension)
+                importance[dimension] = share if sofar is None else _plus(sofar, share)
+    return count, with_importance, item_dimension, sums
+
+
+def _means(
+    item_dimension: Mapping[str, Dimension], sums: Mapping[str, list[int]]
+) -> tuple[dict[Dimension, _Ratio], dict[Dimension, _Ratio]]:
+    """Each dimension's gap and expectation: the mean of its items' means, exactly."""
+    by_dimension: dict[Dimension, list[list[int]]] = {}
+    for item, row in sums.items():
+        by_dimension.setdefault(item_dimension[item], []).append(row)
+    # Every figure is an exact rational (numerator, positive denominator) of plain ints: a
+    # dimension's mean of its items' means is the items' sums over one common denominator.
+    # A float is the correctly rounded quotient of the two ints, as float(Fraction) is.
+    dimension_gaps: dict[Dimension, _Ratio] = {}
+    expectations: dict[Dimension, _Ratio] = {}
+    for d in _DIMENSIONS:
+        rows = by_dimension.get(d)
+        if rows:
+            common = math.lcm(*(n for _, n, _ in rows))
+            below = common * len(rows)
+            dimension_gaps[d] = (sum(g * (common // n) for g, n, _ in rows), below)
+            expectations[d] = (sum(e * (common // n) for _, n, e in rows), below)
+    return dimension_gaps, expectations
+
+
+def survey_dimension_gaps(responses: Iterable[SurveyResponse]) -> dict[Dimension, float]:
+    """``servqual(responses).dimension_gaps`` alone, with the same checks and errors: what
+    the five gaps read of a survey, without the weights, reasons and other figures."""
+    _, _, item_dimension, sums = _tally(responses, None)
+    return {d: g / b for d, (g, b) in _means(item_dimension, sums)[0].items()}
