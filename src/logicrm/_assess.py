@@ -411,25 +411,25 @@ def _assess(
         if flag
         else ()
     )
-    sofar = Assessment(
-        customer_id=customer.id,
-        as_of=as_of,
-        tier=tier_result,
-        abc_class=abc_class,
-        value=value,
-        lifecycle=stage,
-        churn=churn,
-        key_customer=key,
-        churn_flag=flag,
-        reasons=(),
-        credit=credit,
-        service=service,
-        gaps=gaps,
-        complaints=sla,
-        share=share,
-        profitability=profit,
-        customer_class=customer_class,
-    )
+    sections: dict[str, Any] = {
+        "customer_id": customer.id,
+        "as_of": as_of,
+        "tier": tier_result,
+        "abc_class": abc_class,
+        "value": value,
+        "lifecycle": stage,
+        "churn": churn,
+        "key_customer": key,
+        "churn_flag": flag,
+        "credit": credit,
+        "service": service,
+        "gaps": gaps,
+        "complaints": sla,
+        "share": share,
+        "profitability": profit,
+        "customer_class": customer_class,
+    }
+    sofar = Assessment(**sections, reasons=())
     action = options.action(customer, activity, sofar, as_of=as_of, profile=credit_profile)
     if not isinstance(action, NextBestAction):
         fail("action_calculator", options.action, "must return a NextBestAction")
@@ -458,8 +458,8 @@ def _assess(
         warning = plan_cost_warning(plan, profit, policies.contact, policies.service_cost)
         if warning is not None:
             plan = attrs.evolve(plan, reasons=(*plan.reasons, warning))
-    return attrs.evolve(
-        sofar,
+    return Assessment(
+        **sections,
         contact_plan=plan,
         action=action,
         reasons=(
