@@ -16,6 +16,7 @@ import attrs
 import polars as pl
 
 from logicrm._engine._cells import _WHITESPACE
+from logicrm._readers._db import python_rows
 from logicrm._readers._plan import ColumnMapping, _lookup, _Reader
 from logicrm._readers._text import (
     _PARSE_LIMIT,
@@ -51,7 +52,8 @@ def _parquet(path: Path, reader: _Reader, batch_rows: int) -> Iterator[_Batch]:
 
 def _arrow_batches(batches: Iterable[Any]) -> Iterator[_Batch]:
     """Batches from Arrow record batches (Parquet, ADBC): typed columns, rows numbered
-    from 1, the object path reading a row as Arrow gives it to Python."""
+    from 1, the object path reading a row as Arrow gives it to Python (PostgreSQL's numeric
+    as a ``Decimal``, as psycopg gives it)."""
     number = 0
     for arrow in batches:
         if not arrow.num_rows:
@@ -62,7 +64,7 @@ def _arrow_batches(batches: Iterable[Any]) -> Iterator[_Batch]:
         number += frame.height
 
         def raw_rows(positions: list[int], arrow: Any = arrow) -> list[dict[str, Any]]:
-            return arrow.take(positions).to_pylist()  # type: ignore[no-any-return]
+            return python_rows(arrow.take(positions))
 
         yield _Batch(frame, lines, raw_rows)
 

@@ -28,11 +28,13 @@ shown is redacted and every driver message is scrubbed of the password, whatever
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager, suppress
+from decimal import Decimal
 from typing import Any
 from urllib.parse import quote, unquote, unquote_plus
 
@@ -409,8 +411,29 @@ def _read_only_conninfo(uri: str) -> str:
     return make_conninfo(uri, options=f"{options} -c default_transaction_read_only=on".strip())
 
 
+# PostgreSQL types whose values come out of Arrow as psycopg gives them, once numeric text
+# is read as Decimal and JSON text parsed. Any other (money as integer cents, inet as bytes,
+# interval, arrays...) would read differently: such a result is read as DB-API rows instead.
+_ARROW_ALIKE = frozenset(
+    {
+        "text", "varchar", "bpchar", "name", "int2", "int4", "int8", "float4", "float8",
+        "numeric", "bool", "date", "timestamp", "timestamptz", "json", "jsonb", "uuid", "bytea",
+    }
+)  # fmt: skip
+
+
+def _alike(schema: Any) -> bool:
+    """Whether every column of ``schema`` (an ADBC result's) is of a type in
+    ``_ARROW_ALIKE``."""
+    for field in schema:
+        kind = (field.metadata or {}).get(b"POSTGRESQL:type", b"").decode()
+        if kind not in _ARROW_ALIKE:
+            return False
+    return True
+
+
 @contextmanager
-def _adbc_reader(uri: str, source: Source) -> Iterator[tuple[list[str], Iterator[Any]]]:
+def _adbc_reader(uri: str, source: Source) -> Iterator[tuple[list[str], Iterator[Any]] | None]:
     import adbc_driver_postgresql.dbapi as driver
 
     problem = None
@@ -432,7 +455,10 @@ def _adbc_reader(uri: str, source: Source) -> Iterator[tuple[list[str], Iterator
             problem = _short(error, uri)
         if problem is not None:
             raise ReadError(source.name, f"cannot be read ({problem})")
-        yield list(batches.schema.names), _adbc_fetched(batches, source, uri)
+        if _alike(batches.schema):
+            yield list(batches.schema.names), _adbc_fetched(batches, source, uri)
+        else:
+            yield None
         cursor.close()
     finally:
         with suppress(Exception):
@@ -459,11 +485,14 @@ def _adbc_fetched(batches: Any, source: Source, uri: str) -> Iterator[Any]:
 
 def adbc_batches(uri: str, source: Source) -> Any:
     """A context manager giving the column names and Arrow record batches of ``source``
-    through ADBC in a read-only session, or ``None`` when that cannot be had (not a
-    PostgreSQL URI, or the ADBC driver or psycopg not installed): the columnar engine then
-    reads the DB-API rows. SQLite is always read through ``sqlite3``, whose rows keep each
-    value's storage class."""
-    if dialect_of(uri) != "postgresql":
+    through ADBC in a read-only session (``None`` when a column is of a type Arrow reads
+    otherwise than psycopg, see ``_ARROW_ALIKE``), or ``None`` itself when ADBC cannot be
+    had (not a PostgreSQL URI, or the ADBC driver or psycopg not installed): the caller then
+    reads the DB-API rows. SQLite is always read through ``sqlite3``: its rows keep each
+    value's storage class, where ADBC's SQLite driver gives a whole column one type (a
+    single BLOB makes every value of the column bytes), so one bad row could not be told
+    from the others."""
+    if not isinstance(uri, str) or dialect_of(uri) != "postgresql":
         return None
     try:
         import adbc_driver_postgresql.dbapi  # noqa: F401
@@ -471,3 +500,47 @@ def adbc_batches(uri: str, source: Source) -> Any:
     except ImportError:
         return None
     return _adbc_reader(uri, source)
+
+
+def _python_values(column: Any) -> list[Any]:
+    """An Arrow column's values as psycopg gives them: numeric (text in an extension
+    column) as ``Decimal``, JSON parsed."""
+    kind = column.type
+    name = getattr(kind, "extension_name", "")
+    if name == "arrow.json":
+        return [None if v is None else json.loads(v) for v in column.storage.to_pylist()]
+    if name == "arrow.opaque":  # numeric: the only opaque type _ARROW_ALIKE lets through
+        return [None if v is None else Decimal(v) for v in column.storage.to_pylist()]
+    return column.to_pylist()  # type: ignore[no-any-return]
+
+
+def _arrow_rows(batches: Iterator[Any]) -> Iterator[tuple[Any, ...]]:
+    for batch in batches:
+        yield from zip(*(_python_values(c) for c in batch.columns), strict=True)
+
+
+def python_rows(batch: Any) -> list[dict[str, Any]]:
+    """An Arrow record batch's rows as psycopg gives them (``_python_values``)."""
+    names = batch.schema.names
+    columns = [_python_values(c) for c in batch.columns]
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
+
+
+@contextmanager
+def rows_reading(
+    target: str | Any, source: Source, *, columnar: bool
+) -> Iterator[tuple[list[str], Iterator[tuple[Any, ...]]]]:
+    """``reading()``'s column names and rows. ``columnar`` (the columnar engine's run) reads
+    a PostgreSQL URI's through ADBC in a read-only session, as Arrow record batches whose
+    values are then given as psycopg gives them (``_python_values``), so both engines read
+    the same rows; SQLite, an open connection, or a column of a type Arrow reads otherwise,
+    are read by ``reading()``."""
+    arrow = adbc_batches(target, source) if columnar else None
+    if arrow is not None:
+        with arrow as found:
+            if found is not None:
+                names, batches = found
+                yield names, _arrow_rows(batches)
+                return
+    with reading(target, source) as found:
+        yield found
