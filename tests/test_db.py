@@ -419,7 +419,8 @@ def test_typed_postgresql_columns_are_read_vectorised_and_alike(pg_uri, tmp_path
     from logicrm._engine._batches import _arrow_batches
     from logicrm._engine._cells import _standardise
     from logicrm._engine._columnar import summarize_db
-    from logicrm._readers._db import Source, adbc_batches
+    from logicrm._readers._db import Source
+    from logicrm._readers._db_arrow import adbc_batches
     from logicrm.scoring import summarize
 
     files = write_sample(tmp_path / "files")
@@ -594,7 +595,7 @@ def test_every_input_kind_reads_alike_columnar_and_row_by_row(
     """Typed PostgreSQL columns through ADBC and Arrow (the DB-API rows never touched), or
     SQLite's rows: the same records, the same rejections (a refused cell, a BLOB where text
     belongs, a duplicate key), each named by its key, and the same rejects file."""
-    import logicrm._readers._db as db
+    import logicrm._readers._db_arrow as db
 
     uri, connection, dialect = database
     cls = EVERY_KIND[kind][0]
@@ -727,7 +728,7 @@ def _pg_digest(connection) -> list[tuple]:
 def test_the_columnar_read_of_customers_cannot_write(pg_uri, tmp_path, capsys, monkeypatch, form):
     """The ADBC path for an input other than shipments: a write in --query, by the command
     and by the API, fails with the library's error and leaves every table as it was."""
-    import logicrm._readers._db as db
+    import logicrm._readers._db_arrow as db
 
     connection = _pg(pg_uri)
     data = sample_dataset()
@@ -757,3 +758,39 @@ def test_the_columnar_read_of_customers_cannot_write(pg_uri, tmp_path, capsys, m
     assert "query" in err and "Traceback" not in err and "internal error" not in err
     assert _pg_digest(connection) == before
     connection.close()
+
+
+def test_a_run_stopped_mid_read_leaves_no_reading_thread_and_no_open_transaction(
+    pg_uri, monkeypatch
+):
+    """The batches are read ahead by a thread: when the engine stops early (a customer in
+    two currencies), the thread stops, the read-only transaction ends and the session
+    closes, however much is left to read."""
+    import threading
+
+    import logicrm._readers._db_arrow as db
+    from logicrm._engine._columnar import summarize_db
+    from logicrm.errors import CurrencyMismatchError
+
+    base = _flat(sample_dataset().shipments[:1])[0]
+    rows = [{**base, "id": f"S{i}", "customer_id": "C1"} for i in range(20_000)]
+    rows[1] |= {"revenue.currency": "USD", "cost.currency": "USD"}
+    with _pg(pg_uri) as connection:
+        _load(connection, "clashing", rows, postgres_=True)
+    monkeypatch.setattr(db, "ADBC_BATCH_BYTES", 16_384)  # many batches still to come
+    with pytest.raises(CurrencyMismatchError):
+        summarize_db(
+            pg_uri, Source(table="clashing"), as_of=datetime.fromisoformat(AS_OF), batch_rows=100
+        )
+    assert not [t for t in threading.enumerate() if t.name == "logicrm-adbc-read"]
+    with _pg(pg_uri) as connection:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:  # the server notices the closed session at once
+            (others,) = connection.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+            ).fetchone()
+            if not others:
+                break
+            time.sleep(0.05)
+        assert others == 0

@@ -328,8 +328,8 @@ def _stream_db(
     rejects: str | Path | None = None,
     columnar: bool = False,
 ) -> Iterator[T]:
-    """``stream_db()`` of a ``_db.Source``; ``columnar`` reads as ``_db.rows_reading``."""
-    from logicrm._readers._db import rows_reading
+    """``stream_db()`` of a ``_db.Source``; ``columnar`` as ``_db_arrow.rows_reading``."""
+    from logicrm._readers._db_arrow import rows_reading
 
     reader = _Reader(cls, mapping or ColumnMapping(), long_form=cls is SurveyResponse)
     with rows_reading(database, source, columnar=columnar) as (names, values):

@@ -16,7 +16,7 @@ import attrs
 import polars as pl
 
 from logicrm._engine._cells import _WHITESPACE
-from logicrm._readers._db import python_rows
+from logicrm._readers._db_arrow import python_rows
 from logicrm._readers._plan import ColumnMapping, _lookup, _Reader
 from logicrm._readers._text import (
     _PARSE_LIMIT,

@@ -134,7 +134,8 @@ def summarize_db(
     record batches through ADBC for a URI when the drivers are installed, else the DB-API
     rows; rejections carry the row's key, as the object path's do. ``also_at`` as for
     ``summarize_file``."""
-    from logicrm._readers._db import adbc_batches, reading
+    from logicrm._readers._db import reading
+    from logicrm._readers._db_arrow import adbc_batches
     from logicrm.io import _database_rows
 
     batch_rows = batch_rows or BATCH_ROWS

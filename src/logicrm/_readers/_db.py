@@ -8,9 +8,9 @@ Drivers, and why:
   server-side cursors, so a query of ten million rows streams instead of filling memory;
   scores go in through ``COPY``.
 - The columnar engine reads PostgreSQL through Arrow with the ADBC driver
-  (``adbc-driver-postgresql``, in the same extra): binary COPY straight into Arrow record
-  batches, with no Python object per value. Without it, or given an open connection rather
-  than a URI, the columnar engine reads the DB-API rows.
+  (``adbc-driver-postgresql``, in the same extra; ``_db_arrow``): binary COPY straight into
+  Arrow record batches, with no Python object per value, for every input kind. Without it,
+  or given an open connection rather than a URI, the columnar engine reads the DB-API rows.
 
 Reads only read: PostgreSQL reads run in a read-only transaction that is rolled back, SQLite
 files are opened read-only (``mode=ro``) with ``query_only`` on and an authorizer that allows
@@ -28,13 +28,11 @@ shown is redacted and every driver message is scrubbed of the password, whatever
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager, suppress
-from decimal import Decimal
 from typing import Any
 from urllib.parse import quote, unquote, unquote_plus
 
@@ -400,147 +398,3 @@ def _fetched(
             problem = _refusal(source, error, target, refused)
         if problem is not None:
             raise problem
-
-
-def _read_only_conninfo(uri: str) -> str:
-    """``uri`` as a libpq connection string whose every transaction is read-only (its own
-    ``options`` kept)."""
-    from psycopg.conninfo import conninfo_to_dict, make_conninfo
-
-    options = str(conninfo_to_dict(uri).get("options") or "")
-    return make_conninfo(uri, options=f"{options} -c default_transaction_read_only=on".strip())
-
-
-# PostgreSQL types whose values come out of Arrow as psycopg gives them, once numeric text
-# is read as Decimal and JSON text parsed. Any other (money as integer cents, inet as bytes,
-# interval, arrays...) would read differently: such a result is read as DB-API rows instead.
-_ARROW_ALIKE = frozenset(
-    {
-        "text", "varchar", "bpchar", "name", "int2", "int4", "int8", "float4", "float8",
-        "numeric", "bool", "date", "timestamp", "timestamptz", "json", "jsonb", "uuid", "bytea",
-    }
-)  # fmt: skip
-
-
-def _alike(schema: Any) -> bool:
-    """Whether every column of ``schema`` (an ADBC result's) is of a type in
-    ``_ARROW_ALIKE``."""
-    for field in schema:
-        kind = (field.metadata or {}).get(b"POSTGRESQL:type", b"").decode()
-        if kind not in _ARROW_ALIKE:
-            return False
-    return True
-
-
-@contextmanager
-def _adbc_reader(uri: str, source: Source) -> Iterator[tuple[list[str], Iterator[Any]] | None]:
-    import adbc_driver_postgresql.dbapi as driver
-
-    problem = None
-    try:
-        connection = driver.connect(_read_only_conninfo(uri))
-    except Exception as error:
-        problem = _short(error, uri)
-    if problem is not None:
-        raise ReadError(redacted(uri), f"cannot be opened ({problem})")
-    try:
-        cursor = connection.cursor()
-        try:
-            if source.params:
-                cursor.execute(source.sql(), source.params)
-            else:
-                cursor.execute(source.sql())
-            batches = cursor.fetch_record_batch()
-        except Exception as error:
-            problem = _short(error, uri)
-        if problem is not None:
-            raise ReadError(source.name, f"cannot be read ({problem})")
-        if _alike(batches.schema):
-            yield list(batches.schema.names), _adbc_fetched(batches, source, uri)
-        else:
-            yield None
-        cursor.close()
-    finally:
-        with suppress(Exception):
-            connection.rollback()
-        connection.close()
-
-
-def _adbc_fetched(batches: Any, source: Source, uri: str) -> Iterator[Any]:
-    """The record batches, a server's error on the way (a function the query calls trying
-    to write, say) as the library's error."""
-    iterator = iter(batches)
-    while True:
-        problem = None
-        try:
-            batch = next(iterator)
-        except StopIteration:
-            return
-        except Exception as error:
-            problem = _short(error, uri)
-        if problem is not None:
-            raise ReadError(source.name, f"cannot be read ({problem})")
-        yield batch
-
-
-def adbc_batches(uri: str, source: Source) -> Any:
-    """A context manager giving the column names and Arrow record batches of ``source``
-    through ADBC in a read-only session (``None`` when a column is of a type Arrow reads
-    otherwise than psycopg, see ``_ARROW_ALIKE``), or ``None`` itself when ADBC cannot be
-    had (not a PostgreSQL URI, or the ADBC driver or psycopg not installed): the caller then
-    reads the DB-API rows. SQLite is always read through ``sqlite3``: its rows keep each
-    value's storage class, where ADBC's SQLite driver gives a whole column one type (a
-    single BLOB makes every value of the column bytes), so one bad row could not be told
-    from the others."""
-    if not isinstance(uri, str) or dialect_of(uri) != "postgresql":
-        return None
-    try:
-        import adbc_driver_postgresql.dbapi  # noqa: F401
-        import psycopg  # noqa: F401
-    except ImportError:
-        return None
-    return _adbc_reader(uri, source)
-
-
-def _python_values(column: Any) -> list[Any]:
-    """An Arrow column's values as psycopg gives them: numeric (text in an extension
-    column) as ``Decimal``, JSON parsed."""
-    kind = column.type
-    name = getattr(kind, "extension_name", "")
-    if name == "arrow.json":
-        return [None if v is None else json.loads(v) for v in column.storage.to_pylist()]
-    if name == "arrow.opaque":  # numeric: the only opaque type _ARROW_ALIKE lets through
-        return [None if v is None else Decimal(v) for v in column.storage.to_pylist()]
-    return column.to_pylist()  # type: ignore[no-any-return]
-
-
-def _arrow_rows(batches: Iterator[Any]) -> Iterator[tuple[Any, ...]]:
-    for batch in batches:
-        yield from zip(*(_python_values(c) for c in batch.columns), strict=True)
-
-
-def python_rows(batch: Any) -> list[dict[str, Any]]:
-    """An Arrow record batch's rows as psycopg gives them (``_python_values``)."""
-    names = batch.schema.names
-    columns = [_python_values(c) for c in batch.columns]
-    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
-
-
-@contextmanager
-def rows_reading(
-    target: str | Any, source: Source, *, columnar: bool
-) -> Iterator[tuple[list[str], Iterator[tuple[Any, ...]]]]:
-    """``reading()``'s column names and rows. ``columnar`` (the columnar engine's run) reads
-    a PostgreSQL URI's through ADBC in a read-only session, as Arrow record batches whose
-    values are then given as psycopg gives them (``_python_values``), so both engines read
-    the same rows; SQLite, an open connection, or a column of a type Arrow reads otherwise,
-    are read by ``reading()``."""
-    arrow = adbc_batches(target, source) if columnar else None
-    if arrow is not None:
-        with arrow as found:
-            if found is not None:
-                names, batches = found
-                yield names, _arrow_rows(batches)
-                return
-    with reading(target, source) as found:
-        yield found
