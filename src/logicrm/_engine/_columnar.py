@@ -135,7 +135,7 @@ def summarize_db(
     rows; rejections carry the row's key, as the object path's do. ``also_at`` as for
     ``summarize_file``."""
     from logicrm._readers._db import reading
-    from logicrm._readers._db_arrow import adbc_batches
+    from logicrm._readers._db_arrow import adbc_batches, python_rows
     from logicrm.io import _database_rows
 
     batch_rows = batch_rows or BATCH_ROWS
@@ -148,7 +148,7 @@ def summarize_db(
                 names, batches = found
                 reader.check_header(source.name, names)
                 return _summarize(
-                    _arrow_batches(_regrouped(batches, batch_rows)),
+                    _arrow_batches(_regrouped(batches, batch_rows), python_rows),
                     reader,
                     as_of,
                     "row",
