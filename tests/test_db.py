@@ -575,7 +575,9 @@ def _kind_table(connection, dialect: str, kind: str) -> tuple[str, list]:
     return f"every_{kind}", expected
 
 
-def _read_both_ways(uri: str, cls, source: Source, folder: Path, ways=(True, False)) -> dict:
+def _read_both_ways(
+    uri: str, cls, source: Source, folder: Path, ways=(True, False), mapping=None
+) -> dict:
     """The records, rejections (line, key, problems) and rejects file of the columnar read
     and of the row-by-row read."""
     found = {}
@@ -583,7 +585,7 @@ def _read_both_ways(uri: str, cls, source: Source, folder: Path, ways=(True, Fal
         refused: list = []
         rejects = folder / f"rejects-{columnar}.jsonl"
         ok = list(io._stream_db(uri, cls, source, on_reject=refused.append, rejects=rejects,
-                                columnar=columnar))  # fmt: skip
+                                columnar=columnar, mapping=mapping))  # fmt: skip
         found[columnar] = (ok, [(r.line, r.key, r.problems) for r in refused], rejects.read_text())
     return found
 
@@ -794,3 +796,34 @@ def test_a_run_stopped_mid_read_leaves_no_reading_thread_and_no_open_transaction
                 break
             time.sleep(0.05)
         assert others == 0
+
+
+def test_the_columnar_read_of_customers_maps_columns_and_shows_no_password(
+    pg_uri, tmp_path, capsys
+):
+    """The ADBC path for an input other than shipments takes the mapping as the row path
+    does, and its errors (a missing table, a wrong password, a password in the query
+    string) show no password."""
+    secret = postgres.PASSWORD
+    data = sample_dataset()
+    renamed = [
+        {("code" if k == "id" else k): v for k, v in row.items()} for row in _flat(data.customers)
+    ]
+    with _pg(pg_uri) as connection:
+        _load(connection, "clients", renamed, postgres_=True)
+        _load(connection, "shipments", _flat(data.shipments), postgres_=True)
+    mapping = io.ColumnMapping(columns={"id": "code"})
+    found = _read_both_ways(pg_uri, Customer, Source(table="clients"), tmp_path, mapping=mapping)
+    assert found[True] == found[False] and found[True][0] == list(data.customers)
+    user, rest = pg_uri.removeprefix("postgresql://").split("@", 1)
+    in_query = f"postgresql://{user.split(':')[0]}@{rest}?password={secret}"
+    for uri, table in ((pg_uri, "no_such_table"), (pg_uri.replace(secret, "wr0ng-pw-5678"),
+                       "clients"), (in_query, "no_such_table")):  # fmt: skip
+        code, out, err = _score(
+            ["--db", uri, "--table", f"customers={table}", "--table", "shipments=shipments",
+             "--engine", "columnar", "-o", str(tmp_path / "s.csv")],
+            capsys,
+        )  # fmt: skip
+        assert code == 2, err
+        assert secret not in out + err and "wr0ng-pw-5678" not in out + err
+        assert "Traceback" not in err
