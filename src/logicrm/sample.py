@@ -401,7 +401,7 @@ def _complaints(rng: random.Random, shipments: Sequence[Shipment]) -> tuple[Comp
         and (s.units_damaged or s.delivered_at > s.promised_at or s.invoice_error)
     ]
     chosen = sorted(rng.sample(troubled, min(24, len(troubled))), key=lambda s: s.ordered_at)
-    result = []
+    result: list[Complaint] = []
     for shipment in chosen:
         assert shipment.delivered_at is not None
         opened = shipment.delivered_at + timedelta(hours=rng.randrange(1, 72))
