@@ -48,7 +48,8 @@ def main() -> None:
     import psycopg
 
     from logicrm._engine._columnar import summarize_db
-    from logicrm._readers._db import Source, adbc_batches
+    from logicrm._readers._db import Source
+    from logicrm._readers._db_arrow import adbc_batches
 
     with postgres.server() as uri, tempfile.TemporaryDirectory() as folder:
         csv_path = Path(folder) / "shipments.csv"

@@ -225,17 +225,101 @@ _ASSESS_INPUTS = {  # each input's fields that name a customer or a record of on
 }
 
 
-def assess_once(n: int) -> float:
-    """Seconds for one ``assess_all`` over ``n`` customers with every input (set-up untimed)."""
+def assess_once(n: int) -> tuple[float, float]:
+    """Seconds for one ``assess_all`` over ``n`` customers with every input (set-up untimed):
+    wall clock, and this process's CPU time (steadier when other work shares the machine)."""
     as_of, customers, activities, inputs = assess_data(n)
     gc.collect()
     gc.disable()
     try:
-        began = time.perf_counter()
+        began, cpu = time.perf_counter(), time.process_time()
         lc.assess_all(customers, activities, as_of=as_of, inputs=inputs)
-        return time.perf_counter() - began
+        return time.perf_counter() - began, time.process_time() - cpu
     finally:
         gc.enable()
+
+
+def varied_data(n: int) -> tuple[Any, list[lc.Customer], dict[str, Activity], Any]:
+    """``n`` customers with every input, each seed of ``sample_dataset`` giving 12 different
+    ones (ids suffixed with the seed), so the results vary as real customers' do."""
+    import attrs
+
+    customers: list[lc.Customer] = []
+    activities: dict[str, Activity] = {}
+    records: dict[str, list[Any]] = {name: [] for name in _ASSESS_INPUTS}
+    data = sample_dataset()
+    seeds = iter(range(1_000_000))
+    while len(customers) < n:
+        seed = next(seeds)
+        data = sample_dataset(seed=seed)
+
+        def new(old: str | None, seed: int = seed) -> str | None:
+            return None if old is None else f"{old}-{seed:05d}"
+
+        customers += [attrs.evolve(c, id=new(c.id)) for c in data.customers]
+        base = lc.summarize(data.shipments, as_of=data.as_of)
+        activities.update({new(k): attrs.evolve(a, customer_id=new(k)) for k, a in base.items()})
+        for name, renamed in _ASSESS_INPUTS.items():
+            records[name] += [
+                attrs.evolve(r, **{f: new(getattr(r, f)) for f in renamed})
+                for r in getattr(data, name)
+            ]
+    inputs = attrs.evolve(data.inputs(), **{k: tuple(v) for k, v in records.items()})
+    return data.as_of, customers[:n], activities, inputs
+
+
+def dump_results(n: int, path: str) -> None:
+    """Write every result of ``assess_all`` over ``n`` varied customers to ``path``: each
+    customer's row, every reason (code, words, contribution) and the whole assessment's repr."""
+    import json
+
+    as_of, customers, activities, inputs = varied_data(n)
+    results = lc.assess_all(customers, activities, as_of=as_of, inputs=inputs)
+    with open(path, "w", encoding="utf-8") as out:
+        for key, assessment in results.items():
+            plan = assessment.contact_plan
+            action = assessment.action
+            reasons = [
+                *assessment.reasons,
+                *assessment.top_reasons(),
+                *(() if plan is None else (i.reason for i in plan.items)),
+                *(() if action is None or action.qualification is None
+                  else action.qualification.reasons),
+            ]  # fmt: skip
+            line = {
+                "id": key,
+                "row": repr(assessment.row()),
+                "reasons": [[r.code, r.message, repr(r.contribution)] for r in reasons],
+                "repr": repr(assessment),
+            }
+            out.write(json.dumps(line, ensure_ascii=False) + "\n")
+
+
+def same_results(n: int, against: str) -> None:
+    """Compare this tree's results with another revision's ``src`` folder over ``n`` varied
+    customers: rows, every reason's words and the whole assessment; exit 1 on a difference."""
+    import json
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp())
+    files = {}
+    for side, src in (("this tree", None), ("against", against)):
+        env = dict(os.environ)
+        if src is not None:
+            env["PYTHONPATH"] = os.pathsep.join([src, env.get("PYTHONPATH", "")])
+        files[side] = folder / f"{'new' if src is None else 'old'}.jsonl"
+        subprocess.run(
+            [sys.executable, __file__, "--dump-results", str(n), str(files[side])],
+            env=env, check=True,
+        )  # fmt: skip
+    new = files["this tree"].read_text(encoding="utf-8").splitlines()
+    old = files["against"].read_text(encoding="utf-8").splitlines()
+    differ = [json.loads(a)["id"] for a, b in zip(new, old, strict=True) if a != b]
+    reasons = sum(len(json.loads(line)["reasons"]) for line in new)
+    print(f"{len(new):,} customers, {reasons:,} reasons compared against {against}: "
+          f"{len(differ):,} differ {differ[:5]}")  # fmt: skip
+    if differ or len(new) != n:
+        sys.exit(1)
 
 
 def assess_report(n: int, rounds: int, against: str | None) -> None:
@@ -243,6 +327,7 @@ def assess_report(n: int, rounds: int, against: str | None) -> None:
     revision's ``src`` folder) that revision is timed too, interleaved, in the same run."""
     sides = {"this tree": None} if against is None else {"this tree": None, "against": against}
     samples: dict[str, list[float]] = {side: [] for side in sides}
+    cpu: dict[str, list[float]] = {side: [] for side in sides}
     for _ in range(rounds):
         for side, src in sides.items():
             env = dict(os.environ)
@@ -252,15 +337,21 @@ def assess_report(n: int, rounds: int, against: str | None) -> None:
                 [sys.executable, __file__, "--assess-once", str(n)],
                 env=env, capture_output=True, text=True, check=True,
             )  # fmt: skip
-            samples[side].append(float(out.stdout.strip().splitlines()[-1]))
+            wall, spent = out.stdout.strip().splitlines()[-1].split()
+            samples[side].append(float(wall))
+            cpu[side].append(float(spent))
     medians = {side: statistics.median(v) for side, v in samples.items()}
+    cpus = {side: statistics.median(v) for side, v in cpu.items()}
     rows = [
-        (side, f"{s:.2f} s ({s / n * 1e6:.0f} us/customer)", "target <= 80 us/customer")
+        (side, f"{s:.2f} s ({s / n * 1e6:.0f} us/customer)",
+         f"CPU {cpus[side]:.2f} s ({cpus[side] / n * 1e6:.0f} us); target <= 80 us/customer")
         for side, s in medians.items()
-    ]
+    ]  # fmt: skip
     if against is not None:
         ratio = medians["against"] / medians["this tree"]
-        rows.append(("against / this tree", f"{ratio:.2f}x", f"against = {against}"))
+        cpu_ratio = cpus["against"] / cpus["this tree"]
+        rows.append(("against / this tree", f"{ratio:.2f}x",
+                     f"CPU {cpu_ratio:.2f}x; against = {against}"))  # fmt: skip
     report(f"assess_all, {n:,} customers, every input (median of {rounds} rounds)", rows)
 
 
@@ -277,10 +368,21 @@ def main() -> None:
         "--against", metavar="SRC",
         help="with --assess: also time another revision's src folder, interleaved, same run",
     )  # fmt: skip
+    parser.add_argument(
+        "--same-as", metavar="SRC",
+        help="with --assess N: check this tree's results equal SRC's over N varied customers",
+    )  # fmt: skip
     parser.add_argument("--assess-once", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--dump-results", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.dump_results:
+        dump_results(int(args.dump_results[0]), args.dump_results[1])
+        return
+    if args.same_as:
+        same_results(args.assess, args.same_as)
+        return
     if args.assess_once:
-        print(assess_once(args.assess_once))
+        print(*assess_once(args.assess_once))
         return
     if args.assess:
         assess_report(args.assess, args.rounds, args.against)

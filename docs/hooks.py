@@ -10,6 +10,9 @@ MARKER = "<!-- logicrm-public-api -->"
 # Private modules whose names are documented at the top, as ``logicrm.NAME``.
 FACADE = (
     "logicrm._assess",
+    "logicrm._assess_inputs",
+    "logicrm._assessment",
+    "logicrm._assessments",
     "logicrm._backtest",
     "logicrm._backtest_results",
     "logicrm._backtest_compare",

@@ -315,3 +315,33 @@ def test_summarize_sums_exactly_whatever_the_decimal_context():
         ctx.prec = 4
         activity = summarize(items, as_of=AS_OF)["C1"]
     assert activity.revenue == Decimal("3703703.673")
+
+
+@given(
+    st.lists(st.integers(-(10**12), 10**15), min_size=1, max_size=30),
+    st.integers(0, 5),
+)
+def test_order_cycle_figures_are_the_exact_mean_and_deviation_rounded_once(cycles, extra):
+    # Integer arithmetic inside, the same figures as Fractions: the mean rounded half to even
+    # to a microsecond, the deviation the square root of the correctly rounded variance.
+    import math
+    from fractions import Fraction
+
+    cycles = cycles + [cycles[0]] * extra  # ties and repeats
+    n = len(cycles)
+    activity = Activity.empty("C1")
+    activity.delivered = n
+    activity.cycle_us_sum = sum(cycles)
+    activity.cycle_us_squares = sum(c * c for c in cycles)
+    mean = Fraction(sum(cycles), n)
+    assert activity.mean_order_cycle == timedelta(microseconds=round(mean))
+    if n >= 2:
+        variance = Fraction(n * activity.cycle_us_squares - sum(cycles) ** 2, n * (n - 1))
+        assert activity.order_cycle_stdev == timedelta(microseconds=math.sqrt(variance))
+
+
+@pytest.mark.parametrize(("total", "count"), [(5, 2), (7, 2), (-5, 2), (-7, 2), (3, 6), (9, 6)])
+def test_a_mean_order_cycle_halfway_rounds_to_even(total, count):
+    activity = Activity.empty("C1")
+    activity.delivered, activity.cycle_us_sum = count, total
+    assert activity.mean_order_cycle == timedelta(microseconds=round(total / count))

@@ -12,19 +12,34 @@ import sqlite3
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import postgres
 from logicrm import io
+from logicrm._readers._db import Source
 from logicrm.cli import main
-from logicrm.domain import Complaint, CreditProfile, Customer, Shipment
+from logicrm.domain import (
+    Complaint,
+    CreditProfile,
+    Customer,
+    Interaction,
+    Invoice,
+    Money,
+    ServiceStandard,
+    Shipment,
+    SpendEstimate,
+    SurveyResponse,
+)
 from logicrm.errors import ReadError, ValidationError
 from logicrm.io import _flatten
-from logicrm.sample import sample_dataset, write_sample
+from logicrm.retention import TaskState
+from logicrm.sample import SAMPLE_STANDARDS, sample_dataset, write_sample
 from logicrm.serialization import to_dict
 
 pytestmark = pytest.mark.filterwarnings("ignore::logicrm.errors.ColumnWarning")
@@ -37,10 +52,14 @@ def _pg(uri: str):
     return psycopg.connect(uri, autocommit=True)
 
 
-def _load(connection, table: str, rows: list[dict], *, postgres_: bool) -> None:
-    """A table of text columns holding ``rows`` (a TMS keeps everything as text often enough)."""
+def _load(
+    connection, table: str, rows: list[dict], *, postgres_: bool, types: dict | None = None
+) -> None:
+    """A table of text columns holding ``rows`` (a TMS keeps everything as text often enough),
+    or of the column ``types`` given (the server reads each text value as its column's type).
+    Bytes stay bytes: a BLOB in SQLite."""
     columns = list(dict.fromkeys(c for row in rows for c in row))
-    quoted = ", ".join(f'"{c}" TEXT' for c in columns)
+    quoted = ", ".join(f'"{c}" {(types or {}).get(c, "TEXT")}' for c in columns)
     mark = "%s" if postgres_ else "?"
     cursor = connection.cursor()
     cursor.execute(f'DROP TABLE IF EXISTS "{table}"')
@@ -56,7 +75,9 @@ def _load(connection, table: str, rows: list[dict], *, postgres_: bool) -> None:
         connection.commit()
 
 
-def _text(value) -> str:
+def _text(value) -> str | bytes:
+    if isinstance(value, bytes):
+        return value
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
@@ -400,7 +421,8 @@ def test_typed_postgresql_columns_are_read_vectorised_and_alike(pg_uri, tmp_path
     from logicrm._engine._batches import _arrow_batches
     from logicrm._engine._cells import _standardise
     from logicrm._engine._columnar import summarize_db
-    from logicrm._readers._db import Source, adbc_batches
+    from logicrm._readers._db import Source
+    from logicrm._readers._db_arrow import adbc_batches
     from logicrm.scoring import summarize
 
     files = write_sample(tmp_path / "files")
@@ -480,3 +502,379 @@ def test_the_worklist_feed_is_upserted_on_its_ids_and_reads_back_unchanged(datab
     _load(connection, "task_states", _flat([state]), postgres_=dialect == "postgresql")
     read = io.read_db(uri, TaskState, table="task_states")
     assert read.ok == (state,) and not read.rejected
+
+
+# -- the columnar engine's reads: every input kind through ADBC and Arrow, to the same records --
+
+
+def _long_form(responses) -> list[dict]:
+    """Survey responses as a table holds them: one row per answer, the response's columns
+    repeated, its importance weights as JSON."""
+    rows = []
+    for response in responses:
+        data = to_dict(response)
+        answers = data.pop("answers")
+        base = {k: json.dumps(v) if isinstance(v, dict) else v for k, v in data.items()}
+        rows += [{**base, **answer} for answer in answers]
+    return rows
+
+
+_INVOICES = tuple(
+    Invoice(id=f"F{i}", customer_id=f"C0000{i % 5}", issued_on=date(2026, 5, 1),
+            due_on=date(2026, 5, 31), amount=Money(Decimal(f"{900 + i}.50"), "CNY"),
+            paid_on=None if i % 2 else date(2026, 5, 20))
+    for i in range(8)
+)  # fmt: skip
+_STATES = tuple(
+    TaskState(task_id=f"visit-{i:016x}", customer_id=f"C0000{i % 5}",
+              at=datetime(2026, 6, 1, tzinfo=UTC) + timedelta(hours=i), state="snoozed",
+              until=datetime(2026, 6, 9, tzinfo=UTC))
+    for i in range(6)
+)  # fmt: skip
+# Each input kind: its records, its rows as a table holds them, and a cell the server takes
+# in a typed column but the library refuses.
+EVERY_KIND = {
+    "customers": (Customer, lambda d: d.customers, ("kind", "martian")),
+    "shipments": (Shipment, lambda d: d.shipments[:300], ("revenue.amount", "NaN")),
+    "credit_profiles": (CreditProfile, lambda d: d.credit_profiles, ("limit.amount", "NaN")),
+    "invoices": (Invoice, lambda d: _INVOICES, ("amount.amount", "-Infinity")),
+    "complaints": (Complaint, lambda d: d.complaints, ("channel", "martian")),
+    "surveys": (SurveyResponse, lambda d: d.survey_responses, ("expectation", "99")),
+    "standards": (ServiceStandard, lambda d: SAMPLE_STANDARDS, ("target", "-1")),
+    "interactions": (Interaction, lambda d: d.interactions, ("channel", "martian")),
+    "spend_estimates": (SpendEstimate, lambda d: d.spend_estimates, ("annual_spend.amount", "-1")),
+    "task_states": (TaskState, lambda d: _STATES, ("state", "martian")),
+}
+_SQL_TYPES = {
+    "int": "bigint", "decimal": "numeric", "datetime": "timestamptz", "date": "date",
+    "bool": "boolean", "float": "double precision", "json": "jsonb",
+}  # fmt: skip
+
+
+def _kind_table(connection, dialect: str, kind: str) -> tuple[str, list]:
+    """The kind's sample rows in a table ``every_<kind>``, typed in PostgreSQL as a TMS types
+    them (numeric, timestamptz, boolean, jsonb...), all text in SQLite, with bad rows: row 2
+    holds a cell the library refuses, row 3 (SQLite) a BLOB where text belongs, and the last
+    row repeats one read before (a duplicate where the kind has a key)."""
+    from logicrm._readers._plan import _Reader
+
+    cls, records, (column, bad) = EVERY_KIND[kind]
+    expected = list(records(sample_dataset()))
+    rows = _long_form(expected) if cls is SurveyResponse else _flat(expected)
+    rows[1][column] = bad
+    if dialect == "sqlite":
+        rows[2][column] = b"\x00blob"
+    first = rows[0]
+    if cls is SurveyResponse:  # a response the bad rows leave whole: the second one's first
+        first = next(r for r in rows if r["respondent_id"] != first["respondent_id"])
+    rows.append(dict(first))
+    reader = _Reader(cls, io.ColumnMapping(), long_form=cls is SurveyResponse)
+    types = {c: _SQL_TYPES.get(k, "text") for _, k, c in reader._plan}
+    postgres_ = dialect == "postgresql"
+    _load(
+        connection, f"every_{kind}", rows, postgres_=postgres_, types=types if postgres_ else None
+    )
+    return f"every_{kind}", expected
+
+
+def _read_both_ways(
+    uri: str, cls, source: Source, folder: Path, ways=(True, False), mapping=None
+) -> dict:
+    """The records, rejections (line, key, problems) and rejects file of the columnar read
+    and of the row-by-row read."""
+    found = {}
+    for columnar in ways:
+        refused: list = []
+        rejects = folder / f"rejects-{columnar}.jsonl"
+        ok = list(io._stream_db(uri, cls, source, on_reject=refused.append, rejects=rejects,
+                                columnar=columnar, mapping=mapping))  # fmt: skip
+        found[columnar] = (ok, [(r.line, r.key, r.problems) for r in refused], rejects.read_text())
+    return found
+
+
+@pytest.mark.parametrize("kind", list(EVERY_KIND))
+def test_every_input_kind_reads_alike_columnar_and_row_by_row(
+    database, kind, tmp_path, monkeypatch
+):
+    """Typed PostgreSQL columns through ADBC and Arrow (the DB-API rows never touched), or
+    SQLite's rows: the same records, the same rejections (a refused cell, a BLOB where text
+    belongs, a duplicate key), each named by its key, and the same rejects file."""
+    import logicrm._readers._db_arrow as db
+
+    uri, connection, dialect = database
+    cls = EVERY_KIND[kind][0]
+    table, expected = _kind_table(connection, dialect, kind)
+    source = Source(table=table)
+    row_by_row = db.reading
+    if dialect == "postgresql":  # the columnar read must not fall back to the DB-API rows
+
+        def refused(*args, **kwargs):
+            raise AssertionError("the columnar read used the DB-API rows")
+
+        monkeypatch.setattr(db, "reading", refused)
+        found = _read_both_ways(uri, cls, source, tmp_path, ways=(True,))
+        monkeypatch.setattr(db, "reading", row_by_row)
+        found |= _read_both_ways(uri, cls, source, tmp_path, ways=(False,))
+    else:
+        found = _read_both_ways(uri, cls, source, tmp_path)
+    assert found[True] == found[False]
+    ok, rejections, rejects_file = found[True]
+    assert all(record in expected for record in ok)
+    bad = 2 if dialect == "sqlite" else 1
+    lost = 1 if cls is SurveyResponse else bad  # rows 2 and 3 are answers of one response
+    keyed = io._key_of(cls) is not None  # a spend estimate has no key: its copy is read
+    assert len(ok) == len(expected) - lost + (not keyed)
+    assert len(rejections) == lost + keyed
+    if keyed:
+        assert all(key for _, key, _ in rejections)
+        assert rejections[-1][2][0][1].startswith("duplicate of row")
+    assert len(rejects_file.splitlines()) == len(rejections)
+
+
+def test_numeric_and_json_cells_read_through_arrow_as_the_driver_gives_them(pg_uri, tmp_path):
+    """numeric's text (every precision, NaN and infinities, an exponent's places) as the
+    same Decimal: records and rejections alike (jsonb and timestamptz: the test above)."""
+    with _pg(pg_uri) as connection:
+        connection.execute("DROP TABLE IF EXISTS odd_numbers")
+        connection.execute(
+            'CREATE TABLE odd_numbers (customer_id text, "annual_spend.amount" numeric, '
+            '"annual_spend.currency" text, estimated_on date, source text)'
+        )
+        values = ["1.50", "1234567890123456789012345678901234567.125", "0.000", "NaN",
+                  "Infinity", "-Infinity", "-1e-20", "1e20", "100"]  # fmt: skip
+        connection.cursor().executemany(
+            "INSERT INTO odd_numbers VALUES (%s, %s, 'CNY', '2026-03-31', 'internal')",
+            [(f"C{i}", v) for i, v in enumerate(values)],
+        )
+    found = _read_both_ways(pg_uri, SpendEstimate, Source(table="odd_numbers"), tmp_path)
+    assert found[True] == found[False]
+    ok, rejections, _ = found[True]
+    assert [str(e.annual_spend.amount) for e in ok] == ["1.50", "100"]  # places kept
+    assert len(rejections) == len(values) - 2  # beyond the money bounds, not a number, zero
+
+
+def test_a_column_arrow_reads_otherwise_is_read_row_by_row(pg_uri, tmp_path):
+    """money arrives in Arrow as integer cents (1250 for 12.50): the columnar read sees a
+    type it cannot read as the driver does and reads the DB-API rows instead, so '$12.50'
+    is refused alike rather than taken for 1,250, for any kind and for the shipments the
+    engine summarises."""
+    from logicrm._engine._columnar import summarize_db
+    from logicrm.scoring import summarize
+
+    with _pg(pg_uri) as connection:
+        _load(connection, "money_invoices", _flat(_INVOICES[:3]), postgres_=True,
+              types={"amount.amount": "money"})  # fmt: skip
+        _load(connection, "money_shipments", _flat(sample_dataset().shipments[:3]),
+              postgres_=True, types={"revenue.amount": "money"})  # fmt: skip
+    found = _read_both_ways(pg_uri, Invoice, Source(table="money_invoices"), tmp_path)
+    assert found[True] == found[False]
+    assert not found[True][0] and [key for _, key, _ in found[True][1]] == ["F0", "F1", "F2"]
+    refused: list = []
+    source = Source(table="money_shipments")
+    as_of = datetime.fromisoformat(AS_OF)
+    assert summarize_db(pg_uri, source, as_of=as_of, on_reject=refused.append) == {}
+    assert summarize(io.stream_db(pg_uri, Shipment, table="money_shipments"), as_of=as_of) == {}
+    assert len(refused) == 3
+
+
+def test_scores_from_every_input_kind_in_the_database_are_alike_on_both_engines(
+    database, tmp_path, capsys
+):
+    uri, connection, dialect = database
+    tables = []
+    for kind in EVERY_KIND:
+        if kind != "task_states":
+            table, _ = _kind_table(connection, dialect, kind)
+            tables += ["--table", f"{kind}={table}"]
+    outputs = {}
+    for engine in ("columnar", "python"):
+        out, rejects = tmp_path / f"{engine}.jsonl", tmp_path / f"{engine}-rejects.jsonl"
+        code, _, err = _score(
+            ["--db", uri, *tables, "--engine", engine, "-o", str(out), "--rejects", str(rejects)],
+            capsys,
+        )
+        assert code == 0, err
+        outputs[engine] = (out.read_text(), rejects.read_text())
+    assert outputs["columnar"] == outputs["python"]
+    kinds = len(EVERY_KIND) - 1  # a refused cell in each, a duplicate in each keyed kind
+    assert len(outputs["python"][1].splitlines()) >= 2 * kinds - 1
+
+
+_PG_WRITES = {
+    "cte delete": "WITH gone AS (DELETE FROM shipments RETURNING *) SELECT * FROM customers",
+    "delete returning": "DELETE FROM customers RETURNING *",
+    "update returning": "UPDATE customers SET name = 'x' RETURNING *",
+    "function that deletes": "SELECT c.* FROM customers AS c, wipe_shipments() AS w",
+    "drop": "DROP TABLE shipments",
+    "create as": "CREATE TABLE copied AS SELECT * FROM customers",
+    "multiple statements": "SELECT * FROM customers; DELETE FROM shipments",
+    "read-write again": "SELECT c.*, set_config('transaction_read_only', 'off', true) "
+    "FROM customers AS c",
+    "lock": "SELECT * FROM customers FOR UPDATE",
+}
+
+
+def _pg_digest(connection) -> list[tuple]:
+    """Each table of the public schema with its rows' digest."""
+    names = connection.execute(
+        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1"
+    ).fetchall()
+    return [
+        (name, *connection.execute(
+            f"SELECT count(*), md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) "
+            f'FROM "{name}" AS t'
+        ).fetchone())
+        for (name,) in names
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("form", list(_PG_WRITES))
+def test_the_columnar_read_of_customers_cannot_write(pg_uri, tmp_path, capsys, monkeypatch, form):
+    """The ADBC path for an input other than shipments: a write in --query, by the command
+    and by the API, fails with the library's error and leaves every table as it was."""
+    import logicrm._readers._db_arrow as db
+
+    connection = _pg(pg_uri)
+    data = sample_dataset()
+    for table, _, records in KINDS:
+        _load(connection, table, _flat(records(data)), postgres_=True)
+    connection.execute("DROP TABLE IF EXISTS copied")
+    connection.execute(
+        "CREATE OR REPLACE FUNCTION wipe_shipments() RETURNS bigint LANGUAGE sql AS "
+        "'WITH d AS (DELETE FROM shipments RETURNING 1) SELECT count(*) FROM d'"
+    )
+    before = _pg_digest(connection)
+
+    def refused(*args, **kwargs):
+        raise AssertionError("the columnar read used the DB-API rows")
+
+    monkeypatch.setattr(db, "reading", refused)  # the ADBC path, and only it
+    query = _PG_WRITES[form]
+    with pytest.raises(ReadError, match="query"):
+        list(io._stream_db(pg_uri, Customer, Source(query=query), columnar=True))
+    assert _pg_digest(connection) == before
+    code, _, err = _score(
+        ["--db", pg_uri, "--query", f"customers={query}", "--table", "shipments=shipments",
+         "--engine", "columnar", "-o", str(tmp_path / "s.csv")],
+        capsys,
+    )  # fmt: skip
+    assert code == 2, err
+    assert "query" in err and "Traceback" not in err and "internal error" not in err
+    assert _pg_digest(connection) == before
+    connection.close()
+
+
+def test_a_run_stopped_mid_read_leaves_no_reading_thread_and_no_open_transaction(
+    pg_uri, monkeypatch
+):
+    """The batches are read ahead by a thread: when the engine stops early (a customer in
+    two currencies), the thread stops, the read-only transaction ends and the session
+    closes, however much is left to read."""
+    import threading
+
+    import logicrm._readers._db_arrow as db
+    from logicrm._engine._columnar import summarize_db
+    from logicrm.errors import CurrencyMismatchError
+
+    base = _flat(sample_dataset().shipments[:1])[0]
+    rows = [{**base, "id": f"S{i}", "customer_id": "C1"} for i in range(20_000)]
+    rows[1] |= {"revenue.currency": "USD", "cost.currency": "USD"}
+    with _pg(pg_uri) as connection:
+        _load(connection, "clashing", rows, postgres_=True)
+    monkeypatch.setattr(db, "ADBC_BATCH_BYTES", 16_384)  # many batches still to come
+    with pytest.raises(CurrencyMismatchError):
+        summarize_db(
+            pg_uri, Source(table="clashing"), as_of=datetime.fromisoformat(AS_OF), batch_rows=100
+        )
+    assert not [t for t in threading.enumerate() if t.name == "logicrm-adbc-read"]
+    with _pg(pg_uri) as connection:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:  # the server notices the closed session at once
+            (others,) = connection.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+            ).fetchone()
+            if not others:
+                break
+            time.sleep(0.05)
+        assert others == 0
+
+
+def test_the_columnar_read_of_customers_maps_columns_and_shows_no_password(
+    pg_uri, tmp_path, capsys
+):
+    """The ADBC path for an input other than shipments takes the mapping as the row path
+    does, and its errors (a missing table, a wrong password, a password in the query
+    string) show no password."""
+    secret = postgres.PASSWORD
+    data = sample_dataset()
+    renamed = [
+        {("code" if k == "id" else k): v for k, v in row.items()} for row in _flat(data.customers)
+    ]
+    with _pg(pg_uri) as connection:
+        _load(connection, "clients", renamed, postgres_=True)
+        _load(connection, "shipments", _flat(data.shipments), postgres_=True)
+    mapping = io.ColumnMapping(columns={"id": "code"})
+    found = _read_both_ways(pg_uri, Customer, Source(table="clients"), tmp_path, mapping=mapping)
+    assert found[True] == found[False] and found[True][0] == list(data.customers)
+    user, rest = pg_uri.removeprefix("postgresql://").split("@", 1)
+    in_query = f"postgresql://{user.split(':')[0]}@{rest}?password={secret}"
+    for uri, table in ((pg_uri, "no_such_table"), (pg_uri.replace(secret, "wr0ng-pw-5678"),
+                       "clients"), (in_query, "no_such_table")):  # fmt: skip
+        code, out, err = _score(
+            ["--db", uri, "--table", f"customers={table}", "--table", "shipments=shipments",
+             "--engine", "columnar", "-o", str(tmp_path / "s.csv")],
+            capsys,
+        )  # fmt: skip
+        assert code == 2, err
+        assert secret not in out + err and "wr0ng-pw-5678" not in out + err
+        assert "Traceback" not in err
+
+
+_CELL_TEXT = st.text(st.characters(exclude_characters="\x00", codec="utf-8"), max_size=6)
+_DAYS = st.dates(date(1990, 1, 1), date(2040, 12, 31))
+_AMOUNTS = st.one_of(
+    st.integers(0, 40).flatmap(
+        lambda places: st.decimals(allow_nan=False, allow_infinity=False, places=places)
+    ),
+    st.decimals(allow_nan=False, allow_infinity=True),
+    st.sampled_from(["NaN", "Infinity", "-Infinity", "0", "-0.00", "1e-30", "12.50"]),
+).map(str)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    rows=st.lists(
+        st.tuples(
+            _CELL_TEXT | st.sampled_from(["F1", "F2"]),
+            _CELL_TEXT,
+            _DAYS,
+            _DAYS,
+            _AMOUNTS,
+            st.sampled_from(["CNY", "USD", "", "cny"]),
+            st.none() | _DAYS,
+        ),
+        max_size=12,
+    )
+)
+def test_typed_rows_of_any_value_read_alike_columnar_and_row_by_row(pg_uri, rows):
+    """Whatever a typed table holds (numeric of any size and places, NaN and infinities,
+    any text, dates in any order, duplicates), both reads give the same records and the
+    same rejections, each in the same words, by table and by query."""
+    import tempfile
+
+    with _pg(pg_uri) as connection:
+        connection.execute("DROP TABLE IF EXISTS any_invoices")
+        connection.execute(
+            "CREATE TABLE any_invoices (id text, customer_id text, issued_on date, due_on date, "
+            '"amount.amount" numeric, "amount.currency" text, paid_on date)'
+        )
+        connection.cursor().executemany(
+            "INSERT INTO any_invoices VALUES (%s, %s, %s, %s, %s, %s, %s)", rows
+        )
+    # A table's numeric comes as the server's text, a query's as the driver's conversion.
+    for source in (Source(table="any_invoices"), Source(query="SELECT * FROM any_invoices")):
+        with tempfile.TemporaryDirectory() as folder:
+            found = _read_both_ways(pg_uri, Invoice, source, Path(folder))
+        assert found[True] == found[False]
+        assert len(found[True][0]) + len(found[True][1]) == len(rows)

@@ -121,6 +121,33 @@ def test_arithmetic_ignores_the_callers_decimal_context():
         assert Money("1234.56", "CNY") + Money("0.01", "CNY") == Money("1234.57", "CNY")
 
 
+def test_a_library_call_inside_another_runs_in_the_librarys_context():
+    # The inner call reuses the outer call's context only while it is still the current one.
+    import decimal
+
+    from logicrm.domain._money import in_library_context
+
+    seen = []
+
+    @in_library_context
+    def inner():
+        seen.append((decimal.getcontext().prec, decimal.getcontext().rounding))
+
+    @in_library_context
+    def outer():
+        inner()
+        with decimal.localcontext() as ctx:  # code the library runs (a plug-in) changes it
+            ctx.prec, ctx.rounding = 5, decimal.ROUND_DOWN
+            inner()
+        inner()
+
+    with decimal.localcontext() as ctx:
+        ctx.prec = 3
+        outer()
+        inner()
+    assert seen == [(34, decimal.ROUND_HALF_EVEN)] * 4
+
+
 def test_money_is_frozen_and_hashable():
     m = Money(1, "CNY")
     with pytest.raises(AttributeError):

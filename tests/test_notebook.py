@@ -99,7 +99,7 @@ def test_rates_show_as_percentages(data):
 
 
 def test_collection_html_shows_key_columns_first_and_folds_the_rest(results):
-    from logicrm._assess import KEY_COLUMNS
+    from logicrm._assessments import KEY_COLUMNS
 
     html = results._repr_html_()
     key, _, folded = html.partition("<details>")

@@ -1,6 +1,7 @@
 """Service quality: measures, SERVQUAL, the five gaps and complaint SLAs, by hand and by law."""
 
 from datetime import timedelta
+from fractions import Fraction
 
 import attrs
 import pytest
@@ -27,6 +28,9 @@ from logicrm import (
     servqual,
 )
 from logicrm.errors import ValidationError
+from logicrm.quality._gaps import measured_gaps
+from logicrm.quality._servqual import survey_dimension_gaps
+from logicrm.testing import survey_responses
 from strategies import complaints, shipments
 
 AS_OF = T0 + 60 * DAY
@@ -174,6 +178,109 @@ def test_servqual_leaves_out_weighted_dimensions_without_items():
     )
     assert result.weighted == -2.0
     assert "servqual.weights.left_out" in {r.code for r in result.reasons}
+
+
+def exact_servqual(responses, weights=None):
+    """SERVQUAL by its definition, in Fractions: the figures servqual() must give exactly."""
+    items, dims = {}, {}
+    for response in responses:
+        for a in response.answers:
+            items.setdefault(a.item, []).append((a.gap, a.expectation))
+            dims[a.item] = a.dimension
+    mean = lambda values: sum(values, Fraction(0)) / len(values)  # noqa: E731
+    item_gap = {i: mean([Fraction(g) for g, _ in v]) for i, v in items.items()}
+    item_exp = {i: mean([Fraction(e) for _, e in v]) for i, v in items.items()}
+    gaps = {d: mean([item_gap[i] for i in items if dims[i] is d]) for d in Dimension
+            if d in dims.values()}  # fmt: skip
+    expected = {d: mean([item_exp[i] for i in items if dims[i] is d]) for d in gaps}
+    rated = [r.importance for r in responses if r.importance is not None]
+    source = None if weights is None else {Dimension(d): Fraction(w) for d, w in weights.items()}
+    if source is None and rated:
+        shares = {}
+        for points in rated:
+            total = Fraction(sum(points.values()))
+            for d, p in points.items():
+                shares[d] = shares.get(d, Fraction(0)) + Fraction(p) / total
+        source = {d: v / len(rated) for d, v in shares.items()}
+    present = {d: w for d, w in (source or {}).items() if d in gaps and w > 0}
+    total = sum(present.values(), Fraction(0))
+    used = {d: w / total for d, w in present.items()} if total else {}
+    worst = sorted(gaps, key=gaps.__getitem__)[:2]
+    return {
+        "item_gaps": {i: float(item_gap[i]) for i in sorted(items)},
+        "dimension_gaps": {d: float(v) for d, v in gaps.items()},
+        "expectations": {d: float(v) for d, v in expected.items()},
+        "unweighted": float(mean(list(gaps.values()))) if gaps else None,
+        "weighted": float(sum(used[d] * gaps[d] for d in used)) if used else None,
+        "weights": {d: float(used[d]) for d in Dimension if d in used},
+        "shortfalls": [(f"servqual.{d.value}", float(gaps[d])) for d in worst if gaps[d] < 0],
+    }
+
+
+_POINTS = st.floats(0, 100, allow_nan=False) | st.integers(0, 100)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            survey_responses(),
+            st.none() | st.dictionaries(st.sampled_from(Dimension), _POINTS, min_size=1),
+        ),
+        max_size=6,
+    ),
+    st.none() | st.dictionaries(st.sampled_from([d.value for d in Dimension]), _POINTS, min_size=1),
+)
+def test_servqual_equals_its_definition_in_exact_fractions(drawn, weights):
+    # Figures are exact rationals rounded once to float, whatever the arithmetic inside.
+    responses = [
+        attrs.evolve(r, importance=None if p is None or sum(p.values()) <= 0 else p)
+        for r, p in drawn
+    ]
+    dims = {}
+    if any(dims.setdefault(a.item, a.dimension) is not a.dimension
+           for r in responses for a in r.answers):  # fmt: skip
+        return  # one item under two dimensions is rejected, as tested elsewhere
+    if weights is not None and sum(weights.values()) <= 0:
+        weights = None
+    result = servqual(responses, weights=weights)
+    want = exact_servqual(responses, weights)
+    assert dict(result.item_gaps) == want["item_gaps"]
+    assert dict(result.dimension_gaps) == want["dimension_gaps"]
+    assert list(result.dimension_gaps) == list(want["dimension_gaps"])
+    assert dict(result.expectations) == want["expectations"]
+    assert result.unweighted == want["unweighted"]
+    assert result.weighted == want["weighted"]
+    assert list(result.weights.items()) == list(want["weights"].items())
+    said = [(r.code, r.contribution) for r in result.reasons if r.contribution is not None]
+    assert said == want["shortfalls"]
+    alone = survey_dimension_gaps(responses)  # what assess_all reads for the five gaps
+    assert list(alone.items()) == list(result.dimension_gaps.items())
+
+
+def test_the_survey_gaps_alone_fail_as_servqual_does():
+    twice = [response("A", [("R1", "reliability", 7, 5)]), response("B", [("R1", "empathy", 7, 5)])]
+    huge = [response("A", [("R1", "reliability", 7, 5)], {"reliability": 1e308, "empathy": 1e308})]
+    for responses, error in (
+        (twice, ValidationError),
+        (huge, OverflowError),
+        ([object()], ValidationError),
+    ):
+        with pytest.raises(error) as full:
+            servqual(responses)
+        with pytest.raises(error) as alone:
+            survey_dimension_gaps(responses)
+        assert str(alone.value) == str(full.value)
+
+
+def test_five_gaps_from_the_survey_gaps_alone_is_five_gaps():
+    from logicrm.sample import sample_dataset
+
+    data = sample_dataset()
+    kpis = service_kpis(data.shipments)
+    standards = data.inputs().service_standards
+    full = five_gaps(kpis, standards, servqual=servqual(data.survey_responses))
+    alone = measured_gaps(kpis, standards, survey_dimension_gaps(data.survey_responses), {})
+    assert alone == full and alone.reasons == full.reasons and alone.dimensions
 
 
 @pytest.mark.parametrize("weights", [{"reliability": -1}, {"speed": 1}, {"reliability": 0}])

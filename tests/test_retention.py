@@ -30,6 +30,7 @@ from logicrm import (
 )
 from logicrm.errors import CurrencyMismatchError, ValidationError
 from logicrm.policies import Policies, dumps_policies, loads_policies
+from logicrm.testing import aware_datetimes
 from strategies import customer_histories, interactions
 
 AS_OF = datetime(2026, 6, 30, 18, 0, tzinfo=UTC)
@@ -825,3 +826,58 @@ def test_a_tier_planned_for_nothing_survives_the_policy_file():
     text = dumps_policies(policies)
     assert "[contact.by_tier.unclassified]\n" in text  # an empty table, not a missing one
     assert loads_policies(text, format="toml") == policies
+
+
+# Speed-ups that must not change a result ------------------------------------------------
+
+
+_NEAR_A_CUTOFF = st.builds(  # a moment within a day of as_of or of a window's cutoff
+    lambda days, seconds, hours: timedelta(days=days, seconds=seconds) - timedelta(hours=hours),
+    st.sampled_from([0, 30, 90, 365, 730]),
+    st.integers(-86_400, 86_400),
+    st.integers(-14, 14),
+)
+
+
+@given(
+    st.lists(st.tuples(interactions(customer_id="C1"), _NEAR_A_CUTOFF, st.integers(-14, 14)),
+             max_size=12),
+    aware_datetimes(
+        min_value=datetime(1900, 1, 1, tzinfo=UTC), max_value=datetime(2100, 1, 1, tzinfo=UTC)
+    ),
+)  # fmt: skip
+def test_contact_log_is_the_same_whatever_the_zone_of_as_of(drawn, as_of):
+    # With a fixed-offset as_of the log compares contacts in its zone; with any other zone
+    # (here UTC as a ZoneInfo) it compares them as given: the same instants, the same log.
+    from zoneinfo import ZoneInfo
+
+    log = [
+        attrs.evolve(i, at=(as_of - before).astimezone(timezone(timedelta(hours=hours))))
+        for i, before, hours in drawn
+    ]
+
+    fixed = lc.summarize_interactions(log, as_of=as_of)
+    zoned = lc.summarize_interactions(log, as_of=as_of.astimezone(ZoneInfo("UTC")))
+    assert fixed == zoned
+    for key, one in fixed.items():
+        other = zoned[key]
+        assert (one.by_channel, one.demand, one.recent_by_purpose, one.ignored_after_as_of) == (
+            other.by_channel, other.demand, other.recent_by_purpose, other.ignored_after_as_of
+        )  # fmt: skip
+
+
+def test_a_contact_at_the_calendars_edge_is_counted_where_it_cannot_move_zone():
+    # 0001-01-01 00:00 at +14:00 has no UTC time on the calendar: compared as given.
+    at = datetime.min.replace(tzinfo=timezone(timedelta(hours=14)))
+    visit = Interaction(id="I1", customer_id="C1", at=at, channel="visit",
+                        direction="outbound", purpose="follow_up_visit")  # fmt: skip
+    log = lc.summarize_interactions([visit], as_of=datetime(2026, 1, 1, tzinfo=UTC))["C1"]
+    assert (log.contacts, log.first_at, log.by_channel["visit"]) == (1, at, [0, 0, 0, 0])
+
+
+@pytest.mark.parametrize("year", [1, 999, 1000, 2026, 9999])
+def test_complaint_deadlines_are_worded_as_strftime_words_them(year):
+    from logicrm.retention._contact_items import DueStatus, _when
+
+    due = datetime(year, 3, 4, 5, 6, tzinfo=UTC)
+    assert _when(DueStatus.DUE, 0, due, hours=True) == f"due {due:%Y-%m-%d %H:%M UTC}"

@@ -2,6 +2,9 @@ import subprocess
 import sys
 from collections import Counter
 
+import pytest
+
+import logicrm as lc
 from logicrm.sample import SAMPLE_AS_OF, generate_customers, generate_shipments, sample_dataset
 
 
@@ -15,6 +18,16 @@ def test_sample_covers_every_kind_and_complaint_stage():
     assert {c.kind.value for c in data.customers} == {"individual", "enterprise", "institution"}
     assert {c.status.value for c in data.complaints} >= {"registered", "resolved", "confirmed"}
     assert all(s.ordered_at <= SAMPLE_AS_OF for s in data.shipments)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 13, 37])  # seeds whose complaints once ran past as_of
+def test_every_seeds_sample_is_one_a_run_at_its_as_of_can_assess(seed):
+    data = sample_dataset(seed=seed)
+    assert all(c.last_event_at <= data.as_of for c in data.complaints)
+    activities = lc.summarize(data.shipments, as_of=data.as_of)
+    assessed = lc.assess_all(data.customers, activities, as_of=data.as_of, inputs=data.inputs())
+    assert len(assessed) == len(data.customers)
+    assert [c.id for c in data.complaints] == [f"K{n:04d}" for n in range(len(data.complaints))]
 
 
 def test_generated_shipments_refer_to_generated_customers_and_are_skewed():

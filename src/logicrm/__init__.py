@@ -31,14 +31,10 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from logicrm._assess import (
-        Assessment,
-        AssessmentInputs,
-        AssessmentRow,
-        Assessments,
-        assess,
-        assess_all,
-    )
+    from logicrm._assess import assess, assess_all
+    from logicrm._assess_inputs import AssessmentInputs
+    from logicrm._assessment import Assessment, AssessmentRow
+    from logicrm._assessments import Assessments
     from logicrm._backtest import backtest, backtest_activities
     from logicrm._backtest_compare import (
         BacktestComparison,
@@ -339,17 +335,10 @@ _HOMES: dict[str, str] = {
         ),
         "logicrm.scoring",
     ),
-    **dict.fromkeys(
-        (
-            "Assessment",
-            "AssessmentInputs",
-            "AssessmentRow",
-            "Assessments",
-            "assess",
-            "assess_all",
-        ),
-        "logicrm._assess",
-    ),
+    **dict.fromkeys(("assess", "assess_all"), "logicrm._assess"),
+    "AssessmentInputs": "logicrm._assess_inputs",
+    **dict.fromkeys(("Assessment", "AssessmentRow"), "logicrm._assessment"),
+    "Assessments": "logicrm._assessments",
     **dict.fromkeys(
         (
             "Backtest",

@@ -98,7 +98,7 @@ def calendar_bytes(items: Iterable[WorkItem], *, stamp: datetime, name: str) -> 
     reasons as the description and the kind as the category."""
     from icalendar import Calendar, Todo  # optional dependency, only for calendars
 
-    from logicrm.retention._plan import WHAT
+    from logicrm.retention._contact_items import WHAT
 
     calendar = Calendar()
     calendar.add("prodid", "-//logicrm//worklist//EN")

@@ -310,11 +310,29 @@ def stream_db(
         >>> ids, caught[0].category.__name__
         (['C1'], 'ColumnWarning')
     """
-    from logicrm._readers._db import Source, reading
+    from logicrm._readers._db import Source
 
     source = Source(table=table, query=query, params=params)
+    yield from _stream_db(
+        database, cls, source, mapping=mapping, on_reject=on_reject, rejects=rejects
+    )
+
+
+def _stream_db(
+    database: Any,
+    cls: type[T],
+    source: Any,
+    *,
+    mapping: ColumnMapping | None = None,
+    on_reject: Callable[[RowRejection], None] | None = None,
+    rejects: str | Path | None = None,
+    columnar: bool = False,
+) -> Iterator[T]:
+    """``stream_db()`` of a ``_db.Source``; ``columnar`` as ``_db_arrow.rows_reading``."""
+    from logicrm._readers._db_arrow import rows_reading
+
     reader = _Reader(cls, mapping or ColumnMapping(), long_form=cls is SurveyResponse)
-    with reading(database, source) as (names, values):
+    with rows_reading(database, source, columnar=columnar) as (names, values):
         reader.check_header(source.name, names)
         rows: Iterator[_Row] = _database_rows(names, values, reader)
         if reader.long_form:

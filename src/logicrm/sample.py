@@ -401,10 +401,13 @@ def _complaints(rng: random.Random, shipments: Sequence[Shipment]) -> tuple[Comp
         and (s.units_damaged or s.delivered_at > s.promised_at or s.invoice_error)
     ]
     chosen = sorted(rng.sample(troubled, min(24, len(troubled))), key=lambda s: s.ordered_at)
-    result = []
-    for number, shipment in enumerate(chosen):
+    result: list[Complaint] = []
+    for shipment in chosen:
         assert shipment.delivered_at is not None
         opened = shipment.delivered_at + timedelta(hours=rng.randrange(1, 72))
+        if opened > SAMPLE_AS_OF:
+            continue  # a complaint the sample's as_of cannot have seen yet
+        number = len(result)
         category = (
             "damaged"
             if shipment.units_damaged

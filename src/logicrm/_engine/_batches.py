@@ -49,9 +49,12 @@ def _parquet(path: Path, reader: _Reader, batch_rows: int) -> Iterator[_Batch]:
     return _arrow_batches(_parquet_batches(path, reader, batch_rows))
 
 
-def _arrow_batches(batches: Iterable[Any]) -> Iterator[_Batch]:
+def _arrow_batches(
+    batches: Iterable[Any], python: Callable[[Any], list[dict[str, Any]]] | None = None
+) -> Iterator[_Batch]:
     """Batches from Arrow record batches (Parquet, ADBC): typed columns, rows numbered
-    from 1, the object path reading a row as Arrow gives it to Python."""
+    from 1, the object path reading a row as Arrow gives it to Python, or as ``python``
+    gives it (a database's, as its DB-API driver would)."""
     number = 0
     for arrow in batches:
         if not arrow.num_rows:
@@ -62,7 +65,8 @@ def _arrow_batches(batches: Iterable[Any]) -> Iterator[_Batch]:
         number += frame.height
 
         def raw_rows(positions: list[int], arrow: Any = arrow) -> list[dict[str, Any]]:
-            return arrow.take(positions).to_pylist()  # type: ignore[no-any-return]
+            rows = arrow.take(positions)
+            return rows.to_pylist() if python is None else python(rows)
 
         yield _Batch(frame, lines, raw_rows)
 

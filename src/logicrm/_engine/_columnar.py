@@ -134,27 +134,30 @@ def summarize_db(
     record batches through ADBC for a URI when the drivers are installed, else the DB-API
     rows; rejections carry the row's key, as the object path's do. ``also_at`` as for
     ``summarize_file``."""
-    from logicrm._readers._db import adbc_batches, reading
+    from logicrm._readers._db import reading
+    from logicrm._readers._db_arrow import adbc_batches, python_rows
     from logicrm.io import _database_rows
 
     batch_rows = batch_rows or BATCH_ROWS
     reader = _Reader(Shipment, mapping or ColumnMapping())
     key = reader.mapping.column("id")
-    arrow = adbc_batches(database, source) if isinstance(database, str) else None
+    arrow = adbc_batches(database, source)
     if arrow is not None:
-        with arrow as (names, batches):
-            reader.check_header(source.name, names)
-            return _summarize(
-                _arrow_batches(_regrouped(batches, batch_rows)),
-                reader,
-                as_of,
-                "row",
-                on_reject,
-                on_rows,
-                key,
-                as_table=as_table,
-                also_at=also_at,
-            )
+        with arrow as found:
+            if found is not None:  # else a column Arrow reads otherwise: the DB-API rows
+                names, batches = found
+                reader.check_header(source.name, names)
+                return _summarize(
+                    _arrow_batches(_regrouped(batches, batch_rows), python_rows),
+                    reader,
+                    as_of,
+                    "row",
+                    on_reject,
+                    on_rows,
+                    key,
+                    as_table=as_table,
+                    also_at=also_at,
+                )
     with reading(database, source) as (names, values):
         reader.check_header(source.name, names)
         rows = _database_rows(names, values, reader)

@@ -8,9 +8,9 @@ Drivers, and why:
   server-side cursors, so a query of ten million rows streams instead of filling memory;
   scores go in through ``COPY``.
 - The columnar engine reads PostgreSQL through Arrow with the ADBC driver
-  (``adbc-driver-postgresql``, in the same extra): binary COPY straight into Arrow record
-  batches, with no Python object per value. Without it, or given an open connection rather
-  than a URI, the columnar engine reads the DB-API rows.
+  (``adbc-driver-postgresql``, in the same extra; ``_db_arrow``): binary COPY straight into
+  Arrow record batches, with no Python object per value, for every input kind. Without it,
+  or given an open connection rather than a URI, the columnar engine reads the DB-API rows.
 
 Reads only read: PostgreSQL reads run in a read-only transaction that is rolled back, SQLite
 files are opened read-only (``mode=ro``) with ``query_only`` on and an authorizer that allows
@@ -398,76 +398,3 @@ def _fetched(
             problem = _refusal(source, error, target, refused)
         if problem is not None:
             raise problem
-
-
-def _read_only_conninfo(uri: str) -> str:
-    """``uri`` as a libpq connection string whose every transaction is read-only (its own
-    ``options`` kept)."""
-    from psycopg.conninfo import conninfo_to_dict, make_conninfo
-
-    options = str(conninfo_to_dict(uri).get("options") or "")
-    return make_conninfo(uri, options=f"{options} -c default_transaction_read_only=on".strip())
-
-
-@contextmanager
-def _adbc_reader(uri: str, source: Source) -> Iterator[tuple[list[str], Iterator[Any]]]:
-    import adbc_driver_postgresql.dbapi as driver
-
-    problem = None
-    try:
-        connection = driver.connect(_read_only_conninfo(uri))
-    except Exception as error:
-        problem = _short(error, uri)
-    if problem is not None:
-        raise ReadError(redacted(uri), f"cannot be opened ({problem})")
-    try:
-        cursor = connection.cursor()
-        try:
-            if source.params:
-                cursor.execute(source.sql(), source.params)
-            else:
-                cursor.execute(source.sql())
-            batches = cursor.fetch_record_batch()
-        except Exception as error:
-            problem = _short(error, uri)
-        if problem is not None:
-            raise ReadError(source.name, f"cannot be read ({problem})")
-        yield list(batches.schema.names), _adbc_fetched(batches, source, uri)
-        cursor.close()
-    finally:
-        with suppress(Exception):
-            connection.rollback()
-        connection.close()
-
-
-def _adbc_fetched(batches: Any, source: Source, uri: str) -> Iterator[Any]:
-    """The record batches, a server's error on the way (a function the query calls trying
-    to write, say) as the library's error."""
-    iterator = iter(batches)
-    while True:
-        problem = None
-        try:
-            batch = next(iterator)
-        except StopIteration:
-            return
-        except Exception as error:
-            problem = _short(error, uri)
-        if problem is not None:
-            raise ReadError(source.name, f"cannot be read ({problem})")
-        yield batch
-
-
-def adbc_batches(uri: str, source: Source) -> Any:
-    """A context manager giving the column names and Arrow record batches of ``source``
-    through ADBC in a read-only session, or ``None`` when that cannot be had (not a
-    PostgreSQL URI, or the ADBC driver or psycopg not installed): the columnar engine then
-    reads the DB-API rows. SQLite is always read through ``sqlite3``, whose rows keep each
-    value's storage class."""
-    if dialect_of(uri) != "postgresql":
-        return None
-    try:
-        import adbc_driver_postgresql.dbapi  # noqa: F401
-        import psycopg  # noqa: F401
-    except ImportError:
-        return None
-    return _adbc_reader(uri, source)

@@ -59,8 +59,19 @@ def read_states(args: argparse.Namespace, run: Any) -> tuple[Any, ...]:
                 args.task_states, TaskState, encoding=args.encoding, delimiter=args.delimiter
             )
         else:
+            from logicrm._readers._db import Source
+            from logicrm.cli._run import chosen_engine
+
             where = f"table {args.task_states_table}"
-            result = io.read_db(run.database, TaskState, table=args.task_states_table)
+            refused: list[Any] = []
+            read = io._stream_db(
+                run.database,
+                TaskState,
+                Source(table=args.task_states_table),
+                on_reject=refused.append,
+                columnar=chosen_engine(run.inputs.engine) == "columnar",
+            )
+            result = io.ReadResult(tuple(read), tuple(refused))
     except LogicrmError as error:
         raise UsageError(f"--task-states: {error}") from None
     for rejection in result.rejected[:10]:

@@ -32,7 +32,7 @@ from logicrm.domain import (
     SurveyResponse,
 )
 from logicrm.errors import ValidationError
-from logicrm.io import ColumnMapping, RowRejection, stream, stream_db
+from logicrm.io import ColumnMapping, RowRejection, _stream_db, stream
 from logicrm.policies import Policies
 from logicrm.retention import summarize_interactions
 from logicrm.scoring import ageing, apply_ageing, summarize, value_score
@@ -193,15 +193,13 @@ def _records(
             progress.advance()
 
     if kind in inputs.sources:
-        source = inputs.sources[kind]
-        records: Iterator[T] = stream_db(
+        records: Iterator[T] = _stream_db(
             inputs.database,
             cls,
-            table=source.table,
-            query=source.query,
-            params=source.params,
+            inputs.sources[kind],
             mapping=inputs.mapping(kind),
             on_reject=keep,
+            columnar=chosen_engine(inputs.engine) == "columnar",
         )
     else:
         records = stream(

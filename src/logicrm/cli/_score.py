@@ -369,7 +369,7 @@ def worklist_text(items: Any, *, wide: bool = False) -> str:
     """The worklist for a terminal: one line per item, why it is due and why it ranks
     there under it."""
     from logicrm._table import WIDTH, render_table
-    from logicrm.retention._plan import WHAT
+    from logicrm.retention._contact_items import WHAT
 
     rows, notes = [], []
     for item in items:

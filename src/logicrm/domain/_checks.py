@@ -101,6 +101,8 @@ def check_bool(field: str, value: object) -> None:
 
 def to_enum(enum: type[E], field: str, value: Any) -> E:
     """The member itself or its value; anything else is a ValidationError naming the field."""
+    if type(value) is enum:  # a member already: what enum(value) returns, without the call
+        return value
     try:
         return enum(value)
     except (ValueError, TypeError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import decimal
 import functools
 from collections.abc import Callable
+from contextvars import ContextVar
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, ParamSpec, TypeVar
@@ -51,6 +52,10 @@ _RANGE = (
     f"and be less than 10^{MAX_MAGNITUDE_EXPONENT} in size"
 )
 
+# The context the outermost library call installed (per thread and task, as decimal's own):
+# a call made inside it, while it is still the current context, needs no new one.
+_INSTALLED: ContextVar[decimal.Context | None] = ContextVar("logicrm_decimal", default=None)
+
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -60,8 +65,14 @@ def in_library_context(function: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(function)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        with decimal.localcontext(CONTEXT):
+        if decimal.getcontext() is _INSTALLED.get():  # called by the library, in its context
             return function(*args, **kwargs)
+        with decimal.localcontext(CONTEXT) as context:
+            token = _INSTALLED.set(context)
+            try:
+                return function(*args, **kwargs)
+            finally:
+                _INSTALLED.reset(token)
 
     return wrapper
 

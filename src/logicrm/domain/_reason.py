@@ -33,7 +33,7 @@ def plural(count: int, noun: str) -> str:
     """``"1 order"``, ``"3 orders"``, ``"2 service recoveries"``: counts in reason messages
     read as sentences."""
     if count == 1:
-        return f"{count:,} {noun}"
+        return f"1 {noun}"
     if noun.endswith("y") and noun[-2:-1] not in "aeiou":
         return f"{count:,} {noun[:-1]}ies"
     return f"{count:,} {noun}s"

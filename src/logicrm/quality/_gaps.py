@@ -158,6 +158,36 @@ class FiveGapsReport:
         return render(self)
 
 
+_MEASURES = tuple(ServiceMeasure)
+_DIMENSIONS = tuple(Dimension)
+_HIGHER_IS_BETTER = {measure: measure.higher_is_better for measure in _MEASURES}
+_ORDER = {gap: index for index, gap in enumerate(_SHORTFALLS)}
+# The levels of the last tuple of standards read: an assessment run gives every customer the
+# same tuple, whose levels need reading once (a tuple of frozen records cannot change).
+_last_levels: tuple[object, dict[ServiceMeasure, dict[str, float]]] | None = None
+
+
+def _levels(standards: Iterable[ServiceStandard]) -> dict[ServiceMeasure, dict[str, float]]:
+    """Each measure's levels by kind, from the standards (checked: one of each kind)."""
+    global _last_levels
+    last = _last_levels
+    if last is not None and last[0] is standards:
+        return last[1]
+    levels: dict[ServiceMeasure, dict[str, float]] = {}
+    for index, level in enumerate(standards):
+        if not isinstance(level, ServiceStandard):
+            fail(f"standards[{index}]", level, "must be a ServiceStandard")
+        row = levels.setdefault(level.measure, {})
+        if level.kind.value in row:
+            fail(
+                f"standards[{index}]", level.measure.value, f"has a second {level.kind.value} level"
+            )
+        row[level.kind.value] = float(level.target)
+    if type(standards) is tuple:
+        _last_levels = (standards, levels)
+    return levels
+
+
 def oriented(measure: ServiceMeasure, actual: float, reference: float) -> float:
     """``actual - reference`` turned so that negative is always a shortfall."""
     return actual - reference if measure.higher_is_better else reference - actual
@@ -209,28 +239,43 @@ def five_gaps(
         >>> report.worst.gap.value, report.worst.where, round(report.worst.points, 2)
         ('service', 'on_time_rate', -5.29)
     """
-    levels: dict[ServiceMeasure, dict[str, float]] = {}
-    for index, level in enumerate(standards):
-        if not isinstance(level, ServiceStandard):
-            fail(f"standards[{index}]", level, "must be a ServiceStandard")
-        row = levels.setdefault(level.measure, {})
-        if level.kind.value in row:
-            fail(
-                f"standards[{index}]", level.measure.value, f"has a second {level.kind.value} level"
-            )
-        row[level.kind.value] = float(level.target)
+    knowledge: dict[Dimension, float] = {}
+    if servqual is not None and management is not None:
+        for dimension, believed in management.expectations.items():
+            expected = servqual.expectations.get(dimension)
+            if expected is not None:
+                knowledge[dimension] = believed - expected
+    return measured_gaps(
+        kpis, standards, None if servqual is None else servqual.dimension_gaps, knowledge
+    )
+
+
+def measured_gaps(
+    kpis: ServiceKpis,
+    standards: Iterable[ServiceStandard],
+    service: Mapping[Dimension, float] | None,
+    knowledge: Mapping[Dimension, float],
+) -> FiveGapsReport:
+    """``five_gaps()`` from the SERVQUAL figures it reads: each dimension's service gap
+    (perception minus expectation) and knowledge gap (management's belief minus customers'
+    expectation), in the library's decimal context."""
+    levels = _levels(standards)
     measures: dict[ServiceMeasure, MeasureGaps] = {}
     shortfalls: list[_Shortfall] = []
     reasons: list[Reason] = []
-    for measure in ServiceMeasure:
-        row = dict(levels.get(measure, {}))
+    for measure in _MEASURES:
+        given = levels.get(measure)
+        if given is None:
+            continue  # "delivered" alone makes no gap
+        row = dict(given)
         delivered = kpis.value(measure)
         if delivered is not None:
             row["delivered"] = delivered
         gaps: dict[Gap, float] = {}
+        higher = _HIGHER_IS_BETTER[measure]
         for gap, actual, reference in _DEFINITIONS:
             if actual in row and reference in row:
-                gaps[gap] = oriented(measure, row[actual], row[reference])
+                gaps[gap] = row[actual] - row[reference] if higher else row[reference] - row[actual]
         for gap, against in _SHORTFALLS.items():
             if gaps.get(gap, 0.0) < 0:
                 shortfalls.append(_measure_shortfall(measure, gap, against, row, gaps[gap]))
@@ -252,8 +297,8 @@ def five_gaps(
             measure, MappingProxyType(row), MappingProxyType(gaps), explained
         )
     dimensions: dict[Dimension, dict[Gap, float]] = {}
-    if servqual is not None:
-        for dimension, value in servqual.dimension_gaps.items():
+    if service is not None:
+        for dimension, value in service.items():
             dimensions.setdefault(dimension, {})[Gap.SERVICE] = value
             if value < 0:
                 shortfalls.append(
@@ -267,16 +312,12 @@ def five_gaps(
                         dimension=True,
                     )
                 )  # fmt: skip
-    if servqual is not None and management is not None:
-        for dimension, believed in management.expectations.items():
-            expected = servqual.expectations.get(dimension)
-            if expected is None:
-                continue
-            dimensions.setdefault(dimension, {})[Gap.KNOWLEDGE] = believed - expected
+    for dimension, size in knowledge.items():
+        dimensions.setdefault(dimension, {})[Gap.KNOWLEDGE] = size
     return FiveGapsReport(
         measures=MappingProxyType(measures),
         dimensions=MappingProxyType(
-            {d: MappingProxyType(dimensions[d]) for d in Dimension if d in dimensions}
+            {d: MappingProxyType(dimensions[d]) for d in _DIMENSIONS if d in dimensions}
         ),
         reasons=(*_worst_reasons(shortfalls), *reasons),
         worst=min(shortfalls, key=_rank).worst if shortfalls else None,
@@ -292,8 +333,7 @@ class _Shortfall:
 
 def _rank(shortfall: _Shortfall) -> tuple[bool, float, int, str]:
     worst = shortfall.worst
-    order = list(_SHORTFALLS).index(worst.gap)
-    return (shortfall.dimension, worst.points or 0.0, order, worst.where)
+    return (shortfall.dimension, worst.points or 0.0, _ORDER[worst.gap], worst.where)
 
 
 def _measure_shortfall(

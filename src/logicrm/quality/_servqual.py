@@ -66,6 +66,23 @@ def _weights(raw: Mapping[Dimension, float] | Mapping[str, float]) -> dict[Dimen
     return result
 
 
+_DIMENSIONS = tuple(Dimension)
+_Ratio = tuple[int, int]  # an exact rational: numerator, denominator above 0
+
+
+def _plus(a: _Ratio, b: _Ratio) -> _Ratio:
+    top, bottom = a[0] * b[1] + b[0] * a[1], a[1] * b[1]
+    common = math.gcd(top, bottom)
+    return top // common, bottom // common
+
+
+def _total(ratios: Iterable[_Ratio]) -> _Ratio:
+    result = (0, 1)
+    for ratio in ratios:
+        result = _plus(result, ratio)
+    return result
+
+
 @in_library_context
 def servqual(
     responses: Iterable[SurveyResponse],
@@ -90,63 +107,28 @@ def servqual(
         'reliability'
     """
     given = None if weights is None else _weights(weights)
-    item_dimension: dict[str, Dimension] = {}
-    sums: dict[str, list[int]] = {}  # item -> [sum of gaps, count, sum of expectations]
-    importance: dict[Dimension, Fraction] = {}
-    with_importance = 0
-    count = 0
-    for index, response in enumerate(responses):
-        if not isinstance(response, SurveyResponse):
-            fail(f"responses[{index}]", response, "must be a SurveyResponse")
-        count += 1
-        for answer in response.answers:
-            known = item_dimension.setdefault(answer.item, answer.dimension)
-            if known is not answer.dimension:
-                fail(
-                    f"responses[{index}].answers.{answer.item}",
-                    answer.dimension.value,
-                    f"item already belongs to {known.value}",
-                )
-            row = sums.setdefault(answer.item, [0, 0, 0])
-            row[0] += answer.gap
-            row[1] += 1
-            row[2] += answer.expectation
-        if response.importance is not None:
-            with_importance += 1
-            points_total = sum(response.importance.values())
-            for dimension, points in response.importance.items():
-                share = Fraction(points) / Fraction(points_total)
-                importance[dimension] = importance.get(dimension, Fraction(0)) + share
-    by_dimension: dict[Dimension, list[list[int]]] = {}
-    for item, row in sums.items():
-        by_dimension.setdefault(item_dimension[item], []).append(row)
-    # A dimension's mean of its items' means, exactly: the items' sums over one common
-    # denominator, so a single Fraction per figure instead of one per item and per addition.
-    dimension_gaps: dict[Dimension, Fraction] = {}
-    expectations: dict[Dimension, Fraction] = {}
-    for d in Dimension:
-        rows = by_dimension.get(d)
-        if rows:
-            common = math.lcm(*(n for _, n, _ in rows))
-            below = common * len(rows)
-            dimension_gaps[d] = Fraction(sum(g * (common // n) for g, n, _ in rows), below)
-            expectations[d] = Fraction(sum(e * (common // n) for _, n, e in rows), below)
-    unweighted = sum(dimension_gaps.values()) / len(dimension_gaps) if dimension_gaps else None
+    importance: dict[Dimension, _Ratio] = {}
+    count, with_importance, item_dimension, sums = _tally(responses, importance)
+    dimension_gaps, expectations = _means(item_dimension, sums)
+    unweighted = None
+    if dimension_gaps:
+        top, bottom = _total(dimension_gaps.values())
+        unweighted = top / (bottom * len(dimension_gaps))
 
     reasons: list[Reason] = []
-    source = given
+    source = None if given is None else {d: (w.numerator, w.denominator) for d, w in given.items()}
     if source is None and with_importance:
-        source = {d: p / with_importance for d, p in importance.items()}
+        source = {d: (top, bottom * with_importance) for d, (top, bottom) in importance.items()}
         reasons.append(
             Reason(
                 "servqual.weights.importance",
                 f"weights: mean importance points of {with_importance} respondents",
             )
         )
-    used: dict[Dimension, Fraction] = {}
-    weighted: Fraction | None = None
+    used: dict[Dimension, _Ratio] = {}
+    weighted: float | None = None
     if source is not None:
-        left_out = [d for d, w in source.items() if w > 0 and d not in dimension_gaps]
+        left_out = [d for d, w in source.items() if w[0] > 0 and d not in dimension_gaps]
         for dimension in left_out:
             reasons.append(
                 Reason(
@@ -154,28 +136,111 @@ def servqual(
                     f"{dimension.value} has weight but no items: left out",
                 )
             )
-        present = {d: w for d, w in source.items() if d in dimension_gaps and w > 0}
-        weight_total = sum(present.values(), Fraction(0))
-        if weight_total:
-            used = {d: w / weight_total for d, w in present.items()}
-            weighted = sum((used[d] * dimension_gaps[d] for d in used), Fraction(0))
-    for dimension, gap in sorted(dimension_gaps.items(), key=lambda kv: kv[1])[:2]:
-        if gap < 0:
+        present = {d: w for d, w in source.items() if d in dimension_gaps and w[0] > 0}
+        weight_top, weight_bottom = _total(present.values())
+        if weight_top:
+            used = {d: (t * weight_bottom, b * weight_top) for d, (t, b) in present.items()}
+            top, bottom = _total(
+                (t * dimension_gaps[d][0], b * dimension_gaps[d][1]) for d, (t, b) in used.items()
+            )
+            weighted = top / bottom
+    gaps = {d: g / b for d, (g, b) in dimension_gaps.items()}
+    common = math.lcm(*(b for _, b in dimension_gaps.values()))  # exact order, in ints
+    worst = sorted(
+        dimension_gaps, key=lambda d: dimension_gaps[d][0] * (common // dimension_gaps[d][1])
+    )
+    for dimension in worst[:2]:
+        if dimension_gaps[dimension][0] < 0:
+            gap = gaps[dimension]
             reasons.append(
                 Reason(
                     f"servqual.{dimension.value}",
-                    f"{dimension.value}: perception {float(-gap):.2f} points below expectation",
-                    float(gap),
+                    f"{dimension.value}: perception {-gap:.2f} points below expectation",
+                    gap,
                 )
             )
     return ServqualResult(
         # g / n is the correctly rounded float of the exact mean, as float(Fraction(g, n)).
         item_gaps=MappingProxyType({k: g / n for k, (g, n, _) in sorted(sums.items())}),
-        dimension_gaps=MappingProxyType({d: float(v) for d, v in dimension_gaps.items()}),
-        unweighted=None if unweighted is None else float(unweighted),
-        weighted=None if weighted is None else float(weighted),
-        weights=MappingProxyType({d: float(used[d]) for d in Dimension if d in used}),
-        expectations=MappingProxyType({d: float(v) for d, v in expectations.items()}),
+        dimension_gaps=MappingProxyType(gaps),
+        unweighted=unweighted,
+        weighted=weighted,
+        weights=MappingProxyType({d: used[d][0] / used[d][1] for d in _DIMENSIONS if d in used}),
+        expectations=MappingProxyType({d: e / b for d, (e, b) in expectations.items()}),
         n_respondents=count,
         reasons=tuple(reasons),
     )
+
+
+def _tally(
+    responses: Iterable[SurveyResponse], importance: dict[Dimension, _Ratio] | None
+) -> tuple[int, int, dict[str, Dimension], dict[str, list[int]]]:
+    """Check the responses and count them: the responses, those with importance points,
+    each item's dimension and, per item, [sum of gaps, answers, sum of expectations]. Each
+    respondent's points, as exact shares of their own total, are added into ``importance``
+    when it is given."""
+    item_dimension: dict[str, Dimension] = {}
+    sums: dict[str, list[int]] = {}
+    with_importance = 0
+    count = 0
+    for index, response in enumerate(responses):
+        if not isinstance(response, SurveyResponse):
+            fail(f"responses[{index}]", response, "must be a SurveyResponse")
+        count += 1
+        for answer in response.answers:
+            item, dimension, expectation = answer.item, answer.dimension, answer.expectation
+            known = item_dimension.setdefault(item, dimension)
+            if known is not dimension:
+                fail(
+                    f"responses[{index}].answers.{item}",
+                    dimension.value,
+                    f"item already belongs to {known.value}",
+                )
+            row = sums.get(item)
+            if row is None:
+                sums[item] = [answer.perception - expectation, 1, expectation]  # the gap
+            else:
+                row[0] += answer.perception - expectation
+                row[1] += 1
+                row[2] += expectation
+        if response.importance is not None:
+            with_importance += 1
+            # an infinite total (points near the float's limit) fails here, weights read or not
+            total, over = sum(response.importance.values()).as_integer_ratio()
+            if importance is None:
+                continue
+            for dimension, points in response.importance.items():
+                top, bottom = points.as_integer_ratio()
+                share = (top * over, bottom * total)  # points / total, exactly
+                sofar = importance.get(dimension)
+                importance[dimension] = share if sofar is None else _plus(sofar, share)
+    return count, with_importance, item_dimension, sums
+
+
+def _means(
+    item_dimension: Mapping[str, Dimension], sums: Mapping[str, list[int]]
+) -> tuple[dict[Dimension, _Ratio], dict[Dimension, _Ratio]]:
+    """Each dimension's gap and expectation: the mean of its items' means, exactly."""
+    by_dimension: dict[Dimension, list[list[int]]] = {}
+    for item, row in sums.items():
+        by_dimension.setdefault(item_dimension[item], []).append(row)
+    # Every figure is an exact rational (numerator, positive denominator) of plain ints: a
+    # dimension's mean of its items' means is the items' sums over one common denominator.
+    # A float is the correctly rounded quotient of the two ints, as float(Fraction) is.
+    dimension_gaps: dict[Dimension, _Ratio] = {}
+    expectations: dict[Dimension, _Ratio] = {}
+    for d in _DIMENSIONS:
+        rows = by_dimension.get(d)
+        if rows:
+            common = math.lcm(*(n for _, n, _ in rows))
+            below = common * len(rows)
+            dimension_gaps[d] = (sum(g * (common // n) for g, n, _ in rows), below)
+            expectations[d] = (sum(e * (common // n) for _, n, e in rows), below)
+    return dimension_gaps, expectations
+
+
+def survey_dimension_gaps(responses: Iterable[SurveyResponse]) -> dict[Dimension, float]:
+    """``servqual(responses).dimension_gaps`` alone, with the same checks and errors: what
+    the five gaps read of a survey, without the weights, reasons and other figures."""
+    _, _, item_dimension, sums = _tally(responses, None)
+    return {d: g / b for d, (g, b) in _means(item_dimension, sums)[0].items()}

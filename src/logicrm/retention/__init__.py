@@ -8,17 +8,16 @@ profitability and action of every customer, and [`worklist()`][logicrm.retention
 orders what is due.
 """
 
-from logicrm.retention._action import (
+from logicrm.retention._action import NextBestAction, next_best_action
+from logicrm.retention._action_policy import (
     ActionPolicy,
     Incentive,
     Maturity,
-    NextBestAction,
-    ProspectQualification,
     RetentionLever,
     SalesAction,
-    next_best_action,
-    qualify_prospect,
 )
+from logicrm.retention._contact_items import ContactItem, ContactPlan, DueStatus
+from logicrm.retention._contact_policy import ContactIntervals, ContactPolicy, ContactTask
 from logicrm.retention._contacts import (
     DEMAND_PURPOSES,
     ContactActivity,
@@ -35,15 +34,8 @@ from logicrm.retention._economics import (
     profitability_by,
 )
 from logicrm.retention._owners import OwnerPolicy
-from logicrm.retention._plan import (
-    ContactIntervals,
-    ContactItem,
-    ContactPlan,
-    ContactPolicy,
-    ContactTask,
-    DueStatus,
-    contact_plan,
-)
+from logicrm.retention._plan import contact_plan
+from logicrm.retention._prospects import ProspectQualification, qualify_prospect
 from logicrm.retention._state import TaskState, TaskStatus
 from logicrm.retention._worklist import WORKLIST_COLUMNS, WorkItem, Worklist, task_id, worklist
 

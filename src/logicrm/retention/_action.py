@@ -6,16 +6,25 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
-from enum import StrEnum
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 import attrs
 
 from logicrm.domain import CreditProfile, Customer, CustomerKind, Reason
-from logicrm.domain._checks import MAX_DAYS, check_aware, check_int, check_number, fail, to_enum
-from logicrm.domain._money import in_library_context
+from logicrm.domain._checks import check_aware, fail, to_enum
 from logicrm.domain._reason import plural
+from logicrm.retention._action_policy import (
+    _LADDER,
+    _LEVER_SAID,
+    _SAID,
+    ActionPolicy,
+    Incentive,
+    Maturity,
+    RetentionLever,
+    SalesAction,
+)
+from logicrm.retention._prospects import ProspectQualification, qualify_prospect
 from logicrm.scoring import (
     AbcClass,
     Activity,
@@ -24,106 +33,10 @@ from logicrm.scoring import (
     CustomerClass,
     LifecycleStage,
     Tier,
-    ratios,
 )
 
 if TYPE_CHECKING:
-    from logicrm._assess import Assessment
-
-
-class SalesAction(StrEnum):
-    """The six sales actions of the 2/8 rule, exactly one per customer.
-
-    Source: [sales actions](../sources.md#sales-actions).
-    """
-
-    PREVENT_KEY_LOSS = "prevent_key_loss"
-    GROW_KEY = "grow_key"
-    GROW_MARGINAL = "grow_marginal"
-    KEEP_MARGINAL = "keep_marginal"
-    DROP_MARGINAL = "drop_marginal"
-    WIN_PROSPECT = "win_prospect"
-
-
-_SAID = {
-    SalesAction.PREVENT_KEY_LOSS: "prevent losing a key customer",
-    SalesAction.GROW_KEY: "grow trade with a key customer",
-    SalesAction.GROW_MARGINAL: "grow a selected marginal customer",
-    SalesAction.KEEP_MARGINAL: "keep a selected marginal customer",
-    SalesAction.DROP_MARGINAL: "drop a selected marginal customer",
-    SalesAction.WIN_PROSPECT: "win new business from a selected prospect",
-}
-
-
-class Maturity(StrEnum):
-    """How long the relationship has run, for retention ([sources](../sources.md#lifecycle)):
-    a *new* relationship, still building trust, or a *mature* one, the profit core. (The
-    literature calls the first stage's customers 潜在客户; logicrm says "new" so that
-    "potential" keeps the meaning of the literature's customer classes,
-    [`CustomerClass`][logicrm.scoring.CustomerClass].) The value ``"potential"`` of earlier
-    releases is still read as ``NEW``."""
-
-    NEW = "new"
-    MATURE = "mature"
-
-    @classmethod
-    def _missing_(cls, value: object) -> Maturity | None:
-        return cls.NEW if value == "potential" else None
-
-
-class RetentionLever(StrEnum):
-    """How a customer is kept, by stage: trust built through information and economic offers
-    (a new relationship), switching barriers such as contract terms and emotional ties (a
-    mature one), or, for a customer that stopped ordering, winning it back."""
-
-    BUILD_TRUST = "build_trust"
-    SWITCHING_BARRIERS_AND_TIES = "switching_barriers_and_ties"
-    WIN_BACK = "win_back"
-
-
-_LEVER_SAID = {
-    RetentionLever.BUILD_TRUST: "build trust through information and economic offers",
-    RetentionLever.SWITCHING_BARRIERS_AND_TIES: (
-        "keep through switching barriers (contract terms) and emotional ties"
-    ),
-    RetentionLever.WIN_BACK: "win it back: ask why it stopped and offer terms to return",
-}
-
-
-class Incentive(StrEnum):
-    """The incentives of the notes (客户激励)."""
-
-    DISCOUNT = "discount"
-    POINTS = "points"
-    VIP_MEMBERSHIP = "vip_membership"
-    GIFTS = "gifts"
-
-
-_LADDER = (Incentive.GIFTS, Incentive.POINTS, Incentive.DISCOUNT, Incentive.VIP_MEMBERSHIP)
-
-_DEFAULT_INCENTIVES = MappingProxyType(
-    {
-        Tier.LARGE: Incentive.VIP_MEMBERSHIP,
-        Tier.MEDIUM: Incentive.DISCOUNT,
-        Tier.SMALL: Incentive.POINTS,
-        Tier.FREQUENT: Incentive.POINTS,
-        Tier.OCCASIONAL: Incentive.GIFTS,
-        Tier.INSTITUTION_A: Incentive.VIP_MEMBERSHIP,
-        Tier.INSTITUTION_B: Incentive.DISCOUNT,
-        Tier.INSTITUTION_C: Incentive.POINTS,
-    }
-)
-
-
-def _incentives(value: Mapping[Tier, Incentive]) -> Mapping[Tier, Incentive]:
-    if not isinstance(value, Mapping):
-        fail("incentives", value, "must map tiers to incentives")
-    return MappingProxyType(
-        {
-            to_enum(Tier, "incentives", k): to_enum(Incentive, f"incentives.{k}", v)
-            for k, v in value.items()
-        }
-    )
+    from logicrm.retention._assessed import Assessed
 
 
 def _reasons(value: Iterable[Reason]) -> tuple[Reason, ...]:
@@ -144,176 +57,6 @@ def _lever(value: object) -> RetentionLever | None:
 
 def _incentive(value: object) -> Incentive | None:
     return None if value is None else to_enum(Incentive, "incentive", value)
-
-
-@attrs.frozen(kw_only=True)
-class ActionPolicy:
-    """The thresholds of the default next-best-action rules and the incentives per tier.
-
-    Attributes:
-        mature_after_days: a customer whose first order is at least this many days before
-            ``as_of`` is *mature* (365), else *new*.
-        grow_min_growth: revenue growth (the last 365 days against the 365 before) from which
-            a marginal customer is one to grow (0.10).
-        grow_below_share: a customer share below this leaves room to grow (0.5).
-        drop_on_credit_decline: a marginal enterprise or individual whose credit is declined
-            is dropped (off: a declined credit means cash or prepaid terms, and the reason
-            says so).
-        drop_institutions_on_credit_decline: the same for government and institutional
-            customers (off: the notes give them quality, efficient service; a declined
-            credit means cash or prepaid terms, never dropping the body).
-        incentives: [`Tier`][logicrm.scoring.Tier] -> [`Incentive`][logicrm.retention.Incentive]
-            (large and class A: VIP membership; medium and class B: discount; small, class C and
-            frequent: points; occasional: gifts; unclassified: none).
-        loyal_after_days: a current customer trading with us at least this long (730 days)
-            is long-standing (长期合作): its incentive moves one step up the ladder gifts <
-            points < discount < VIP membership. ``None`` turns it off.
-        max_debt_ratio: a prospect's finances are stable at a debt ratio up to this (0.7) ...
-        min_current_ratio: ... a current ratio of at least this (1.0), and no loss.
-        min_rating: a selection standard rated at least this (3 of 5) is met.
-        organisation_ratings: the ratings that judge sound organisation and management
-            (``organisational``, ``managerial``, ``character``).
-        workforce_ratings: the ratings that judge a stable workforce (``workforce``).
-    """
-
-    mature_after_days: int = 365
-    grow_min_growth: float = 0.10
-    grow_below_share: float = 0.5
-    drop_on_credit_decline: bool = False
-    drop_institutions_on_credit_decline: bool = False
-    incentives: Mapping[Tier, Incentive] = attrs.field(
-        default=_DEFAULT_INCENTIVES, converter=_incentives, hash=False
-    )
-    loyal_after_days: int | None = 730
-    max_debt_ratio: float = 0.7
-    min_current_ratio: float = 1.0
-    min_rating: int = 3
-    organisation_ratings: tuple[str, ...] = ("organisational", "managerial", "character")
-    workforce_ratings: tuple[str, ...] = ("workforce",)
-
-    def __attrs_post_init__(self) -> None:
-        check_int("mature_after_days", self.mature_after_days, min_value=0, max_value=MAX_DAYS)
-        check_number("grow_min_growth", self.grow_min_growth, min_value=0, max_value=100)
-        if self.loyal_after_days is not None:
-            check_int("loyal_after_days", self.loyal_after_days, min_value=1, max_value=MAX_DAYS)
-        check_number("grow_below_share", self.grow_below_share, min_value=0, max_value=1)
-        check_number("max_debt_ratio", self.max_debt_ratio, min_value=0, max_value=100)
-        check_number("min_current_ratio", self.min_current_ratio, min_value=0, max_value=100)
-        check_int("min_rating", self.min_rating, min_value=1, max_value=5)
-        for name in ("organisation_ratings", "workforce_ratings"):
-            value = getattr(self, name)
-            if not value or not all(type(v) is str and v for v in value):
-                fail(name, value, "must name at least one rating")
-
-
-@attrs.frozen(kw_only=True)
-class ProspectQualification:
-    """A prospect against the notes' selection standards (选择物流客户的标准), from its credit
-    profile: each standard met (``True``), not met (``False``) or not known (``None``).
-
-    Attributes:
-        finances: stable finances, from the latest statement's debt and current ratios and
-            profit.
-        organisation: sound organisation and management, from the analyst's ratings.
-        workforce: a stable workforce, from the analyst's ratings.
-        qualified: every standard met ``True``; any not met ``False``; else ``None``.
-        reasons: one per standard.
-    """
-
-    finances: bool | None
-    organisation: bool | None
-    workforce: bool | None
-    qualified: bool | None
-    reasons: tuple[Reason, ...]
-
-    def _repr_html_(self) -> str:
-        """The notebook view: fields, nested results and reasons as HTML."""
-        from logicrm._html import render
-
-        return render(self)
-
-
-@in_library_context
-def qualify_prospect(
-    profile: CreditProfile | None,
-    *,
-    policy: ActionPolicy = ActionPolicy(),
-) -> ProspectQualification:
-    """Check a prospect against the selection standards: stable finances (latest statement:
-    debt ratio at most ``max_debt_ratio``, current ratio at least ``min_current_ratio``,
-    profit not negative), sound organisation and management, and a stable workforce (the
-    ratings the policy names, each at least ``min_rating``). A standard without figures or
-    ratings is not known.
-
-    Examples:
-        >>> qualify_prospect(None).qualified is None
-        True
-    """
-    if profile is None:
-        reason = Reason(
-            "prospect.no_profile", "no credit profile: the selection standards are unchecked"
-        )
-        return ProspectQualification(
-            finances=None, organisation=None, workforce=None, qualified=None, reasons=(reason,)
-        )
-    reasons = []
-    finances: bool | None = None
-    if profile.statements:
-        latest = profile.statements[-1]
-        figures = ratios(latest)
-        debt, current = figures.debt_ratio, figures.current_ratio
-        if debt is not None and current is not None:
-            loss = latest.profit is not None and latest.profit.amount < 0
-            finances = (
-                debt <= Decimal(str(policy.max_debt_ratio))
-                and current >= Decimal(str(policy.min_current_ratio))
-                and not loss
-            )
-            reasons.append(
-                Reason(
-                    f"prospect.finances.{'met' if finances else 'not_met'}",
-                    f"statement of {latest.period_end.isoformat()}: debt ratio {float(debt):.2f} "
-                    f"(at most {policy.max_debt_ratio:g}), current ratio {float(current):.2f} "
-                    f"(at least {policy.min_current_ratio:g})" + (", a loss" if loss else ""),
-                )
-            )
-    if finances is None:
-        reasons.append(
-            Reason("prospect.finances.unknown", "no statement with the debt and current ratios")
-        )
-    organisation = _rated(profile, policy.organisation_ratings, policy, "organisation", reasons)
-    workforce = _rated(profile, policy.workforce_ratings, policy, "workforce", reasons)
-    standards = (finances, organisation, workforce)
-    qualified = False if False in standards else (None if None in standards else True)
-    return ProspectQualification(
-        finances=finances,
-        organisation=organisation,
-        workforce=workforce,
-        qualified=qualified,
-        reasons=tuple(reasons),
-    )
-
-
-def _rated(
-    profile: CreditProfile,
-    names: tuple[str, ...],
-    policy: ActionPolicy,
-    standard: str,
-    reasons: list[Reason],
-) -> bool | None:
-    given = {n: profile.ratings[n] for n in names if n in profile.ratings}
-    if not given:
-        reasons.append(Reason(f"prospect.{standard}.unknown", f"no rating of {', '.join(names)}"))
-        return None
-    met = all(v >= policy.min_rating for v in given.values())
-    shown = ", ".join(f"{n} {v}" for n, v in given.items())
-    reasons.append(
-        Reason(
-            f"prospect.{standard}.{'met' if met else 'not_met'}",
-            f"{standard}: rated {shown} (at least {policy.min_rating} each)",
-        )
-    )
-    return met
 
 
 @attrs.frozen(kw_only=True)
@@ -622,11 +365,11 @@ def churn_summary(churn: ChurnRisk, lapsed: bool, lapsed_text: str) -> str:
 def next_best_action(
     customer: Customer,
     activity: Activity,
-    assessment: Assessment,
+    assessment: Assessed,
     *,
     as_of: datetime,
     profile: CreditProfile | None = None,
-    policy: ActionPolicy = ActionPolicy(),
+    policy: ActionPolicy = ActionPolicy(),  # noqa: B008
 ) -> NextBestAction:
     """The default rules: exactly one of the six sales actions, with lever and incentive.
 

@@ -5,7 +5,7 @@ the demand it shows. [`ContactPolicy`][logicrm.retention.ContactPolicy] and
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone, tzinfo
 
 import attrs
 
@@ -27,6 +27,14 @@ def _latest(a: datetime | None, b: datetime | None) -> datetime | None:
     if b is None or a > b:
         return a
     return b if b > a or b.utcoffset() > a.utcoffset() else a  # type: ignore[operator]
+
+
+def _moved(at: datetime, zone: tzinfo) -> datetime:
+    """The same instant in ``zone`` (itself at the calendar's edge, where it cannot move)."""
+    try:
+        return at.astimezone(zone)
+    except OverflowError:
+        return at
 
 
 def _earliest(a: datetime | None, b: datetime | None) -> datetime | None:
@@ -95,10 +103,15 @@ class ContactActivity:
     last_outbound_at: datetime | None = None
     last_by_complaint: dict[str, datetime] = attrs.field(factory=dict)
     _cutoffs: tuple[datetime, ...] = attrs.field(default=(), eq=False, repr=False, init=False)
+    # as_of's zone when it is a fixed offset: contacts are compared with as_of and the
+    # cutoffs in it, where two datetimes of one tzinfo compare without asking their offsets
+    _zone: tzinfo | None = attrs.field(default=None, eq=False, repr=False, init=False)
 
     def __attrs_post_init__(self) -> None:
         check_aware("as_of", self.as_of)
         self._cutoffs = tuple(self.as_of - timedelta(days=days) for days in WINDOW_DAYS)
+        zone = self.as_of.tzinfo
+        self._zone = zone if type(zone) is timezone else None
 
     @classmethod
     def empty(cls, customer_id: str, *, as_of: datetime) -> ContactActivity:
@@ -114,7 +127,9 @@ class ContactActivity:
         if interaction.customer_id != self.customer_id:
             fail("customer_id", interaction.customer_id, f"is not {self.customer_id!r}'s")
         at = interaction.at
-        if at > self.as_of:
+        zone = self._zone
+        moment = at if zone is None or at.tzinfo is zone else _moved(at, zone)
+        if moment > self.as_of:
             self.ignored_after_as_of += 1
             return self
         self.contacts += 1
@@ -138,10 +153,10 @@ class ContactActivity:
                 self.last_by_complaint.get(complaint), at
             )
         cutoffs = self._cutoffs
-        if at > cutoffs[_YEAR]:
+        if moment > cutoffs[_YEAR]:
             self.recent_by_purpose[purpose] = self.recent_by_purpose.get(purpose, 0) + 1
         for index in range(len(WINDOW_DAYS) - 1, -1, -1):  # the windows nest: widest first
-            if at <= cutoffs[index]:
+            if moment <= cutoffs[index]:
                 break
             windows[index] += 1
             if demand:

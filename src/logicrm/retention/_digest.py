@@ -9,7 +9,8 @@ from typing import Any
 import attrs
 
 from logicrm.domain._reason import plural
-from logicrm.retention._plan import WHAT, ContactTask
+from logicrm.retention._contact_items import WHAT
+from logicrm.retention._contact_policy import ContactTask
 from logicrm.retention._worklist import WorkItem, Worklist
 
 

@@ -15,12 +15,13 @@ from logicrm.domain._checks import check_aware, fail
 from logicrm.domain._money import in_library_context
 from logicrm.domain._reason import plural
 from logicrm.errors import CurrencyMismatchError
+from logicrm.retention._contact_items import WHAT, ContactPlan
+from logicrm.retention._contact_policy import ContactPolicy, ContactTask, _purposes
 from logicrm.retention._contacts import ContactActivity
-from logicrm.retention._plan import WHAT, ContactPlan, ContactPolicy, ContactTask, _purposes
 from logicrm.scoring import Activity
 
 if TYPE_CHECKING:
-    from logicrm._assess import Assessment
+    from logicrm.retention._assessed import Assessed
 
 _STALE_DAYS = 730
 _ZERO = Decimal(0)
@@ -484,7 +485,7 @@ class ProfitabilityGroup:
 
 @in_library_context
 def profitability_by(
-    assessments: Iterable[Assessment] | Mapping[str, Assessment], *, by: str = "tier"
+    assessments: Iterable[Assessed] | Mapping[str, Assessed], *, by: str = "tier"
 ) -> dict[str, ProfitabilityGroup]:
     """Profitability per tier (``by="tier"``) or Pareto class (``by="abc_class"``), from
     assessments; groups in the order first seen, customers without profitability left out.

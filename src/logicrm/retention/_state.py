@@ -17,7 +17,7 @@ from logicrm.domain._checks import (
     fail,
     to_enum,
 )
-from logicrm.retention._plan import ContactTask
+from logicrm.retention._contact_policy import ContactTask
 
 _MAX_TEXT = 200
 

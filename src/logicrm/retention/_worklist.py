@@ -13,23 +13,22 @@ import attrs
 
 from logicrm.domain import Reason, Severity
 from logicrm.domain._reason import plural
-from logicrm.retention._owners import OwnerPolicy
-from logicrm.retention._plan import (
+from logicrm.retention._contact_items import (
     TASK_ORDER,
     WHAT,
     ContactItem,
-    ContactPolicy,
-    ContactTask,
     DueStatus,
     _status,
     _when,
 )
+from logicrm.retention._contact_policy import ContactPolicy, ContactTask
+from logicrm.retention._owners import OwnerPolicy
 from logicrm.retention._state import TaskState, TaskStatus, hides, latest_states
 
 if TYPE_CHECKING:
-    from logicrm._assess import Assessment
     from logicrm.domain import Customer
-    from logicrm.retention._action import SalesAction
+    from logicrm.retention._action_policy import SalesAction
+    from logicrm.retention._assessed import Assessed
 
 _OVERDUE_CAP_DAYS = 30  # overdue days beyond a month add no more urgency
 
@@ -339,7 +338,7 @@ def priority(
 
 
 def worklist(
-    assessments: Iterable[Assessment] | Mapping[str, Assessment],
+    assessments: Iterable[Assessed] | Mapping[str, Assessed],
     *,
     policy: ContactPolicy = ContactPolicy(),  # noqa: B008
     states: Iterable[TaskState] = (),
@@ -452,9 +451,7 @@ def worklist(
     )
 
 
-def _owner(
-    assessment: Assessment, record: Customer | None, owners: OwnerPolicy | None
-) -> str | None:
+def _owner(assessment: Assessed, record: Customer | None, owners: OwnerPolicy | None) -> str | None:
     given = None if record is None else record.owner
     if owners is None:
         return given

@@ -7,7 +7,6 @@ import math
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
-from fractions import Fraction
 
 import attrs
 
@@ -394,7 +393,10 @@ class Activity:
         """Mean time from order to delivery over delivered shipments (``None`` if none)."""
         if not self.delivered:
             return None
-        return timedelta(microseconds=round(Fraction(self.cycle_us_sum, self.delivered)))
+        whole, left = divmod(self.cycle_us_sum, self.delivered)  # round half to even, exactly
+        twice = 2 * left
+        up = twice > self.delivered or (twice == self.delivered and whole % 2 == 1)
+        return timedelta(microseconds=whole + up)
 
     @property
     def order_cycle_stdev(self) -> timedelta | None:
@@ -402,7 +404,8 @@ class Activity:
         n = self.delivered
         if n < 2:
             return None
-        variance = Fraction(n * self.cycle_us_squares - self.cycle_us_sum**2, n * (n - 1))
+        # int / int is the correctly rounded quotient, as float(Fraction) is
+        variance = (n * self.cycle_us_squares - self.cycle_us_sum**2) / (n * (n - 1))
         return timedelta(microseconds=math.sqrt(variance))
 
 

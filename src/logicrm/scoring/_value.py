@@ -29,6 +29,9 @@ class ValueDimension(StrEnum):
     PERCEIVED = "perceived"
 
 
+_DIMENSIONS = tuple(ValueDimension)
+
+
 _DEFAULT_WEIGHTS = MappingProxyType(
     {
         ValueDimension.STRATEGIC: 0.3,
@@ -246,5 +249,5 @@ def combine_dimensions(
             Reason("value.renormalised", "weights of the dimensions present rescaled to sum 1")
         )
     score = sum(used[d] / total * scores[d] for d in used) if total else None
-    ordered = {d: scores[d] for d in ValueDimension if d in scores}
+    ordered = {d: scores[d] for d in _DIMENSIONS if d in scores}
     return ValueScore(score, MappingProxyType(ordered), (*reasons, *missing))
