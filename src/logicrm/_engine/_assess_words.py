@@ -11,7 +11,8 @@ import polars as pl
 from logicrm._engine import _assess_text as text
 from logicrm.domain._reason import plural
 from logicrm.policies import Policies
-from logicrm.retention._action import _LADDER, _RULES, _SAID, RetentionLever, SalesAction
+from logicrm.retention._action import _RULES
+from logicrm.retention._action_policy import _LADDER, _SAID, RetentionLever, SalesAction
 from logicrm.scoring._lifecycle import _LIFECYCLE_SAID
 from logicrm.scoring._tier import _TIER_SAID, Tier
 
