@@ -22,7 +22,7 @@ from __future__ import annotations
 import contextlib
 import warnings
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +48,7 @@ from logicrm._readers._text import (
     _jsonl_rows,
 )
 from logicrm.domain import Shipment
-from logicrm.errors import ColumnWarning
+from logicrm.errors import ColumnWarning, CurrencyMismatchError
 from logicrm.io import RowRejection, _row_key
 
 BATCH_ROWS = 500_000
@@ -75,9 +75,10 @@ def summarize_file(
 
     ``on_reject`` gets each rejected row in file order; ``on_rows`` the number of rows read
     after each batch. ``as_table`` gives the merged per-customer table instead (``None``
-    for no shipments), for ``_assess_columns``. ``also_at`` summarises the same rows at a
-    second moment in the same pass (a backtest's cut-off and horizon end): the result is
-    then a pair, at ``as_of`` and at ``also_at``.
+    for no shipments), for ``_assess_columns``: without the order days, the first day's
+    revenue and the cycle times, which the assessment does not read. ``also_at``
+    summarises the same rows at a second moment in the same pass (a backtest's cut-off and
+    horizon end): the result is then a pair, at ``as_of`` and at ``also_at``.
 
     Raises what the object path raises: ``ReadError`` for an unreadable file,
     ``CurrencyMismatchError`` for a customer in two currencies; and ``frames.EngineLimit``
@@ -196,10 +197,12 @@ def _summarize(
 ) -> Any:
     id_column = reader.mapping.column("id")
     seen = _Seen()
-    currencies: pl.DataFrame | None = None
+    currencies: set[str] = set()  # of the rows counted so far
     moments = (as_of,) if also_at is None else (as_of, also_at)
     latest = max(moments)  # a currency clash up to the later moment is a clash of the pair
+    at_latest = moments.index(latest)
     tables: list[list[pl.DataFrame]] = [[] for _ in moments]
+    days = "none" if as_table else "sets"  # the assessment reads no order days
     for batch in batches:
         frame = _standardise(batch.frame, reader.mapping)
         if batch.odd is not None:
@@ -221,7 +224,7 @@ def _summarize(
             ):
                 reason = f"duplicate of {unit} {first}"
                 rejections.append(RowRejection(line, ((id_column, reason),), raw))
-        currencies, clash = _currency_clash(valid, latest, currencies)
+        clash, currencies = _clash(valid, latest, currencies, tables[at_latest])
         if on_reject is not None:
             for rejection in sorted(rejections, key=lambda r: r.line):
                 if key_column is not None:  # a database row: named by its key
@@ -231,8 +234,11 @@ def _summarize(
             raise clash
         for index, moment in enumerate(moments):
             parts = tables[index]
-            parts.append(_aggregate(valid, moment, day_sets=True))
-            if len(parts) == 4:  # merged as they come: a few partial tables in memory at a time
+            parts.append(_aggregate(valid, moment, days=days))
+            # The parts after the first (the merged table so far) wait until they hold as many
+            # rows as it: a merge's work is at most twice the rows that waited for it, and
+            # the waiting parts never outgrow the table of all the customers.
+            if len(parts) > 1 and sum(p.height for p in parts[1:]) >= parts[0].height:
                 tables[index] = [merge_tables(parts)]
         if on_rows is not None:
             on_rows(batch.frame.height + len(batch.bad))
@@ -246,21 +252,59 @@ def _summarize(
     return results[0] if also_at is None else tuple(results)
 
 
+def _clash(
+    valid: pl.DataFrame, latest: datetime, currencies: set[str], parts: list[pl.DataFrame]
+) -> tuple[CurrencyMismatchError | None, set[str]]:
+    """The currency clash of the batch's counted rows, if any, and the currencies seen with
+    them. While the rows so far have one currency there is nothing to check; otherwise each
+    earlier customer's currency comes from the per-customer tables at ``latest`` so far."""
+    counted = valid.filter(pl.col("ordered_at") <= pl.lit(latest.astimezone(UTC)))
+    seen = currencies | set(counted["revenue.currency"].unique().to_list())
+    if len(seen) < 2:
+        return None, seen
+    known = None
+    if parts:
+        known = (
+            pl.concat([p.select("customer_id", "currency") for p in parts])
+            .drop_nulls("currency")
+            .unique("customer_id", keep="first", maintain_order=True)
+        )
+    return _currency_clash(counted, latest, known)[1], seen
+
+
 @attrs.define
 class _Seen:
-    """The ids of the valid rows so far, with each one's first line: hashes for a quick
-    probe, the ids themselves to settle what a hash suggests."""
+    """The ids of the valid rows so far, with each one's first line, in runs sorted by the
+    id's hash. A batch is probed by binary search in each run, and a run is merged with the
+    one before it while that one is no bigger (as a binary counter carries): each id is
+    sorted into a bigger run a logarithmic number of times, where a hash set of every id
+    seen, rebuilt once per batch, made the work grow with the square of the rows."""
 
-    hashes: pl.Series = attrs.field(factory=lambda: pl.Series(dtype=pl.UInt64))
-    parts: list[pl.DataFrame] = attrs.field(factory=list)
+    runs: list[pl.DataFrame] = attrs.field(factory=list)
 
-    def first_lines(self, hashes: pl.Series) -> pl.DataFrame:
-        if not self.parts:
-            return pl.DataFrame(schema={"id": pl.String, "__first": pl.Int64})
-        wanted = hashes.implode()
-        return pl.concat(
-            [p.filter(pl.col("__hash").is_in(wanted)).drop("__hash") for p in self.parts]
-        )
+    def add(self, part: pl.DataFrame) -> None:
+        """Learn ``part``'s ids (``__hash``, ``id``, ``__first``), all new."""
+        run = part.sort("__hash")
+        while self.runs and self.runs[-1].height <= run.height:
+            run = self.runs.pop().merge_sorted(run, "__hash")
+        self.runs.append(run)
+
+    def earlier(self, hashes: pl.Series) -> pl.DataFrame:
+        """The ids seen whose hash is one of ``hashes`` (with their first lines)."""
+        found = [pl.DataFrame(schema={"__hash": pl.UInt64, "id": pl.String, "__first": pl.Int64})]
+        hashes = hashes.sort()  # sorted needles: the searches walk each run in order
+        for run in self.runs:
+            keys = run["__hash"]
+            bounds = pl.DataFrame(
+                {
+                    "left": keys.search_sorted(hashes, side="left"),
+                    "right": keys.search_sorted(hashes, side="right"),
+                }
+            ).filter(pl.col("right") > pl.col("left"))
+            if bounds.height:
+                rows = bounds.select(pl.int_ranges("left", "right").explode().unique())
+                found.append(run[rows.to_series()])
+        return pl.concat(found)
 
 
 def _without_duplicates(valid: pl.DataFrame, seen: _Seen) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -268,16 +312,16 @@ def _without_duplicates(valid: pl.DataFrame, seen: _Seen) -> tuple[pl.DataFrame,
     line); ``seen`` learns the new ids."""
     c = pl.col
     hashes = valid["id"].hash(seed=0)
+    earlier = seen.earlier(hashes)
     maybe = hashes.is_duplicated()
-    if seen.hashes.len():
-        maybe = maybe | hashes.is_in(seen.hashes.implode())
+    if earlier.height:
+        maybe = maybe | hashes.is_in(earlier["__hash"].implode())
     valid = valid.with_columns(__hash=hashes)
     duplicates = valid.head(0).select("__row", "__line", c("__line").alias("__first"))
     if maybe.any():
         suspects = valid.filter(maybe)
-        earlier = seen.first_lines(suspects["__hash"].unique())
         firsts = suspects.group_by("id").agg(c("__line").min().alias("__here"))
-        firsts = firsts.join(earlier, on="id", how="left").select(
+        firsts = firsts.join(earlier.drop("__hash"), on="id", how="left").select(
             "id", pl.coalesce("__first", "__here").alias("__first")
         )
         marked = suspects.join(firsts, on="id", how="left", maintain_order="left")
@@ -287,8 +331,7 @@ def _without_duplicates(valid: pl.DataFrame, seen: _Seen) -> tuple[pl.DataFrame,
     # What is left is each id's first valid row: all of them new.
     part = valid.select("__hash", "id", c("__line").alias("__first"))
     if part.height:
-        seen.parts.append(part)
-        seen.hashes = pl.concat([seen.hashes, part["__hash"]], rechunk=False)
+        seen.add(part)
     return valid.drop("__hash"), duplicates
 
 
