@@ -243,7 +243,9 @@ def _standardise(frame: pl.DataFrame, mapping: ColumnMapping) -> pl.DataFrame:
             extra[f"__{money}_places"] = places
         if negative_zero is not None and money == "revenue":
             extra["__revenue_negative_zero"] = negative_zero.fill_null(False)
-    stage += [value.cast(pl.Int32 if "places" in name else pl.Boolean).alias(name)
+    # Places fit in a byte (Money's exponents lie within -18 and 12; the rows with longer
+    # text are not read here, their null places never used).
+    stage += [value.cast(pl.Int8 if "places" in name else pl.Boolean, strict=False).alias(name)
               for name, value in extra.items()]  # fmt: skip
     out = frame.select(stage)
     out = _parsed_times(out, frame, text_times)

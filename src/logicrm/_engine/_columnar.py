@@ -39,7 +39,7 @@ from logicrm._engine._batches import (
     _python_batches,
     _regrouped,
 )
-from logicrm._engine._cells import _currency_clash, _settle, _standardise
+from logicrm._engine._cells import _FLAGS, _currency_clash, _settle, _standardise
 from logicrm._engine._tables import _aggregate, merge_tables, to_activities
 from logicrm._readers._plan import ColumnMapping, _Reader
 from logicrm._readers._text import (
@@ -91,7 +91,15 @@ def summarize_file(
 
     def run(batches: Iterator[_Batch], rejected: Any = on_reject, rows: Any = on_rows) -> Any:
         return _summarize(
-            batches, reader, as_of, unit, rejected, rows, as_table=as_table, also_at=also_at
+            batches,
+            reader,
+            as_of,
+            unit,
+            rejected,
+            rows,
+            as_table=as_table,
+            also_at=also_at,
+            batch_rows=batch_rows,
         )
 
     if kind == "parquet":
@@ -155,6 +163,7 @@ def summarize_db(
                 key,
                 as_table=as_table,
                 also_at=also_at,
+                batch_rows=batch_rows,
             )
     with reading(database, source) as (names, values):
         reader.check_header(source.name, names)
@@ -170,6 +179,7 @@ def summarize_db(
             key,
             as_table=as_table,
             also_at=also_at,
+            batch_rows=batch_rows,
         )
 
 
@@ -194,15 +204,14 @@ def _summarize(
     key_column: str | None = None,
     as_table: bool = False,
     also_at: datetime | None = None,
+    batch_rows: int = BATCH_ROWS,
 ) -> Any:
     id_column = reader.mapping.column("id")
     seen = _Seen()
     currencies: set[str] = set()  # of the rows counted so far
     moments = (as_of,) if also_at is None else (as_of, also_at)
     latest = max(moments)  # a currency clash up to the later moment is a clash of the pair
-    at_latest = moments.index(latest)
-    tables: list[list[pl.DataFrame]] = [[] for _ in moments]
-    days = "none" if as_table else "sets"  # the assessment reads no order days
+    tables = _Tables(moments, "none" if as_table else "sets", batch_rows)  # no days to assess
     for batch in batches:
         frame = _standardise(batch.frame, reader.mapping)
         if batch.odd is not None:
@@ -224,7 +233,7 @@ def _summarize(
             ):
                 reason = f"duplicate of {unit} {first}"
                 rejections.append(RowRejection(line, ((id_column, reason),), raw))
-        clash, currencies = _clash(valid, latest, currencies, tables[at_latest])
+        clash, currencies = _clash(valid, latest, currencies, tables)
         if on_reject is not None:
             for rejection in sorted(rejections, key=lambda r: r.line):
                 if key_column is not None:  # a database row: named by its key
@@ -232,43 +241,103 @@ def _summarize(
                 on_reject(rejection)
         if clash is not None:
             raise clash
-        for index, moment in enumerate(moments):
-            parts = tables[index]
-            parts.append(_aggregate(valid, moment, days=days))
-            # The parts after the first (the merged table so far) wait until they hold as many
-            # rows as it: a merge's work is at most twice the rows that waited for it, and
-            # the waiting parts never outgrow the table of all the customers.
-            if len(parts) > 1 and sum(p.height for p in parts[1:]) >= parts[0].height:
-                tables[index] = [merge_tables(parts)]
+        tables.add(valid)
         if on_rows is not None:
             on_rows(batch.frame.height + len(batch.bad))
+    tables.flush()
     results: list[Any] = []
-    for parts, moment in zip(tables, moments, strict=True):
-        if not parts:
+    for table, moment in zip(tables.merged, moments, strict=True):
+        if table is None:
             results.append(None if as_table else {})
-            continue
-        merged = parts[0] if len(parts) == 1 else merge_tables(parts)
-        results.append(merged if as_table else to_activities(merged, moment))
+        else:
+            results.append(table if as_table else to_activities(table, moment))
     return results[0] if also_at is None else tuple(results)
 
 
+# What the per-customer tables are made of: a valid row's other columns are dropped at once.
+_AGGREGATED = (
+    "customer_id",
+    "ordered_at",
+    "promised_at",
+    "delivered_at",
+    "revenue.amount",
+    "revenue.currency",
+    "cost.amount",
+    "units_ordered",
+    "units_delivered",
+    "units_damaged",
+    *_FLAGS,
+    "__revenue_places",
+    "__cost_places",
+    "__revenue_negative_zero",
+)
+
+
+@attrs.define
+class _Tables:
+    """The per-customer tables at each moment, merged so far, and the valid rows waiting to
+    be added to them. The rows wait until they are twice as many as the customers (or a
+    batch): aggregating a batch of a million customers' rows gives nearly a row per
+    shipment, each wider than the shipment, so aggregating more rows at once shrinks the
+    partial tables and the merges, while the rows waiting stay in proportion to the
+    customers."""
+
+    moments: tuple[datetime, ...]
+    days: str
+    batch_rows: int
+    merged: list[pl.DataFrame | None] = attrs.field(init=False)
+    waiting: list[pl.DataFrame] = attrs.field(factory=list)
+
+    def __attrs_post_init__(self) -> None:
+        self.merged = [None for _ in self.moments]
+
+    def add(self, valid: pl.DataFrame) -> None:
+        self.waiting.append(valid.select(_AGGREGATED))
+        customers = self.merged[0].height if self.merged[0] is not None else 0
+        if sum(w.height for w in self.waiting) >= max(self.batch_rows, 2 * customers):
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.waiting:
+            return
+        rows = pl.concat(self.waiting, rechunk=False)
+        self.waiting = []
+        parts = [_aggregate(rows, moment, days=self.days) for moment in self.moments]
+        del rows  # before the merges, which need the room
+        for index, part in enumerate(parts):
+            table = self.merged[index]
+            self.merged[index] = part if table is None else merge_tables([table, part])
+
+    def currencies(self, at: int, latest: datetime) -> pl.DataFrame:
+        """Each customer's currency so far (``customer_id``, ``currency``): of the rows
+        counted at ``latest`` (``self.moments[at]``)."""
+        counted = pl.col("ordered_at") <= pl.lit(latest.astimezone(UTC))
+        known = [
+            w.filter(counted).select("customer_id", pl.col("revenue.currency").alias("currency"))
+            for w in self.waiting
+        ]
+        table = self.merged[at]
+        if table is not None:
+            known.insert(0, table.select("customer_id", "currency"))
+        schema = {"customer_id": pl.String, "currency": pl.String}
+        return (
+            pl.concat([pl.DataFrame(schema=schema), *known])
+            .drop_nulls("currency")
+            .unique("customer_id", keep="first", maintain_order=True)
+        )
+
+
 def _clash(
-    valid: pl.DataFrame, latest: datetime, currencies: set[str], parts: list[pl.DataFrame]
+    valid: pl.DataFrame, latest: datetime, currencies: set[str], tables: _Tables
 ) -> tuple[CurrencyMismatchError | None, set[str]]:
     """The currency clash of the batch's counted rows, if any, and the currencies seen with
     them. While the rows so far have one currency there is nothing to check; otherwise each
-    earlier customer's currency comes from the per-customer tables at ``latest`` so far."""
+    earlier customer's currency comes from the tables so far."""
     counted = valid.filter(pl.col("ordered_at") <= pl.lit(latest.astimezone(UTC)))
     seen = currencies | set(counted["revenue.currency"].unique().to_list())
     if len(seen) < 2:
         return None, seen
-    known = None
-    if parts:
-        known = (
-            pl.concat([p.select("customer_id", "currency") for p in parts])
-            .drop_nulls("currency")
-            .unique("customer_id", keep="first", maintain_order=True)
-        )
+    known = tables.currencies(tables.moments.index(latest), latest)
     return _currency_clash(counted, latest, known)[1], seen
 
 
@@ -307,11 +376,15 @@ class _Seen:
         return pl.concat(found)
 
 
+def _hashes(ids: pl.Series) -> pl.Series:
+    return ids.hash(seed=0)
+
+
 def _without_duplicates(valid: pl.DataFrame, seen: _Seen) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The rows whose id no earlier valid row has, and the others (with the first one's
     line); ``seen`` learns the new ids."""
     c = pl.col
-    hashes = valid["id"].hash(seed=0)
+    hashes = _hashes(valid["id"])
     earlier = seen.earlier(hashes)
     maybe = hashes.is_duplicated()
     if earlier.height:
