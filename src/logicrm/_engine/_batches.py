@@ -245,7 +245,8 @@ def _plain_csv(
         while chunk := raw.read(1 << 22):
             newlines += chunk.count(b"\n")
             delimiters += chunk.count(sep.encode())
-            carriage = carriage or b"\r" in chunk.replace(b"\r\n", b"")
+            if not carriage and b"\r" in chunk:  # a lone one: some \r not before a \n
+                carriage = chunk.count(b"\r") != chunk.count(b"\r\n")
             last = chunk[-1:]
     if carriage:
         return None
@@ -337,8 +338,12 @@ def _arrow_csv_batches(
 
     for frame in pending_frames():
         cells = [pl.col(n) for n in header]
+        # A row of blank cells starts with a blank one: the others are looked at only then.
+        maybe_blank = (frame[header[0]].str.strip_chars(_WHITESPACE) == "").any()
         stats = frame.select(
-            blank=pl.all_horizontal([cell.str.strip_chars(_WHITESPACE) == "" for cell in cells]),
+            blank=pl.all_horizontal([cell.str.strip_chars(_WHITESPACE) == "" for cell in cells])
+            if maybe_blank
+            else pl.repeat(False, pl.len()),
             newlines=pl.sum_horizontal(
                 [cell.str.count_matches("\n", literal=True) for cell in cells]
             ),

@@ -116,7 +116,6 @@ def _places(text: pl.Expr) -> pl.Expr:
 
 # What str.strip() strips: every character Python calls whitespace.
 _WHITESPACE = "".join(chr(i) for i in range(0x3001) if chr(i).isspace())
-_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S%:z"
 
 
 def _read_cell(
@@ -147,10 +146,7 @@ def _read_cell(
         if text:
             # The common export form first; the other canonical forms, normalised to it, only
             # where it did not parse (see _parsed_times).
-            value = expr.str.to_datetime(
-                format=_TIME_FORMAT, time_zone="UTC", time_unit="us", strict=False
-            )
-            return value, absent, expr.str.contains(_CANONICAL_TIME), None, None
+            return _common_time(expr), absent, expr.str.contains(_CANONICAL_TIME), None, None
         if isinstance(dtype, pl.Datetime) and dtype.time_zone and dtype.time_unit != "ns":
             value = expr.dt.convert_time_zone("UTC").dt.cast_time_unit("us")
             return value, absent, pl.lit(True), None, None
@@ -190,6 +186,20 @@ def _read_cell(
     if dtype == pl.Boolean:
         return expr, absent, pl.lit(True), None, None
     return pl.lit(None), absent, no, None, None
+
+
+def _common_time(text: pl.Expr) -> pl.Expr:
+    """``2024-01-31T09:30:00+08:00`` (the common export form) in UTC, else null: the local
+    time by polars' fast parser, less the offset read as numbers, which is twice as quick as
+    parsing with ``%:z``. Only a cell of the canonical form is read by its value."""
+    local = text.str.slice(0, 19).str.to_datetime("%Y-%m-%dT%H:%M:%S", time_unit="us", strict=False)
+    hours = text.str.slice(20, 2).cast(pl.Int64, strict=False)
+    minutes = hours * 60 + text.str.slice(23, 2).cast(pl.Int64, strict=False)
+    sign = text.str.slice(19, 1)
+    offset = pl.when(sign == "+").then(minutes).when(sign == "-").then(-minutes)
+    common = (text.str.len_bytes() == 25) & (text.str.slice(22, 1) == ":")
+    utc = local - pl.duration(minutes=offset)
+    return pl.when(common).then(utc).dt.replace_time_zone("UTC")
 
 
 def _written(spellings: frozenset[str]) -> list[str]:
@@ -247,7 +257,7 @@ def _standardise(frame: pl.DataFrame, mapping: ColumnMapping) -> pl.DataFrame:
     # text are not read here, their null places never used).
     stage += [value.cast(pl.Int8 if "places" in name else pl.Boolean, strict=False).alias(name)
               for name, value in extra.items()]  # fmt: skip
-    out = frame.select(stage)
+    out = frame.lazy().select(stage).collect()  # lazily: each strip and parse made once
     out = _parsed_times(out, frame, text_times)
     oks = []
     for path in _KINDS:
