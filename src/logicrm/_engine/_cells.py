@@ -381,13 +381,15 @@ def _settle(
 
 def _currency_clash(
     valid: pl.DataFrame, as_of: datetime, known: pl.DataFrame | None = None
-) -> tuple[pl.DataFrame, CurrencyMismatchError | None]:
-    """Each customer's currency (``known`` from earlier rows, else its first counted row's)
-    and the error the object path raises at the first counted row in another currency."""
+) -> CurrencyMismatchError | None:
+    """The error the object path raises at the first counted row in another currency than
+    its customer's (``known`` from earlier rows, else its first counted row's)."""
     c = pl.col
     counted = valid.filter(c("ordered_at") <= pl.lit(as_of.astimezone(UTC))).select(
         "__row", "customer_id", c("revenue.currency").alias("currency")
     )
+    if known is None and counted["currency"].n_unique() < 2:
+        return None  # one currency: nothing can clash
     first = counted.group_by("customer_id").agg(c("currency").sort_by("__row").first())
     if known is not None:
         first = pl.concat([known, first.join(known, on="customer_id", how="anti")])
@@ -398,8 +400,8 @@ def _currency_clash(
         .head(1)
     )
     if clash.height:
-        return first, CurrencyMismatchError(clash["__first"][0], clash["currency"][0], "add")
-    return first, None
+        return CurrencyMismatchError(clash["__first"][0], clash["currency"][0], "add")
+    return None
 
 
 def _raw_rows(original: pl.DataFrame, positions: list[int]) -> Iterator[dict[str, Any]]:

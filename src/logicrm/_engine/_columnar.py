@@ -338,7 +338,7 @@ def _clash(
     if len(seen) < 2:
         return None, seen
     known = tables.currencies(tables.moments.index(latest), latest)
-    return _currency_clash(counted, latest, known)[1], seen
+    return _currency_clash(counted, latest, known), seen
 
 
 @attrs.define

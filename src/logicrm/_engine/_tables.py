@@ -39,7 +39,7 @@ def _prepare(
     frame = _standardise(original, mapping)
     reader = _Reader(Shipment, mapping)
     valid, rejected = _settle(frame, lambda rows: _raw_rows(original, rows), reader)
-    clash = _currency_clash(valid, as_of)[1]
+    clash = _currency_clash(valid, as_of)
     if clash is not None:
         raise clash
     return valid, _rejected_frame(rejected)
@@ -117,7 +117,12 @@ def _aggregate(valid: pl.DataFrame, as_of: datetime, *, days: str) -> pl.DataFra
         cycle = (c("delivered_at") - c("ordered_at")).dt.total_microseconds().cast(pl.Int128)
         day = c("ordered_at").dt.date().cast(pl.Int32)
         first_day = day.filter(counted).min()
-        first_day_rows = counted & (day == first_day)
+        # Marked row by row (a window) rather than compared with the group's minimum inside
+        # the aggregation, which polars does group by group.
+        valid = valid.with_columns(
+            __first_day_row=counted & (day == when(counted, day).min().over("customer_id"))
+        )
+        first_day_rows = c("__first_day_row")
         figures += [
             when(delivered, cycle).sum().alias("cycle_us_sum"),
             when(delivered, cycle * cycle).sum().alias("cycle_us_squares"),
@@ -127,10 +132,9 @@ def _aggregate(valid: pl.DataFrame, as_of: datetime, *, days: str) -> pl.DataFra
                 else day.filter(counted).n_unique().alias("distinct_order_days")
             ),
             first_day.alias("first_day"),
-            c("revenue.amount").filter(first_day_rows).sum().alias("first_day_revenue"),
-            c("__revenue_places").filter(first_day_rows).max().alias("__first_day_places"),
-            c("__revenue_negative_zero")
-            .filter(first_day_rows)
+            when(first_day_rows, "revenue.amount").sum().alias("first_day_revenue"),
+            when(first_day_rows, "__revenue_places").max().alias("__first_day_places"),
+            when(first_day_rows, "__revenue_negative_zero")
             .all()
             .alias("__first_day_negative_zero"),
         ]
