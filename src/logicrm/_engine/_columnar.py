@@ -75,8 +75,9 @@ def summarize_file(
 
     ``on_reject`` gets each rejected row in file order; ``on_rows`` the number of rows read
     after each batch. ``as_table`` gives the merged per-customer table instead (``None``
-    for no shipments), for ``_assess_columns``: without the order days, the first day's
-    revenue and the cycle times, which the assessment does not read. ``also_at``
+    for no shipments), for ``_assess_columns``: without what the assessment does not read
+    (the order days, the first day's revenue, the cycle times, the shipments after
+    ``as_of``, the costs of windows other than the last 365 days). ``also_at``
     summarises the same rows at a second moment in the same pass (a backtest's cut-off and
     horizon end): the result is then a pair, at ``as_of`` and at ``also_at``.
 

@@ -48,8 +48,9 @@ def _prepare(
 def _aggregate(valid: pl.DataFrame, as_of: datetime, *, days: str) -> pl.DataFrame:
     """Per-customer figures. ``days``: ``"sets"`` adds the order days as lists, the first
     day's revenue and the cycle times (for Activity), ``"count"`` the same with the number
-    of order days (for ``activity_table``), ``"none"`` none of these (the assessment reads
-    none of them; the day lists alone cost more than all the other figures together).
+    of order days (for ``activity_table``), ``"none"`` none of these, nor the shipments
+    after ``as_of`` or the costs of windows other than the last 365 days (the assessment
+    reads none of them; the day lists alone cost more than all the other figures together).
 
     Each figure is a plain sum, min or max over a column masked row by row
     (``when(...).then(...)``), which polars computes on its grouped kernels."""
@@ -72,16 +73,18 @@ def _aggregate(valid: pl.DataFrame, as_of: datetime, *, days: str) -> pl.DataFra
         windows += [
             inside.sum().alias(f"__w{index}_orders"),
             when(inside, "revenue.amount").sum().alias(f"__w{index}_revenue"),
-            when(inside, "cost.amount").sum().alias(f"__w{index}_cost"),
             when(inside, "__revenue_places").max().alias(f"__w{index}_revenue_places"),
-            when(inside, "__cost_places").max().alias(f"__w{index}_cost_places"),
         ]
+        if days != "none" or days_back == 365:  # the assessment reads the year's cost only
+            windows += [
+                when(inside, "cost.amount").sum().alias(f"__w{index}_cost"),
+                when(inside, "__cost_places").max().alias(f"__w{index}_cost_places"),
+            ]
     year = counted & (c("ordered_at") > pl.lit(as_of_utc - timedelta(days=365)))
     figures = [
         # Only what is counted has a currency: a shipment after as_of never clashes.
         c("revenue.currency").filter(counted).first().alias("currency"),
         counted.sum().alias("orders"),
-        (~counted).sum().alias("ignored_after_as_of"),
         when(counted, "ordered_at").min().alias("first_order_at"),
         when(counted, "ordered_at").max().alias("last_order_at"),
         when(counted, "revenue.amount").sum().alias("revenue"),
@@ -114,6 +117,7 @@ def _aggregate(valid: pl.DataFrame, as_of: datetime, *, days: str) -> pl.DataFra
         *windows,
     ]
     if days != "none":
+        figures.append((~counted).sum().alias("ignored_after_as_of"))
         cycle = (c("delivered_at") - c("ordered_at")).dt.total_microseconds().cast(pl.Int128)
         day = c("ordered_at").dt.date().cast(pl.Int32)
         first_day = day.filter(counted).min()
@@ -167,7 +171,7 @@ def merge_tables(tables: list[pl.DataFrame]) -> pl.DataFrame:
         c("currency").min(),
         c("currency").max().alias("__other_currency"),
         *(c(name).sum() for name in _SUMMED if name in stacked.columns),
-        *(c(name).max() for name in _PLACES),
+        *(c(name).max() for name in _PLACES if name in stacked.columns),
         c("first_order_at").min(),
         c("last_order_at").max(),
     ]
