@@ -14,7 +14,9 @@ How it stays identical:
   ``summarize``'s rules, across batches.
 
 Memory grows with the customers and the ids seen (for duplicates), not with the rows: the file
-is read in batches whose per-customer tables are merged with ``frames.merge_tables``.
+is read in batches, and the valid rows, as many as twice the customers at a time, are
+aggregated together into a per-customer table merged with the one so far
+(``frames.merge_tables``).
 """
 
 from __future__ import annotations
@@ -309,9 +311,10 @@ class _Tables:
             table = self.merged[index]
             self.merged[index] = part if table is None else merge_tables([table, part])
 
-    def currencies(self, at: int, latest: datetime) -> pl.DataFrame:
+    def currencies(self, latest: datetime) -> pl.DataFrame:
         """Each customer's currency so far (``customer_id``, ``currency``): of the rows
-        counted at ``latest`` (``self.moments[at]``)."""
+        counted at ``latest``, one of the moments."""
+        at = self.moments.index(latest)
         counted = pl.col("ordered_at") <= pl.lit(latest.astimezone(UTC))
         known = [
             w.filter(counted).select("customer_id", pl.col("revenue.currency").alias("currency"))
@@ -338,7 +341,7 @@ def _clash(
     seen = currencies | set(counted["revenue.currency"].unique().to_list())
     if len(seen) < 2:
         return None, seen
-    known = tables.currencies(tables.moments.index(latest), latest)
+    known = tables.currencies(latest)
     return _currency_clash(counted, latest, known), seen
 
 
