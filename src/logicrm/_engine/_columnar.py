@@ -247,6 +247,8 @@ def _summarize(
         tables.add(valid)
         if on_rows is not None:
             on_rows(batch.frame.height + len(batch.bad))
+        del batch, frame, valid  # not held while the next is read, nor in the last merge
+    seen.runs.clear()  # the ids' room goes to the last, largest merge
     tables.flush()
     results: list[Any] = []
     for table, moment in zip(tables.merged, moments, strict=True):
