@@ -359,10 +359,10 @@ def _settle(
 ) -> tuple[pl.DataFrame, list[Rejection]]:
     """The valid rows (in order) and the rejected ones: the rows the vectorised reading
     could not vouch for are read once more by the object path, which accepts or words them."""
+    if frame["__ok"].all():
+        return frame, []  # the common case, without a copy
     odd = frame.filter(~pl.col("__ok"))
     valid = frame.filter(pl.col("__ok"))
-    if odd.height == 0:
-        return valid, []
     positions = odd["__row"].to_list()
     accepted: list[dict[str, Any]] = []
     rejected: list[Rejection] = []
@@ -385,8 +385,11 @@ def _currency_clash(
     """The error the object path raises at the first counted row in another currency than
     its customer's (``known`` from earlier rows, else its first counted row's)."""
     c = pl.col
-    counted = valid.filter(c("ordered_at") <= pl.lit(as_of.astimezone(UTC))).select(
-        "__row", "customer_id", c("revenue.currency").alias("currency")
+    counted = (
+        valid.lazy()
+        .filter(c("ordered_at") <= pl.lit(as_of.astimezone(UTC)))
+        .select("__row", "customer_id", c("revenue.currency").alias("currency"))
+        .collect()  # lazily: only the three columns are filtered
     )
     if known is None and counted["currency"].n_unique() < 2:
         return None  # one currency: nothing can clash

@@ -339,12 +339,12 @@ def _clash(
     """The currency clash of the batch's counted rows, if any, and the currencies seen with
     them. While the rows so far have one currency there is nothing to check; otherwise each
     earlier customer's currency comes from the tables so far."""
-    counted = valid.filter(pl.col("ordered_at") <= pl.lit(latest.astimezone(UTC)))
-    seen = currencies | set(counted["revenue.currency"].unique().to_list())
+    counted = pl.col("ordered_at") <= pl.lit(latest.astimezone(UTC))
+    found = valid.select(pl.col("revenue.currency").filter(counted).unique()).to_series()
+    seen = currencies | set(found.to_list())
     if len(seen) < 2:
         return None, seen
-    known = tables.currencies(latest)
-    return _currency_clash(counted, latest, known), seen
+    return _currency_clash(valid, latest, tables.currencies(latest)), seen
 
 
 @attrs.define
