@@ -118,7 +118,7 @@ def activity_table(
         549
     """
     valid, rejected = _prepare(data, as_of, mapping)
-    table = _aggregate(valid, as_of, day_sets=False)
+    table = _aggregate(valid, as_of, days="count")
     c = pl.col
 
     def rate(numerator: str, denominator: str) -> pl.Expr:
@@ -158,7 +158,7 @@ def partial_table(
     [`summarize_frame()`][logicrm.frames.summarize_frame] gives for all the rows at once.
     """
     valid, rejected = _prepare(data, as_of, mapping)
-    return _aggregate(valid, as_of, day_sets=True), rejected
+    return _aggregate(valid, as_of, days="sets"), rejected
 
 
 def _rows(activities: Mapping[str, Activity] | Iterable[Activity]) -> list[dict[str, Any]]:

@@ -243,19 +243,22 @@ def _plain_csv(
     if source is None:
         return None
     with source.open("rb") as raw:
-        newlines = delimiters = 0
+        newlines = delimiters = quotes = 0
         last = b"\n"
         carriage = False
         while chunk := raw.read(1 << 22):
             newlines += chunk.count(b"\n")
             delimiters += chunk.count(sep.encode())
-            carriage = carriage or b"\r" in chunk.replace(b"\r\n", b"")
+            quotes += chunk.count(b'"')
+            if not carriage and b"\r" in chunk:  # a lone one: some \r not before a \n
+                carriage = chunk.count(b"\r") != chunk.count(b"\r\n")
             last = chunk[-1:]
     if carriage:
         return None
     header_delimiters = sum(name.count(sep) for name in header) + len(header) - 1
     physical = newlines + (0 if last == b"\n" else 1)
-    return source, header, sep, _Counts(), (physical, delimiters - header_delimiters, True)
+    expected = (physical, delimiters - header_delimiters, quotes > 0)
+    return source, header, sep, _Counts(), expected
 
 
 def _as_utf8(path: Path, encoding: str, stack: contextlib.ExitStack) -> Path | None:
@@ -288,7 +291,8 @@ def _arrow_csv_batches(
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    physical, data_delimiters, _ = expected
+    # Without a quote in the file no cell holds a newline or a delimiter: not counted then.
+    physical, data_delimiters, quoted = expected
     width = len(header)
     check_size = source.stat().st_size > MAX_RECORD_CHARS // 2
     names = [f"c{i}" for i in range(width)]
@@ -341,14 +345,22 @@ def _arrow_csv_batches(
 
     for frame in pending_frames():
         cells = [pl.col(n) for n in header]
+        # A row of blank cells starts with a blank one: the others are looked at only then.
+        maybe_blank = (frame[header[0]].str.strip_chars(_WHITESPACE) == "").any()
         stats = frame.select(
-            blank=pl.all_horizontal([cell.str.strip_chars(_WHITESPACE) == "" for cell in cells]),
+            blank=pl.all_horizontal([cell.str.strip_chars(_WHITESPACE) == "" for cell in cells])
+            if maybe_blank
+            else pl.repeat(False, pl.len()),
             newlines=pl.sum_horizontal(
                 [cell.str.count_matches("\n", literal=True) for cell in cells]
-            ),
+            )
+            if quoted
+            else pl.repeat(0, pl.len(), dtype=pl.UInt32),
             delimiters=pl.sum_horizontal(
                 [cell.str.count_matches(sep, literal=True) for cell in cells]
-            ),
+            )
+            if quoted
+            else pl.repeat(0, pl.len(), dtype=pl.UInt32),
             size=pl.sum_horizontal([cell.str.len_bytes() for cell in cells])
             if check_size
             else pl.lit(0),

@@ -116,7 +116,6 @@ def _places(text: pl.Expr) -> pl.Expr:
 
 # What str.strip() strips: every character Python calls whitespace.
 _WHITESPACE = "".join(chr(i) for i in range(0x3001) if chr(i).isspace())
-_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S%:z"
 
 
 def _read_cell(
@@ -147,10 +146,7 @@ def _read_cell(
         if text:
             # The common export form first; the other canonical forms, normalised to it, only
             # where it did not parse (see _parsed_times).
-            value = expr.str.to_datetime(
-                format=_TIME_FORMAT, time_zone="UTC", time_unit="us", strict=False
-            )
-            return value, absent, expr.str.contains(_CANONICAL_TIME), None, None
+            return _common_time(expr), absent, expr.str.contains(_CANONICAL_TIME), None, None
         if isinstance(dtype, pl.Datetime) and dtype.time_zone and dtype.time_unit != "ns":
             value = expr.dt.convert_time_zone("UTC").dt.cast_time_unit("us")
             return value, absent, pl.lit(True), None, None
@@ -190,6 +186,20 @@ def _read_cell(
     if dtype == pl.Boolean:
         return expr, absent, pl.lit(True), None, None
     return pl.lit(None), absent, no, None, None
+
+
+def _common_time(text: pl.Expr) -> pl.Expr:
+    """``2024-01-31T09:30:00+08:00`` (the common export form) in UTC, else null: the local
+    time by polars' fast parser, less the offset read as numbers, which is twice as quick as
+    parsing with ``%:z``. Only a cell of the canonical form is read by its value."""
+    local = text.str.slice(0, 19).str.to_datetime("%Y-%m-%dT%H:%M:%S", time_unit="us", strict=False)
+    hours = text.str.slice(20, 2).cast(pl.Int64, strict=False)
+    minutes = hours * 60 + text.str.slice(23, 2).cast(pl.Int64, strict=False)
+    sign = text.str.slice(19, 1)
+    offset = pl.when(sign == "+").then(minutes).when(sign == "-").then(-minutes)
+    common = (text.str.len_bytes() == 25) & (text.str.slice(22, 1) == ":")
+    utc = local - pl.duration(minutes=offset)
+    return pl.when(common).then(utc).dt.replace_time_zone("UTC")
 
 
 def _written(spellings: frozenset[str]) -> list[str]:
@@ -243,9 +253,11 @@ def _standardise(frame: pl.DataFrame, mapping: ColumnMapping) -> pl.DataFrame:
             extra[f"__{money}_places"] = places
         if negative_zero is not None and money == "revenue":
             extra["__revenue_negative_zero"] = negative_zero.fill_null(False)
-    stage += [value.cast(pl.Int32 if "places" in name else pl.Boolean).alias(name)
+    # Places fit in a byte (Money's exponents lie within -18 and 12; the rows with longer
+    # text are not read here, their null places never used).
+    stage += [value.cast(pl.Int8 if "places" in name else pl.Boolean, strict=False).alias(name)
               for name, value in extra.items()]  # fmt: skip
-    out = frame.select(stage)
+    out = frame.lazy().select(stage).collect()  # lazily: each strip and parse made once
     out = _parsed_times(out, frame, text_times)
     oks = []
     for path in _KINDS:
@@ -347,10 +359,10 @@ def _settle(
 ) -> tuple[pl.DataFrame, list[Rejection]]:
     """The valid rows (in order) and the rejected ones: the rows the vectorised reading
     could not vouch for are read once more by the object path, which accepts or words them."""
+    if frame["__ok"].all():
+        return frame, []  # the common case, without a copy
     odd = frame.filter(~pl.col("__ok"))
     valid = frame.filter(pl.col("__ok"))
-    if odd.height == 0:
-        return valid, []
     positions = odd["__row"].to_list()
     accepted: list[dict[str, Any]] = []
     rejected: list[Rejection] = []
@@ -369,13 +381,18 @@ def _settle(
 
 def _currency_clash(
     valid: pl.DataFrame, as_of: datetime, known: pl.DataFrame | None = None
-) -> tuple[pl.DataFrame, CurrencyMismatchError | None]:
-    """Each customer's currency (``known`` from earlier rows, else its first counted row's)
-    and the error the object path raises at the first counted row in another currency."""
+) -> CurrencyMismatchError | None:
+    """The error the object path raises at the first counted row in another currency than
+    its customer's (``known`` from earlier rows, else its first counted row's)."""
     c = pl.col
-    counted = valid.filter(c("ordered_at") <= pl.lit(as_of.astimezone(UTC))).select(
-        "__row", "customer_id", c("revenue.currency").alias("currency")
+    counted = (
+        valid.lazy()
+        .filter(c("ordered_at") <= pl.lit(as_of.astimezone(UTC)))
+        .select("__row", "customer_id", c("revenue.currency").alias("currency"))
+        .collect()  # lazily: only the three columns are filtered
     )
+    if known is None and counted["currency"].n_unique() < 2:
+        return None  # one currency: nothing can clash
     first = counted.group_by("customer_id").agg(c("currency").sort_by("__row").first())
     if known is not None:
         first = pl.concat([known, first.join(known, on="customer_id", how="anti")])
@@ -386,8 +403,8 @@ def _currency_clash(
         .head(1)
     )
     if clash.height:
-        return first, CurrencyMismatchError(clash["__first"][0], clash["currency"][0], "add")
-    return first, None
+        return CurrencyMismatchError(clash["__first"][0], clash["currency"][0], "add")
+    return None
 
 
 def _raw_rows(original: pl.DataFrame, positions: list[int]) -> Iterator[dict[str, Any]]:

@@ -14,7 +14,9 @@ How it stays identical:
   ``summarize``'s rules, across batches.
 
 Memory grows with the customers and the ids seen (for duplicates), not with the rows: the file
-is read in batches whose per-customer tables are merged with ``frames.merge_tables``.
+is read in batches, and the valid rows, as many as twice the customers at a time, are
+aggregated together into a per-customer table merged with the one so far
+(``frames.merge_tables``).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from __future__ import annotations
 import contextlib
 import warnings
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +41,7 @@ from logicrm._engine._batches import (
     _python_batches,
     _regrouped,
 )
-from logicrm._engine._cells import _currency_clash, _settle, _standardise
+from logicrm._engine._cells import _FLAGS, _currency_clash, _settle, _standardise
 from logicrm._engine._tables import _aggregate, merge_tables, to_activities
 from logicrm._readers._plan import ColumnMapping, _Reader
 from logicrm._readers._text import (
@@ -48,7 +50,7 @@ from logicrm._readers._text import (
     _jsonl_rows,
 )
 from logicrm.domain import Shipment
-from logicrm.errors import ColumnWarning
+from logicrm.errors import ColumnWarning, CurrencyMismatchError
 from logicrm.io import RowRejection, _row_key
 
 BATCH_ROWS = 500_000
@@ -75,9 +77,11 @@ def summarize_file(
 
     ``on_reject`` gets each rejected row in file order; ``on_rows`` the number of rows read
     after each batch. ``as_table`` gives the merged per-customer table instead (``None``
-    for no shipments), for ``_assess_columns``. ``also_at`` summarises the same rows at a
-    second moment in the same pass (a backtest's cut-off and horizon end): the result is
-    then a pair, at ``as_of`` and at ``also_at``.
+    for no shipments), for ``_assess_columns``: without what the assessment does not read
+    (the order days, the first day's revenue, the cycle times, the shipments after
+    ``as_of``, the costs of windows other than the last 365 days). ``also_at``
+    summarises the same rows at a second moment in the same pass (a backtest's cut-off and
+    horizon end): the result is then a pair, at ``as_of`` and at ``also_at``.
 
     Raises what the object path raises: ``ReadError`` for an unreadable file,
     ``CurrencyMismatchError`` for a customer in two currencies; and ``frames.EngineLimit``
@@ -90,7 +94,15 @@ def summarize_file(
 
     def run(batches: Iterator[_Batch], rejected: Any = on_reject, rows: Any = on_rows) -> Any:
         return _summarize(
-            batches, reader, as_of, unit, rejected, rows, as_table=as_table, also_at=also_at
+            batches,
+            reader,
+            as_of,
+            unit,
+            rejected,
+            rows,
+            as_table=as_table,
+            also_at=also_at,
+            batch_rows=batch_rows,
         )
 
     if kind == "parquet":
@@ -157,6 +169,7 @@ def summarize_db(
                     key,
                     as_table=as_table,
                     also_at=also_at,
+                    batch_rows=batch_rows,
                 )
     with reading(database, source) as (names, values):
         reader.check_header(source.name, names)
@@ -172,6 +185,7 @@ def summarize_db(
             key,
             as_table=as_table,
             also_at=also_at,
+            batch_rows=batch_rows,
         )
 
 
@@ -196,13 +210,14 @@ def _summarize(
     key_column: str | None = None,
     as_table: bool = False,
     also_at: datetime | None = None,
+    batch_rows: int = BATCH_ROWS,
 ) -> Any:
     id_column = reader.mapping.column("id")
     seen = _Seen()
-    currencies: pl.DataFrame | None = None
+    currencies: set[str] = set()  # of the rows counted so far
     moments = (as_of,) if also_at is None else (as_of, also_at)
     latest = max(moments)  # a currency clash up to the later moment is a clash of the pair
-    tables: list[list[pl.DataFrame]] = [[] for _ in moments]
+    tables = _Tables(moments, "none" if as_table else "sets", batch_rows)  # no days to assess
     for batch in batches:
         frame = _standardise(batch.frame, reader.mapping)
         if batch.odd is not None:
@@ -224,7 +239,7 @@ def _summarize(
             ):
                 reason = f"duplicate of {unit} {first}"
                 rejections.append(RowRejection(line, ((id_column, reason),), raw))
-        currencies, clash = _currency_clash(valid, latest, currencies)
+        clash, currencies = _clash(valid, latest, currencies, tables)
         if on_reject is not None:
             for rejection in sorted(rejections, key=lambda r: r.line):
                 if key_column is not None:  # a database row: named by its key
@@ -232,55 +247,163 @@ def _summarize(
                 on_reject(rejection)
         if clash is not None:
             raise clash
-        for index, moment in enumerate(moments):
-            parts = tables[index]
-            parts.append(_aggregate(valid, moment, day_sets=True))
-            if len(parts) == 4:  # merged as they come: a few partial tables in memory at a time
-                tables[index] = [merge_tables(parts)]
+        tables.add(valid)
         if on_rows is not None:
             on_rows(batch.frame.height + len(batch.bad))
+        del batch, frame, valid  # not held while the next is read, nor in the last merge
+    seen.runs.clear()  # the ids' room goes to the last, largest merge
+    tables.flush()
     results: list[Any] = []
-    for parts, moment in zip(tables, moments, strict=True):
-        if not parts:
+    for table, moment in zip(tables.merged, moments, strict=True):
+        if table is None:
             results.append(None if as_table else {})
-            continue
-        merged = parts[0] if len(parts) == 1 else merge_tables(parts)
-        results.append(merged if as_table else to_activities(merged, moment))
+        else:
+            results.append(table if as_table else to_activities(table, moment))
     return results[0] if also_at is None else tuple(results)
+
+
+# What the per-customer tables are made of: a valid row's other columns are dropped at once.
+_AGGREGATED = (
+    "customer_id",
+    "ordered_at",
+    "promised_at",
+    "delivered_at",
+    "revenue.amount",
+    "revenue.currency",
+    "cost.amount",
+    "units_ordered",
+    "units_delivered",
+    "units_damaged",
+    *_FLAGS,
+    "__revenue_places",
+    "__cost_places",
+    "__revenue_negative_zero",
+)
+
+
+@attrs.define
+class _Tables:
+    """The per-customer tables at each moment, merged so far, and the valid rows waiting to
+    be added to them. The rows wait until they are twice as many as the customers (or a
+    batch): aggregating a batch of a million customers' rows gives nearly a row per
+    shipment, each wider than the shipment, so aggregating more rows at once shrinks the
+    partial tables and the merges, while the rows waiting stay in proportion to the
+    customers."""
+
+    moments: tuple[datetime, ...]
+    days: str
+    batch_rows: int
+    merged: list[pl.DataFrame | None] = attrs.field(init=False)
+    waiting: list[pl.DataFrame] = attrs.field(factory=list)
+
+    def __attrs_post_init__(self) -> None:
+        self.merged = [None for _ in self.moments]
+
+    def add(self, valid: pl.DataFrame) -> None:
+        self.waiting.append(valid.select(_AGGREGATED))
+        customers = self.merged[0].height if self.merged[0] is not None else 0
+        if sum(w.height for w in self.waiting) >= max(self.batch_rows, 2 * customers):
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.waiting:
+            return
+        rows = pl.concat(self.waiting, rechunk=False)
+        self.waiting = []
+        parts = [_aggregate(rows, moment, days=self.days) for moment in self.moments]
+        del rows  # before the merges, which need the room
+        for index, part in enumerate(parts):
+            table = self.merged[index]
+            self.merged[index] = part if table is None else merge_tables([table, part])
+
+    def currencies(self, latest: datetime) -> pl.DataFrame:
+        """Each customer's currency so far (``customer_id``, ``currency``): of the rows
+        counted at ``latest``, one of the moments."""
+        at = self.moments.index(latest)
+        counted = pl.col("ordered_at") <= pl.lit(latest.astimezone(UTC))
+        known = [
+            w.filter(counted).select("customer_id", pl.col("revenue.currency").alias("currency"))
+            for w in self.waiting
+        ]
+        table = self.merged[at]
+        if table is not None:
+            known.insert(0, table.select("customer_id", "currency"))
+        schema = {"customer_id": pl.String, "currency": pl.String}
+        return (
+            pl.concat([pl.DataFrame(schema=schema), *known])
+            .drop_nulls("currency")
+            .unique("customer_id", keep="first", maintain_order=True)
+        )
+
+
+def _clash(
+    valid: pl.DataFrame, latest: datetime, currencies: set[str], tables: _Tables
+) -> tuple[CurrencyMismatchError | None, set[str]]:
+    """The currency clash of the batch's counted rows, if any, and the currencies seen with
+    them. While the rows so far have one currency there is nothing to check; otherwise each
+    earlier customer's currency comes from the tables so far."""
+    counted = pl.col("ordered_at") <= pl.lit(latest.astimezone(UTC))
+    found = valid.select(pl.col("revenue.currency").filter(counted).unique()).to_series()
+    seen = currencies | set(found.to_list())
+    if len(seen) < 2:
+        return None, seen
+    return _currency_clash(valid, latest, tables.currencies(latest)), seen
 
 
 @attrs.define
 class _Seen:
-    """The ids of the valid rows so far, with each one's first line: hashes for a quick
-    probe, the ids themselves to settle what a hash suggests."""
+    """The ids of the valid rows so far, with each one's first line, in runs sorted by the
+    id's hash. A batch is probed by binary search in each run, and a run is merged with the
+    one before it while that one is no bigger (as a binary counter carries): each id is
+    sorted into a bigger run a logarithmic number of times, where a hash set of every id
+    seen, rebuilt once per batch, made the work grow with the square of the rows."""
 
-    hashes: pl.Series = attrs.field(factory=lambda: pl.Series(dtype=pl.UInt64))
-    parts: list[pl.DataFrame] = attrs.field(factory=list)
+    runs: list[pl.DataFrame] = attrs.field(factory=list)
 
-    def first_lines(self, hashes: pl.Series) -> pl.DataFrame:
-        if not self.parts:
-            return pl.DataFrame(schema={"id": pl.String, "__first": pl.Int64})
-        wanted = hashes.implode()
-        return pl.concat(
-            [p.filter(pl.col("__hash").is_in(wanted)).drop("__hash") for p in self.parts]
-        )
+    def add(self, part: pl.DataFrame) -> None:
+        """Learn ``part``'s ids (``__hash``, ``id``, ``__first``), all new."""
+        run = part.sort("__hash")
+        while self.runs and self.runs[-1].height <= run.height:
+            run = self.runs.pop().merge_sorted(run, "__hash")
+        self.runs.append(run)
+
+    def earlier(self, hashes: pl.Series) -> pl.DataFrame:
+        """The ids seen whose hash is one of ``hashes`` (with their first lines)."""
+        found = [pl.DataFrame(schema={"__hash": pl.UInt64, "id": pl.String, "__first": pl.Int64})]
+        hashes = hashes.sort()  # sorted needles: the searches walk each run in order
+        for run in self.runs:
+            keys = run["__hash"]
+            bounds = pl.DataFrame(
+                {
+                    "left": keys.search_sorted(hashes, side="left"),
+                    "right": keys.search_sorted(hashes, side="right"),
+                }
+            ).filter(pl.col("right") > pl.col("left"))
+            if bounds.height:
+                rows = bounds.select(pl.int_ranges("left", "right").explode().unique())
+                found.append(run[rows.to_series()])
+        return pl.concat(found)
+
+
+def _hashes(ids: pl.Series) -> pl.Series:
+    return ids.hash(seed=0)
 
 
 def _without_duplicates(valid: pl.DataFrame, seen: _Seen) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The rows whose id no earlier valid row has, and the others (with the first one's
     line); ``seen`` learns the new ids."""
     c = pl.col
-    hashes = valid["id"].hash(seed=0)
+    hashes = _hashes(valid["id"])
+    earlier = seen.earlier(hashes)
     maybe = hashes.is_duplicated()
-    if seen.hashes.len():
-        maybe = maybe | hashes.is_in(seen.hashes.implode())
+    if earlier.height:
+        maybe = maybe | hashes.is_in(earlier["__hash"].implode())
     valid = valid.with_columns(__hash=hashes)
     duplicates = valid.head(0).select("__row", "__line", c("__line").alias("__first"))
     if maybe.any():
         suspects = valid.filter(maybe)
-        earlier = seen.first_lines(suspects["__hash"].unique())
         firsts = suspects.group_by("id").agg(c("__line").min().alias("__here"))
-        firsts = firsts.join(earlier, on="id", how="left").select(
+        firsts = firsts.join(earlier.drop("__hash"), on="id", how="left").select(
             "id", pl.coalesce("__first", "__here").alias("__first")
         )
         marked = suspects.join(firsts, on="id", how="left", maintain_order="left")
@@ -290,8 +413,7 @@ def _without_duplicates(valid: pl.DataFrame, seen: _Seen) -> tuple[pl.DataFrame,
     # What is left is each id's first valid row: all of them new.
     part = valid.select("__hash", "id", c("__line").alias("__first"))
     if part.height:
-        seen.parts.append(part)
-        seen.hashes = pl.concat([seen.hashes, part["__hash"]], rechunk=False)
+        seen.add(part)
     return valid.drop("__hash"), duplicates
 
 

@@ -39,14 +39,21 @@ def _prepare(
     frame = _standardise(original, mapping)
     reader = _Reader(Shipment, mapping)
     valid, rejected = _settle(frame, lambda rows: _raw_rows(original, rows), reader)
-    clash = _currency_clash(valid, as_of)[1]
+    clash = _currency_clash(valid, as_of)
     if clash is not None:
         raise clash
     return valid, _rejected_frame(rejected)
 
 
-def _aggregate(valid: pl.DataFrame, as_of: datetime, *, day_sets: bool) -> pl.DataFrame:
-    """Per-customer figures; order days as lists (for Activity) or as a count (for tables)."""
+def _aggregate(valid: pl.DataFrame, as_of: datetime, *, days: str) -> pl.DataFrame:
+    """Per-customer figures. ``days``: ``"sets"`` adds the order days as lists, the first
+    day's revenue and the cycle times (for Activity), ``"count"`` the same with the number
+    of order days (for ``activity_table``), ``"none"`` none of these, nor the shipments
+    after ``as_of`` or the costs of windows other than the last 365 days (the assessment
+    reads none of them; the day lists alone cost more than all the other figures together).
+
+    Each figure is a plain sum, min or max over a column masked row by row
+    (``when(...).then(...)``), which polars computes on its grouped kernels."""
     c = pl.col
     as_of_utc = as_of.astimezone(UTC)
     counted = c("ordered_at") <= pl.lit(as_of_utc)
@@ -56,59 +63,48 @@ def _aggregate(valid: pl.DataFrame, as_of: datetime, *, day_sets: bool) -> pl.Da
     otif = on_time & in_full
     damaged = delivered & (c("units_damaged") > 0)
     perfect = otif & (c("units_damaged") == 0) & ~c("invoice_error").cast(pl.Boolean)
-    day = c("ordered_at").dt.date().cast(pl.Int32)
-    cycle = (c("delivered_at") - c("ordered_at")).dt.total_microseconds().cast(pl.Int128)
-    first_day = day.filter(counted).min()
+
+    def when(condition: pl.Expr, value: str | pl.Expr) -> pl.Expr:
+        return pl.when(condition).then(c(value) if isinstance(value, str) else value)
+
     windows = []
-    for index, days in enumerate(WINDOW_DAYS):
-        inside = counted & (c("ordered_at") > pl.lit(as_of_utc - timedelta(days=days)))
+    for index, days_back in enumerate(WINDOW_DAYS):
+        inside = counted & (c("ordered_at") > pl.lit(as_of_utc - timedelta(days=days_back)))
         windows += [
             inside.sum().alias(f"__w{index}_orders"),
-            c("revenue.amount").filter(inside).sum().alias(f"__w{index}_revenue"),
-            c("cost.amount").filter(inside).sum().alias(f"__w{index}_cost"),
-            c("__revenue_places").filter(inside).max().alias(f"__w{index}_revenue_places"),
-            c("__cost_places").filter(inside).max().alias(f"__w{index}_cost_places"),
+            when(inside, "revenue.amount").sum().alias(f"__w{index}_revenue"),
+            when(inside, "__revenue_places").max().alias(f"__w{index}_revenue_places"),
         ]
+        if days != "none" or days_back == 365:  # the assessment reads the year's cost only
+            windows += [
+                when(inside, "cost.amount").sum().alias(f"__w{index}_cost"),
+                when(inside, "__cost_places").max().alias(f"__w{index}_cost_places"),
+            ]
     year = counted & (c("ordered_at") > pl.lit(as_of_utc - timedelta(days=365)))
-    first_day_rows = counted & (day == first_day)
-    table = valid.group_by("customer_id", maintain_order=True).agg(
+    figures = [
         # Only what is counted has a currency: a shipment after as_of never clashes.
         c("revenue.currency").filter(counted).first().alias("currency"),
         counted.sum().alias("orders"),
-        (~counted).sum().alias("ignored_after_as_of"),
-        c("ordered_at").filter(counted).min().alias("first_order_at"),
-        c("ordered_at").filter(counted).max().alias("last_order_at"),
-        c("revenue.amount").filter(counted).sum().alias("revenue"),
-        c("cost.amount").filter(counted).sum().alias("cost"),
-        (
-            day.filter(counted).unique().alias("order_days")
-            if day_sets
-            else day.filter(counted).n_unique().alias("distinct_order_days")
-        ),
-        first_day.alias("first_day"),
-        c("revenue.amount").filter(first_day_rows).sum().alias("first_day_revenue"),
-        c("__revenue_places").filter(counted).max().alias("__revenue_places"),
-        c("__cost_places").filter(counted).max().alias("__cost_places"),
-        c("__revenue_places").filter(first_day_rows).max().alias("__first_day_places"),
-        c("__revenue_negative_zero")
-        .filter(first_day_rows)
-        .all()
-        .alias("__first_day_negative_zero"),
+        when(counted, "ordered_at").min().alias("first_order_at"),
+        when(counted, "ordered_at").max().alias("last_order_at"),
+        when(counted, "revenue.amount").sum().alias("revenue"),
+        when(counted, "cost.amount").sum().alias("cost"),
+        when(counted, "__revenue_places").max().alias("__revenue_places"),
+        when(counted, "__cost_places").max().alias("__cost_places"),
         delivered.sum().alias("delivered"),
         on_time.sum().alias("on_time"),
         in_full.sum().alias("in_full"),
         otif.sum().alias("on_time_in_full"),
         perfect.sum().alias("perfect"),
         damaged.sum().alias("damaged"),
-        c("units_ordered").filter(delivered).sum().alias("units_ordered_delivered"),
-        pl.min_horizontal("units_delivered", "units_ordered")
-        .filter(delivered)
+        when(delivered, "units_ordered").sum().alias("units_ordered_delivered"),
+        when(delivered, pl.min_horizontal("units_delivered", "units_ordered"))
         .sum()
         .alias("units_filled"),
-        c("units_delivered").filter(delivered).sum().alias("units_delivered"),
-        c("units_damaged").filter(delivered).sum().alias("units_damaged"),
+        when(delivered, "units_delivered").sum().alias("units_delivered"),
+        when(delivered, "units_damaged").sum().alias("units_damaged"),
         *(
-            c(flag).cast(pl.Boolean).filter(counted).sum().alias(name)
+            (counted & c(flag).cast(pl.Boolean)).sum().alias(name)
             for flag, name in zip(
                 _FLAGS,
                 ("invoice_errors", "stockouts", "substitutions", "reroutes", "returns"),
@@ -118,11 +114,35 @@ def _aggregate(valid: pl.DataFrame, as_of: datetime, *, day_sets: bool) -> pl.Da
         (year & c("rerouted").cast(pl.Boolean)).sum().alias("reroutes_365"),
         (year & c("returned").cast(pl.Boolean)).sum().alias("returns_365"),
         (year & damaged).sum().alias("damaged_365"),
-        cycle.filter(delivered).sum().alias("cycle_us_sum"),
-        (cycle * cycle).filter(delivered).sum().alias("cycle_us_squares"),
         *windows,
-    )
-    return table
+    ]
+    if days != "none":
+        figures.append((~counted).sum().alias("ignored_after_as_of"))
+        cycle = (c("delivered_at") - c("ordered_at")).dt.total_microseconds().cast(pl.Int128)
+        day = c("ordered_at").dt.date().cast(pl.Int32)
+        first_day = day.filter(counted).min()
+        # Marked row by row (a window) rather than compared with the group's minimum inside
+        # the aggregation, which polars does group by group.
+        valid = valid.with_columns(
+            __first_day_row=counted & (day == when(counted, day).min().over("customer_id"))
+        )
+        first_day_rows = c("__first_day_row")
+        figures += [
+            when(delivered, cycle).sum().alias("cycle_us_sum"),
+            when(delivered, cycle * cycle).sum().alias("cycle_us_squares"),
+            (
+                day.filter(counted).unique().alias("order_days")
+                if days == "sets"
+                else day.filter(counted).n_unique().alias("distinct_order_days")
+            ),
+            first_day.alias("first_day"),
+            when(first_day_rows, "revenue.amount").sum().alias("first_day_revenue"),
+            when(first_day_rows, "__revenue_places").max().alias("__first_day_places"),
+            when(first_day_rows, "__revenue_negative_zero")
+            .all()
+            .alias("__first_day_negative_zero"),
+        ]
+    return valid.group_by("customer_id", maintain_order=True).agg(figures)
 
 
 _SUMMED = (
@@ -145,30 +165,36 @@ def merge_tables(tables: list[pl.DataFrame]) -> pl.DataFrame:
     """Merge partial per-customer tables (from partitions) as Activity.merge would."""
     c = pl.col
     stacked = pl.concat(tables, how="vertical_relaxed")
-    first_day = c("first_day").min()
-    on_first_day = c("first_day") == first_day
-    merged = stacked.group_by("customer_id", maintain_order=True).agg(
-        c("currency").drop_nulls().first(),
-        c("currency").drop_nulls().n_unique().alias("__currencies"),
-        *(c(name).sum() for name in _SUMMED),
-        *(c(name).max() for name in _PLACES),
+    figures = [
+        # Each part has at most one currency per customer: two parts disagree where the
+        # least and the greatest differ (min and max stay on polars' fast grouped kernels).
+        c("currency").min(),
+        c("currency").max().alias("__other_currency"),
+        *(c(name).sum() for name in _SUMMED if name in stacked.columns),
+        *(c(name).max() for name in _PLACES if name in stacked.columns),
         c("first_order_at").min(),
         c("last_order_at").max(),
-        c("order_days").explode().drop_nulls().unique().alias("order_days"),
-        first_day.alias("first_day"),
-        c("first_day_revenue").filter(on_first_day).sum(),
-        c("__first_day_places").filter(on_first_day).max(),
-        c("__first_day_negative_zero").filter(on_first_day).all(),
-    )
-    mixed = merged.filter(c("__currencies") > 1)
+    ]
+    if "first_day" in stacked.columns:  # tables with the order days (see _aggregate)
+        first_day = c("first_day").min()
+        on_first_day = c("first_day") == first_day
+        figures += [
+            c("order_days").explode().drop_nulls().unique().alias("order_days"),
+            first_day.alias("first_day"),
+            c("first_day_revenue").filter(on_first_day).sum(),
+            c("__first_day_places").filter(on_first_day).max(),
+            c("__first_day_negative_zero").filter(on_first_day).all(),
+        ]
+    merged = stacked.group_by("customer_id", maintain_order=True).agg(figures)
+    mixed = merged.filter(c("currency") != c("__other_currency"))
     if mixed.height:
         fail("revenue.currency", mixed["customer_id"][0], "customer has two currencies")
     # In the partial tables' own order: a merged table merges again (batch by batch).
-    return merged.drop("__currencies").select(tables[0].columns)
+    return merged.select(tables[0].columns)
 
 
 def _activities(valid: pl.DataFrame, as_of: datetime) -> dict[str, Activity]:
-    return to_activities(_aggregate(valid, as_of, day_sets=True), as_of)
+    return to_activities(_aggregate(valid, as_of, days="sets"), as_of)
 
 
 def to_activities(table: pl.DataFrame, as_of: datetime) -> dict[str, Activity]:
