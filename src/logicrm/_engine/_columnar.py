@@ -148,7 +148,7 @@ def summarize_db(
     ``summarize_file``."""
     from logicrm._readers._db import reading
     from logicrm._readers._db_arrow import adbc_batches, python_rows
-    from logicrm.io import _database_rows
+    from logicrm._readers._rows import _database_rows
 
     batch_rows = batch_rows or BATCH_ROWS
     reader = _Reader(Shipment, mapping or ColumnMapping())
