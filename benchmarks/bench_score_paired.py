@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from _synthetic import shipments_frame, write_parquet
-from bench_score import AS_OF_TEXT, DUCKDB_SQL
+from bench_score import AS_OF_TEXT, duckdb_run
 
 
 def _run(python: str, path: Path, output: Path) -> tuple[float, int, str]:
@@ -38,27 +38,6 @@ def _run(python: str, path: Path, output: Path) -> tuple[float, int, str]:
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{python}: logicrm score failed on {path.name}:\n{stderr[-2000:]}")
     return seconds, usage.ru_maxrss * 1024, stderr
-
-
-def duckdb_seconds(path: Path) -> float | None:
-    """``bench_score``'s DuckDB script (the same figures) on the Parquet file, in a process
-    of its own."""
-    try:
-        import duckdb  # noqa: F401
-    except ImportError:
-        return None
-    windows = ",\n       ".join(
-        f"count(*) FILTER (WHERE counted AND ordered_at > TIMESTAMPTZ '{AS_OF_TEXT}' - "
-        f"INTERVAL {days} DAY) AS orders_{days}d, sum(revenue) FILTER (WHERE counted AND "
-        f"ordered_at > TIMESTAMPTZ '{AS_OF_TEXT}' - INTERVAL {days} DAY) AS revenue_{days}d"
-        for days in (30, 90, 365, 730)
-    )
-    sql = DUCKDB_SQL.format(windows=windows, as_of=AS_OF_TEXT, path=path)
-    sql = sql.replace(f"read_csv('{path}', all_varchar = false)", f"read_parquet('{path}')")
-    script = f"import duckdb; duckdb.sql({sql!r}).fetchall()"
-    start = time.perf_counter()
-    subprocess.run([sys.executable, "-c", script], check=True)
-    return time.perf_counter() - start
 
 
 def _phases(stderr: str) -> list[str]:
@@ -83,7 +62,7 @@ def main() -> None:
         rounds = 1 if rows >= 10_000_000 else args.rounds
         for fmt in args.formats.split(","):
             times: dict[str, list[float]] = {"baseline": [], "new": [], "duckdb": []}
-            rss: dict[str, int] = {"baseline": 0, "new": 0}
+            rss: dict[str, int] = {"baseline": 0, "new": 0, "duckdb": 0}
             phases: dict[str, list[str]] = {}
             for _ in range(rounds):
                 for who, python in (("baseline", args.baseline), ("new", sys.executable)):
@@ -92,16 +71,17 @@ def main() -> None:
                     times[who].append(seconds)
                     rss[who] = max(rss[who], peak)
                     phases[who] = _phases(stderr)
-                duck = duckdb_seconds(path)
+                duck = duckdb_run(path)
                 if duck is not None:
-                    times["duckdb"].append(duck)
+                    times["duckdb"].append(duck[0])
+                    rss["duckdb"] = max(rss["duckdb"], duck[1])
             old = args.folder / f"out_baseline_{path.stem}.{fmt}"
             new = args.folder / f"out_new_{path.stem}.{fmt}"
             same = old.read_bytes() == new.read_bytes()
             median = {k: statistics.median(v) for k, v in times.items() if v}
             print(f"\n{path.name} -> {fmt} ({rounds} rounds, outputs identical: {same})")
             for who, value in median.items():
-                peak = f"  peak RSS {rss[who] / 2**20:,.0f} MB" if who in rss else ""
+                peak = f"  peak RSS {rss[who] / 2**20:,.0f} MB"
                 every = ", ".join(f"{t:.2f}" for t in times[who])
                 print(f"  {who:9} median {value:6.2f} s  (all: {every}){peak}")
             print(f"  baseline / new {median['baseline'] / median['new']:.2f}x", end="")
