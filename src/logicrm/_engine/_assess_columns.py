@@ -46,7 +46,7 @@ from logicrm.scoring import (
 )
 from logicrm.scoring._activity import _COUNTERS
 from logicrm.scoring._lifecycle import _LIFECYCLE_SAID, churn_figures
-from logicrm.scoring._tier import _INSTITUTION_BY_LEVEL, _INSTITUTION_BY_SIZE, _TIER_SAID, Tier
+from logicrm.scoring._tier import Tier, tier_figures
 
 _ZERO = Decimal(0)
 _WINDOW = {30: 0, 90: 1, 365: 2, 730: 3}
@@ -305,42 +305,15 @@ def _tier(
     spend_365: Decimal,
     policies: Policies,
 ) -> tuple[str, str]:
-    """``scoring.tier``: the tier and its reason's message (its words: ``_TIER_SAID``)."""
+    """``scoring.tier``: the tier and its reason's message (``tier_figures``)."""
     policy = policies.tiering
-    if customer.kind is CustomerKind.INDIVIDUAL:
-        frequent = orders_30 >= policy.frequent_orders
-        chosen = Tier.FREQUENT if frequent else Tier.OCCASIONAL
-        return chosen.value, _TIER_SAID["tier.individual.monthly_orders"].format(
-            orders=plural(orders_30, "order"),
-            comparison=">=" if frequent else "<",
-            frequent=policy.frequent_orders,
-            tier=chosen.value,
-        )
-    if customer.kind is CustomerKind.ENTERPRISE:
-        wanted = policy.large_annual_spend.currency
-        if currency is not None and currency != wanted:
-            raise CurrencyMismatchError(currency, wanted, "tier")
-        large, medium = policy.large_annual_spend.amount, policy.medium_annual_spend.amount
-        if spend_365 >= large:
-            chosen, rule = Tier.LARGE, f">= {large:,}"
-        elif spend_365 >= medium:
-            chosen, rule = Tier.MEDIUM, f">= {medium:,}"
-        else:
-            chosen, rule = Tier.SMALL, f"< {medium:,}"
-        return chosen.value, _TIER_SAID["tier.enterprise.annual_spend"].format(
-            spend=spend_365, currency=wanted, rule=rule, tier=chosen.value
-        )
-    if customer.administrative_level is not None:
-        chosen = _INSTITUTION_BY_LEVEL[customer.administrative_level]
-        grade = chosen.value.rsplit("_", 1)[1].upper()
-        level = customer.administrative_level.value
-        return chosen.value, _TIER_SAID["tier.institution.level"].format(level=level, grade=grade)
-    if customer.size is not None:
-        chosen = _INSTITUTION_BY_SIZE[customer.size]
-        grade = chosen.value.rsplit("_", 1)[1].upper()
-        size = customer.size.value
-        return chosen.value, _TIER_SAID["tier.institution.size"].format(size=size, grade=grade)
-    return Tier.UNCLASSIFIED.value, _TIER_SAID["tier.institution.unknown"]
+    wanted = policy.large_annual_spend.currency
+    if customer.kind is CustomerKind.ENTERPRISE and currency is not None and currency != wanted:
+        raise CurrencyMismatchError(currency, wanted, "tier")
+    chosen, _, message = tier_figures(
+        customer.kind, customer.administrative_level, customer.size, orders_30, spend_365, policy
+    )
+    return chosen.value, message
 
 
 def _clip(x: float, low: float = 0.0, high: float = 1.0) -> float:

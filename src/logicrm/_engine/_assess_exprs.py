@@ -29,8 +29,9 @@ from logicrm.domain import Customer
 from logicrm.domain._money import to_decimal
 from logicrm.errors import CurrencyMismatchError
 from logicrm.policies import Policies
+from logicrm.scoring import _tier as tiering
 from logicrm.scoring._activity import _COUNTERS
-from logicrm.scoring._tier import _INSTITUTION_BY_LEVEL, _INSTITUTION_BY_SIZE, Tier
+from logicrm.scoring._tier import _INSTITUTION_BY_LEVEL, _INSTITUTION_BY_SIZE, Band, Tier
 from logicrm.scoring._value import ValueDimension
 
 c = pl.col
@@ -157,10 +158,11 @@ def assessment_frame(
     """
     prices = policies.service_cost
     tiers = policies.tiering
-    amounts = (prices.per_complaint, prices.per_follow_up, prices.per_reroute,
-               prices.per_return, prices.per_damage, policies.value.profit_reference,
-               tiers.large_annual_spend, tiers.medium_annual_spend)  # fmt: skip
-    if any(_places(m.amount) > _SCALE or abs(m.amount) >= 10**20 for m in amounts):
+    amounts = [m.amount for m in (prices.per_complaint, prices.per_follow_up,
+               prices.per_reroute, prices.per_return, prices.per_damage,
+               policies.value.profit_reference)]  # fmt: skip
+    amounts += [Decimal(b.least) for b in tiering.spend_bands(tiers) if b.least is not None]
+    if any(_places(m) > _SCALE or abs(m) >= 10**20 for m in amounts):
         return None  # beyond Decimal(38, 12): the tuple kernel's
     figures = _figures(table)
     if figures.width:
@@ -192,7 +194,10 @@ def assessment_frame(
         return None  # a ratio of money would not be an exact float's: the tuple kernel's
     frame = _classes(frame, figures, policies)
     frame = frame.with_columns(**_days(as_of, policies))
-    frame = frame.with_columns(**_tier(policies), **_service(policies))
+    tiers_of = _tier(policies)
+    frame = frame.with_columns(order_band=tiers_of.pop("order_band"),
+                               spend_band=tiers_of.pop("spend_band"))  # fmt: skip
+    frame = frame.with_columns(**tiers_of, **_service(policies))
     for stage in _value(policies):
         frame = frame.with_columns(**stage)
     frame = frame.with_columns(**_churn(as_of, policies))
@@ -296,10 +301,23 @@ def _days(as_of: datetime, policies: Policies) -> dict[str, pl.Expr]:
     }
 
 
+def band(figure: pl.Expr, bands: tuple[Band, ...], least: Any = pl.lit) -> pl.Expr:
+    """``scoring._tier.band_of`` as an expression: the index of the first band ``figure``
+    reaches (the last band takes the rest)."""
+    chosen: pl.Expr = pl.lit(len(bands) - 1)
+    for i, row in reversed(list(enumerate(bands))):
+        if row.least is None:
+            chosen = pl.lit(i)
+        else:
+            chosen = pl.when(figure >= least(row.least)).then(pl.lit(i)).otherwise(chosen)
+    return chosen
+
+
 def _tier(policies: Policies) -> dict[str, pl.Expr]:
-    """``scoring.tier``: the tier of every kind of customer."""
+    """``scoring.tier``: the tier of every kind of customer, from the tier tables
+    (``spend_bands``, ``order_bands``) the object path reads."""
     policy = policies.tiering
-    large, medium = policy.large_annual_spend.amount, policy.medium_annual_spend.amount
+    spend_bands, order_bands = tiering.spend_bands(policy), tiering.order_bands(policy)
     kind = c("kind")
     institution = pl.lit(Tier.UNCLASSIFIED.value)
     for size, tier in _INSTITUTION_BY_SIZE.items():
@@ -310,22 +328,19 @@ def _tier(policies: Policies) -> dict[str, pl.Expr]:
         institution = (
             pl.when(c("level") == level.value).then(pl.lit(tier.value)).otherwise(institution)
         )
+
+    def tier_of(column: str, bands: tuple[Band, ...]) -> pl.Expr:
+        tiers = {i: b.tier.value for i, b in enumerate(bands)}
+        return c(column).replace_strict(tiers, return_dtype=pl.String)
+
     return {
+        "order_band": band(c("orders_30"), order_bands),
+        "spend_band": band(c("revenue_365"), spend_bands, lambda x: _money(Decimal(x))),
         "tier": pl.when(kind == "individual")
-        .then(
-            pl.when(c("orders_30") >= policy.frequent_orders)
-            .then(pl.lit(Tier.FREQUENT.value))
-            .otherwise(pl.lit(Tier.OCCASIONAL.value))
-        )
+        .then(tier_of("order_band", order_bands))
         .when(kind == "enterprise")
-        .then(
-            pl.when(c("revenue_365") >= _money(large))
-            .then(pl.lit(Tier.LARGE.value))
-            .when(c("revenue_365") >= _money(medium))
-            .then(pl.lit(Tier.MEDIUM.value))
-            .otherwise(pl.lit(Tier.SMALL.value))
-        )
-        .otherwise(institution)
+        .then(tier_of("spend_band", spend_bands))
+        .otherwise(institution),
     }
 
 
