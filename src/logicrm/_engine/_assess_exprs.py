@@ -29,6 +29,7 @@ from logicrm.domain import Customer
 from logicrm.domain._money import to_decimal
 from logicrm.errors import CurrencyMismatchError
 from logicrm.policies import Policies
+from logicrm.retention import _economics as economics
 from logicrm.scoring import _tier as tiering
 from logicrm.scoring._activity import _COUNTERS
 from logicrm.scoring._tier import _INSTITUTION_BY_LEVEL, _INSTITUTION_BY_SIZE, Band, Tier
@@ -50,6 +51,7 @@ _COUNTS = tuple(
 )
 _EXACT_FLOAT = 2**53  # integers below it are exact floats: their quotient is correctly rounded
 _DAY_US = 86_400_000_000
+_UNCOUNTED = ("complaints", "follow_ups")  # service events the shipments do not count
 
 
 def _places(amount: Decimal) -> int:
@@ -158,9 +160,8 @@ def assessment_frame(
     """
     prices = policies.service_cost
     tiers = policies.tiering
-    amounts = [m.amount for m in (prices.per_complaint, prices.per_follow_up,
-               prices.per_reroute, prices.per_return, prices.per_damage,
-               policies.value.profit_reference)]  # fmt: skip
+    amounts = [price for _, price in economics.service_prices(prices)]
+    amounts.append(policies.value.profit_reference.amount)
     amounts += [Decimal(b.least) for b in tiering.spend_bands(tiers) if b.least is not None]
     if any(_places(m) > _SCALE or abs(m) >= 10**20 for m in amounts):
         return None  # beyond Decimal(38, 12): the tuple kernel's
@@ -348,18 +349,14 @@ def _service(policies: Policies) -> dict[str, pl.Expr]:
     """``retention._economics._service_figures``: cost to serve and the margin after it,
     over the trailing year or the whole history, and the lifetime margin's sign."""
     prices = policies.service_cost
-    event_places = max(
-        _places(m.amount)
-        for m in (prices.per_complaint, prices.per_follow_up, prices.per_reroute,
-                  prices.per_return, prices.per_damage)
-    )  # fmt: skip
+    table = economics.service_prices(prices)
+    event_places = max(_places(price) for _, price in table)
 
     def figures(revenue: str, cost: str, suffix: str) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
-        events = (
-            c(f"reroutes{suffix}") * _money(prices.per_reroute.amount)
-            + c(f"returns{suffix}") * _money(prices.per_return.amount)
-            + c(f"damaged{suffix}") * _money(prices.per_damage.amount)
-        )
+        events: pl.Expr = pl.lit(0, _MONEY)
+        for name, price in table:
+            if name not in _UNCOUNTED:  # the engine counts no complaint and no follow-up
+                events = events + c(f"{name}{suffix}") * _money(price)
         to_serve = (c(cost) + events).cast(_MONEY)
         places = pl.max_horizontal(c(f"{cost}_places"), pl.lit(event_places))
         margin = (c(revenue) - to_serve).cast(_MONEY)
