@@ -30,6 +30,7 @@ from logicrm.domain._money import to_decimal
 from logicrm.errors import CurrencyMismatchError
 from logicrm.policies import Policies
 from logicrm.retention import _economics as economics
+from logicrm.scoring import _lifecycle as lifecycle
 from logicrm.scoring import _tier as tiering
 from logicrm.scoring._activity import _COUNTERS
 from logicrm.scoring._tier import _INSTITUTION_BY_LEVEL, _INSTITUTION_BY_SIZE, Band, Tier
@@ -478,32 +479,31 @@ def _churn(as_of: datetime, policies: Policies) -> dict[str, pl.Expr]:
     order_ratio = recent_rate / historical_rate
     has_revenue = historical_revenue_rate > 0
     revenue_ratio = recent_revenue_rate / historical_revenue_rate
-    drop = policy.revenue_drop_ratio
-    revenue_falls = has_revenue & (revenue_ratio < drop) if drop is not None else pl.lit(False)
-    at_risk = (order_ratio < policy.drop_ratio) | revenue_falls
+    ratios = {"orders": order_ratio, "revenue": pl.when(has_revenue).then(revenue_ratio)}
+    drops = lifecycle.churn_drops(policy)
+    fell = {f"fell_{d.rate}": (ratios[d.rate] < d.below).fill_null(False) for d in drops}
+    at_risk = pl.any_horizontal(*fell.values()) if fell else pl.lit(False)
     lowest = (
         pl.when(has_revenue & (revenue_ratio < order_ratio))
         .then(revenue_ratio)
         .otherwise(order_ratio)
     )
-    trend = (
-        pl.when(~judged)
-        .then(pl.lit("not_judged"))
-        .when(at_risk)
-        .then(pl.lit("at_risk"))
-        .when(lowest < policy.watch_ratio)
-        .then(pl.lit("slowing"))
-        .otherwise(pl.lit("steady"))
-    )
+    trend: Any = pl.when(~judged).then(pl.lit("not_judged"))
+    for row in lifecycle.churn_verdicts(policy):
+        holds = pl.lit(True)
+        if row.when == "dropped":
+            holds = at_risk
+        elif row.when == "below":
+            holds = lowest < row.below
+        trend = trend.when(holds).then(pl.lit(row.trend.value))
     return {
         "churn_risk": judged & at_risk,
-        "order_fell": order_ratio < policy.drop_ratio,
-        "revenue_fell": revenue_falls,
+        **fell,
         "recent_rate": recent_rate,
         "historical_rate": historical_rate,
         "recent_revenue_rate": recent_revenue_rate,
         "historical_revenue_rate": historical_revenue_rate,
-        "trend": trend,
+        "trend": trend.otherwise(pl.lit(None, pl.String)),
         "order_change": pl.when(judged).then(recent_rate / historical_rate - 1.0),
         "revenue_change": pl.when(judged & has_revenue).then(
             recent_revenue_rate / historical_revenue_rate - 1.0

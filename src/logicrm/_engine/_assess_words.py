@@ -13,6 +13,7 @@ from logicrm.domain._reason import plural
 from logicrm.policies import Policies
 from logicrm.retention._action import _RULES
 from logicrm.retention._action_policy import _LADDER, _SAID, RetentionLever, SalesAction
+from logicrm.scoring import _lifecycle as lifecycle
 from logicrm.scoring import _tier as tiering
 from logicrm.scoring._lifecycle import _LIFECYCLE_SAID
 from logicrm.scoring._tier import _TIER_SAID
@@ -203,14 +204,17 @@ def _churn_reason(frame: pl.DataFrame, policies: Policies) -> pl.DataFrame:
         + c("revenue_change_text")
         + ")"
     )
-    orders_fell = f"orders below {policy.drop_ratio:.0%} of the earlier rate"
-    revenue_fell = f"revenue below {policy.revenue_drop_ratio or 0:.0%} of the earlier rate"
-    verdict = (
-        pl.when(c("order_fell") & c("revenue_fell"))
-        .then(_lit(f"at risk: {orders_fell} and {revenue_fell}"))
-        .when(c("order_fell"))
-        .then(_lit(f"at risk: {orders_fell}"))
-        .otherwise(_lit(f"at risk: {revenue_fell}"))
+    drops = lifecycle.churn_drops(policy)
+    held = pl.concat_str(
+        [pl.when(c(f"fell_{d.rate}")).then(_lit(d.said)) for d in drops],
+        separator=" and ",
+        ignore_nulls=True,
+    )
+    said = {v.trend.value: v.said for v in lifecycle.churn_verdicts(policy)}
+    verdict = text.worded(
+        pl.when(flagged).then(c("trend")).otherwise(_lit("not_judged")),
+        {"not_judged": "", **said},
+        {"drops": lambda _: held},
     )
     message = (
         "orders per 30 days "
@@ -287,7 +291,7 @@ def _codes() -> pl.Expr:
     stage = "lifecycle." + c("lifecycle")
     return (
         pl.when(c("churn_flag"))
-        .then(pl.concat_list(_lit("churn.at_risk"), tier, abc))
+        .then(pl.concat_list("churn." + c("trend"), tier, abc))
         .otherwise(pl.concat_list(tier, abc, stage))
     )
 
