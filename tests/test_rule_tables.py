@@ -141,3 +141,33 @@ def test_the_service_price_table_prices_the_cost_to_serve_on_every_path(files):
         returns = 0 if activity is None else activity.returns_365
         extra = returns * (Decimal("1234.5") - Decimal("250.00"))
         assert row["cost_to_serve"] == by_id[row["customer_id"]]["cost_to_serve"] + extra
+
+
+def test_the_churn_tables_decide_the_risk_and_the_trend_on_every_path(files):
+    """A drop test made stricter (orders below 100% of the earlier rate), the revenue test
+    left out, and the verdicts tried in another order change the churn columns and the
+    reasons on all three paths alike: the branches are the tables' rows."""
+    from logicrm.scoring import _lifecycle as lifecycle
+    from logicrm.scoring._lifecycle import ChurnTrend, Drop, Verdict
+
+    from logicrm.policies import ParetoCutoffs
+
+    every_a_is_key = Policies(pareto=ParetoCutoffs(key_max_share=1.0))
+    default = _paths(files, every_a_is_key)
+    policy = Policies().churn
+    assert [d.rate for d in lifecycle.churn_drops(policy)] == ["orders", "revenue"]
+    drops = (Drop("orders", 1.0, "orders below the earlier rate"),)
+    verdicts = (
+        Verdict(ChurnTrend.SLOWING, "below", 2.0, "slowing, by the table"),
+        *lifecycle.churn_verdicts(policy),
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(lifecycle, "churn_drops", lambda policy: drops)
+        patch.setattr(lifecycle, "churn_verdicts", lambda policy: verdicts)
+        rows = _paths(files, every_a_is_key)
+    assert [r["churn_risk"] for r in rows] != [r["churn_risk"] for r in default]
+    assert sum(r["churn_risk"] for r in rows) > sum(r["churn_risk"] for r in default)
+    assert "revenue below" not in " ".join(r["top_reasons"] for r in rows)
+    flagged = [r for r in rows if r["churn_flag"]]
+    assert flagged
+    assert all(": slowing, by the table" in r["top_reasons"] for r in flagged)

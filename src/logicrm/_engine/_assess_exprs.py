@@ -488,14 +488,16 @@ def _churn(as_of: datetime, policies: Policies) -> dict[str, pl.Expr]:
         .then(revenue_ratio)
         .otherwise(order_ratio)
     )
-    trend: Any = pl.when(~judged).then(pl.lit("not_judged"))
-    for row in lifecycle.churn_verdicts(policy):
+    verdicts = lifecycle.churn_verdicts(policy)
+    verdict: Any = pl.when(~judged).then(pl.lit(-1))  # which verdict's row holds first
+    for i, row in enumerate(verdicts):
         holds = pl.lit(True)
         if row.when == "dropped":
             holds = at_risk
         elif row.when == "below":
             holds = lowest < row.below
-        trend = trend.when(holds).then(pl.lit(row.trend.value))
+        verdict = verdict.when(holds).then(pl.lit(i))
+    trends = {-1: "not_judged", **{i: v.trend.value for i, v in enumerate(verdicts)}}
     return {
         "churn_risk": judged & at_risk,
         **fell,
@@ -503,7 +505,8 @@ def _churn(as_of: datetime, policies: Policies) -> dict[str, pl.Expr]:
         "historical_rate": historical_rate,
         "recent_revenue_rate": recent_revenue_rate,
         "historical_revenue_rate": historical_revenue_rate,
-        "trend": trend.otherwise(pl.lit(None, pl.String)),
+        "verdict": verdict,
+        "trend": verdict.replace_strict(trends, default=None, return_dtype=pl.String),
         "order_change": pl.when(judged).then(recent_rate / historical_rate - 1.0),
         "revenue_change": pl.when(judged & has_revenue).then(
             recent_revenue_rate / historical_revenue_rate - 1.0

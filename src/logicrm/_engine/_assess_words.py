@@ -210,10 +210,10 @@ def _churn_reason(frame: pl.DataFrame, policies: Policies) -> pl.DataFrame:
         separator=" and ",
         ignore_nulls=True,
     )
-    said = {v.trend.value: v.said for v in lifecycle.churn_verdicts(policy)}
+    said = {str(i): v.said for i, v in enumerate(lifecycle.churn_verdicts(policy))}
     verdict = text.worded(
-        pl.when(flagged).then(c("trend")).otherwise(_lit("not_judged")),
-        {"not_judged": "", **said},
+        pl.when(flagged).then(c("verdict").cast(pl.String)).otherwise(_lit("-1")),
+        {"-1": "", **said},
         {"drops": lambda _: held},
     )
     message = (
