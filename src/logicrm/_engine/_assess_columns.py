@@ -40,13 +40,13 @@ from logicrm.scoring import (
     AbcClass,
     ChurnTrend,
     CustomerClass,
-    ValueDimension,
     abc_classes,
     customer_classes,
 )
 from logicrm.scoring._activity import _COUNTERS
 from logicrm.scoring._lifecycle import _LIFECYCLE_SAID, churn_figures
 from logicrm.scoring._tier import Tier, tier_figures
+from logicrm.scoring._value import dimension_score
 
 _ZERO = Decimal(0)
 _WINDOW = {30: 0, 90: 1, 365: 2, 730: 3}
@@ -316,10 +316,6 @@ def _tier(
     return chosen.value, message
 
 
-def _clip(x: float, low: float = 0.0, high: float = 1.0) -> float:
-    return max(low, min(high, x))
-
-
 def _value(
     currency: str | None,
     first: datetime | None,
@@ -332,31 +328,22 @@ def _value(
     as_of: datetime,
     policies: Policies,
 ) -> float | None:
-    """``scoring.value_score(...).score``: the same steps as ``measure_dimensions`` and
-    ``combine_dimensions``, without the notes no row shows."""
+    """``scoring.value_score(...).score``: the value table's dimensions, without the notes
+    no row shows (``dimension_score``)."""
     model = policies.value
     reference = model.profit_reference
     if currency is not None and currency != reference.currency:
         raise CurrencyMismatchError(currency, reference.currency, "score")
-    scores: dict[ValueDimension, float] = {}
-    if first is not None:
-        tenure = _clip((as_of - first).days / model.strategic_tenure_days)
-        continuity = _clip(orders_365 / model.strategic_orders_per_year)
-        scores[ValueDimension.STRATEGIC] = 100 * (tenure + continuity) / 2
-        margin = revenue_365 - cost_365
-        scores[ValueDimension.PROFIT] = 100 * _clip(float(margin / reference.amount))
-        previous = revenue_730 - revenue_365
-        if previous > 0:
-            growth = float(revenue_365 / previous) - 1
-            scores[ValueDimension.GROWTH] = 50 + 50 * _clip(
-                growth / model.growth_reference, -1.0, 1.0
-            )
-    if delivered:
-        scores[ValueDimension.PERCEIVED] = 100 * (perfect / delivered)
-    weights = model.weights
-    used = {d: weights.get(d, 0.0) for d in scores if weights.get(d, 0.0) > 0}
-    total = sum(used.values())
-    return sum(used[d] / total * scores[d] for d in used) if total else None
+    return dimension_score(
+        model,
+        tenure_days=None if first is None else (as_of - first).days,
+        orders_365=orders_365,
+        revenue_365=revenue_365,
+        cost_365=cost_365,
+        revenue_730=revenue_730,
+        delivered=delivered,
+        perfect=perfect,
+    )
 
 
 def _lifecycle(last: datetime | None, as_of: datetime, policies: Policies) -> tuple[str, str]:

@@ -32,9 +32,10 @@ from logicrm.policies import Policies
 from logicrm.retention import _economics as economics
 from logicrm.scoring import _lifecycle as lifecycle
 from logicrm.scoring import _tier as tiering
+from logicrm.scoring import _value as valuing
 from logicrm.scoring._activity import _COUNTERS
 from logicrm.scoring._tier import _INSTITUTION_BY_LEVEL, _INSTITUTION_BY_SIZE, Band, Tier
-from logicrm.scoring._value import ValueDimension
+from logicrm.scoring._value import Dimension
 
 c = pl.col
 _WINDOW = {30: 0, 90: 1, 365: 2, 730: 3}
@@ -162,7 +163,7 @@ def assessment_frame(
     prices = policies.service_cost
     tiers = policies.tiering
     amounts = [price for _, price in economics.service_prices(prices)]
-    amounts.append(policies.value.profit_reference.amount)
+    amounts.append(_profit_reference(policies))
     amounts += [Decimal(b.least) for b in tiering.spend_bands(tiers) if b.least is not None]
     if any(_places(m) > _SCALE or abs(m) >= 10**20 for m in amounts):
         return None  # beyond Decimal(38, 12): the tuple kernel's
@@ -190,7 +191,7 @@ def assessment_frame(
         *(c(n).fill_null(0) for n in _COUNTS),
     ).with_columns(currency=pl.when(c("orders") > 0).then(c("currency")))
     _check_currencies(frame, policies)
-    reference_places = max(0, _places(policies.value.profit_reference.amount))
+    reference_places = max(0, _places(_profit_reference(policies)))
     frame = frame.with_columns(**_exact_units(reference_places, policies))
     if not frame.select(pl.all_horizontal(c("^__units_.*$").abs() < _EXACT_FLOAT).all()).item():
         return None  # a ratio of money would not be an exact float's: the tuple kernel's
@@ -385,6 +386,13 @@ def _clip(x: pl.Expr, low: float = 0.0, high: float = 1.0) -> pl.Expr:
     return x.clip(low, high)
 
 
+def _profit_reference(policies: Policies) -> Decimal:
+    """The margin a full profit score needs, from the value table (``value_dimensions``)."""
+    rows = valuing.value_dimensions(policies.value)
+    found = [Decimal(r.references[0]) for r in rows if r.formula == "margin_share"]
+    return found[0] if found else policies.value.profit_reference.amount
+
+
 def _exact_units(reference_places: int, policies: Policies) -> dict[str, pl.Expr]:
     """The money the floats are made of, as exact integer counts (floats) of the smallest
     unit the operands of each ratio share: an IEEE quotient of two integers below 2**53 is
@@ -404,7 +412,7 @@ def _exact_units(reference_places: int, policies: Policies) -> dict[str, pl.Expr
     )
     growth_places = pl.max_horizontal(p("revenue_365_places"), p("revenue_730_places"))
     before_places = pl.max_horizontal(p("revenue_places"), p(f"{recent}_places"))
-    reference = policies.value.profit_reference.amount
+    reference = _profit_reference(policies)
     return {
         "__units_margin": units(c("revenue_365") - c("cost_365"), margin_places),
         "__units_reference": units(pl.lit(reference, _MONEY), margin_places),
@@ -418,41 +426,46 @@ def _exact_units(reference_places: int, policies: Policies) -> dict[str, pl.Expr
 
 
 def _value(policies: Policies) -> list[dict[str, pl.Expr]]:
-    """``_assess_columns._value``: the dimensions' scores, weighted in the object path's
-    order, the float operations in the same order."""
-    model = policies.value
+    """``scoring._value``: the value table's dimensions (``value_dimensions``) scored and
+    weighted in its order, the float operations in the object path's order."""
     ordered = c("first_order_at").is_not_null()
-    tenure = _clip(text.over(c("tenure_days").cast(pl.Float64), model.strategic_tenure_days))
-    continuity = _clip(text.over(c("orders_365").cast(pl.Float64), model.strategic_orders_per_year))
-    margin = c("__units_margin") / c("__units_reference")
     previous = (c("revenue_730") - c("revenue_365")).cast(_MONEY)
     growth = c("__units_365") / c("__units_previous") - 1.0
-    scores = {
-        ValueDimension.STRATEGIC: (ordered, 100.0 * (tenure + continuity) / 2.0),
-        ValueDimension.PROFIT: (ordered, 100.0 * _clip(margin)),
-        ValueDimension.GROWTH: (
-            ordered & (previous > 0),
-            50.0 + 50.0 * _clip(text.over(growth, model.growth_reference), -1.0, 1.0),
-        ),
-        ValueDimension.PERCEIVED: (
-            c("delivered") > 0,
-            100.0 * (c("perfect").cast(pl.Float64) / c("delivered").cast(pl.Float64)),
-        ),
-    }
-    used = [(d, float(model.weights.get(d, 0.0))) for d in scores if model.weights.get(d, 0.0) > 0]
+
+    def measured(row: Dimension) -> tuple[pl.Expr, pl.Expr]:
+        """When the row's dimension has input, and its score: each formula kind's."""
+        if row.formula == "tenure_and_continuity":
+            days, per_year = row.references
+            tenure = _clip(text.over(c("tenure_days").cast(pl.Float64), days))
+            continuity = _clip(text.over(c("orders_365").cast(pl.Float64), per_year))
+            return ordered, 100.0 * (tenure + continuity) / 2.0
+        if row.formula == "margin_share":  # the reference is in __units_reference
+            return ordered, 100.0 * _clip(c("__units_margin") / c("__units_reference"))
+        if row.formula == "growth":
+            (reference,) = row.references
+            return ordered & (previous > 0), 50.0 + 50.0 * _clip(
+                text.over(growth, reference), -1.0, 1.0
+            )
+        if row.formula == "perfect_rate":
+            rate = c("perfect").cast(pl.Float64) / c("delivered").cast(pl.Float64)
+            return c("delivered") > 0, 100.0 * rate
+        raise ValueError(f"no value formula {row.formula!r}")
+
+    used = [(row.dimension, float(row.weight), measured(row))
+            for row in valuing.value_dimensions(policies.value) if row.weight > 0]  # fmt: skip
     total: pl.Expr = pl.lit(0.0)
-    for d, weight in used:
+    for d, weight, _ in used:
         total = pl.when(c(f"__has_{d.value}")).then(total + weight).otherwise(total)
     stages: list[dict[str, pl.Expr]] = [
         {
-            **{f"__has_{d.value}": scores[d][0] for d, _ in used},
-            **{f"__score_{d.value}": scores[d][1] for d, _ in used},
+            **{f"__has_{d.value}": has for d, _, (has, _) in used},
+            **{f"__score_{d.value}": score for d, _, (_, score) in used},
             "growth": pl.when((c("orders") > 0) & (previous > 0)).then(growth),
         },
         {"__total": total},
     ]
     stages.append({"__value": pl.lit(0.0)})
-    for d, weight in used:  # a column a step: the sum in the object path's order
+    for d, weight, _ in used:  # a column a step: the sum in the object path's order
         term = c("__value") + weight / c("__total") * c(f"__score_{d.value}")
         stages.append(
             {"__value": pl.when(c(f"__has_{d.value}")).then(term).otherwise(c("__value"))}
