@@ -147,10 +147,9 @@ def test_the_churn_tables_decide_the_risk_and_the_trend_on_every_path(files):
     """A drop test made stricter (orders below 100% of the earlier rate), the revenue test
     left out, and the verdicts tried in another order change the churn columns and the
     reasons on all three paths alike: the branches are the tables' rows."""
+    from logicrm.policies import ParetoCutoffs
     from logicrm.scoring import _lifecycle as lifecycle
     from logicrm.scoring._lifecycle import ChurnTrend, Drop, Verdict
-
-    from logicrm.policies import ParetoCutoffs
 
     every_a_is_key = Policies(pareto=ParetoCutoffs(key_max_share=1.0))
     default = _paths(files, every_a_is_key)
@@ -171,3 +170,48 @@ def test_the_churn_tables_decide_the_risk_and_the_trend_on_every_path(files):
     flagged = [r for r in rows if r["churn_flag"]]
     assert flagged
     assert all(": slowing, by the table" in r["top_reasons"] for r in flagged)
+
+
+def test_the_value_table_weighs_and_orders_the_dimensions_on_every_path(files):
+    """A value table with the dimensions in another order, other weights and another
+    profit reference gives one score on all three paths, and a changed one: the order,
+    the weights and the references are read from the table alone."""
+    from logicrm.scoring import _value as valuing
+
+    default = _paths(files)
+    rows = valuing.value_dimensions(Policies().value)
+    assert [r.formula for r in rows] == [
+        "tenure_and_continuity", "margin_share", "growth", "perfect_rate"
+    ]  # fmt: skip
+    changed = tuple(
+        r._replace(weight=float(n + 1), references=(Decimal("7.5"),))
+        if r.formula == "margin_share"
+        else r._replace(weight=float(n + 1))
+        for n, r in enumerate(reversed(rows))
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(valuing, "value_dimensions", lambda model: changed)
+        scored = _paths(files)
+    assert [r["value_score"] for r in scored] != [r["value_score"] for r in default]
+    without = tuple(r._replace(weight=0.0) if r.formula == "growth" else r for r in changed)
+    with pytest.MonkeyPatch.context() as patch:  # a weight of 0 leaves a dimension out
+        patch.setattr(valuing, "value_dimensions", lambda model: without)
+        dropped = _paths(files)
+    assert [r["value_score"] for r in dropped] != [r["value_score"] for r in scored]
+
+
+def test_the_value_table_is_the_object_paths_value_score():
+    """``value_score`` reads the table: a hand-computed score from the table's rows."""
+    from logicrm.scoring import _value as valuing
+    from logicrm.scoring import value_score
+
+    activity = summarize(DATA.shipments, as_of=DATA.as_of)["C00000"]
+    customer = DATA.customers[0]
+    only_perceived = tuple(
+        r._replace(weight=1.0 if r.formula == "perfect_rate" else 0.0)
+        for r in valuing.value_dimensions(Policies().value)
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(valuing, "value_dimensions", lambda model: only_perceived)
+        score = value_score(customer, activity, as_of=DATA.as_of).score
+    assert score == 100 * (activity.perfect / activity.delivered)
