@@ -31,6 +31,7 @@ from logicrm.errors import CurrencyMismatchError
 from logicrm.policies import Policies
 from logicrm.retention import _economics as economics
 from logicrm.scoring import _lifecycle as lifecycle
+from logicrm.scoring import _segments as segments
 from logicrm.scoring import _tier as tiering
 from logicrm.scoring import _value as valuing
 from logicrm.scoring._activity import _COUNTERS
@@ -236,8 +237,9 @@ def frame_rows(frame: pl.DataFrame) -> Iterator[dict[str, Any]]:
 def _classes(frame: pl.DataFrame, figures: pl.DataFrame, policies: Policies) -> pl.DataFrame:
     """``abc_classes`` over the table's customers and ``customer_classes`` on them: ranked by
     value, highest first, ties by id; a positive value is A while the values above it hold
-    less than ``a`` of the positive total, then B under ``b``; the first ``key_max_share``
-    of the ranked customers that are A are key."""
+    less than ``a`` of the positive total, then B under ``b`` (the classes' table:
+    ``pareto_bands``); the first ``key_max_share`` of the ranked customers that are A are
+    key."""
     import math
 
     from logicrm.scoring._numbers import EXACT
@@ -258,24 +260,21 @@ def _classes(frame: pl.DataFrame, figures: pl.DataFrame, policies: Policies) -> 
         return exact.quantize(Decimal(1).scaleb(-_SCALE), rounding=ROUND_CEILING)
 
     above = positive.cum_sum() - positive
-    abc = (
-        pl.when(c("worth") <= 0)
-        .then(pl.lit("C"))
-        .when(above < _money(limit(cut.a)))
-        .then(pl.lit("A"))
-        .when(above < _money(limit(cut.b)))
-        .then(pl.lit("B"))
-        .otherwise(pl.lit("C"))
-    )
+    abc: Any = pl.when(c("worth") <= 0).then(pl.lit(segments.NOT_POSITIVE.name))
+    bands = segments.pareto_bands(to_decimal("a", cut.a), to_decimal("b", cut.b))
+    for share, chosen in bands:  # the table's order: the first class the rank reaches
+        reached = pl.lit(True) if share is None else above < _money(limit(share))
+        abc = abc.when(reached).then(pl.lit(chosen.name))
     cap = max(1, math.ceil(cut.key_max_share * ranked.height - 1e-9))
     kind = (
-        pl.when((c("abc") == "A") & (pl.int_range(pl.len()) < cap))
+        pl.when((c("abc") == "A") & ((c("abc") == "A").cum_sum() <= cap))  # the first cap As
         .then(pl.lit("key"))
         .when(c("abc") == "C")
         .then(pl.lit("general"))
         .otherwise(pl.lit("potential"))
     )
-    classes = ranked.with_columns(abc=abc).with_columns(customer_class=kind)
+    classes = ranked.with_columns(abc=abc.otherwise(pl.lit(segments.NOT_POSITIVE.name)))
+    classes = classes.with_columns(customer_class=kind)
     return frame.join(
         classes.select("customer_id", c("abc").alias("abc_class"), "customer_class"),
         on="customer_id",
