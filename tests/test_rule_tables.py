@@ -215,3 +215,30 @@ def test_the_value_table_is_the_object_paths_value_score():
         patch.setattr(valuing, "value_dimensions", lambda model: only_perceived)
         score = value_score(customer, activity, as_of=DATA.as_of).score
     assert score == 100 * (activity.perfect / activity.delivered)
+
+
+@settings(max_examples=10, deadline=None)
+@given(
+    classes=st.permutations(["A", "B", "C"]),
+    shares=st.lists(st.sampled_from(["0.3", "0.5", "0.8", "0.95"]), min_size=2, max_size=2),
+)
+def test_the_pareto_table_classes_alike_on_every_path(files, classes, shares):
+    """Any order of the classes and any cut-offs in the Pareto table: the three paths give
+    the same classes, and the ranked customers' classes follow the table."""
+    from logicrm.scoring import _segments as segments
+    from logicrm.scoring._segments import AbcClass
+
+    cut = sorted(Decimal(s) for s in shares)
+    bands = ((cut[0], AbcClass[classes[0]]), (cut[1], AbcClass[classes[1]]),
+             (None, AbcClass[classes[2]]))  # fmt: skip
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(segments, "pareto_bands", lambda a, b: bands)
+        rows = _paths(files)
+    ranked = sorted(
+        ((-v, k) for k, v in SPEND.items() if v > 0 and k in {r["customer_id"] for r in rows})
+    )
+    total, above, by_id = sum(-v for v, _ in ranked), Decimal(0), {}
+    for v, k in ranked:
+        by_id[k] = next(c for s, c in bands if s is None or above < s * total).name
+        above += -v
+    assert {r["customer_id"]: r["abc_class"] for r in rows if r["customer_id"] in by_id} == by_id
