@@ -5,8 +5,11 @@ The figures and rules are ``_assess_columns._row``'s (the tuple kernel, itself t
 path's arithmetic step for step): money stays exact (``Decimal(38, 12)``, written with the
 places the object path's ``Decimal`` has), floats are built from the same operands by the
 same IEEE operations in the same order, and the texts are worded from figure columns by
-string expressions (``_assess_text``). A property test holds every column equal to the
-object path's rows.
+string expressions (``_assess_text``). Each rule's thresholds and branch order come from
+the tables the object path reads too (``spend_bands``, ``order_bands``, ``pareto_bands``,
+``value_dimensions``, ``churn_drops``, ``churn_verdicts``, ``service_prices``, ``_RULES``),
+interpreted here as expressions. A property test holds every column equal to the object
+path's rows.
 
 ``assessment_frame`` returns ``None`` where it does not promise the same answer (money too
 large for an exact float of a ratio, a policy value with more than 12 places); the caller
