@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import decimal
 from collections.abc import Iterator, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -31,7 +31,6 @@ from logicrm._assess import AssessmentRow
 from logicrm._engine._tables import _exact_text
 from logicrm.domain import Customer, CustomerKind
 from logicrm.domain._money import CONTEXT
-from logicrm.domain._reason import plural
 from logicrm.errors import CurrencyMismatchError
 from logicrm.policies import Policies
 from logicrm.retention._action import _choose
@@ -44,7 +43,7 @@ from logicrm.scoring import (
     customer_classes,
 )
 from logicrm.scoring._activity import _COUNTERS
-from logicrm.scoring._lifecycle import _LIFECYCLE_SAID, churn_figures
+from logicrm.scoring._lifecycle import churn_figures, stage_figures
 from logicrm.scoring._tier import Tier, tier_figures
 from logicrm.scoring._value import dimension_score
 
@@ -347,10 +346,6 @@ def _value(
 
 
 def _lifecycle(last: datetime | None, as_of: datetime, policies: Policies) -> tuple[str, str]:
-    """``scoring.lifecycle``: the first reason's message and the stage."""
-    if last is None:
-        return _LIFECYCLE_SAID["lifecycle.prospect"], "prospect"
-    days = policies.lifecycle.lapsed_after_days
-    idle = plural((as_of - last).days, "day")
-    stage = "lapsed" if as_of - last > timedelta(days=days) else "current"
-    return _LIFECYCLE_SAID[f"lifecycle.{stage}"].format(idle=idle, days=days), stage
+    """``scoring.lifecycle``: the first reason's message and the stage (``stage_figures``)."""
+    stage, _, said = stage_figures(last, as_of, policies.lifecycle)
+    return said, stage.value

@@ -75,16 +75,24 @@ def lifecycle(
     """
     check_aware("as_of", as_of)
     last = activity.last_order_at
-    if last is None:
-        said = _LIFECYCLE_SAID["lifecycle.prospect"]
-        return LifecycleResult(LifecycleStage.PROSPECT, (Reason("lifecycle.prospect", said),))
-    if last > as_of:
+    if last is not None and last > as_of:
         fail("as_of", as_of, "is before the activity's last order")
-    idle, days = plural((as_of - last).days, "day"), policy.lapsed_after_days
-    stage = LifecycleStage.LAPSED if as_of - last > timedelta(days=days) else LifecycleStage.CURRENT
-    code = f"lifecycle.{stage.value}"
-    said = _LIFECYCLE_SAID[code].format(idle=idle, days=days)
+    stage, code, said = stage_figures(last, as_of, policy)
     return LifecycleResult(stage, (Reason(code, said),))
+
+
+def stage_figures(
+    last_order_at: datetime | None, as_of: datetime, policy: LifecyclePolicy
+) -> tuple[LifecycleStage, str, str]:
+    """The lifecycle rule on plain figures: the stage, its reason's code and message
+    (``lifecycle`` and the columnar engine's tuple kernel call it)."""
+    if last_order_at is None:
+        return LifecycleStage.PROSPECT, "lifecycle.prospect", _LIFECYCLE_SAID["lifecycle.prospect"]
+    idle, days = plural((as_of - last_order_at).days, "day"), policy.lapsed_after_days
+    lapsed = as_of - last_order_at > timedelta(days=days)
+    stage = LifecycleStage.LAPSED if lapsed else LifecycleStage.CURRENT
+    code = f"lifecycle.{stage.value}"
+    return stage, code, _LIFECYCLE_SAID[code].format(idle=idle, days=days)
 
 
 # Each stage's reason, by code: shared with the columnar engine's expressions, so a stage's
