@@ -19,6 +19,7 @@ from logicrm.retention._contact_items import WHAT, ContactPlan
 from logicrm.retention._contact_policy import ContactPolicy, ContactTask, _purposes
 from logicrm.retention._contacts import ContactActivity
 from logicrm.scoring import Activity
+from logicrm.scoring._per_policy import per_policy
 
 if TYPE_CHECKING:
     from logicrm.retention._assessed import Assessed
@@ -251,6 +252,7 @@ class Profitability:
         return render(self)
 
 
+@per_policy
 def service_prices(policy: ServiceCostPolicy) -> tuple[tuple[str, Decimal], ...]:
     """The service cost's table: each event counted (its count's name) and its price, in
     the order they are added. Both engines read it (``_service_figures`` here, the columnar

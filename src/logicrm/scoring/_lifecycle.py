@@ -14,6 +14,7 @@ from logicrm.domain._checks import MAX_COUNT, MAX_DAYS, check_aware, check_int, 
 from logicrm.domain._money import in_library_context
 from logicrm.domain._reason import plural
 from logicrm.scoring._activity import WINDOW_DAYS, Activity
+from logicrm.scoring._per_policy import per_policy
 
 
 class LifecycleStage(StrEnum):
@@ -226,6 +227,7 @@ class Verdict(NamedTuple):
     said: str
 
 
+@per_policy
 def churn_drops(policy: ChurnPolicy) -> tuple[Drop, ...]:
     """The at-risk tests, in the order the reason names them: the one table both engines
     read (``churn_figures``, the columnar engine's expressions)."""
@@ -237,6 +239,7 @@ def churn_drops(policy: ChurnPolicy) -> tuple[Drop, ...]:
     return tuple(drops)
 
 
+@per_policy
 def churn_verdicts(policy: ChurnPolicy) -> tuple[Verdict, ...]:
     """The verdicts in the order they are tried (the first that holds is the trend): read
     by both engines, like ``churn_drops``."""

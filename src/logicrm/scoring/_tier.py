@@ -15,6 +15,7 @@ from logicrm.domain._money import in_library_context
 from logicrm.domain._reason import plural
 from logicrm.errors import CurrencyMismatchError
 from logicrm.scoring._activity import Activity
+from logicrm.scoring._per_policy import per_policy
 
 
 class Tier(StrEnum):
@@ -179,6 +180,7 @@ class Band(NamedTuple):
     quoted: Decimal | int
 
 
+@per_policy
 def spend_bands(policy: TieringPolicy) -> tuple[Band, ...]:
     """The enterprise tiers by the trailing year's spend, highest band first: the one table
     both engines read (``tier`` here, the columnar engine's expressions)."""
@@ -190,6 +192,7 @@ def spend_bands(policy: TieringPolicy) -> tuple[Band, ...]:
     )
 
 
+@per_policy
 def order_bands(policy: TieringPolicy) -> tuple[Band, ...]:
     """The individual tiers by the orders of the last 30 days, highest band first (read by
     both engines, like ``spend_bands``)."""

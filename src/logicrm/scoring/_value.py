@@ -19,6 +19,7 @@ from logicrm.domain._checks import MAX_COUNT, MAX_DAYS, check_int, check_number,
 from logicrm.domain._money import in_library_context
 from logicrm.errors import CurrencyMismatchError
 from logicrm.scoring._activity import Activity
+from logicrm.scoring._per_policy import per_policy
 from logicrm.scoring._tier import check_activity
 
 
@@ -210,6 +211,7 @@ class Dimension(NamedTuple):
     weight: float
 
 
+@per_policy
 def value_dimensions(model: ValueModel) -> tuple[Dimension, ...]:
     """The value dimensions in the order they are measured and summed: the one table the
     object path, the columnar engine's expressions and its tuple kernel read."""
