@@ -242,3 +242,16 @@ def test_the_pareto_table_classes_alike_on_every_path(files, classes, shares):
         by_id[k] = next(c for s, c in bands if s is None or above < s * total).name
         above += -v
     assert {r["customer_id"]: r["abc_class"] for r in rows if r["customer_id"] in by_id} == by_id
+
+
+def test_a_table_is_remembered_per_policy_object_not_per_equal_policy():
+    """Two equal policies that write an amount differently each get their own table's
+    words; the same object gets the very table made before."""
+    from logicrm.domain import Money
+    from logicrm.scoring import TieringPolicy
+
+    two = TieringPolicy(large_annual_spend=Money("500000.00", "CNY"))
+    one = TieringPolicy(large_annual_spend=Money("500000.0", "CNY"))
+    assert f"{tiering.spend_bands(two)[0].quoted:,}" == "500,000.00"
+    assert f"{tiering.spend_bands(one)[0].quoted:,}" == "500,000.0"
+    assert tiering.spend_bands(one) is tiering.spend_bands(one)
