@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import decimal
 from collections.abc import Iterator, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -31,7 +31,6 @@ from logicrm._assess import AssessmentRow
 from logicrm._engine._tables import _exact_text
 from logicrm.domain import Customer, CustomerKind
 from logicrm.domain._money import CONTEXT
-from logicrm.domain._reason import plural
 from logicrm.errors import CurrencyMismatchError
 from logicrm.policies import Policies
 from logicrm.retention._action import _choose
@@ -40,13 +39,13 @@ from logicrm.scoring import (
     AbcClass,
     ChurnTrend,
     CustomerClass,
-    ValueDimension,
     abc_classes,
     customer_classes,
 )
 from logicrm.scoring._activity import _COUNTERS
-from logicrm.scoring._lifecycle import _LIFECYCLE_SAID, churn_figures
-from logicrm.scoring._tier import _INSTITUTION_BY_LEVEL, _INSTITUTION_BY_SIZE, _TIER_SAID, Tier
+from logicrm.scoring._lifecycle import churn_figures, stage_figures
+from logicrm.scoring._tier import Tier, tier_figures
+from logicrm.scoring._value import dimension_score
 
 _ZERO = Decimal(0)
 _WINDOW = {30: 0, 90: 1, 365: 2, 730: 3}
@@ -305,46 +304,15 @@ def _tier(
     spend_365: Decimal,
     policies: Policies,
 ) -> tuple[str, str]:
-    """``scoring.tier``: the tier and its reason's message (its words: ``_TIER_SAID``)."""
+    """``scoring.tier``: the tier and its reason's message (``tier_figures``)."""
     policy = policies.tiering
-    if customer.kind is CustomerKind.INDIVIDUAL:
-        frequent = orders_30 >= policy.frequent_orders
-        chosen = Tier.FREQUENT if frequent else Tier.OCCASIONAL
-        return chosen.value, _TIER_SAID["tier.individual.monthly_orders"].format(
-            orders=plural(orders_30, "order"),
-            comparison=">=" if frequent else "<",
-            frequent=policy.frequent_orders,
-            tier=chosen.value,
-        )
-    if customer.kind is CustomerKind.ENTERPRISE:
-        wanted = policy.large_annual_spend.currency
-        if currency is not None and currency != wanted:
-            raise CurrencyMismatchError(currency, wanted, "tier")
-        large, medium = policy.large_annual_spend.amount, policy.medium_annual_spend.amount
-        if spend_365 >= large:
-            chosen, rule = Tier.LARGE, f">= {large:,}"
-        elif spend_365 >= medium:
-            chosen, rule = Tier.MEDIUM, f">= {medium:,}"
-        else:
-            chosen, rule = Tier.SMALL, f"< {medium:,}"
-        return chosen.value, _TIER_SAID["tier.enterprise.annual_spend"].format(
-            spend=spend_365, currency=wanted, rule=rule, tier=chosen.value
-        )
-    if customer.administrative_level is not None:
-        chosen = _INSTITUTION_BY_LEVEL[customer.administrative_level]
-        grade = chosen.value.rsplit("_", 1)[1].upper()
-        level = customer.administrative_level.value
-        return chosen.value, _TIER_SAID["tier.institution.level"].format(level=level, grade=grade)
-    if customer.size is not None:
-        chosen = _INSTITUTION_BY_SIZE[customer.size]
-        grade = chosen.value.rsplit("_", 1)[1].upper()
-        size = customer.size.value
-        return chosen.value, _TIER_SAID["tier.institution.size"].format(size=size, grade=grade)
-    return Tier.UNCLASSIFIED.value, _TIER_SAID["tier.institution.unknown"]
-
-
-def _clip(x: float, low: float = 0.0, high: float = 1.0) -> float:
-    return max(low, min(high, x))
+    wanted = policy.large_annual_spend.currency
+    if customer.kind is CustomerKind.ENTERPRISE and currency is not None and currency != wanted:
+        raise CurrencyMismatchError(currency, wanted, "tier")
+    chosen, _, message = tier_figures(
+        customer.kind, customer.administrative_level, customer.size, orders_30, spend_365, policy
+    )
+    return chosen.value, message
 
 
 def _value(
@@ -359,38 +327,25 @@ def _value(
     as_of: datetime,
     policies: Policies,
 ) -> float | None:
-    """``scoring.value_score(...).score``: the same steps as ``measure_dimensions`` and
-    ``combine_dimensions``, without the notes no row shows."""
+    """``scoring.value_score(...).score``: the value table's dimensions, without the notes
+    no row shows (``dimension_score``)."""
     model = policies.value
     reference = model.profit_reference
     if currency is not None and currency != reference.currency:
         raise CurrencyMismatchError(currency, reference.currency, "score")
-    scores: dict[ValueDimension, float] = {}
-    if first is not None:
-        tenure = _clip((as_of - first).days / model.strategic_tenure_days)
-        continuity = _clip(orders_365 / model.strategic_orders_per_year)
-        scores[ValueDimension.STRATEGIC] = 100 * (tenure + continuity) / 2
-        margin = revenue_365 - cost_365
-        scores[ValueDimension.PROFIT] = 100 * _clip(float(margin / reference.amount))
-        previous = revenue_730 - revenue_365
-        if previous > 0:
-            growth = float(revenue_365 / previous) - 1
-            scores[ValueDimension.GROWTH] = 50 + 50 * _clip(
-                growth / model.growth_reference, -1.0, 1.0
-            )
-    if delivered:
-        scores[ValueDimension.PERCEIVED] = 100 * (perfect / delivered)
-    weights = model.weights
-    used = {d: weights.get(d, 0.0) for d in scores if weights.get(d, 0.0) > 0}
-    total = sum(used.values())
-    return sum(used[d] / total * scores[d] for d in used) if total else None
+    return dimension_score(
+        model,
+        tenure_days=None if first is None else (as_of - first).days,
+        orders_365=orders_365,
+        revenue_365=revenue_365,
+        cost_365=cost_365,
+        revenue_730=revenue_730,
+        delivered=delivered,
+        perfect=perfect,
+    )
 
 
 def _lifecycle(last: datetime | None, as_of: datetime, policies: Policies) -> tuple[str, str]:
-    """``scoring.lifecycle``: the first reason's message and the stage."""
-    if last is None:
-        return _LIFECYCLE_SAID["lifecycle.prospect"], "prospect"
-    days = policies.lifecycle.lapsed_after_days
-    idle = plural((as_of - last).days, "day")
-    stage = "lapsed" if as_of - last > timedelta(days=days) else "current"
-    return _LIFECYCLE_SAID[f"lifecycle.{stage}"].format(idle=idle, days=days), stage
+    """``scoring.lifecycle``: the first reason's message and the stage (``stage_figures``)."""
+    stage, _, said = stage_figures(last, as_of, policies.lifecycle)
+    return said, stage.value

@@ -5,8 +5,11 @@ The figures and rules are ``_assess_columns._row``'s (the tuple kernel, itself t
 path's arithmetic step for step): money stays exact (``Decimal(38, 12)``, written with the
 places the object path's ``Decimal`` has), floats are built from the same operands by the
 same IEEE operations in the same order, and the texts are worded from figure columns by
-string expressions (``_assess_text``). A property test holds every column equal to the
-object path's rows.
+string expressions (``_assess_text``). Each rule's thresholds and branch order come from
+the tables the object path reads too (``spend_bands``, ``order_bands``, ``pareto_bands``,
+``value_dimensions``, ``churn_drops``, ``churn_verdicts``, ``service_prices``, ``_RULES``),
+interpreted here as expressions. A property test holds every column equal to the object
+path's rows.
 
 ``assessment_frame`` returns ``None`` where it does not promise the same answer (money too
 large for an exact float of a ratio, a policy value with more than 12 places); the caller
@@ -29,9 +32,14 @@ from logicrm.domain import Customer
 from logicrm.domain._money import to_decimal
 from logicrm.errors import CurrencyMismatchError
 from logicrm.policies import Policies
+from logicrm.retention import _economics as economics
+from logicrm.scoring import _lifecycle as lifecycle
+from logicrm.scoring import _segments as segments
+from logicrm.scoring import _tier as tiering
+from logicrm.scoring import _value as valuing
 from logicrm.scoring._activity import _COUNTERS
-from logicrm.scoring._tier import _INSTITUTION_BY_LEVEL, _INSTITUTION_BY_SIZE, Tier
-from logicrm.scoring._value import ValueDimension
+from logicrm.scoring._tier import _INSTITUTION_BY_LEVEL, _INSTITUTION_BY_SIZE, Band, Tier
+from logicrm.scoring._value import Dimension
 
 c = pl.col
 _WINDOW = {30: 0, 90: 1, 365: 2, 730: 3}
@@ -49,6 +57,7 @@ _COUNTS = tuple(
 )
 _EXACT_FLOAT = 2**53  # integers below it are exact floats: their quotient is correctly rounded
 _DAY_US = 86_400_000_000
+_UNCOUNTED = ("complaints", "follow_ups")  # service events the shipments do not count
 
 
 def _places(amount: Decimal) -> int:
@@ -157,10 +166,10 @@ def assessment_frame(
     """
     prices = policies.service_cost
     tiers = policies.tiering
-    amounts = (prices.per_complaint, prices.per_follow_up, prices.per_reroute,
-               prices.per_return, prices.per_damage, policies.value.profit_reference,
-               tiers.large_annual_spend, tiers.medium_annual_spend)  # fmt: skip
-    if any(_places(m.amount) > _SCALE or abs(m.amount) >= 10**20 for m in amounts):
+    amounts = [price for _, price in economics.service_prices(prices)]
+    amounts.append(_profit_reference(policies))
+    amounts += [Decimal(b.least) for b in tiering.spend_bands(tiers) if b.least is not None]
+    if any(_places(m) > _SCALE or abs(m) >= 10**20 for m in amounts):
         return None  # beyond Decimal(38, 12): the tuple kernel's
     figures = _figures(table)
     if figures.width:
@@ -186,13 +195,16 @@ def assessment_frame(
         *(c(n).fill_null(0) for n in _COUNTS),
     ).with_columns(currency=pl.when(c("orders") > 0).then(c("currency")))
     _check_currencies(frame, policies)
-    reference_places = max(0, _places(policies.value.profit_reference.amount))
+    reference_places = max(0, _places(_profit_reference(policies)))
     frame = frame.with_columns(**_exact_units(reference_places, policies))
     if not frame.select(pl.all_horizontal(c("^__units_.*$").abs() < _EXACT_FLOAT).all()).item():
         return None  # a ratio of money would not be an exact float's: the tuple kernel's
     frame = _classes(frame, figures, policies)
     frame = frame.with_columns(**_days(as_of, policies))
-    frame = frame.with_columns(**_tier(policies), **_service(policies))
+    tiers_of = _tier(policies)
+    frame = frame.with_columns(order_band=tiers_of.pop("order_band"),
+                               spend_band=tiers_of.pop("spend_band"))  # fmt: skip
+    frame = frame.with_columns(**tiers_of, **_service(policies))
     for stage in _value(policies):
         frame = frame.with_columns(**stage)
     frame = frame.with_columns(**_churn(as_of, policies))
@@ -228,8 +240,9 @@ def frame_rows(frame: pl.DataFrame) -> Iterator[dict[str, Any]]:
 def _classes(frame: pl.DataFrame, figures: pl.DataFrame, policies: Policies) -> pl.DataFrame:
     """``abc_classes`` over the table's customers and ``customer_classes`` on them: ranked by
     value, highest first, ties by id; a positive value is A while the values above it hold
-    less than ``a`` of the positive total, then B under ``b``; the first ``key_max_share``
-    of the ranked customers that are A are key."""
+    less than ``a`` of the positive total, then B under ``b`` (the classes' table:
+    ``pareto_bands``); the first ``key_max_share`` of the ranked customers that are A are
+    key."""
     import math
 
     from logicrm.scoring._numbers import EXACT
@@ -250,24 +263,21 @@ def _classes(frame: pl.DataFrame, figures: pl.DataFrame, policies: Policies) -> 
         return exact.quantize(Decimal(1).scaleb(-_SCALE), rounding=ROUND_CEILING)
 
     above = positive.cum_sum() - positive
-    abc = (
-        pl.when(c("worth") <= 0)
-        .then(pl.lit("C"))
-        .when(above < _money(limit(cut.a)))
-        .then(pl.lit("A"))
-        .when(above < _money(limit(cut.b)))
-        .then(pl.lit("B"))
-        .otherwise(pl.lit("C"))
-    )
+    abc: Any = pl.when(c("worth") <= 0).then(pl.lit(segments.NOT_POSITIVE.name))
+    bands = segments.pareto_bands(to_decimal("a", cut.a), to_decimal("b", cut.b))
+    for share, chosen in bands:  # the table's order: the first class the rank reaches
+        reached = pl.lit(True) if share is None else above < _money(limit(share))
+        abc = abc.when(reached).then(pl.lit(chosen.name))
     cap = max(1, math.ceil(cut.key_max_share * ranked.height - 1e-9))
     kind = (
-        pl.when((c("abc") == "A") & (pl.int_range(pl.len()) < cap))
+        pl.when((c("abc") == "A") & ((c("abc") == "A").cum_sum() <= cap))  # the first cap As
         .then(pl.lit("key"))
         .when(c("abc") == "C")
         .then(pl.lit("general"))
         .otherwise(pl.lit("potential"))
     )
-    classes = ranked.with_columns(abc=abc).with_columns(customer_class=kind)
+    classes = ranked.with_columns(abc=abc.otherwise(pl.lit(segments.NOT_POSITIVE.name)))
+    classes = classes.with_columns(customer_class=kind)
     return frame.join(
         classes.select("customer_id", c("abc").alias("abc_class"), "customer_class"),
         on="customer_id",
@@ -296,10 +306,23 @@ def _days(as_of: datetime, policies: Policies) -> dict[str, pl.Expr]:
     }
 
 
+def band(figure: pl.Expr, bands: tuple[Band, ...], least: Any = pl.lit) -> pl.Expr:
+    """``scoring._tier.band_of`` as an expression: the index of the first band ``figure``
+    reaches (the last band takes the rest)."""
+    chosen: pl.Expr = pl.lit(len(bands) - 1)
+    for i, row in reversed(list(enumerate(bands))):
+        if row.least is None:
+            chosen = pl.lit(i)
+        else:
+            chosen = pl.when(figure >= least(row.least)).then(pl.lit(i)).otherwise(chosen)
+    return chosen
+
+
 def _tier(policies: Policies) -> dict[str, pl.Expr]:
-    """``scoring.tier``: the tier of every kind of customer."""
+    """``scoring.tier``: the tier of every kind of customer, from the tier tables
+    (``spend_bands``, ``order_bands``) the object path reads."""
     policy = policies.tiering
-    large, medium = policy.large_annual_spend.amount, policy.medium_annual_spend.amount
+    spend_bands, order_bands = tiering.spend_bands(policy), tiering.order_bands(policy)
     kind = c("kind")
     institution = pl.lit(Tier.UNCLASSIFIED.value)
     for size, tier in _INSTITUTION_BY_SIZE.items():
@@ -310,22 +333,19 @@ def _tier(policies: Policies) -> dict[str, pl.Expr]:
         institution = (
             pl.when(c("level") == level.value).then(pl.lit(tier.value)).otherwise(institution)
         )
+
+    def tier_of(column: str, bands: tuple[Band, ...]) -> pl.Expr:
+        tiers = {i: b.tier.value for i, b in enumerate(bands)}
+        return c(column).replace_strict(tiers, return_dtype=pl.String)
+
     return {
+        "order_band": band(c("orders_30"), order_bands),
+        "spend_band": band(c("revenue_365"), spend_bands, lambda x: _money(Decimal(x))),
         "tier": pl.when(kind == "individual")
-        .then(
-            pl.when(c("orders_30") >= policy.frequent_orders)
-            .then(pl.lit(Tier.FREQUENT.value))
-            .otherwise(pl.lit(Tier.OCCASIONAL.value))
-        )
+        .then(tier_of("order_band", order_bands))
         .when(kind == "enterprise")
-        .then(
-            pl.when(c("revenue_365") >= _money(large))
-            .then(pl.lit(Tier.LARGE.value))
-            .when(c("revenue_365") >= _money(medium))
-            .then(pl.lit(Tier.MEDIUM.value))
-            .otherwise(pl.lit(Tier.SMALL.value))
-        )
-        .otherwise(institution)
+        .then(tier_of("spend_band", spend_bands))
+        .otherwise(institution),
     }
 
 
@@ -333,18 +353,14 @@ def _service(policies: Policies) -> dict[str, pl.Expr]:
     """``retention._economics._service_figures``: cost to serve and the margin after it,
     over the trailing year or the whole history, and the lifetime margin's sign."""
     prices = policies.service_cost
-    event_places = max(
-        _places(m.amount)
-        for m in (prices.per_complaint, prices.per_follow_up, prices.per_reroute,
-                  prices.per_return, prices.per_damage)
-    )  # fmt: skip
+    table = economics.service_prices(prices)
+    event_places = max(_places(price) for _, price in table)
 
     def figures(revenue: str, cost: str, suffix: str) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
-        events = (
-            c(f"reroutes{suffix}") * _money(prices.per_reroute.amount)
-            + c(f"returns{suffix}") * _money(prices.per_return.amount)
-            + c(f"damaged{suffix}") * _money(prices.per_damage.amount)
-        )
+        events: pl.Expr = pl.lit(0, _MONEY)
+        for name, price in table:
+            if name not in _UNCOUNTED:  # the engine counts no complaint and no follow-up
+                events = events + c(f"{name}{suffix}") * _money(price)
         to_serve = (c(cost) + events).cast(_MONEY)
         places = pl.max_horizontal(c(f"{cost}_places"), pl.lit(event_places))
         margin = (c(revenue) - to_serve).cast(_MONEY)
@@ -372,6 +388,13 @@ def _clip(x: pl.Expr, low: float = 0.0, high: float = 1.0) -> pl.Expr:
     return x.clip(low, high)
 
 
+def _profit_reference(policies: Policies) -> Decimal:
+    """The margin a full profit score needs, from the value table (``value_dimensions``)."""
+    rows = valuing.value_dimensions(policies.value)
+    found = [Decimal(r.references[0]) for r in rows if r.formula == "margin_share"]
+    return found[0] if found else policies.value.profit_reference.amount
+
+
 def _exact_units(reference_places: int, policies: Policies) -> dict[str, pl.Expr]:
     """The money the floats are made of, as exact integer counts (floats) of the smallest
     unit the operands of each ratio share: an IEEE quotient of two integers below 2**53 is
@@ -391,7 +414,7 @@ def _exact_units(reference_places: int, policies: Policies) -> dict[str, pl.Expr
     )
     growth_places = pl.max_horizontal(p("revenue_365_places"), p("revenue_730_places"))
     before_places = pl.max_horizontal(p("revenue_places"), p(f"{recent}_places"))
-    reference = policies.value.profit_reference.amount
+    reference = _profit_reference(policies)
     return {
         "__units_margin": units(c("revenue_365") - c("cost_365"), margin_places),
         "__units_reference": units(pl.lit(reference, _MONEY), margin_places),
@@ -405,41 +428,46 @@ def _exact_units(reference_places: int, policies: Policies) -> dict[str, pl.Expr
 
 
 def _value(policies: Policies) -> list[dict[str, pl.Expr]]:
-    """``_assess_columns._value``: the dimensions' scores, weighted in the object path's
-    order, the float operations in the same order."""
-    model = policies.value
+    """``scoring._value``: the value table's dimensions (``value_dimensions``) scored and
+    weighted in its order, the float operations in the object path's order."""
     ordered = c("first_order_at").is_not_null()
-    tenure = _clip(text.over(c("tenure_days").cast(pl.Float64), model.strategic_tenure_days))
-    continuity = _clip(text.over(c("orders_365").cast(pl.Float64), model.strategic_orders_per_year))
-    margin = c("__units_margin") / c("__units_reference")
     previous = (c("revenue_730") - c("revenue_365")).cast(_MONEY)
     growth = c("__units_365") / c("__units_previous") - 1.0
-    scores = {
-        ValueDimension.STRATEGIC: (ordered, 100.0 * (tenure + continuity) / 2.0),
-        ValueDimension.PROFIT: (ordered, 100.0 * _clip(margin)),
-        ValueDimension.GROWTH: (
-            ordered & (previous > 0),
-            50.0 + 50.0 * _clip(text.over(growth, model.growth_reference), -1.0, 1.0),
-        ),
-        ValueDimension.PERCEIVED: (
-            c("delivered") > 0,
-            100.0 * (c("perfect").cast(pl.Float64) / c("delivered").cast(pl.Float64)),
-        ),
-    }
-    used = [(d, float(model.weights.get(d, 0.0))) for d in scores if model.weights.get(d, 0.0) > 0]
+
+    def measured(row: Dimension) -> tuple[pl.Expr, pl.Expr]:
+        """When the row's dimension has input, and its score: each formula kind's."""
+        if row.formula == "tenure_and_continuity":
+            days, per_year = row.references
+            tenure = _clip(text.over(c("tenure_days").cast(pl.Float64), days))
+            continuity = _clip(text.over(c("orders_365").cast(pl.Float64), per_year))
+            return ordered, 100.0 * (tenure + continuity) / 2.0
+        if row.formula == "margin_share":  # the reference is in __units_reference
+            return ordered, 100.0 * _clip(c("__units_margin") / c("__units_reference"))
+        if row.formula == "growth":
+            (reference,) = row.references
+            return ordered & (previous > 0), 50.0 + 50.0 * _clip(
+                text.over(growth, reference), -1.0, 1.0
+            )
+        if row.formula == "perfect_rate":
+            rate = c("perfect").cast(pl.Float64) / c("delivered").cast(pl.Float64)
+            return c("delivered") > 0, 100.0 * rate
+        raise ValueError(f"no value formula {row.formula!r}")
+
+    used = [(row.dimension, float(row.weight), measured(row))
+            for row in valuing.value_dimensions(policies.value) if row.weight > 0]  # fmt: skip
     total: pl.Expr = pl.lit(0.0)
-    for d, weight in used:
+    for d, weight, _ in used:
         total = pl.when(c(f"__has_{d.value}")).then(total + weight).otherwise(total)
     stages: list[dict[str, pl.Expr]] = [
         {
-            **{f"__has_{d.value}": scores[d][0] for d, _ in used},
-            **{f"__score_{d.value}": scores[d][1] for d, _ in used},
+            **{f"__has_{d.value}": has for d, _, (has, _) in used},
+            **{f"__score_{d.value}": score for d, _, (_, score) in used},
             "growth": pl.when((c("orders") > 0) & (previous > 0)).then(growth),
         },
         {"__total": total},
     ]
     stages.append({"__value": pl.lit(0.0)})
-    for d, weight in used:  # a column a step: the sum in the object path's order
+    for d, weight, _ in used:  # a column a step: the sum in the object path's order
         term = c("__value") + weight / c("__total") * c(f"__score_{d.value}")
         stages.append(
             {"__value": pl.when(c(f"__has_{d.value}")).then(term).otherwise(c("__value"))}
@@ -466,32 +494,34 @@ def _churn(as_of: datetime, policies: Policies) -> dict[str, pl.Expr]:
     order_ratio = recent_rate / historical_rate
     has_revenue = historical_revenue_rate > 0
     revenue_ratio = recent_revenue_rate / historical_revenue_rate
-    drop = policy.revenue_drop_ratio
-    revenue_falls = has_revenue & (revenue_ratio < drop) if drop is not None else pl.lit(False)
-    at_risk = (order_ratio < policy.drop_ratio) | revenue_falls
+    ratios = {"orders": order_ratio, "revenue": pl.when(has_revenue).then(revenue_ratio)}
+    drops = lifecycle.churn_drops(policy)
+    fell = {f"fell_{d.rate}": (ratios[d.rate] < d.below).fill_null(False) for d in drops}
+    at_risk = pl.any_horizontal(*fell.values()) if fell else pl.lit(False)
     lowest = (
         pl.when(has_revenue & (revenue_ratio < order_ratio))
         .then(revenue_ratio)
         .otherwise(order_ratio)
     )
-    trend = (
-        pl.when(~judged)
-        .then(pl.lit("not_judged"))
-        .when(at_risk)
-        .then(pl.lit("at_risk"))
-        .when(lowest < policy.watch_ratio)
-        .then(pl.lit("slowing"))
-        .otherwise(pl.lit("steady"))
-    )
+    verdicts = lifecycle.churn_verdicts(policy)
+    verdict: Any = pl.when(~judged).then(pl.lit(-1))  # which verdict's row holds first
+    for i, row in enumerate(verdicts):
+        holds = pl.lit(True)
+        if row.when == "dropped":
+            holds = at_risk
+        elif row.when == "below":
+            holds = lowest < row.below
+        verdict = verdict.when(holds).then(pl.lit(i))
+    trends = {-1: "not_judged", **{i: v.trend.value for i, v in enumerate(verdicts)}}
     return {
         "churn_risk": judged & at_risk,
-        "order_fell": order_ratio < policy.drop_ratio,
-        "revenue_fell": revenue_falls,
+        **fell,
         "recent_rate": recent_rate,
         "historical_rate": historical_rate,
         "recent_revenue_rate": recent_revenue_rate,
         "historical_revenue_rate": historical_revenue_rate,
-        "trend": trend,
+        "verdict": verdict,
+        "trend": verdict.replace_strict(trends, default=None, return_dtype=pl.String),
         "order_change": pl.when(judged).then(recent_rate / historical_rate - 1.0),
         "revenue_change": pl.when(judged & has_revenue).then(
             recent_revenue_rate / historical_revenue_rate - 1.0

@@ -13,8 +13,10 @@ from logicrm.domain._reason import plural
 from logicrm.policies import Policies
 from logicrm.retention._action import _RULES
 from logicrm.retention._action_policy import _LADDER, _SAID, RetentionLever, SalesAction
+from logicrm.scoring import _lifecycle as lifecycle
+from logicrm.scoring import _tier as tiering
 from logicrm.scoring._lifecycle import _LIFECYCLE_SAID
-from logicrm.scoring._tier import _TIER_SAID, Tier
+from logicrm.scoring._tier import _TIER_SAID
 
 c = pl.col
 MONEY_COLUMNS = ("cost_to_serve", "margin_after_service")
@@ -136,15 +138,16 @@ def action(frame: pl.DataFrame, policies: Policies) -> pl.DataFrame | None:
 
 
 def _tier_reason(policies: Policies) -> pl.Expr:
-    """``scoring.tier``'s reason, from its words (``_TIER_SAID``) and the row's figures."""
+    """``scoring.tier``'s reason, from its words (``_TIER_SAID``), the bands the tier
+    tables gave (``order_band``, ``spend_band``) and the row's figures."""
     policy = policies.tiering
-    large, medium = policy.large_annual_spend.amount, policy.medium_annual_spend.amount
-    rule = (
-        pl.when(c("tier") == Tier.LARGE.value)
-        .then(_lit(f">= {large:,}"))
-        .when(c("tier") == Tier.MEDIUM.value)
-        .then(_lit(f">= {medium:,}"))
-        .otherwise(_lit(f"< {medium:,}"))
+    spend_bands, order_bands = tiering.spend_bands(policy), tiering.order_bands(policy)
+
+    def said(column: str, words: dict[int, str]) -> pl.Expr:
+        return c(column).replace_strict(words, default="", return_dtype=pl.String)
+
+    rule = said(
+        "spend_band", {i: f"{b.comparison} {b.quoted:,}" for i, b in enumerate(spend_bands)}
     )
 
     def spend(spec: str) -> pl.Expr:
@@ -154,10 +157,12 @@ def _tier_reason(policies: Policies) -> pl.Expr:
 
     figures = {
         "orders": lambda _: c("orders_30_text"),
-        "comparison": lambda _: (
-            pl.when(c("orders_30") >= policy.frequent_orders).then(_lit(">=")).otherwise(_lit("<"))
+        "comparison": lambda _: said(
+            "order_band", {i: b.comparison for i, b in enumerate(order_bands)}
         ),
-        "frequent": policy.frequent_orders,
+        "frequent": lambda spec: said(
+            "order_band", {i: format(b.quoted, spec) for i, b in enumerate(order_bands)}
+        ),
         "tier": lambda _: c("tier"),
         "spend": spend,
         "currency": policy.large_annual_spend.currency,
@@ -199,14 +204,17 @@ def _churn_reason(frame: pl.DataFrame, policies: Policies) -> pl.DataFrame:
         + c("revenue_change_text")
         + ")"
     )
-    orders_fell = f"orders below {policy.drop_ratio:.0%} of the earlier rate"
-    revenue_fell = f"revenue below {policy.revenue_drop_ratio or 0:.0%} of the earlier rate"
-    verdict = (
-        pl.when(c("order_fell") & c("revenue_fell"))
-        .then(_lit(f"at risk: {orders_fell} and {revenue_fell}"))
-        .when(c("order_fell"))
-        .then(_lit(f"at risk: {orders_fell}"))
-        .otherwise(_lit(f"at risk: {revenue_fell}"))
+    drops = lifecycle.churn_drops(policy)
+    held = pl.concat_str(
+        [pl.when(c(f"fell_{d.rate}")).then(_lit(d.said)) for d in drops],
+        separator=" and ",
+        ignore_nulls=True,
+    )
+    said = {str(i): v.said for i, v in enumerate(lifecycle.churn_verdicts(policy))}
+    verdict = text.worded(
+        pl.when(flagged).then(c("verdict").cast(pl.String)).otherwise(_lit("-1")),
+        {"-1": "", **said},
+        {"drops": lambda _: held},
     )
     message = (
         "orders per 30 days "
@@ -283,7 +291,7 @@ def _codes() -> pl.Expr:
     stage = "lifecycle." + c("lifecycle")
     return (
         pl.when(c("churn_flag"))
-        .then(pl.concat_list(_lit("churn.at_risk"), tier, abc))
+        .then(pl.concat_list("churn." + c("trend"), tier, abc))
         .otherwise(pl.concat_list(tier, abc, stage))
     )
 

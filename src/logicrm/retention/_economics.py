@@ -19,6 +19,7 @@ from logicrm.retention._contact_items import WHAT, ContactPlan
 from logicrm.retention._contact_policy import ContactPolicy, ContactTask, _purposes
 from logicrm.retention._contacts import ContactActivity
 from logicrm.scoring import Activity
+from logicrm.scoring._per_policy import per_policy
 
 if TYPE_CHECKING:
     from logicrm.retention._assessed import Assessed
@@ -251,6 +252,20 @@ class Profitability:
         return render(self)
 
 
+@per_policy
+def service_prices(policy: ServiceCostPolicy) -> tuple[tuple[str, Decimal], ...]:
+    """The service cost's table: each event counted (its count's name) and its price, in
+    the order they are added. Both engines read it (``_service_figures`` here, the columnar
+    engine's expressions), so an event priced is one row."""
+    return (
+        ("complaints", policy.per_complaint.amount),
+        ("follow_ups", policy.per_follow_up.amount),
+        ("reroutes", policy.per_reroute.amount),
+        ("returns", policy.per_return.amount),
+        ("damaged", policy.per_damage.amount),
+    )
+
+
 def _service_figures(
     currency: str | None,
     revenue: Decimal,
@@ -266,13 +281,18 @@ def _service_figures(
     shared with the columnar engine (which needs no reasons)."""
     if currency is not None and currency != policy.currency:
         raise CurrencyMismatchError(currency, policy.currency, "cost")
-    events = (
-        (complaints or 0) * policy.per_complaint.amount
-        + (follow_ups or 0) * policy.per_follow_up.amount
-        + reroutes * policy.per_reroute.amount
-        + returns * policy.per_return.amount
-        + damaged * policy.per_damage.amount
-    )
+    counts = {
+        "complaints": complaints or 0,
+        "follow_ups": follow_ups or 0,
+        "reroutes": reroutes,
+        "returns": returns,
+        "damaged": damaged,
+    }
+    events: Decimal | None = None
+    for name, price in service_prices(policy):  # left to right, as the sum was written
+        term = counts[name] * price
+        events = term if events is None else events + term
+    assert events is not None
     to_serve = cost + events
     return events, to_serve, revenue - to_serve
 

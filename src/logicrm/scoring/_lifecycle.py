@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from typing import NamedTuple
 
 import attrs
 
@@ -13,6 +14,7 @@ from logicrm.domain._checks import MAX_COUNT, MAX_DAYS, check_aware, check_int, 
 from logicrm.domain._money import in_library_context
 from logicrm.domain._reason import plural
 from logicrm.scoring._activity import WINDOW_DAYS, Activity
+from logicrm.scoring._per_policy import per_policy
 
 
 class LifecycleStage(StrEnum):
@@ -74,16 +76,24 @@ def lifecycle(
     """
     check_aware("as_of", as_of)
     last = activity.last_order_at
-    if last is None:
-        said = _LIFECYCLE_SAID["lifecycle.prospect"]
-        return LifecycleResult(LifecycleStage.PROSPECT, (Reason("lifecycle.prospect", said),))
-    if last > as_of:
+    if last is not None and last > as_of:
         fail("as_of", as_of, "is before the activity's last order")
-    idle, days = plural((as_of - last).days, "day"), policy.lapsed_after_days
-    stage = LifecycleStage.LAPSED if as_of - last > timedelta(days=days) else LifecycleStage.CURRENT
-    code = f"lifecycle.{stage.value}"
-    said = _LIFECYCLE_SAID[code].format(idle=idle, days=days)
+    stage, code, said = stage_figures(last, as_of, policy)
     return LifecycleResult(stage, (Reason(code, said),))
+
+
+def stage_figures(
+    last_order_at: datetime | None, as_of: datetime, policy: LifecyclePolicy
+) -> tuple[LifecycleStage, str, str]:
+    """The lifecycle rule on plain figures: the stage, its reason's code and message
+    (``lifecycle`` and the columnar engine's tuple kernel call it)."""
+    if last_order_at is None:
+        return LifecycleStage.PROSPECT, "lifecycle.prospect", _LIFECYCLE_SAID["lifecycle.prospect"]
+    idle, days = plural((as_of - last_order_at).days, "day"), policy.lapsed_after_days
+    lapsed = as_of - last_order_at > timedelta(days=days)
+    stage = LifecycleStage.LAPSED if lapsed else LifecycleStage.CURRENT
+    code = f"lifecycle.{stage.value}"
+    return stage, code, _LIFECYCLE_SAID[code].format(idle=idle, days=days)
 
 
 # Each stage's reason, by code: shared with the columnar engine's expressions, so a stage's
@@ -197,6 +207,55 @@ def _change(recent: float, before: float) -> str:
     return f"{recent / before - 1:+.0%}" if before > 0 else "n/a"
 
 
+class Drop(NamedTuple):
+    """One of churn's at-risk tests: the recent ``rate`` (``"orders"`` or ``"revenue"``, per
+    30 days) fell below ``below`` of its earlier rate; ``said`` is the reason's words."""
+
+    rate: str
+    below: float
+    said: str
+
+
+class Verdict(NamedTuple):
+    """One of churn's verdicts, tried in order on a judged customer: ``when`` is
+    ``"dropped"`` (a drop's test held), ``"below"`` (the lowest ratio is under ``below``)
+    or ``None`` (any customer); ``said`` words it (``{drops}``: the drops that held)."""
+
+    trend: ChurnTrend
+    when: str | None
+    below: float | None
+    said: str
+
+
+@per_policy
+def churn_drops(policy: ChurnPolicy) -> tuple[Drop, ...]:
+    """The at-risk tests, in the order the reason names them: the one table both engines
+    read (``churn_figures``, the columnar engine's expressions)."""
+    drops = [Drop("orders", policy.drop_ratio,
+                  f"orders below {policy.drop_ratio:.0%} of the earlier rate")]  # fmt: skip
+    if policy.revenue_drop_ratio is not None:
+        below = policy.revenue_drop_ratio
+        drops.append(Drop("revenue", below, f"revenue below {below:.0%} of the earlier rate"))
+    return tuple(drops)
+
+
+@per_policy
+def churn_verdicts(policy: ChurnPolicy) -> tuple[Verdict, ...]:
+    """The verdicts in the order they are tried (the first that holds is the trend): read
+    by both engines, like ``churn_drops``."""
+    watch = policy.watch_ratio
+    return (
+        Verdict(ChurnTrend.AT_RISK, "dropped", None, "at risk: {drops}"),
+        Verdict(ChurnTrend.SLOWING, "below", watch,
+                f"slowing: below {watch:.0%} of the earlier rate, not yet at the risk threshold"),
+        Verdict(ChurnTrend.STEADY, None, None, "steady"),
+    )  # fmt: skip
+
+
+def _below(ratio: float | None, threshold: float | None) -> bool:
+    return ratio is not None and threshold is not None and ratio < threshold
+
+
 def churn_figures(
     *,
     orders: int,
@@ -234,34 +293,19 @@ def churn_figures(
     revenue_ratio = (
         recent_revenue_rate / historical_revenue_rate if historical_revenue_rate > 0 else None
     )
-    revenue_falls = (
-        policy.revenue_drop_ratio is not None
-        and revenue_ratio is not None
-        and revenue_ratio < policy.revenue_drop_ratio
-    )
-    at_risk = order_ratio < policy.drop_ratio or revenue_falls
+    ratios = {"orders": order_ratio, "revenue": revenue_ratio}
+    fell = [d for d in churn_drops(policy) if _below(ratios[d.rate], d.below)]
+    at_risk = bool(fell)
     lowest = min(order_ratio, revenue_ratio if revenue_ratio is not None else order_ratio)
-    if at_risk:
-        trend = ChurnTrend.AT_RISK
-        verdict = "at risk: " + " and ".join(
-            what
-            for what, fell in (
-                (f"orders below {policy.drop_ratio:.0%} of the earlier rate",
-                 order_ratio < policy.drop_ratio),
-                (f"revenue below {policy.revenue_drop_ratio or 0:.0%} of the earlier rate",
-                 revenue_falls),
-            )
-            if fell
-        )  # fmt: skip
-    elif lowest < policy.watch_ratio:
-        trend = ChurnTrend.SLOWING
-        verdict = (
-            f"slowing: below {policy.watch_ratio:.0%} of the earlier rate, "
-            "not yet at the risk threshold"
-        )
+    for row in churn_verdicts(policy):
+        if row.when == "dropped" and not fell:
+            continue
+        if row.when == "below" and not _below(lowest, row.below):
+            continue
+        trend, verdict = row.trend, row.said.format(drops=" and ".join(d.said for d in fell))
+        break
     else:
-        trend = ChurnTrend.STEADY
-        verdict = "steady"
+        raise ValueError("churn_verdicts must end with a verdict for any customer")
     days = policy.recent_days
     message = (
         f"orders per 30 days {recent_rate:.1f} in the last {days} days against "
@@ -273,11 +317,7 @@ def churn_figures(
             f"; revenue per 30 days {recent_revenue_rate:,.0f} against "
             f"{historical_revenue_rate:,.0f} ({change})"
         )
-    code = {
-        ChurnTrend.AT_RISK: "churn.at_risk",
-        ChurnTrend.SLOWING: "churn.slowing",
-        ChurnTrend.STEADY: "churn.steady",
-    }[trend]
+    code = f"churn.{trend.value}"
     return ChurnRisk(
         at_risk,
         recent_rate,

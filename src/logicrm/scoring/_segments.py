@@ -105,21 +105,34 @@ def abc_classes(
     amounts = _amounts(values)
     ranked = sorted(amounts.items(), key=lambda item: (-item[1], item[0]))
     total = EXACT.add(Decimal(0), sum((v for _, v in ranked if v > 0), Decimal(0)))
-    limit_a, limit_b = EXACT.multiply(cut_a, total), EXACT.multiply(cut_b, total)
+    limits = [
+        (None if share is None else EXACT.multiply(share, total), chosen)
+        for share, chosen in pareto_bands(cut_a, cut_b)
+    ]
     classes: dict[str, AbcClass] = {}
     above = Decimal(0)
     for customer_id, value in ranked:
         if value <= 0:
-            classes[customer_id] = AbcClass.C
+            classes[customer_id] = NOT_POSITIVE
             continue
-        if above < limit_a:
-            classes[customer_id] = AbcClass.A
-        elif above < limit_b:
-            classes[customer_id] = AbcClass.B
-        else:
-            classes[customer_id] = AbcClass.C
+        for limit, chosen in limits:
+            if limit is None or above < limit:
+                classes[customer_id] = chosen
+                break
         above = EXACT.add(above, value)
     return classes
+
+
+NOT_POSITIVE = AbcClass.C
+"""The class of a customer whose value is zero or less, wherever it ranks."""
+
+
+def pareto_bands(a: Decimal, b: Decimal) -> tuple[tuple[Decimal | None, AbcClass], ...]:
+    """The Pareto classes in the order they are tried: a customer with a positive value
+    takes the first class whose share of the positive total (``None``: any) the customers
+    ranked above it hold less of. The one table both engines read (``abc_classes``, the
+    columnar engine's expressions)."""
+    return ((a, AbcClass.A), (b, AbcClass.B), (None, AbcClass.C))
 
 
 def _amounts(values: Mapping[str, Number]) -> dict[str, Decimal]:

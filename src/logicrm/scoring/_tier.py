@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
+from typing import NamedTuple
 
 import attrs
 
@@ -13,6 +15,7 @@ from logicrm.domain._money import in_library_context
 from logicrm.domain._reason import plural
 from logicrm.errors import CurrencyMismatchError
 from logicrm.scoring._activity import Activity
+from logicrm.scoring._per_policy import per_policy
 
 
 class Tier(StrEnum):
@@ -106,10 +109,6 @@ _TIER_SAID = {
 }
 
 
-def _said(code: str, **figures: object) -> Reason:
-    return Reason(code, _TIER_SAID[code].format(**figures))
-
-
 def check_activity(customer_id: str, activity: Activity, as_of: datetime) -> None:
     """The activity must be the customer's and taken at ``as_of`` (its windows end there)."""
     check_aware("as_of", as_of)
@@ -153,60 +152,110 @@ def tier(
         <Tier.LARGE: 'large'>
     """
     check_activity(customer.id, activity, as_of)
-    if customer.kind is CustomerKind.INDIVIDUAL:
-        orders = activity.orders_within(30)
-        frequent = orders >= policy.frequent_orders
-        return TierResult(
-            Tier.FREQUENT if frequent else Tier.OCCASIONAL,
-            (
-                _said(
-                    "tier.individual.monthly_orders",
-                    orders=plural(orders, "order"),
-                    comparison=">=" if frequent else "<",
-                    frequent=policy.frequent_orders,
-                    tier="frequent" if frequent else "occasional",
-                ),
-            ),
-        )
+    spend = Decimal(0)
     if customer.kind is CustomerKind.ENTERPRISE:
-        return _enterprise(activity, policy)
-    return _institution(customer)
+        currency = policy.large_annual_spend.currency
+        if activity.currency is not None and activity.currency != currency:
+            raise CurrencyMismatchError(activity.currency, currency, "tier")
+        spend = activity.revenue_within(365)  # an exact total, any size
+    chosen, code, message = tier_figures(
+        customer.kind,
+        customer.administrative_level,
+        customer.size,
+        activity.orders_within(30) if customer.kind is CustomerKind.INDIVIDUAL else 0,
+        spend,
+        policy,
+    )
+    return TierResult(chosen, (Reason(code, message),))
 
 
-def _enterprise(activity: Activity, policy: TieringPolicy) -> TierResult:
-    currency = policy.large_annual_spend.currency
-    if activity.currency is not None and activity.currency != currency:
-        raise CurrencyMismatchError(activity.currency, currency, "tier")
-    spend = Money._trusted(activity.revenue_within(365), currency)  # an exact total, any size
-    if spend >= policy.large_annual_spend:
-        chosen, rule = Tier.LARGE, f">= {policy.large_annual_spend.amount:,}"
-    elif spend >= policy.medium_annual_spend:
-        chosen, rule = Tier.MEDIUM, f">= {policy.medium_annual_spend.amount:,}"
-    else:
-        chosen, rule = Tier.SMALL, f"< {policy.medium_annual_spend.amount:,}"
-    return TierResult(
-        chosen,
-        (
-            _said(
-                "tier.enterprise.annual_spend",
-                spend=spend.amount,
-                currency=currency,
-                rule=rule,
-                tier=chosen.value,
-            ),
-        ),
+class Band(NamedTuple):
+    """One row of a tier rule's table: a figure at least ``least`` (``None``: any figure
+    the rows above did not take) is ``tier``; the reason quotes ``comparison`` and
+    ``quoted``."""
+
+    least: Decimal | int | None
+    tier: Tier
+    comparison: str
+    quoted: Decimal | int
+
+
+@per_policy
+def spend_bands(policy: TieringPolicy) -> tuple[Band, ...]:
+    """The enterprise tiers by the trailing year's spend, highest band first: the one table
+    both engines read (``tier`` here, the columnar engine's expressions)."""
+    large, medium = policy.large_annual_spend.amount, policy.medium_annual_spend.amount
+    return (
+        Band(large, Tier.LARGE, ">=", large),
+        Band(medium, Tier.MEDIUM, ">=", medium),
+        Band(None, Tier.SMALL, "<", medium),
     )
 
 
-def _institution(customer: Customer) -> TierResult:
-    if customer.administrative_level is not None:
-        chosen = _INSTITUTION_BY_LEVEL[customer.administrative_level]
+@per_policy
+def order_bands(policy: TieringPolicy) -> tuple[Band, ...]:
+    """The individual tiers by the orders of the last 30 days, highest band first (read by
+    both engines, like ``spend_bands``)."""
+    frequent = policy.frequent_orders
+    return (
+        Band(frequent, Tier.FREQUENT, ">=", frequent),
+        Band(None, Tier.OCCASIONAL, "<", frequent),
+    )
+
+
+def band_of(bands: tuple[Band, ...], figure: Decimal | int) -> Band:
+    """The first band ``figure`` reaches (the last band takes the rest)."""
+    for band in bands:
+        if band.least is None or figure >= band.least:
+            return band
+    return bands[-1]
+
+
+def tier_figures(
+    kind: CustomerKind,
+    level: AdministrativeLevel | None,
+    size: CustomerSize | None,
+    orders_30: int,
+    spend_365: Decimal,
+    policy: TieringPolicy,
+) -> tuple[Tier, str, str]:
+    """The tier rules on plain figures: the tier, its reason's code and message (``tier``
+    and the columnar engine's tuple kernel call it)."""
+    if kind is CustomerKind.INDIVIDUAL:
+        band = band_of(order_bands(policy), orders_30)
+        code = "tier.individual.monthly_orders"
+        return (
+            band.tier,
+            code,
+            _TIER_SAID[code].format(
+                orders=plural(orders_30, "order"),
+                comparison=band.comparison,
+                frequent=band.quoted,
+                tier=band.tier.value,
+            ),
+        )
+    if kind is CustomerKind.ENTERPRISE:
+        band = band_of(spend_bands(policy), spend_365)
+        code = "tier.enterprise.annual_spend"
+        return (
+            band.tier,
+            code,
+            _TIER_SAID[code].format(
+                spend=spend_365,
+                currency=policy.large_annual_spend.currency,
+                rule=f"{band.comparison} {band.quoted:,}",
+                tier=band.tier.value,
+            ),
+        )
+    if level is not None:
+        chosen = _INSTITUTION_BY_LEVEL[level]
         grade = chosen.value.rsplit("_", 1)[1].upper()
-        level = customer.administrative_level.value
-        return TierResult(chosen, (_said("tier.institution.level", level=level, grade=grade),))
-    if customer.size is not None:
-        chosen = _INSTITUTION_BY_SIZE[customer.size]
+        code = "tier.institution.level"
+        return chosen, code, _TIER_SAID[code].format(level=level.value, grade=grade)
+    if size is not None:
+        chosen = _INSTITUTION_BY_SIZE[size]
         grade = chosen.value.rsplit("_", 1)[1].upper()
-        size = customer.size.value
-        return TierResult(chosen, (_said("tier.institution.size", size=size, grade=grade),))
-    return TierResult(Tier.UNCLASSIFIED, (_said("tier.institution.unknown"),))
+        code = "tier.institution.size"
+        return chosen, code, _TIER_SAID[code].format(size=size.value, grade=grade)
+    code = "tier.institution.unknown"
+    return Tier.UNCLASSIFIED, code, _TIER_SAID[code]

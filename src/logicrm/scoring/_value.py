@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
 from types import MappingProxyType
+from typing import Any, NamedTuple
 
 import attrs
 
@@ -17,6 +19,7 @@ from logicrm.domain._checks import MAX_COUNT, MAX_DAYS, check_int, check_number,
 from logicrm.domain._money import in_library_context
 from logicrm.errors import CurrencyMismatchError
 from logicrm.scoring._activity import Activity
+from logicrm.scoring._per_policy import per_policy
 from logicrm.scoring._tier import check_activity
 
 
@@ -163,7 +166,8 @@ def value_score(
         82.3
     """
     check_activity(customer.id, activity, as_of)
-    return combine_dimensions(*measure_dimensions(activity, as_of, model), model.weights)
+    weights = {row.dimension: row.weight for row in value_dimensions(model)}
+    return combine_dimensions(*measure_dimensions(activity, as_of, model), weights)
 
 
 def measure_dimensions(
@@ -179,48 +183,135 @@ def measure_dimensions(
     scores: dict[ValueDimension, float] = {}
     notes: dict[ValueDimension, str] = {}
     missing: list[Reason] = []
-
-    if activity.first_order_at is None:
-        for dimension in (ValueDimension.STRATEGIC, ValueDimension.PROFIT, ValueDimension.GROWTH):
-            missing.append(_left_out(dimension, "no orders yet"))
-    else:
-        tenure_days = (as_of - activity.first_order_at).days
-        tenure = _clip(tenure_days / model.strategic_tenure_days)
-        orders_year = activity.orders_within(365)
-        continuity = _clip(orders_year / model.strategic_orders_per_year)
-        scores[ValueDimension.STRATEGIC] = 100 * (tenure + continuity) / 2
-        notes[ValueDimension.STRATEGIC] = (
-            f"customer for {tenure_days} days (tenure {tenure:.2f}), {orders_year} orders in "
-            f"the last 365 days (continuity {continuity:.2f})"
-        )
-        margin = activity.revenue_within(365) - activity.cost_within(365)
-        scores[ValueDimension.PROFIT] = 100 * _clip(float(margin / model.profit_reference.amount))
-        notes[ValueDimension.PROFIT] = (
-            f"gross margin {margin:,} over the last 365 days against "
-            f"{model.profit_reference.amount:,} for a full score"
-        )
-        recent = activity.revenue_within(365)
-        previous = activity.revenue_within(730) - recent
-        if previous > 0:
-            growth = float(recent / previous) - 1
-            scores[ValueDimension.GROWTH] = 50 + 50 * _clip(
-                growth / model.growth_reference, -1.0, 1.0
-            )
-            notes[ValueDimension.GROWTH] = (
-                f"revenue {recent:,} in the last 365 days against {previous:,} the year "
-                f"before ({growth:+.1%})"
-            )
+    figures = _Figures(
+        None if activity.first_order_at is None else (as_of - activity.first_order_at).days,
+        activity.orders_within(365),
+        activity.revenue_within(365),
+        activity.cost_within(365),
+        activity.revenue_within(730),
+        activity.delivered,
+        activity.perfect,
+    )
+    for row in value_dimensions(model):
+        measured = _measure(row, figures, noted=True)
+        if isinstance(measured, str):
+            missing.append(_left_out(row.dimension, measured))
         else:
-            missing.append(_left_out(ValueDimension.GROWTH, "no revenue in the previous year"))
-    if activity.delivered:
-        rate = activity.perfect / activity.delivered
-        scores[ValueDimension.PERCEIVED] = 100 * rate
-        notes[ValueDimension.PERCEIVED] = (
-            f"{activity.perfect} of {activity.delivered} deliveries perfect ({rate:.1%})"
-        )
-    else:
-        missing.append(_left_out(ValueDimension.PERCEIVED, "nothing delivered yet"))
+            scores[row.dimension], notes[row.dimension] = measured
     return scores, notes, missing
+
+
+class Dimension(NamedTuple):
+    """One row of the value model's table: a dimension, how it is measured (``formula``),
+    against what (``references``), and its weight in the combined score."""
+
+    dimension: ValueDimension
+    formula: str
+    references: tuple[Any, ...]
+    weight: float
+
+
+@per_policy
+def value_dimensions(model: ValueModel) -> tuple[Dimension, ...]:
+    """The value dimensions in the order they are measured and summed: the one table the
+    object path, the columnar engine's expressions and its tuple kernel read."""
+    weight = model.weights.get
+    return (
+        Dimension(ValueDimension.STRATEGIC, "tenure_and_continuity",
+                  (model.strategic_tenure_days, model.strategic_orders_per_year),
+                  weight(ValueDimension.STRATEGIC, 0.0)),
+        Dimension(ValueDimension.PROFIT, "margin_share", (model.profit_reference.amount,),
+                  weight(ValueDimension.PROFIT, 0.0)),
+        Dimension(ValueDimension.GROWTH, "growth", (model.growth_reference,),
+                  weight(ValueDimension.GROWTH, 0.0)),
+        Dimension(ValueDimension.PERCEIVED, "perfect_rate", (),
+                  weight(ValueDimension.PERCEIVED, 0.0)),
+    )  # fmt: skip
+
+
+class _Figures(NamedTuple):
+    tenure_days: int | None  # None: no order yet
+    orders_365: int
+    revenue_365: Decimal
+    cost_365: Decimal
+    revenue_730: Decimal
+    delivered: int
+    perfect: int
+
+
+def _measure(row: Dimension, f: _Figures, *, noted: bool) -> tuple[float, str] | str:
+    """A dimension's score and note (``noted``; else no note), or why it is left out."""
+    if row.formula == "perfect_rate":
+        if not f.delivered:
+            return "nothing delivered yet"
+        rate = f.perfect / f.delivered
+        return (
+            100 * rate,
+            f"{f.perfect} of {f.delivered} deliveries perfect ({rate:.1%})" if noted else "",
+        )
+    if f.tenure_days is None:
+        return "no orders yet"
+    if row.formula == "tenure_and_continuity":
+        tenure_days, per_year = row.references
+        tenure = _clip(f.tenure_days / tenure_days)
+        continuity = _clip(f.orders_365 / per_year)
+        note = (
+            f"customer for {f.tenure_days} days (tenure {tenure:.2f}), {f.orders_365} orders "
+            f"in the last 365 days (continuity {continuity:.2f})"
+        ) if noted else ""  # fmt: skip
+        return 100 * (tenure + continuity) / 2, note
+    if row.formula == "margin_share":
+        (reference,) = row.references
+        margin = f.revenue_365 - f.cost_365
+        note = (
+            f"gross margin {margin:,} over the last 365 days against {reference:,} for a "
+            "full score"
+        ) if noted else ""  # fmt: skip
+        return 100 * _clip(float(margin / reference)), note
+    if row.formula == "growth":
+        (reference,) = row.references
+        recent, previous = f.revenue_365, f.revenue_730 - f.revenue_365
+        if not previous > 0:
+            return "no revenue in the previous year"
+        growth = float(recent / previous) - 1
+        note = (
+            f"revenue {recent:,} in the last 365 days against {previous:,} the year before "
+            f"({growth:+.1%})"
+        ) if noted else ""  # fmt: skip
+        return 50 + 50 * _clip(growth / reference, -1.0, 1.0), note
+    raise ValueError(f"no value formula {row.formula!r}")
+
+
+def dimension_score(
+    model: ValueModel,
+    *,
+    tenure_days: int | None,
+    orders_365: int,
+    revenue_365: Decimal,
+    cost_365: Decimal,
+    revenue_730: Decimal,
+    delivered: int,
+    perfect: int,
+) -> float | None:
+    """``value_score(...).score`` on plain figures, without notes (the columnar engine's
+    tuple kernel calls it): the table's dimensions measured and weighted."""
+    figures = _Figures(tenure_days, orders_365, revenue_365, cost_365, revenue_730,
+                       delivered, perfect)  # fmt: skip
+    table = value_dimensions(model)
+    scores = {}
+    for row in table:
+        measured = _measure(row, figures, noted=False)
+        if not isinstance(measured, str):
+            scores[row.dimension] = measured[0]
+    return _weighted(scores, {row.dimension: row.weight for row in table})
+
+
+def _weighted(
+    scores: Mapping[ValueDimension, float], weights: Mapping[ValueDimension, float]
+) -> float | None:
+    used = {d: weights.get(d, 0.0) for d in scores if weights.get(d, 0.0) > 0}
+    total = sum(used.values())
+    return sum(used[d] / total * scores[d] for d in used) if total else None
 
 
 def _left_out(dimension: ValueDimension, why: str) -> Reason:
@@ -248,6 +339,6 @@ def combine_dimensions(
         missing.append(
             Reason("value.renormalised", "weights of the dimensions present rescaled to sum 1")
         )
-    score = sum(used[d] / total * scores[d] for d in used) if total else None
+    score = _weighted(scores, weights)
     ordered = {d: scores[d] for d in _DIMENSIONS if d in scores}
     return ValueScore(score, MappingProxyType(ordered), (*reasons, *missing))
