@@ -39,10 +39,13 @@ from _synthetic import AS_OF, shipments_frame, write_csv, write_parquet
 AS_OF_TEXT = AS_OF.isoformat()
 
 
-def run(path: Path, engine: str, output: Path, *, progress: bool = False) -> tuple[float, int, str]:
-    """One ``logicrm score`` process: wall seconds, peak RSS in bytes, and its stderr."""
+def run(
+    path: Path, engine: str, output: Path, *, progress: bool = False, python: str = sys.executable
+) -> tuple[float, int, str]:
+    """One ``logicrm score`` process (of ``python``'s checkout): wall seconds, peak RSS in
+    bytes, and its stderr."""
     command = [
-        sys.executable, "-m", "logicrm", "score", str(path), "--as-of", AS_OF_TEXT,
+        python, "-m", "logicrm", "score", str(path), "--as-of", AS_OF_TEXT,
         "--engine", engine, "-o", str(output), "--progress" if progress else "--no-progress",
     ]  # fmt: skip
     start = time.perf_counter()
@@ -52,7 +55,7 @@ def run(path: Path, engine: str, output: Path, *, progress: bool = False) -> tup
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"logicrm score failed on {path.name}:\n{stderr[-2000:]}")
+        raise SystemExit(f"{python}: logicrm score failed on {path.name}:\n{stderr[-2000:]}")
     return seconds, usage.ru_maxrss * 1024, stderr
 
 

@@ -13,31 +13,12 @@ medians, the ratios, the peak RSS and this checkout's phase times (``--progress`
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 from _synthetic import shipments_frame, write_parquet
-from bench_score import AS_OF_TEXT, duckdb_run
-
-
-def _run(python: str, path: Path, output: Path) -> tuple[float, int, str]:
-    command = [
-        python, "-m", "logicrm", "score", str(path), "--as-of", AS_OF_TEXT,
-        "--engine", "columnar", "-o", str(output), "--progress",
-    ]  # fmt: skip
-    start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    assert process.stderr is not None
-    stderr = process.stderr.read().decode()
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{python}: logicrm score failed on {path.name}:\n{stderr[-2000:]}")
-    return seconds, usage.ru_maxrss * 1024, stderr
+from bench_score import duckdb_run, run
 
 
 def _phases(stderr: str) -> list[str]:
@@ -67,7 +48,9 @@ def main() -> None:
             for _ in range(rounds):
                 for who, python in (("baseline", args.baseline), ("new", sys.executable)):
                     output = args.folder / f"out_{who}_{path.stem}.{fmt}"
-                    seconds, peak, stderr = _run(python, path, output)
+                    seconds, peak, stderr = run(
+                        path, "columnar", output, progress=True, python=python
+                    )
                     times[who].append(seconds)
                     rss[who] = max(rss[who], peak)
                     phases[who] = _phases(stderr)

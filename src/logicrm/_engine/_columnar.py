@@ -153,40 +153,22 @@ def summarize_db(
     batch_rows = batch_rows or BATCH_ROWS
     reader = _Reader(Shipment, mapping or ColumnMapping())
     key = reader.mapping.column("id")
+
+    def summary(batches: Iterator[Any]) -> Any:
+        return _summarize(batches, reader, as_of, "row", on_reject, on_rows, key,
+                          as_table=as_table, also_at=also_at, batch_rows=batch_rows)  # fmt: skip
+
     arrow = adbc_batches(database, source)
     if arrow is not None:
         with arrow as found:
             if found is not None:  # else a column Arrow reads otherwise: the DB-API rows
                 names, batches = found
                 reader.check_header(source.name, names)
-                return _summarize(
-                    _arrow_batches(_regrouped(batches, batch_rows), python_rows),
-                    reader,
-                    as_of,
-                    "row",
-                    on_reject,
-                    on_rows,
-                    key,
-                    as_table=as_table,
-                    also_at=also_at,
-                    batch_rows=batch_rows,
-                )
+                return summary(_arrow_batches(_regrouped(batches, batch_rows), python_rows))
     with reading(database, source) as (names, values):
         reader.check_header(source.name, names)
         rows = _database_rows(names, values, reader)
-        batches = _python_batches(rows, reader, batch_rows, typed=True)
-        return _summarize(
-            batches,
-            reader,
-            as_of,
-            "row",
-            on_reject,
-            on_rows,
-            key,
-            as_table=as_table,
-            also_at=also_at,
-            batch_rows=batch_rows,
-        )
+        return summary(_python_batches(rows, reader, batch_rows, typed=True))
 
 
 def _quietly_started(rows: Iterator[Any]) -> Iterator[Any]:
