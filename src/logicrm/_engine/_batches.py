@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import queue
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 import polars as pl
@@ -39,6 +41,48 @@ class _Batch:
     raw_rows: Callable[[list[int]], Iterable[Mapping[str, Any]]]
     bad: list[RowRejection] = attrs.field(factory=list)
     odd: pl.Series | None = None  # rows whose cells' types only the object path reads
+
+
+_T = TypeVar("_T")
+
+
+def _ahead(items: Iterator[_T]) -> Iterator[_T]:
+    """``items`` in order, the next one made in a thread while this one is used: Arrow's
+    reader and polars let go of the GIL, so the file's next block is read on the other core.
+    An error in the thread is raised here, in its place in the sequence."""
+    ready: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def put(entry: tuple[bool, Any]) -> bool:
+        while not stop.is_set():
+            with contextlib.suppress(queue.Full):
+                ready.put(entry, timeout=0.05)
+                return True
+        return False
+
+    def make() -> None:
+        try:
+            for item in items:
+                if not put((True, item)):
+                    return
+        except BaseException as error:  # handed over, raised by the reader
+            put((False, error))
+        else:
+            put((False, None))
+
+    thread = threading.Thread(target=make, name="logicrm-read-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            more, item = ready.get()
+            if not more:
+                if item is not None:
+                    raise item
+                return
+            yield item
+    finally:
+        stop.set()
+        thread.join()
 
 
 class _NotPlain(Exception):
@@ -343,7 +387,7 @@ def _arrow_csv_batches(
         assert isinstance(frame, pl.DataFrame)
         return frame.rename(dict(zip(names, header, strict=True)))
 
-    for frame in pending_frames():
+    for frame in _ahead(pending_frames()):
         cells = [pl.col(n) for n in header]
         # A row of blank cells starts with a blank one: the others are looked at only then.
         maybe_blank = (frame[header[0]].str.strip_chars(_WHITESPACE) == "").any()
