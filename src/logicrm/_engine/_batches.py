@@ -397,7 +397,7 @@ def _arrow_csv_batches(
         raise _NotPlain from None
     line = 2
 
-    def pending_frames() -> Iterator[pl.DataFrame]:
+    def pending_frames() -> Iterator[tuple[pl.DataFrame, pl.DataFrame]]:
         pending: list[Any] = []
         rows = 0
         while True:
@@ -415,12 +415,12 @@ def _arrow_csv_batches(
         if pending:
             yield _frame(pending)
 
-    def _frame(batches: list[Any]) -> pl.DataFrame:
+    def _frame(batches: list[Any]) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """The rows and, row by row, whether all cells are blank, the newlines and delimiters
+        inside cells and the bytes."""
         frame = pl.from_arrow(pa.Table.from_batches(batches))
         assert isinstance(frame, pl.DataFrame)
-        return frame.rename(dict(zip(names, header, strict=True)))
-
-    for frame in _ahead(pending_frames()):
+        frame = frame.rename(dict(zip(names, header, strict=True)))
         cells = [pl.col(n) for n in header]
         # A row of blank cells starts with a blank one: the others are looked at only then.
         maybe_blank = (frame[header[0]].str.strip_chars(_WHITESPACE) == "").any()
@@ -442,6 +442,10 @@ def _arrow_csv_batches(
             if check_size
             else pl.lit(0),
         )
+        return frame, stats
+
+    # Read, and counted, in a thread while the previous rows are checked and aggregated.
+    for frame, stats in _ahead(pending_frames()):
         if stats["size"].max() > MAX_RECORD_CHARS // 2:  # type: ignore[operator]
             raise _NotPlain
         newlines = stats["newlines"]
