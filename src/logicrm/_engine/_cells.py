@@ -197,11 +197,12 @@ def _common_time(text: pl.Expr) -> pl.Expr:
     local = text.str.slice(0, 19).str.to_datetime("%Y-%m-%dT%H:%M:%S", time_unit="us", strict=False)
     # Where the first 19 characters are a local time and the rest an offset, the text is 25
     # long with ":" at 22: the lookup alone picks out the common form.
-    offset = text.str.slice(19).replace_strict(*_OFFSETS, default=None)
+    texts, minutes = _OFFSETS  # the offset's place among the offsets' texts, as an Enum
+    offset = pl.lit(minutes).gather(text.str.slice(19).cast(texts, strict=False).to_physical())
     return (local - pl.duration(minutes=offset)).dt.replace_time_zone("UTC")
 
 
-def _offsets() -> tuple[pl.Series, pl.Series]:
+def _offsets() -> tuple[pl.Enum, pl.Series]:
     """Every offset's text (``+08:00``) and its minutes."""
     texts, minutes = [], []
     for sign in (1, -1):
@@ -209,7 +210,7 @@ def _offsets() -> tuple[pl.Series, pl.Series]:
             for mins in range(60):
                 texts.append(f"{'+' if sign > 0 else '-'}{hours:02d}:{mins:02d}")
                 minutes.append(sign * (hours * 60 + mins))
-    return pl.Series(texts, dtype=pl.String), pl.Series(minutes, dtype=pl.Int64)
+    return pl.Enum(texts), pl.Series(minutes, dtype=pl.Int64)
 
 
 _OFFSETS = _offsets()
