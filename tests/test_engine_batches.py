@@ -3,6 +3,7 @@ the first occurrence, currency clashes across batches, and per-customer tables m
 rows aggregated at different times, all as the object path gives them."""
 
 import csv
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 
 import logicrm._engine._columnar as columnar
 from logicrm import io
+from logicrm._engine._batches import _ahead
 from logicrm.domain import Shipment
 from logicrm.errors import CurrencyMismatchError
 from logicrm.scoring import summarize
@@ -162,3 +164,39 @@ def test_customers_in_different_currencies_do_not_clash(tmp_path, batch):
         ("C2", "USD", 2),
         ("C3", "EUR", 1),
     ]
+
+
+@given(st.lists(st.integers(), max_size=30), st.integers(0, 30))
+def test_reading_ahead_keeps_the_order_and_raises_in_its_place(items, fail_at):
+    """The next batch is made in a thread: the batches come in their order, and an error
+    made there is raised after the batches before it, as the plain generator would."""
+
+    def made():
+        for index, item in enumerate(items):
+            if index == fail_at:
+                raise ValueError(index)
+            yield item
+
+    seen = []
+    if fail_at < len(items):
+        with pytest.raises(ValueError, match=str(fail_at)):
+            seen.extend(_ahead(made()))
+        assert seen == items[:fail_at]
+    else:
+        assert list(_ahead(made())) == items
+
+
+def test_reading_ahead_stops_when_the_reader_stops():
+    made = []
+
+    def endless():
+        while True:
+            made.append(len(made))
+            yield made[-1]
+
+    batches = _ahead(endless())
+    assert [next(batches) for _ in range(3)] == [0, 1, 2]
+    batches.close()  # joins the thread: nothing is made after it returns
+    count = len(made)
+    assert count <= 5 and len(made) == count
+    assert not [t for t in threading.enumerate() if t.name == "logicrm-read-ahead"]

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import queue
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 import polars as pl
@@ -39,6 +42,54 @@ class _Batch:
     raw_rows: Callable[[list[int]], Iterable[Mapping[str, Any]]]
     bad: list[RowRejection] = attrs.field(factory=list)
     odd: pl.Series | None = None  # rows whose cells' types only the object path reads
+
+
+_T = TypeVar("_T")
+
+
+def _ahead(items: Iterator[_T]) -> Iterator[_T]:
+    """``items`` in order, the next one made in a thread while this one is used: Arrow's
+    reader and polars let go of the GIL, so the file's next block is read on the other core.
+    The next is begun only once this one is taken (two in memory at most); an error in the
+    thread is raised here, in its place in the sequence."""
+    ready: queue.SimpleQueue[tuple[bool, Any]] = queue.SimpleQueue()
+    taken = threading.Semaphore(1)  # the thread's leave to make the next item
+    stop = threading.Event()
+
+    def make() -> None:
+        try:
+            while True:
+                while not taken.acquire(timeout=0.05):
+                    if stop.is_set():
+                        return
+                if stop.is_set():
+                    return
+                item = next(items, _END)
+                if item is _END:
+                    break
+                ready.put((True, item))
+        except BaseException as error:  # handed over, raised by the reader
+            ready.put((False, error))
+        else:
+            ready.put((False, None))
+
+    thread = threading.Thread(target=make, name="logicrm-read-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            more, item = ready.get()
+            if not more:
+                if item is not None:
+                    raise item
+                return
+            taken.release()
+            yield item
+    finally:
+        stop.set()
+        thread.join()
+
+
+_END = object()
 
 
 class _NotPlain(Exception):
@@ -221,15 +272,19 @@ class _Counts:
     blank: int = 0
 
 
+_Totals = tuple[int, int, bool] | None
+
+
 def _plain_csv(
     path: Path,
     reader: _Reader,
     encoding: str | None,
     delimiter: str | None,
     stack: contextlib.ExitStack,
-) -> tuple[Path, list[str], str, _Counts, tuple[int, int, bool]] | None:
+) -> tuple[Path, list[str], str, _Counts, tuple[bool, Future[_Totals]]] | None:
     """What Arrow needs to split the file as the csv module would: a UTF-8 file, the header,
-    the delimiter and the file's byte counts; ``None`` when Arrow cannot be trusted with it.
+    the delimiter, whether it has a quote and the file's byte counts (to come); ``None`` when
+    Arrow cannot be trusted with it.
     The header is read (and checked) by the object path's own code either way."""
     handle, chosen = _open_text(path, encoding)
     with handle:
@@ -242,6 +297,29 @@ def _plain_csv(
     source = path if chosen in ("utf-8-sig", "utf-8") else _as_utf8(path, chosen, stack)
     if source is None:
         return None
+    quoted = carriage = False
+    with source.open("rb") as raw:  # a quick look: found with memchr, not counted
+        while chunk := raw.read(1 << 22):
+            quoted = quoted or b'"' in chunk
+            if b"\r" in chunk:
+                carriage = True
+                break
+    counted: Future[_Totals]
+    if carriage:  # counted first: a lone \r (not before a \n) the csv module splits otherwise
+        totals = _byte_counts(source, sep, header)
+        if totals is None:
+            return None
+        quoted, counted = totals[2], Future()
+        counted.set_result(totals)
+    else:  # counted in a thread while Arrow reads the file, looked at once it has
+        counting = stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="logicrm-count"))
+        counted = counting.submit(_byte_counts, source, sep, header)
+    return source, header, sep, _Counts(), (quoted, counted)
+
+
+def _byte_counts(source: Path, sep: str, header: list[str]) -> _Totals:
+    """The file's physical lines, its delimiters after the header's and whether it has a
+    quote; ``None`` when some \r is not before a \n."""
     with source.open("rb") as raw:
         newlines = delimiters = quotes = 0
         last = b"\n"
@@ -257,8 +335,7 @@ def _plain_csv(
         return None
     header_delimiters = sum(name.count(sep) for name in header) + len(header) - 1
     physical = newlines + (0 if last == b"\n" else 1)
-    expected = (physical, delimiters - header_delimiters, quotes > 0)
-    return source, header, sep, _Counts(), expected
+    return physical, delimiters - header_delimiters, quotes > 0
 
 
 def _as_utf8(path: Path, encoding: str, stack: contextlib.ExitStack) -> Path | None:
@@ -282,7 +359,7 @@ def _arrow_csv_batches(
     header: list[str],
     sep: str,
     counts: _Counts,
-    expected: tuple[int, int, bool],
+    expected: tuple[bool, Future[_Totals]],
     batch_rows: int,
 ) -> Iterator[_Batch]:
     """The rows as Arrow's streaming CSV reader splits them (block by block, so memory
@@ -292,7 +369,7 @@ def _arrow_csv_batches(
     import pyarrow.csv as pacsv
 
     # Without a quote in the file no cell holds a newline or a delimiter: not counted then.
-    physical, data_delimiters, quoted = expected
+    quoted, counted = expected
     width = len(header)
     check_size = source.stat().st_size > MAX_RECORD_CHARS // 2
     names = [f"c{i}" for i in range(width)]
@@ -320,7 +397,7 @@ def _arrow_csv_batches(
         raise _NotPlain from None
     line = 2
 
-    def pending_frames() -> Iterator[pl.DataFrame]:
+    def pending_frames() -> Iterator[tuple[pl.DataFrame, pl.DataFrame]]:
         pending: list[Any] = []
         rows = 0
         while True:
@@ -338,12 +415,12 @@ def _arrow_csv_batches(
         if pending:
             yield _frame(pending)
 
-    def _frame(batches: list[Any]) -> pl.DataFrame:
+    def _frame(batches: list[Any]) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """The rows and, row by row, whether all cells are blank, the newlines and delimiters
+        inside cells and the bytes."""
         frame = pl.from_arrow(pa.Table.from_batches(batches))
         assert isinstance(frame, pl.DataFrame)
-        return frame.rename(dict(zip(names, header, strict=True)))
-
-    for frame in pending_frames():
+        frame = frame.rename(dict(zip(names, header, strict=True)))
         cells = [pl.col(n) for n in header]
         # A row of blank cells starts with a blank one: the others are looked at only then.
         maybe_blank = (frame[header[0]].str.strip_chars(_WHITESPACE) == "").any()
@@ -365,6 +442,10 @@ def _arrow_csv_batches(
             if check_size
             else pl.lit(0),
         )
+        return frame, stats
+
+    # Read, and counted, in a thread while the previous rows are checked and aggregated.
+    for frame, stats in _ahead(pending_frames()):
         if stats["size"].max() > MAX_RECORD_CHARS // 2:  # type: ignore[operator]
             raise _NotPlain
         newlines = stats["newlines"]
@@ -385,6 +466,9 @@ def _arrow_csv_batches(
             return frame[positions].iter_rows(named=True)
 
         yield _Batch(frame, lines, raw_rows)
+    totals = counted.result()
+    assert totals is not None  # a file with a lone \r is not read here (see _plain_csv)
+    physical, data_delimiters, _ = totals
     if physical != 1 + counts.rows + counts.newlines:
         raise _NotPlain
     # Every row is as wide as the header (Arrow refuses a ragged one); the delimiters

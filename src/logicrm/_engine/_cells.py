@@ -119,16 +119,17 @@ _WHITESPACE = "".join(chr(i) for i in range(0x3001) if chr(i).isspace())
 
 
 def _read_cell(
-    kind: str, expr: pl.Expr, dtype: pl.DataType, mapping: ColumnMapping
+    kind: str, expr: pl.Expr, dtype: pl.DataType, mapping: ColumnMapping, *, strip: bool
 ) -> tuple[pl.Expr, pl.Expr, pl.Expr, pl.Expr | None, pl.Expr | None]:
     """``(value, absent, canonical, places, negative_zero)`` for one field's cells. Text is
-    stripped first, as the object path strips it; a present cell is read here only where it
-    is ``canonical`` and its value came out (see ``_standardise``)."""
+    stripped first when ``strip``, as the object path strips it; a present cell is read here
+    only where it is ``canonical`` and its value came out (see ``_standardise``)."""
     if isinstance(dtype, pl.Categorical | pl.Enum):
         expr, dtype = expr.cast(pl.String), pl.String()
     text = dtype == pl.String
     if text:
-        expr = expr.str.strip_chars(_WHITESPACE)
+        if strip:
+            expr = expr.str.strip_chars(_WHITESPACE)
         absent = expr.is_null() | (expr == "")
     else:
         absent = expr.is_null()
@@ -190,16 +191,29 @@ def _read_cell(
 
 def _common_time(text: pl.Expr) -> pl.Expr:
     """``2024-01-31T09:30:00+08:00`` (the common export form) in UTC, else null: the local
-    time by polars' fast parser, less the offset read as numbers, which is twice as quick as
-    parsing with ``%:z``. Only a cell of the canonical form is read by its value."""
+    time by polars' fast parser, less the offset looked up among the offsets' texts, which is
+    twice as quick as parsing with ``%:z``. Only a cell of the canonical form is read by its
+    value."""
     local = text.str.slice(0, 19).str.to_datetime("%Y-%m-%dT%H:%M:%S", time_unit="us", strict=False)
-    hours = text.str.slice(20, 2).cast(pl.Int64, strict=False)
-    minutes = hours * 60 + text.str.slice(23, 2).cast(pl.Int64, strict=False)
-    sign = text.str.slice(19, 1)
-    offset = pl.when(sign == "+").then(minutes).when(sign == "-").then(-minutes)
-    common = (text.str.len_bytes() == 25) & (text.str.slice(22, 1) == ":")
-    utc = local - pl.duration(minutes=offset)
-    return pl.when(common).then(utc).dt.replace_time_zone("UTC")
+    # Where the first 19 characters are a local time and the rest an offset, the text is 25
+    # long with ":" at 22: the lookup alone picks out the common form.
+    texts, minutes = _OFFSETS  # the offset's place among the offsets' texts, as an Enum
+    offset = pl.lit(minutes).gather(text.str.slice(19).cast(texts, strict=False).to_physical())
+    return (local - pl.duration(minutes=offset)).dt.replace_time_zone("UTC")
+
+
+def _offsets() -> tuple[pl.Enum, pl.Series]:
+    """Every offset's text (``+08:00``) and its minutes."""
+    texts, minutes = [], []
+    for sign in (1, -1):
+        for hours in range(24):
+            for mins in range(60):
+                texts.append(f"{'+' if sign > 0 else '-'}{hours:02d}:{mins:02d}")
+                minutes.append(sign * (hours * 60 + mins))
+    return pl.Enum(texts), pl.Series(minutes, dtype=pl.Int64)
+
+
+_OFFSETS = _offsets()
 
 
 def _written(spellings: frozenset[str]) -> list[str]:
@@ -231,6 +245,7 @@ def _standardise(frame: pl.DataFrame, mapping: ColumnMapping) -> pl.DataFrame:
     stage: list[pl.Expr] = [pl.int_range(pl.len(), dtype=pl.UInt32).alias("__row")]
     odd_everywhere = False
     text_times = []
+    unstripped = []
     extra = {
         "__revenue_places": pl.lit(0),
         "__cost_places": pl.lit(0),
@@ -240,24 +255,19 @@ def _standardise(frame: pl.DataFrame, mapping: ColumnMapping) -> pl.DataFrame:
         expr, odd = _source(frame, mapping, path)
         odd_everywhere = odd_everywhere or odd
         dtype = frame.head(0).select(expr).dtypes[0]
-        value, absent, canonical, places, negative_zero = _read_cell(kind, expr, dtype, mapping)
+        # A canonical time, count, amount or flag has no space around it: such a column is
+        # stripped only if a cell of it is not canonical as it stands (see _restripped).
+        strip = kind == "str"
+        if not strip and (dtype == pl.String or isinstance(dtype, pl.Categorical | pl.Enum)):
+            unstripped.append(path)
+        exprs, money = _cell_exprs(path, kind, expr, dtype, mapping, strip=strip)
+        stage += exprs
+        extra.update(money)
         if kind == "datetime" and dtype == pl.String:
             text_times.append((path, expr.str.strip_chars(_WHITESPACE)))
-        stage += [
-            value.cast(_DTYPES[kind]).alias(path),
-            absent.alias(f"__absent {path}"),
-            canonical.alias(f"__canonical {path}"),
-        ]
-        money = path.split(".")[0]
-        if places is not None:
-            extra[f"__{money}_places"] = places
-        if negative_zero is not None and money == "revenue":
-            extra["__revenue_negative_zero"] = negative_zero.fill_null(False)
-    # Places fit in a byte (Money's exponents lie within -18 and 12; the rows with longer
-    # text are not read here, their null places never used).
-    stage += [value.cast(pl.Int8 if "places" in name else pl.Boolean, strict=False).alias(name)
-              for name, value in extra.items()]  # fmt: skip
+    stage += [_typed_extra(name, value) for name, value in extra.items()]
     out = frame.lazy().select(stage).collect()  # lazily: each strip and parse made once
+    out = _restripped(out, frame, mapping, unstripped)
     out = _parsed_times(out, frame, text_times)
     oks = []
     for path in _KINDS:
@@ -274,6 +284,57 @@ def _standardise(frame: pl.DataFrame, mapping: ColumnMapping) -> pl.DataFrame:
     )
     kept = (c("__ok") & _rules_kept()).fill_null(False)
     return out.with_columns((kept & pl.lit(not odd_everywhere)).alias("__ok"))
+
+
+def _cell_exprs(
+    path: str, kind: str, expr: pl.Expr, dtype: pl.DataType, mapping: ColumnMapping, *, strip: bool
+) -> tuple[list[pl.Expr], dict[str, pl.Expr]]:
+    """One field's value, absence and canonical columns, and its amount's places and
+    negative zero (by the names ``_standardise`` gives them)."""
+    value, absent, canonical, places, negative_zero = _read_cell(
+        kind, expr, dtype, mapping, strip=strip
+    )
+    exprs = [
+        value.cast(_DTYPES[kind]).alias(path),
+        absent.alias(f"__absent {path}"),
+        canonical.alias(f"__canonical {path}"),
+    ]
+    money = path.split(".")[0]
+    extra = {}
+    if places is not None:
+        extra[f"__{money}_places"] = places
+    if negative_zero is not None and money == "revenue":
+        extra["__revenue_negative_zero"] = negative_zero.fill_null(False)
+    return exprs, extra
+
+
+def _typed_extra(name: str, value: pl.Expr) -> pl.Expr:
+    # Places fit in a byte (Money's exponents lie within -18 and 12; the rows with longer
+    # text are not read here, their null places never used).
+    return value.cast(pl.Int8 if "places" in name else pl.Boolean, strict=False).alias(name)
+
+
+def _restripped(
+    out: pl.DataFrame, frame: pl.DataFrame, mapping: ColumnMapping, unstripped: list[str]
+) -> pl.DataFrame:
+    """The text columns read unstripped, read again stripped where some present cell was
+    not canonical as it stood (a space around it, or a bad cell the object path words)."""
+    c = pl.col
+    if not unstripped:
+        return out
+    loose = out.select(
+        (~c(f"__absent {p}") & ~c(f"__canonical {p}")).any().alias(p) for p in unstripped
+    ).row(0)
+    again: list[pl.Expr] = []
+    for path, redo in zip(unstripped, loose, strict=True):
+        if redo:
+            expr = _source(frame, mapping, path)[0]
+            dtype = frame.head(0).select(expr).dtypes[0]
+            exprs, extra = _cell_exprs(path, _KINDS[path], expr, dtype, mapping, strip=True)
+            again += exprs + [_typed_extra(name, value) for name, value in extra.items()]
+    if not again:
+        return out
+    return out.with_columns(frame.lazy().select(again).collect().get_columns())
 
 
 def _parsed_times(
