@@ -35,7 +35,6 @@ _UTC_TIME = pl.Datetime("us", "UTC")
 # The canonical text of each kind of cell. A cell in its canonical form is read here exactly
 # as the object path reads it; a row with any other cell is handed to the object path, which
 # decides (so an odd but valid cell is accepted, and a bad one is worded, by one piece of code).
-_CANONICAL_TEXT = r"(?s)^[\p{L}\p{N}\p{P}\p{S}](?:.*[\p{L}\p{N}\p{P}\p{S}])?$"
 _CANONICAL_TIME = (
     r"^(?:19|2[0-9])[0-9]{2}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])[T ]"
     r"(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]{3}|\.[0-9]{6})?)?"
