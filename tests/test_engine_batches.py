@@ -200,3 +200,45 @@ def test_reading_ahead_stops_when_the_reader_stops():
     count = len(made)
     assert count <= 5 and len(made) == count
     assert not [t for t in threading.enumerate() if t.name == "logicrm-read-ahead"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    ids=st.lists(
+        st.tuples(st.integers(0, 5), st.sampled_from(["", " ", "\u3000", "\t"]), st.booleans()),
+        min_size=1,
+        max_size=25,
+    ),
+    batch=st.integers(1, 4),
+)
+def test_a_parquet_file_whose_ids_all_differ_keeps_no_ids_and_reads_the_same(
+    tmp_path_factory, ids, batch
+):
+    """The shortcut for Parquet files whose ids all differ (stripped, as the reader strips
+    them) gives what the object path gives: ids that differ only by spaces around them, and
+    a bad row sharing a good row's id, still go the long way; and a file whose present ids
+    all differ never keeps the ids seen."""
+    path = tmp_path_factory.mktemp("unique") / "s.parquet"
+    rows = _rows([(f"{pad}S{i}{pad}", "C1", "CNY") for i, pad, _ in ids])
+    for row, (_, _, bad) in zip(rows, ids, strict=True):
+        if bad:
+            row["units_ordered"] = "-1"  # a row the reader refuses
+    _write(path, rows)
+    stripped = [f"S{i}" for i, _, _ in ids]
+    unique = len(set(stripped)) == len(stripped)
+    assert columnar._unique_ids(path, "id") is unique
+    expected = [(r.line, r.problems) for r in io.read(path, Shipment).rejected]
+    with pytest.MonkeyPatch.context() as patch:
+        if unique:
+            patch.setattr(columnar._Seen, "add", lambda *_: pytest.fail("kept the ids seen"))
+        activities, found = _columnar(path, batch)
+    assert found == expected
+    assert activities == summarize(io.stream(path, Shipment), as_of=AS_OF)
+
+
+def test_a_parquet_id_column_that_is_not_text_goes_the_long_way(tmp_path):
+    path = tmp_path / "s.parquet"
+    pl.DataFrame({"id": [1, 2]}).write_parquet(path)
+    assert columnar._unique_ids(path, "id") is False
+    assert columnar._unique_ids(tmp_path / "missing.parquet", "id") is False
+    assert columnar._unique_ids(path, "no_such_column") is False
