@@ -224,7 +224,7 @@ def assessment_frame(
     if acted is None:
         return None
     frame = acted
-    frame = words.reasons(frame, policies)
+    frame = words.reasons(frame, policies, codes=codes)
     columns = words.row_columns(policies)
     return frame.select(**columns, **({"reason_codes": c("reason_codes")} if codes else {}))
 

@@ -231,9 +231,13 @@ def _churn_reason(frame: pl.DataFrame, policies: Policies) -> pl.DataFrame:
     return frame.with_columns(churn_reason=pl.when(flagged).then(message))
 
 
-def reasons(frame: pl.DataFrame, policies: Policies) -> pl.DataFrame:
+_SLICE_ROWS = 100_000
+
+
+def reasons(frame: pl.DataFrame, policies: Policies, *, codes: bool = False) -> pl.DataFrame:
     """``top_reasons``: the churn, tier and class reasons of a flagged customer, else the
-    tier, class and lifecycle reasons, joined by ``"; "``."""
+    tier, class and lifecycle reasons, joined by ``"; "``; with ``codes``, their codes too
+    (``reason_codes``, a list per customer: only when asked, as they take room)."""
     frame = frame.with_columns(
         spend_text=text.decimal_grouped(
             text.decimal_text(c("revenue_365"), c("revenue_365_places"))
@@ -265,7 +269,11 @@ def reasons(frame: pl.DataFrame, policies: Policies) -> pl.DataFrame:
         .then(c("churn_reason") + "; " + tier + "; " + abc)
         .otherwise(tier + "; " + abc + "; " + stage)
     )
-    return frame.with_columns(top_reasons=shown, reason_codes=_codes())
+    made = {"top_reasons": shown, **({"reason_codes": _codes()} if codes else {})}
+    # A slice at a time: both branches of a long text are made before one is chosen, and
+    # for a million customers that is hundreds of megabytes at once.
+    parts = [part.select(**made) for part in frame.iter_slices(_SLICE_ROWS)]
+    return frame.hstack(pl.concat(parts) if parts else frame.select(**made))
 
 
 def _tier_code() -> pl.Expr:
