@@ -33,7 +33,7 @@ NEAR_TIES = st.tuples(TIES, st.sampled_from([-1, 1])).map(
 
 
 @given(st.lists(st.one_of(st.floats(0, 1e9), TIES, NEAR_TIES, st.floats(-100, 100)), min_size=1))
-@example([0.005, 0.015, 0.025, 0.125, 0.375, 2.675, 1e-05, 99.995, 100.0, -0.125, 0.0])
+@example([0.005, 0.015, 0.025, 0.125, 0.375, 2.675, 1e-05, 99.995, 100.0, -0.125, 0.0, -0.0])
 def test_rounding_to_two_places_is_pythons_round(values):
     got = _one(text.rounded_2(pl.col("x")), x=values)
     assert [repr(v) for v in got] == [repr(round(v, 2)) for v in values]

@@ -59,7 +59,8 @@ def rounded_2(value: pl.Expr) -> pl.Expr:
     odd = (whole % 2) == 1
     hundredths = whole + (above | (tie & odd)).cast(pl.Float64)
     result = over(hundredths, 100)
-    return pl.when(value < 0).then(-result).otherwise(result)
+    negative = (value < 0) | ((value == 0) & ((1.0 / value) < 0))  # -0.0 stays -0.0
+    return pl.when(negative).then(-result).otherwise(result)
 
 
 def decimal_text(value: pl.Expr, places: pl.Expr) -> pl.Expr:
