@@ -193,27 +193,44 @@ def assess_data(n: int) -> tuple[Any, list[lc.Customer], dict[str, Activity], An
     """``n`` customers with every input: the built-in sample's 12 customers (their activities,
     complaints, credit profiles, surveys, contact log and spend estimates) copied under new
     ids, so each copy is assessed as the sample's customer is."""
-    import attrs
-
     data = sample_dataset()
     base = lc.summarize(data.shipments, as_of=data.as_of)
-    customers: list[lc.Customer] = []
-    activities: dict[str, Activity] = {}
-    records: dict[str, list[Any]] = {name: [] for name in _ASSESS_INPUTS}
+    gathered = _Gathered()
     for copy in range(-(-n // len(data.customers))):
+        gathered.add(data, base, copy)
+    return gathered.taken(data, n)
 
-        def new(old: str | None, copy: int = copy) -> str | None:
-            return None if old is None else f"{old}-{copy:05d}"
 
-        customers += [attrs.evolve(c, id=new(c.id)) for c in data.customers]
-        activities.update({new(k): attrs.evolve(a, customer_id=new(k)) for k, a in base.items()})
+class _Gathered:
+    """Customers, activities and every other input of several samples, each sample's ids
+    suffixed with a number of its own."""
+
+    def __init__(self) -> None:
+        self.customers: list[lc.Customer] = []
+        self.activities: dict[str, Activity] = {}
+        self.records: dict[str, list[Any]] = {name: [] for name in _ASSESS_INPUTS}
+
+    def add(self, data: Any, base: dict[str, Activity], suffix: int) -> None:
+        import attrs
+
+        def new(old: str | None) -> str | None:
+            return None if old is None else f"{old}-{suffix:05d}"
+
+        self.customers += [attrs.evolve(c, id=new(c.id)) for c in data.customers]
+        self.activities.update(
+            {new(k): attrs.evolve(a, customer_id=new(k)) for k, a in base.items()}
+        )
         for name, renamed in _ASSESS_INPUTS.items():
-            records[name] += [
+            self.records[name] += [
                 attrs.evolve(r, **{f: new(getattr(r, f)) for f in renamed})
                 for r in getattr(data, name)
             ]
-    inputs = attrs.evolve(data.inputs(), **{k: tuple(v) for k, v in records.items()})
-    return data.as_of, customers[:n], activities, inputs
+
+    def taken(self, data: Any, n: int) -> tuple[Any, list[lc.Customer], dict[str, Activity], Any]:
+        import attrs
+
+        inputs = attrs.evolve(data.inputs(), **{k: tuple(v) for k, v in self.records.items()})
+        return data.as_of, self.customers[:n], self.activities, inputs
 
 
 _ASSESS_INPUTS = {  # each input's fields that name a customer or a record of one
@@ -242,30 +259,13 @@ def assess_once(n: int) -> tuple[float, float]:
 def varied_data(n: int) -> tuple[Any, list[lc.Customer], dict[str, Activity], Any]:
     """``n`` customers with every input, each seed of ``sample_dataset`` giving 12 different
     ones (ids suffixed with the seed), so the results vary as real customers' do."""
-    import attrs
-
-    customers: list[lc.Customer] = []
-    activities: dict[str, Activity] = {}
-    records: dict[str, list[Any]] = {name: [] for name in _ASSESS_INPUTS}
-    data = sample_dataset()
-    seeds = iter(range(1_000_000))
-    while len(customers) < n:
-        seed = next(seeds)
+    gathered = _Gathered()
+    seed = 0
+    while len(gathered.customers) < n:
         data = sample_dataset(seed=seed)
-
-        def new(old: str | None, seed: int = seed) -> str | None:
-            return None if old is None else f"{old}-{seed:05d}"
-
-        customers += [attrs.evolve(c, id=new(c.id)) for c in data.customers]
-        base = lc.summarize(data.shipments, as_of=data.as_of)
-        activities.update({new(k): attrs.evolve(a, customer_id=new(k)) for k, a in base.items()})
-        for name, renamed in _ASSESS_INPUTS.items():
-            records[name] += [
-                attrs.evolve(r, **{f: new(getattr(r, f)) for f in renamed})
-                for r in getattr(data, name)
-            ]
-    inputs = attrs.evolve(data.inputs(), **{k: tuple(v) for k, v in records.items()})
-    return data.as_of, customers[:n], activities, inputs
+        gathered.add(data, lc.summarize(data.shipments, as_of=data.as_of), seed)
+        seed += 1
+    return gathered.taken(data, n)
 
 
 def dump_results(n: int, path: str) -> None:
