@@ -14,6 +14,7 @@ from logicrm.cli._common import (
     EXIT_OK,
     EXIT_REJECTS,
     UsageError,
+    _add_row_options,
     _check_readable,
     _check_writable,
     _load_policies,
@@ -101,15 +102,7 @@ def add_backtest_parser(commands: Any) -> None:
         metavar="FILE",
         help="where rejected rows go (default: rejects.jsonl in the current folder)",
     )
-    parser.add_argument(
-        "--progress",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="progress bar on stderr (default: when stderr is a terminal)",
-    )
-    parser.add_argument(
-        "--strict", action="store_true", help="exit with 1 when any row was rejected"
-    )
+    _add_row_options(parser)
     parser.add_argument(
         "--engine",
         choices=("auto", "columnar", "python"),

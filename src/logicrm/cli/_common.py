@@ -3,6 +3,7 @@ messages and the checks of paths and settings files made before any work."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -19,6 +20,19 @@ EXIT_INTERRUPTED = 130
 
 class UsageError(Exception):
     """A bad argument or file: reported on stderr with exit code 2."""
+
+
+def _add_row_options(parser: argparse.ArgumentParser) -> None:
+    """``--progress`` and ``--strict``, alike for every command that reads rows."""
+    parser.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress bar on stderr (default: when stderr is a terminal)",
+    )
+    parser.add_argument(
+        "--strict", action="store_true", help="exit with 1 when any row was rejected"
+    )
 
 
 def _say(text: str) -> None:

@@ -16,6 +16,7 @@ from logicrm.cli._common import (
     EXIT_OK,
     EXIT_USAGE,
     UsageError,
+    _add_row_options,
     _load_policies,
     _say,
 )
@@ -205,15 +206,7 @@ def _input_arguments() -> argparse.ArgumentParser:
         help="where rejected rows go (.jsonl or .csv, readable by you alone; default: "
         "rejects.jsonl beside --output, or in the current folder)",
     )
-    parser.add_argument(
-        "--progress",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="progress bar on stderr (default: when stderr is a terminal)",
-    )
-    parser.add_argument(
-        "--strict", action="store_true", help="exit with 1 when any row was rejected"
-    )
+    _add_row_options(parser)
     parser.add_argument(
         "--value",
         choices=("default", "clv"),
