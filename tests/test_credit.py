@@ -87,6 +87,83 @@ def test_missing_figure_and_zero_denominator_are_none_with_reasons():
     } <= codes
 
 
+_FIGURE_NAMES = (
+    "current_assets", "current_liabilities", "cash", "cash_equivalents", "inventory",
+    "total_assets", "total_liabilities", "sales", "cash_sales", "returns_and_allowances",
+    "cost_of_goods_sold", "total_costs", "profit", "accounts_receivable",
+)  # fmt: skip
+_figure = st.one_of(st.none(), st.just(cny(0)), st.integers(1, 5000).map(cny))
+_figures = st.fixed_dictionaries(
+    dict.fromkeys(_FIGURE_NAMES, _figure)
+    | {"profit": st.one_of(st.none(), st.integers(-500, 500).map(cny))}
+)
+
+
+def _reference_ratios(s, p):
+    """The docstring's formulas and words, written out one ratio at a time."""
+
+    def amounts(statement):
+        figures = {n: getattr(statement, n, None) for n in _FIGURE_NAMES}
+        return {n: None if x is None else x.amount for n, x in figures.items()}
+
+    a, o = amounts(s), amounts(p)
+
+    def add(*xs):
+        return None if any(x is None for x in xs) else sum(xs, Decimal(0))
+
+    def minus(x, *ys):
+        return None if x is None or any(y is None for y in ys) else x - sum(ys, Decimal(0))
+
+    def average(name):
+        if p is None:
+            return a[name]
+        both = add(a[name], o[name])
+        return None if both is None else both / 2
+
+    both = " (both periods)" if p is not None else ""
+    cash = add(a["cash"], a["cash_equivalents"])
+    table = [
+        ("debt_ratio", a["total_liabilities"], a["total_assets"], "total_liabilities",
+         "total_assets"),
+        ("current_ratio", a["current_assets"], a["current_liabilities"], "current_assets",
+         "current_liabilities"),
+        ("quick_ratio", minus(a["current_assets"], a["inventory"]), a["current_liabilities"],
+         "current_assets and inventory", "current_liabilities"),
+        ("cash_ratio", cash, a["current_assets"], "cash and cash_equivalents", "current_assets"),
+        ("cash_liquidity_ratio", cash, a["current_liabilities"], "cash and cash_equivalents",
+         "current_liabilities"),
+        ("receivables_turnover", minus(a["sales"], a["cash_sales"], a["returns_and_allowances"]),
+         average("accounts_receivable"), "sales, cash_sales and returns_and_allowances",
+         "accounts_receivable" + both),
+        ("inventory_turnover", a["cost_of_goods_sold"], average("inventory"), "cost_of_goods_sold",
+         "inventory" + both),
+        ("return_on_assets", a["profit"], average("total_assets"), "profit", "total_assets" + both),
+        ("sales_margin", a["profit"], a["sales"], "profit", "sales"),
+        ("cost_profit_ratio", a["profit"], a["total_costs"], "profit", "total_costs"),
+    ]  # fmt: skip
+    values, words = {}, []
+    for name, top, bottom, top_words, bottom_words in table:
+        values[name] = None
+        if top is None or bottom is None:
+            missing = top_words if top is None else bottom_words
+            words.append((f"ratio.{name}.missing", f"{name} undefined: {missing} not reported"))
+        elif bottom == 0:
+            words.append((f"ratio.{name}.zero", f"{name} undefined: {bottom_words} is zero"))
+        else:
+            values[name] = top / bottom
+    return values, words
+
+
+@given(_figures, st.one_of(st.none(), _figures))
+def test_ratios_follow_their_formulas_and_name_what_is_missing(closing, opening):
+    s = FinancialStatement(period_end=date(2025, 12, 31), **closing)
+    p = None if opening is None else FinancialStatement(period_end=date(2024, 12, 31), **opening)
+    values, words = _reference_ratios(s, p)
+    found = ratios(s, p)
+    assert {name: getattr(found, name) for name in values} == values
+    assert [(r.code, r.message) for r in found.reasons] == words
+
+
 def test_previous_must_be_earlier_and_in_the_same_currency():
     with pytest.raises(ValidationError):
         ratios(statement(2024), statement(2025))

@@ -101,9 +101,14 @@ class RatioBand:
             fail("thresholds", self.thresholds, f"must strictly {order}")
 
     def rate(self, value: Decimal) -> int:
+        rating = 1
         if self.higher_is_better:
-            return 1 + sum(1 for t in self.thresholds if value >= t)
-        return 1 + sum(1 for t in self.thresholds if value <= t)
+            for threshold in self.thresholds:
+                rating += value >= threshold
+        else:
+            for threshold in self.thresholds:
+                rating += value <= threshold
+        return rating
 
 
 def _d(*values: str) -> tuple[Decimal, ...]:
@@ -269,15 +274,22 @@ def _criterion_scores(
     scores: dict[str, float] = {}
     reasons: list[Reason] = []
     missing: list[str] = []
+    rated: dict[str, tuple[int, str] | None] = {}  # a ratio several criteria read, rated once
     for criterion in CRITERIA[policy.framework]:
         ratings: list[tuple[int, str]] = []
         if criterion in profile.ratings:
             ratings.append((profile.ratings[criterion], "analyst rating"))
-        for name in FIGURE_CRITERIA.get(criterion, ()):
-            value = getattr(found, name) if found is not None else None
-            band = policy.bands.get(name)
-            if value is not None and band is not None:
-                ratings.append((band.rate(value), f"{name} {value:.2f}"))
+        for name in FIGURE_CRITERIA.get(criterion, ()) if found is not None else ():
+            if name not in rated:
+                value = getattr(found, name)
+                band = policy.bands.get(name)
+                rated[name] = (
+                    None if value is None or band is None
+                    else (band.rate(value), f"{name} {value:.2f}")
+                )  # fmt: skip
+            rating = rated[name]
+            if rating is not None:
+                ratings.append(rating)
         if not ratings:
             missing.append(criterion)
             reasons.append(
@@ -352,7 +364,7 @@ def assess_credit(
     previous = profile.statements[-2] if len(profile.statements) > 1 else None
     found = ratios(latest, previous) if latest is not None else None
     scores, reasons, missing = _criterion_scores(profile, found, policy)
-    weights = {c: policy.weight(c) for c in scores if policy.weight(c) > 0}
+    weights = {c: w for c in scores if (w := policy.weight(c)) > 0}
     total = sum(weights.values())
     score = sum(weights[c] * scores[c] for c in weights) / total if total else None
 

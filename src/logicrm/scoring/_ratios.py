@@ -25,6 +25,32 @@ RATIO_NAMES = (
 )
 
 
+# Each ratio: its name, the figures it divides, and how a reason names them.
+_RATIOS = (
+    ("debt_ratio", "total_liabilities", "total_assets", "total_liabilities", "total_assets"),
+    ("current_ratio", "current_assets", "current_liabilities", "current_assets",
+     "current_liabilities"),
+    ("quick_ratio", "quick_assets", "current_liabilities", "current_assets and inventory",
+     "current_liabilities"),
+    ("cash_ratio", "cash", "current_assets", "cash and cash_equivalents", "current_assets"),
+    ("cash_liquidity_ratio", "cash", "current_liabilities", "cash and cash_equivalents",
+     "current_liabilities"),
+    ("receivables_turnover", "net_credit_sales", "average_receivables",
+     "sales, cash_sales and returns_and_allowances", "accounts_receivable"),
+    ("inventory_turnover", "cost_of_goods_sold", "average_inventory", "cost_of_goods_sold",
+     "inventory"),
+    ("return_on_assets", "profit", "average_assets", "profit", "total_assets"),
+    ("sales_margin", "profit", "sales", "profit", "sales"),
+    ("cost_profit_ratio", "profit", "total_costs", "profit", "total_costs"),
+)  # fmt: skip
+_CLOSING = _RATIOS
+# With a previous statement, an average's reason says both periods were read.
+_AVERAGED = tuple(
+    (name, top, bottom, top_words, bottom_words + " (both periods)" * bottom.startswith("average"))
+    for name, top, bottom, top_words, bottom_words in _RATIOS
+)
+
+
 @attrs.frozen
 class FinancialRatios:
     """The ratios of one statement. Each is a ``Decimal`` or ``None`` (with a reason).
@@ -90,10 +116,14 @@ def _minus(a: Decimal | None, *rest: Decimal | None) -> Decimal | None:
     return a
 
 
+def _opening(previous: FinancialStatement | None, name: str) -> Decimal | None:
+    return None if previous is None else _amount(getattr(previous, name))
+
+
 def _average(
-    closing: Decimal | None, opening: Decimal | None, has_previous: bool
+    closing: Decimal | None, opening: Decimal | None, previous: FinancialStatement | None
 ) -> Decimal | None:
-    if not has_previous:
+    if previous is None:
         return closing
     if closing is None or opening is None:
         return None
@@ -129,77 +159,38 @@ def ratios(
         currencies = {c for c in (statement.currency, previous.currency) if c is not None}
         if len(currencies) > 1:
             fail("previous", previous.currency, f"must be in {statement.currency}")
-    has_previous = previous is not None
-    s, p = statement, previous
+    s = statement
+    current_assets = _amount(s.current_assets)
+    current_liabilities = _amount(s.current_liabilities)
+    total_assets = _amount(s.total_assets)
     cash = _sum(_amount(s.cash), _amount(s.cash_equivalents))
-    net_credit_sales = _minus(
-        _amount(s.sales), _amount(s.cash_sales), _amount(s.returns_and_allowances)
-    )
-
-    def opening(name: str) -> Decimal | None:
-        return None if p is None else _amount(getattr(p, name))
-
-    avg_receivables = _average(
-        _amount(s.accounts_receivable), opening("accounts_receivable"), has_previous
-    )
-    avg_inventory = _average(_amount(s.inventory), opening("inventory"), has_previous)
-    avg_assets = _average(_amount(s.total_assets), opening("total_assets"), has_previous)
-
-    reasons: list[Reason] = []
-    inputs: dict[str, tuple[Decimal | None, Decimal | None, str, str]] = {
-        "debt_ratio": (
-            _amount(s.total_liabilities),
-            _amount(s.total_assets),
-            "total_liabilities",
-            "total_assets",
+    averaged = _AVERAGED if previous is not None else _CLOSING
+    figures = {
+        "total_liabilities": _amount(s.total_liabilities),
+        "total_assets": total_assets,
+        "current_assets": current_assets,
+        "current_liabilities": current_liabilities,
+        "quick_assets": _minus(current_assets, _amount(s.inventory)),
+        "cash": cash,
+        "net_credit_sales": _minus(
+            _amount(s.sales), _amount(s.cash_sales), _amount(s.returns_and_allowances)
         ),
-        "current_ratio": (
-            _amount(s.current_assets),
-            _amount(s.current_liabilities),
-            "current_assets",
-            "current_liabilities",
+        "cost_of_goods_sold": _amount(s.cost_of_goods_sold),
+        "profit": _amount(s.profit),
+        "sales": _amount(s.sales),
+        "total_costs": _amount(s.total_costs),
+        "average_receivables": _average(
+            _amount(s.accounts_receivable), _opening(previous, "accounts_receivable"), previous
         ),
-        "quick_ratio": (
-            _minus(_amount(s.current_assets), _amount(s.inventory)),
-            _amount(s.current_liabilities),
-            "current_assets and inventory",
-            "current_liabilities",
+        "average_inventory": _average(
+            _amount(s.inventory), _opening(previous, "inventory"), previous
         ),
-        "cash_ratio": (
-            cash,
-            _amount(s.current_assets),
-            "cash and cash_equivalents",
-            "current_assets",
-        ),
-        "cash_liquidity_ratio": (
-            cash,
-            _amount(s.current_liabilities),
-            "cash and cash_equivalents",
-            "current_liabilities",
-        ),
-        "receivables_turnover": (
-            net_credit_sales,
-            avg_receivables,
-            "sales, cash_sales and returns_and_allowances",
-            "accounts_receivable" + (" (both periods)" if p else ""),
-        ),
-        "inventory_turnover": (
-            _amount(s.cost_of_goods_sold),
-            avg_inventory,
-            "cost_of_goods_sold",
-            "inventory" + (" (both periods)" if p else ""),
-        ),
-        "return_on_assets": (
-            _amount(s.profit),
-            avg_assets,
-            "profit",
-            "total_assets" + (" (both periods)" if p else ""),
-        ),
-        "sales_margin": (_amount(s.profit), _amount(s.sales), "profit", "sales"),
-        "cost_profit_ratio": (_amount(s.profit), _amount(s.total_costs), "profit", "total_costs"),
+        "average_assets": _average(total_assets, _opening(previous, "total_assets"), previous),
     }
+    reasons: list[Reason] = []
     values: dict[str, Decimal | None] = {}
-    for name, (numerator, denominator, top, bottom) in inputs.items():
+    for name, numerator_of, denominator_of, top, bottom in averaged:
+        numerator, denominator = figures[numerator_of], figures[denominator_of]
         if numerator is None or denominator is None:
             missing = top if numerator is None else bottom
             reasons.append(
