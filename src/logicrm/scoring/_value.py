@@ -309,7 +309,7 @@ def dimension_score(
 def _weighted(
     scores: Mapping[ValueDimension, float], weights: Mapping[ValueDimension, float]
 ) -> float | None:
-    used = {d: weights.get(d, 0.0) for d in scores if weights.get(d, 0.0) > 0}
+    used = {d: w for d in scores if (w := weights.get(d, 0.0)) > 0}
     total = sum(used.values())
     return sum(used[d] / total * scores[d] for d in used) if total else None
 
@@ -324,14 +324,11 @@ def combine_dimensions(
     missing: list[Reason],
     weights: Mapping[ValueDimension, float],
 ) -> ValueScore:
-    used = {d: weights.get(d, 0.0) for d in scores if weights.get(d, 0.0) > 0}
+    used = {d: w for d in scores if (w := weights.get(d, 0.0)) > 0}
     total = sum(used.values())
+    shares = {d: w / total * scores[d] for d, w in used.items()} if total else {}
     reasons = [
-        Reason(
-            f"value.{d.value}",
-            f"{d.value} value {scores[d]:.1f}/100: {notes[d]}",
-            used[d] / total * scores[d] if total else None,
-        )
+        Reason(f"value.{d}", f"{d} value {scores[d]:.1f}/100: {notes[d]}", shares[d])
         for d in scores
         if d in used
     ]
@@ -339,6 +336,6 @@ def combine_dimensions(
         missing.append(
             Reason("value.renormalised", "weights of the dimensions present rescaled to sum 1")
         )
-    score = _weighted(scores, weights)
+    score = sum(shares.values()) if total else None
     ordered = {d: scores[d] for d in _DIMENSIONS if d in scores}
     return ValueScore(score, MappingProxyType(ordered), (*reasons, *missing))
