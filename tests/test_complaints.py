@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import timedelta, timezone
 
 import pytest
 from hypothesis import given
@@ -130,3 +130,19 @@ def _fields(c):
 def test_generated_complaints_are_internally_consistent(c):
     assert c.opened_at <= c.last_event_at
     assert (c.status is ComplaintStatus.REOPENED) <= (c.reopen_count > 0)
+
+
+@given(complaints())
+def test_last_event_is_the_latest_event(c):
+    times = [c.responded_at, c.reopened_at, c.resolved_at, c.confirmed_at]
+    assert c.last_event_at == max((t for t in times if t is not None), default=c.opened_at)
+
+
+def test_of_events_at_one_instant_the_last_event_is_the_earliest_written():
+    """Two events at one instant in different zones: ``last_event_at`` is the earlier in
+    the complaint's life, as ``max`` chooses, so a reason quoting it keeps that zone."""
+    beijing = timezone(timedelta(hours=8))
+    c = new_complaint().respond(T0 + HOUR).resolve((T0 + HOUR).astimezone(beijing))
+    assert c.last_event_at.utcoffset() == timedelta(0)
+    c = new_complaint().respond((T0 + HOUR).astimezone(beijing)).resolve(T0 + HOUR)
+    assert c.last_event_at.utcoffset() == timedelta(hours=8)

@@ -179,8 +179,11 @@ class Complaint:
     @property
     def last_event_at(self) -> datetime:
         """The time of the latest event in the complaint's life."""
-        times = (self.responded_at, self.reopened_at, self.resolved_at, self.confirmed_at)
-        return max((t for t in times if t is not None), default=self.opened_at)
+        last = None
+        for at in (self.responded_at, self.reopened_at, self.resolved_at, self.confirmed_at):
+            if at is not None and (last is None or at > last):
+                last = at
+        return self.opened_at if last is None else last
 
     @property
     def is_open(self) -> bool:
