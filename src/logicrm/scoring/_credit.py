@@ -111,6 +111,9 @@ class RatioBand:
         return rating
 
 
+_ZERO = Decimal(0)
+
+
 def _d(*values: str) -> tuple[Decimal, ...]:
     return tuple(Decimal(v) for v in values)
 
@@ -301,7 +304,7 @@ def _criterion_scores(
             continue
         mean = sum(r for r, _ in ratings) / len(ratings)
         scores[criterion] = (mean - 1) / 4 * 100
-        detail = ", ".join(f"{why} -> {r}/5" for r, why in ratings)
+        detail = ", ".join([f"{why} -> {r}/5" for r, why in ratings])
         reasons.append(
             Reason(
                 f"credit.{criterion}",
@@ -368,7 +371,7 @@ def assess_credit(
     total = sum(weights.values())
     score = sum(weights[c] * scores[c] for c in weights) / total if total else None
 
-    zero = Money.zero(profile.currency)
+    zero = Money._trusted(_ZERO, profile.currency)  # the profile's currency is checked
     if score is None or score < policy.review_score:
         outcome = CreditOutcome.DECLINE
         reasons.append(

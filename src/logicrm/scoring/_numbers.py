@@ -17,4 +17,4 @@ RATIO = decimal.Context(
 
 def ratio(numerator: Decimal, denominator: Decimal | int) -> Decimal:
     """``numerator / denominator`` to 28 significant digits (the caller checks for zero)."""
-    return RATIO.divide(numerator, Decimal(denominator))
+    return RATIO.divide(numerator, denominator)  # an int operand is converted exactly

@@ -197,7 +197,7 @@ def ratios(
                 Reason(f"ratio.{name}.missing", f"{name} undefined: {missing} not reported")
             )
             values[name] = None
-        elif denominator == 0:
+        elif not denominator:
             reasons.append(Reason(f"ratio.{name}.zero", f"{name} undefined: {bottom} is zero"))
             values[name] = None
         else:
