@@ -23,6 +23,13 @@ class DueStatus(StrEnum):
 
 
 TASK_ORDER = {task: index for index, task in enumerate(ContactTask)}
+_STATUS_VALUE = {status: status.value for status in DueStatus}  # no enum property per item
+STATUS_CODE = {
+    (task, status): f"contact.{task.value}.{status.value}"
+    for task in ContactTask
+    for status in DueStatus
+}
+"""Each kind's reason code at each due status (``"contact.follow_up_visit.overdue"``)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -151,4 +158,4 @@ def _when(status: DueStatus, days: int, due_at: datetime, *, hours: bool = False
     if status is DueStatus.OVERDUE:
         late = plural(days, "day") if days else "less than a day"
         return f"overdue by {late} (due {when})"
-    return f"{status.value} {when}"
+    return f"{_STATUS_VALUE[status]} {when}"
