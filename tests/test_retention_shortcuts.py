@@ -1,11 +1,16 @@
 """The retention wing's shortcuts (tables made once, checks not repeated, figures worked out
 once) give what their definitions give."""
 
+from datetime import UTC, datetime, timedelta, timezone
+
 from hypothesis import given
 from hypothesis import strategies as st
 
-from logicrm import AbcClass, ContactPolicy, Tier
+from logicrm import AbcClass, ContactActivity, ContactPolicy, Tier
+from logicrm.retention._contact_items import _days
+from logicrm.retention._contacts import _moved
 from logicrm.retention._plan import _latest_event
+from logicrm.scoring import WINDOW_DAYS
 from logicrm.testing import aware_datetimes
 from strategies import complaints
 
@@ -29,3 +34,32 @@ def test_the_basis_of_a_tiers_intervals_is_worded_as_the_tier(tier, abc_class, k
     else:
         assert basis == f"tier {tier.value}"
         assert intervals is policy.by_tier[tier]
+
+
+@given(aware_datetimes(), st.sampled_from([UTC, timezone(timedelta(hours=8)), None]))
+def test_a_logs_window_edges_are_its_own_as_ofs_whatever_came_before(as_of, zone):
+    # an equal instant in another zone is another as_of: its edges are in its own zone
+    other = as_of if zone is None else _moved(as_of, zone)
+    for moment in (as_of, other, as_of):
+        log = ContactActivity.empty("C1", as_of=moment)
+        assert log._cutoffs == tuple(moment - timedelta(days=d) for d in WINDOW_DAYS)
+        assert all(c.tzinfo is moment.tzinfo for c in log._cutoffs)
+        fixed = type(moment.tzinfo) is timezone
+        assert log._zone is (moment.tzinfo if fixed else None)
+
+
+@given(st.integers(0, 36_600))
+def test_a_span_of_days_is_the_timedelta_of_those_days(count):
+    assert _days(count) == timedelta(days=count)
+
+
+purposes = st.sampled_from(["follow_up_visit", "enquiry", "quote", "own_purpose"])
+
+
+@given(st.dictionaries(purposes, st.integers(0, 9)), st.lists(purposes, max_size=6))
+def test_counts_of_purposes_are_their_sums(counts, asked):
+    log = ContactActivity.empty("C1", as_of=datetime(2026, 6, 30, tzinfo=UTC))
+    log.by_purpose.update(counts)
+    log.recent_by_purpose.update({p: n + 1 for p, n in counts.items()})
+    assert log.count(*asked) == sum(counts.get(p, 0) for p in asked)
+    assert log.recent_count(*asked) == sum(counts[p] + 1 for p in asked if p in counts)

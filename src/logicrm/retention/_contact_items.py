@@ -3,6 +3,7 @@ words and dates they are told in."""
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
@@ -142,10 +143,17 @@ def _utc(moment: datetime | None) -> datetime | None:
         return edge.replace(tzinfo=UTC)
 
 
+@functools.lru_cache(maxsize=1024)
+def _days(count: int) -> timedelta:
+    """``timedelta(days=count)``, made once per count: a plan adds the policy's few intervals
+    to many dates, and making a timedelta costs more than adding it."""
+    return timedelta(days=count)
+
+
 def _status(due_at: datetime, as_of: datetime, due_within_days: int) -> tuple[DueStatus, int]:
     if due_at < as_of:
         return DueStatus.OVERDUE, (as_of - due_at).days
-    if due_at <= as_of + timedelta(days=due_within_days):
+    if due_at <= as_of + _days(due_within_days):
         return DueStatus.DUE, 0
     return DueStatus.SCHEDULED, 0
 

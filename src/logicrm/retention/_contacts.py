@@ -6,13 +6,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone, tzinfo
+from itertools import repeat
 
 import attrs
 
-from logicrm.domain import Direction, Interaction, Purpose
+from logicrm.domain import Channel, Direction, Interaction, Purpose
 from logicrm.domain._checks import check_aware, fail
 from logicrm.scoring import WINDOW_DAYS
 from logicrm.scoring._activity import window_index
+from logicrm.scoring._per_policy import per_policy
 
 DEMAND_PURPOSES = (Purpose.ENQUIRY.value, Purpose.QUOTE.value)
 """The purposes of an inbound contact that signal demand: enquiries and quote requests."""
@@ -35,6 +37,18 @@ def _moved(at: datetime, zone: tzinfo) -> datetime:
         return at.astimezone(zone)
     except OverflowError:
         return at
+
+
+@per_policy  # every log of a run is taken at one as_of: its edges are worked out once
+def _edges(as_of: datetime) -> tuple[tuple[datetime, ...], tzinfo | None]:
+    """The trailing windows' cutoffs before ``as_of``, and ``as_of``'s zone when it is a
+    fixed offset."""
+    zone = as_of.tzinfo
+    cutoffs = tuple(as_of - timedelta(days=days) for days in WINDOW_DAYS)
+    return cutoffs, zone if type(zone) is timezone else None
+
+
+_CHANNEL_VALUE = {channel: channel.value for channel in Channel}
 
 
 def _earliest(a: datetime | None, b: datetime | None) -> datetime | None:
@@ -109,9 +123,7 @@ class ContactActivity:
 
     def __attrs_post_init__(self) -> None:
         check_aware("as_of", self.as_of)
-        self._cutoffs = tuple(self.as_of - timedelta(days=days) for days in WINDOW_DAYS)
-        zone = self.as_of.tzinfo
-        self._zone = zone if type(zone) is timezone else None
+        self._cutoffs, self._zone = _edges(self.as_of)
 
     @classmethod
     def empty(cls, customer_id: str, *, as_of: datetime) -> ContactActivity:
@@ -137,7 +149,7 @@ class ContactActivity:
         purpose = interaction.purpose
         self.last_by_purpose[purpose] = _latest(self.last_by_purpose.get(purpose), at)  # type: ignore[assignment]
         self.by_purpose[purpose] = self.by_purpose.get(purpose, 0) + 1
-        channel = interaction.channel.value
+        channel = _CHANNEL_VALUE[interaction.channel]
         windows = self.by_channel.get(channel)
         if windows is None:
             windows = self.by_channel[channel] = [0] * len(WINDOW_DAYS)
@@ -214,7 +226,7 @@ class ContactActivity:
 
     def count(self, *purposes: str) -> int:
         """Contacts with any of ``purposes``."""
-        return sum(self.by_purpose.get(p, 0) for p in purposes)
+        return sum(map(self.by_purpose.get, purposes, repeat(0)))
 
     def channel_within(self, channel: str, days: int) -> int:
         """Contacts through ``channel`` in the ``days`` before ``as_of``."""
@@ -222,7 +234,7 @@ class ContactActivity:
 
     def recent_count(self, *purposes: str) -> int:
         """Contacts with any of ``purposes`` in the 365 days before ``as_of``."""
-        return sum(self.recent_by_purpose.get(p, 0) for p in purposes)
+        return sum(map(self.recent_by_purpose.get, purposes, repeat(0)))
 
     def demand_within(self, days: int) -> int:
         """Inbound enquiries and quote requests in the ``days`` before ``as_of``."""

@@ -26,6 +26,7 @@ from logicrm.retention._contact_items import (
     ContactItem,
     ContactPlan,
     DueStatus,
+    _days,
     _status,
     _utc,
     _when,
@@ -85,11 +86,12 @@ def _recurring(
     the relationship is older than the interval (never "overdue by" the relationship's age),
     else ``interval`` days after it began; with no relationship yet, now."""
     what = _every(task, interval, basis)
+    step = _days(interval)
     if last is not None:
         stamp = last.isoformat()  # its first ten characters are the date's
         return _item(
             task,
-            last + timedelta(days=interval),
+            last + step,
             as_of,
             policy,
             f"{what}, last {stamp[:10]}",
@@ -97,9 +99,9 @@ def _recurring(
             interval=interval,
             cycle=f"last {stamp}",
         )
-    if start is not None and start + timedelta(days=interval) > as_of:
+    if start is not None and start + step > as_of:
         since = f"never done; relationship since {start.date().isoformat()}"
-        return _item(task, start + timedelta(days=interval), as_of, policy, f"{what}, {since}",
+        return _item(task, start + step, as_of, policy, f"{what}, {since}",
                      interval=interval, cycle="first")  # fmt: skip
     since = (
         f"never done since the relationship began {start.date().isoformat()}"
@@ -372,7 +374,7 @@ def _again(
     what: str,
     cycle: str,
 ) -> ContactItem:
-    return _item(task, last + timedelta(days=30), as_of, policy, what, last=last, cycle=cycle)
+    return _item(task, last + _days(30), as_of, policy, what, last=last, cycle=cycle)
 
 
 def _due_now(
