@@ -1,14 +1,25 @@
 """The retention wing's shortcuts (tables made once, checks not repeated, figures worked out
 once) give what their definitions give."""
 
+import functools
 from datetime import UTC, datetime, timedelta, timezone
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from logicrm import AbcClass, ContactActivity, ContactPolicy, Tier
+from logicrm import (
+    AbcClass,
+    ContactActivity,
+    ContactPolicy,
+    Direction,
+    Interaction,
+    Tier,
+    summarize_interactions,
+)
+from logicrm.domain import _reason
+from logicrm.retention import _said as said
 from logicrm.retention._contact_items import _days
-from logicrm.retention._contacts import _moved
+from logicrm.retention._contacts import _earliest, _latest, _moved
 from logicrm.retention._plan import _latest_event
 from logicrm.scoring import WINDOW_DAYS
 from logicrm.testing import aware_datetimes
@@ -63,3 +74,54 @@ def test_counts_of_purposes_are_their_sums(counts, asked):
     log.recent_by_purpose.update({p: n + 1 for p, n in counts.items()})
     assert log.count(*asked) == sum(counts.get(p, 0) for p in asked)
     assert log.recent_count(*asked) == sum(counts[p] + 1 for p in asked if p in counts)
+
+
+AS_OF = datetime(2026, 6, 30, 18, tzinfo=UTC)
+ZONES = [UTC, timezone(timedelta(hours=8)), timezone(timedelta(hours=-5))]
+# few instants, each in any of three zones: ties between equal instants come up often
+moments = st.builds(
+    lambda hours, zone: (AS_OF - timedelta(hours=hours)).astimezone(zone),
+    st.sampled_from([-1, 0, 1, 30, 24 * 100]),
+    st.sampled_from(ZONES),
+)
+contacts = st.builds(
+    Interaction,
+    id=st.just("I1"),
+    customer_id=st.just("C1"),
+    at=moments,
+    channel=st.sampled_from(["visit", "phone"]),
+    direction=st.sampled_from(["inbound", "outbound"]),
+    purpose=st.sampled_from(["follow_up_visit", "enquiry"]),
+)
+
+
+@given(st.lists(contacts, max_size=8))
+def test_a_logs_moments_are_those_earliest_and_latest_pick_in_turn(log):
+    folded = summarize_interactions(log, as_of=AS_OF).get("C1")
+    kept = [i for i in log if i.at <= AS_OF]
+    if folded is None:
+        assert not log
+        return
+
+    def fold(pick, moments):
+        return functools.reduce(pick, moments, None)
+
+    def same(a, b):  # the same instant in the same offset
+        return a == b and (a is None or a.utcoffset() == b.utcoffset())
+
+    assert same(folded.first_at, fold(_earliest, [i.at for i in kept]))
+    for purpose in {i.purpose for i in kept}:
+        expected = fold(_latest, [i.at for i in kept if i.purpose == purpose])
+        assert same(folded.last_by_purpose[purpose], expected)
+    outbound = [i.at for i in kept if i.direction is Direction.OUTBOUND]
+    assert same(folded.last_outbound_at, fold(_latest, outbound))
+
+
+@given(
+    st.integers(0, 10_000) | st.floats(0, 10, allow_nan=False) | st.booleans(),
+    st.sampled_from(["day", "hour", "complaint", "service recovery", "damaged shipment"]),
+)
+def test_a_remembered_plural_is_the_plural(count, noun):
+    # 2 and 2.0 are worded differently ("2 days", "2.0 days"): remembered apart
+    assert said.plural(count, noun) == _reason.plural(count, noun)
+    assert said.plural(int(count), noun) == _reason.plural(int(count), noun)

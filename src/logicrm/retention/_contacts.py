@@ -19,6 +19,7 @@ from logicrm.scoring._per_policy import per_policy
 DEMAND_PURPOSES = (Purpose.ENQUIRY.value, Purpose.QUOTE.value)
 """The purposes of an inbound contact that signal demand: enquiries and quote requests."""
 _YEAR = window_index(365)
+_WIDEST_FIRST = tuple(range(len(WINDOW_DAYS) - 1, -1, -1))
 
 
 def _latest(a: datetime | None, b: datetime | None) -> datetime | None:
@@ -145,9 +146,20 @@ class ContactActivity:
             self.ignored_after_as_of += 1
             return self
         self.contacts += 1
-        self.first_at = _earliest(self.first_at, at)
+        # each moment is set without a call when the contact is strictly earlier (later) than
+        # the one kept; equal instants go to _earliest and _latest, which break the tie
+        first = self.first_at
+        if first is None or at < first:
+            self.first_at = at
+        elif not first < at:
+            self.first_at = _earliest(first, at)
         purpose = interaction.purpose
-        self.last_by_purpose[purpose] = _latest(self.last_by_purpose.get(purpose), at)  # type: ignore[assignment]
+        last = self.last_by_purpose
+        known = last.get(purpose)
+        if known is None or at > known:
+            last[purpose] = at
+        elif not known > at:
+            last[purpose] = _latest(known, at)  # type: ignore[assignment]
         self.by_purpose[purpose] = self.by_purpose.get(purpose, 0) + 1
         channel = _CHANNEL_VALUE[interaction.channel]
         windows = self.by_channel.get(channel)
@@ -158,7 +170,11 @@ class ContactActivity:
         if demand:
             self.last_demand_at = _latest(self.last_demand_at, at)
         elif not inbound:
-            self.last_outbound_at = _latest(self.last_outbound_at, at)
+            known = self.last_outbound_at
+            if known is None or at > known:
+                self.last_outbound_at = at
+            elif not known > at:
+                self.last_outbound_at = _latest(known, at)
         complaint = interaction.complaint_id
         if complaint is not None:
             self.last_by_complaint[complaint] = _latest(  # type: ignore[assignment]
@@ -167,7 +183,7 @@ class ContactActivity:
         cutoffs = self._cutoffs
         if moment > cutoffs[_YEAR]:
             self.recent_by_purpose[purpose] = self.recent_by_purpose.get(purpose, 0) + 1
-        for index in range(len(WINDOW_DAYS) - 1, -1, -1):  # the windows nest: widest first
+        for index in _WIDEST_FIRST:  # the windows nest
             if moment <= cutoffs[index]:
                 break
             windows[index] += 1
