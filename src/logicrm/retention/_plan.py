@@ -439,7 +439,7 @@ def _complaint_item(
     if _latest_event(complaint) > as_of:  # opened or moved on after as_of
         return None
     status = complaint.status
-    # the step an open complaint waits for: kind, since when, how long, said
+    # the step an open complaint waits for: its kind, its stage and since when
     if status is ComplaintStatus.REGISTERED:
         task, stage, since = ContactTask.COMPLAINT_RESPONSE, "opened", complaint.opened_at
     elif status is ComplaintStatus.REOPENED:
