@@ -30,6 +30,7 @@ _ONE = Decimal(1)
 _YEAR = Decimal(365)
 _CENT = Decimal("0.01")
 _YEAR_SPAN = timedelta(days=365)
+_NO_ESTIMATE = Reason("share.no_estimate", "no estimate of the customer's total spend")
 
 
 @attrs.frozen(kw_only=True)
@@ -87,7 +88,7 @@ def customer_share(
             share=None,
             our_spend=None,
             estimate=None,
-            reasons=(Reason("share.no_estimate", "no estimate of the customer's total spend"),),
+            reasons=(_NO_ESTIMATE,),
         )
     if estimate.customer_id != cid:
         fail("estimate.customer_id", estimate.customer_id, f"is not {cid!r}")
