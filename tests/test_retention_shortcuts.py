@@ -13,7 +13,9 @@ from logicrm import (
     ContactPolicy,
     Direction,
     Interaction,
+    ServiceCostPolicy,
     Tier,
+    profitability,
     summarize_interactions,
 )
 from logicrm.domain import _reason
@@ -21,7 +23,7 @@ from logicrm.retention import _said as said
 from logicrm.retention._contact_items import _days
 from logicrm.retention._contacts import _earliest, _latest, _moved
 from logicrm.retention._plan import _latest_event
-from logicrm.scoring import WINDOW_DAYS
+from logicrm.scoring import WINDOW_DAYS, Activity
 from logicrm.testing import aware_datetimes
 from strategies import complaints
 
@@ -132,3 +134,29 @@ def test_a_remembered_plural_is_the_plural(count, noun):
     # 2 and 2.0 are worded differently ("2 days", "2.0 days"): remembered apart
     assert said.plural(count, noun) == _reason.plural(count, noun)
     assert said.plural(int(count), noun) == _reason.plural(int(count), noun)
+
+
+@given(
+    st.data(),
+    aware_datetimes(min_value=datetime(2000, 1, 1, tzinfo=UTC)),
+    st.sampled_from([UTC, timezone(timedelta(hours=14)), timezone(timedelta(hours=-9))]),
+)
+def test_complaints_are_counted_by_instant_whatever_the_zones(data, as_of, zone):
+    # opened around as_of and around a year before it, in zones other than as_of's
+    near = complaints(
+        customer_id="C1",
+        min_opened_at=as_of - timedelta(days=367),
+        max_opened_at=as_of + timedelta(days=2),
+    )
+    records = data.draw(st.lists(near, max_size=4))
+    # profitability compares the complaints in as_of's zone: the same instants are counted
+    as_of = _moved(as_of, zone)
+    activity = Activity.empty("C1", as_of=as_of)
+    year = profitability(activity, as_of=as_of, complaints=records).complaints
+    ever = profitability(
+        activity, as_of=as_of, complaints=records, policy=ServiceCostPolicy(trailing_year=False)
+    ).complaints
+    utc = as_of.astimezone(UTC)
+    opened = [c.opened_at.astimezone(UTC) for c in records]
+    assert ever == sum(1 for at in opened if at <= utc)
+    assert year == sum(1 for at in opened if utc - timedelta(days=365) < at <= utc)
