@@ -92,8 +92,8 @@ class AssessmentInputs:
             fail("contacts", "<contacts>", "give interactions or contacts, not both")
 
     def _split(self, as_of: datetime) -> _Split:
-        complaints = _by_customer(self.complaints, lambda c: c.customer_id)
-        responses = _by_customer(self.survey_responses, lambda r: r.customer_id)
+        complaints = _by_customer(self.complaints)
+        responses = _by_customer(self.survey_responses)
         contacts: Mapping[str, ContactActivity] | None = self.contacts
         if self.interactions is not None:
             contacts = summarize_interactions(self.interactions, as_of=as_of)
@@ -113,14 +113,18 @@ class AssessmentInputs:
         )
 
 
-def _by_customer(records: Iterable[Any] | None, key: Any) -> dict[str, list[Any]] | None:
+def _by_customer(records: Iterable[Any] | None) -> dict[str, list[Any]] | None:
     if records is None:
         return None
     result: dict[str, list[Any]] = {}
     for record in records:
-        owner = key(record)
+        owner = record.customer_id
         if owner is not None:
-            result.setdefault(owner, []).append(record)
+            mine = result.get(owner)
+            if mine is None:
+                result[owner] = [record]
+            else:
+                mine.append(record)
     return result
 
 

@@ -3,17 +3,18 @@ retention lever for its stage and the incentive its tier is offered."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
+from itertools import repeat
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import attrs
 
 from logicrm.domain import CreditProfile, Customer, CustomerKind, Reason
 from logicrm.domain._checks import check_aware, fail, to_enum
-from logicrm.domain._reason import plural
 from logicrm.retention._action_policy import (
     _LADDER,
     _LEVER_SAID,
@@ -25,6 +26,7 @@ from logicrm.retention._action_policy import (
     SalesAction,
 )
 from logicrm.retention._prospects import ProspectQualification, qualify_prospect
+from logicrm.retention._said import plural
 from logicrm.scoring import (
     AbcClass,
     Activity,
@@ -84,7 +86,7 @@ class NextBestAction:
     qualification: ProspectQualification | None = None
 
     def __attrs_post_init__(self) -> None:
-        if not self.reasons or not all(isinstance(r, Reason) for r in self.reasons):
+        if not self.reasons or not all(map(isinstance, self.reasons, repeat(Reason))):
             fail("reasons", self.reasons, "must hold at least one Reason: every action says why")
 
     def _repr_html_(self) -> str:
@@ -93,9 +95,9 @@ class NextBestAction:
         return render(self)
 
 
-@attrs.frozen
-class _Choice:
-    """What the default rules chose, before any reason is worded."""
+class _Choice(NamedTuple):
+    """What the default rules chose, before any reason is worded (a named tuple: one per
+    customer, made faster than a frozen class)."""
 
     action: SalesAction
     rule: str
@@ -281,7 +283,10 @@ def _choose(
 
 
 def _words(incentive: Incentive) -> str:
-    return incentive.value.replace("_", " ")
+    return _INCENTIVE_SAID[incentive]
+
+
+_INCENTIVE_SAID = {incentive: incentive.value.replace("_", " ") for incentive in Incentive}
 
 
 def _decide(
@@ -302,29 +307,24 @@ def _decide(
         figures.extend(qualification.reasons)
     else:
         growth = choice.growth
+        maturity = choice.maturity
         figures += [
-            Reason("action.class", f"{class_text}, tier {tier.value}"),
+            _class_reason(class_text, tier),
             Reason("action.churn", churn_text),
-            Reason(
+            _NO_GROWTH
+            if growth is None
+            else Reason(
                 "action.growth",
-                "no revenue in the 365 days before the last 365: growth not measured"
-                if growth is None
-                else f"revenue growth {growth:+.1%} (last 365 days against the 365 before)",
+                f"revenue growth {growth:+.1%} (last 365 days against the 365 before)",
             ),
-            Reason(
-                "action.share",
-                "customer share not known" if share is None else f"customer share {share:.1%}",
-            ),
-            Reason("action.profit", margin_text or "profitability not assessed"),
-            Reason(
-                "action.credit",
-                "no credit decision" if credit_outcome is None else f"credit {credit_outcome}",
-            ),
+            _NO_SHARE if share is None else Reason("action.share", f"customer share {share:.1%}"),
+            Reason("action.profit", margin_text) if margin_text else _NO_PROFIT,
+            _credit_reason(credit_outcome),
             Reason(
                 "action.stage",
                 f"first order {plural(choice.days, 'day')} ago "
-                f"({'>=' if choice.maturity is Maturity.MATURE else '<'} "
-                f"{policy.mature_after_days}): {choice.maturity.value} relationship",
+                f"({'>=' if maturity is Maturity.MATURE else '<'} "
+                f"{policy.mature_after_days}): {_MATURITY_VALUE[maturity]} relationship",
             ),
         ]
     figures.extend(
@@ -332,26 +332,50 @@ def _decide(
         for note in choice.notes
     )
     if choice.lever is not None:
-        incentive = choice.incentive
-        stage = (
-            "lapsed customer"
-            if choice.lever is RetentionLever.WIN_BACK
-            else f"{choice.maturity.value} relationship"
-        )
-        figures.append(
-            Reason(
-                "action.lever",
-                f"{stage}: {_LEVER_SAID[choice.lever]}; incentive "
-                + ("none for its tier" if incentive is None else _words(incentive)),
-            )
-        )
+        figures.append(_lever_reason(choice.lever, choice.maturity, choice.incentive))
     return NextBestAction(
         action=choice.action,
         maturity=choice.maturity,
         lever=choice.lever,
         incentive=choice.incentive,
-        reasons=(Reason(f"action.{choice.action.value}", choice.headline), *figures),
+        reasons=(Reason(_ACTION_CODE[choice.action], choice.headline), *figures),
         qualification=qualification,
+    )
+
+
+# The reasons that quote no figure of the customer, or only a few words of a small set: each
+# made once and shared (a Reason is frozen), not made again per customer.
+_ACTION_CODE = {action: f"action.{action.value}" for action in SalesAction}
+_MATURITY_VALUE = {maturity: maturity.value for maturity in Maturity}
+_TIER_VALUE = {tier: tier.value for tier in Tier}
+_NO_GROWTH = Reason(
+    "action.growth", "no revenue in the 365 days before the last 365: growth not measured"
+)
+_NO_SHARE = Reason("action.share", "customer share not known")
+_NO_PROFIT = Reason("action.profit", "profitability not assessed")
+
+
+@functools.lru_cache(maxsize=256)
+def _class_reason(class_text: str, tier: Tier) -> Reason:
+    return Reason("action.class", f"{class_text}, tier {_TIER_VALUE[tier]}")
+
+
+@functools.lru_cache(maxsize=64)
+def _credit_reason(outcome: str | None) -> Reason:
+    return Reason("action.credit", "no credit decision" if outcome is None else f"credit {outcome}")
+
+
+@functools.lru_cache(maxsize=64)
+def _lever_reason(lever: RetentionLever, maturity: Maturity, incentive: Incentive | None) -> Reason:
+    stage = (
+        "lapsed customer"
+        if lever is RetentionLever.WIN_BACK
+        else f"{_MATURITY_VALUE[maturity]} relationship"
+    )
+    return Reason(
+        "action.lever",
+        f"{stage}: {_LEVER_SAID[lever]}; incentive "
+        + ("none for its tier" if incentive is None else _words(incentive)),
     )
 
 
@@ -411,7 +435,9 @@ def next_best_action(
     tier = assessment.tier.tier
     lapsed = assessment.lifecycle.stage is LifecycleStage.LAPSED
     churn = assessment.churn
-    churn_text = churn_summary(churn, lapsed, _idle(as_of, activity.last_order_at))
+    churn_text = churn_summary(
+        churn, lapsed, _idle(as_of, activity.last_order_at) if lapsed else ""
+    )
     choice = _choose(
         tier=tier,
         key=assessment.key_customer,
@@ -454,6 +480,7 @@ _CLASS_SAID = {
 }
 
 
+@functools.lru_cache(maxsize=64)
 def class_text(customer_class: CustomerClass | None, abc_class: AbcClass | None) -> str:
     """The customer's class in words, with its Pareto class."""
     said = "a marginal customer" if customer_class is None else _CLASS_SAID[customer_class]

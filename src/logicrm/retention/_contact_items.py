@@ -3,14 +3,15 @@ words and dates they are told in."""
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 import attrs
 
 from logicrm.domain import Reason, Severity
-from logicrm.domain._reason import plural
 from logicrm.retention._contact_policy import ContactTask
+from logicrm.retention._said import plural
 
 
 class DueStatus(StrEnum):
@@ -23,6 +24,13 @@ class DueStatus(StrEnum):
 
 
 TASK_ORDER = {task: index for index, task in enumerate(ContactTask)}
+_STATUS_VALUE = {status: status.value for status in DueStatus}  # no enum property per item
+STATUS_CODE = {
+    (task, status): f"contact.{task.value}.{status.value}"
+    for task in ContactTask
+    for status in DueStatus
+}
+"""Each kind's reason code at each due status (``"contact.follow_up_visit.overdue"``)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -135,10 +143,17 @@ def _utc(moment: datetime | None) -> datetime | None:
         return edge.replace(tzinfo=UTC)
 
 
+@functools.lru_cache(maxsize=1024)
+def _days(count: int) -> timedelta:
+    """``timedelta(days=count)``, made once per count: a plan adds the policy's few intervals
+    to many dates, and making a timedelta costs more than adding it."""
+    return timedelta(days=count)
+
+
 def _status(due_at: datetime, as_of: datetime, due_within_days: int) -> tuple[DueStatus, int]:
     if due_at < as_of:
         return DueStatus.OVERDUE, (as_of - due_at).days
-    if due_at <= as_of + timedelta(days=due_within_days):
+    if due_at <= as_of + _days(due_within_days):
         return DueStatus.DUE, 0
     return DueStatus.SCHEDULED, 0
 
@@ -151,4 +166,4 @@ def _when(status: DueStatus, days: int, due_at: datetime, *, hours: bool = False
     if status is DueStatus.OVERDUE:
         late = plural(days, "day") if days else "less than a day"
         return f"overdue by {late} (due {when})"
-    return f"{status.value} {when}"
+    return f"{_STATUS_VALUE[status]} {when}"

@@ -55,6 +55,7 @@ _DEFAULT_BY_TIER = MappingProxyType(
     }
 )
 _KEY_INTERVALS = ContactIntervals(visit_days=30, survey_days=180, verify_days=180)
+_TIER_BASIS = {tier: f"tier {tier.value}" for tier in Tier}  # worded once, not per customer
 
 
 class ContactTask(StrEnum):
@@ -263,7 +264,8 @@ class ContactPolicy:
             return self.key_customer, "key customer"
         if abc_class is not None and abc_class in self.by_class:
             return self.by_class[abc_class], f"class {abc_class.name}"
-        return self.by_tier.get(tier, _NO_INTERVALS), f"tier {tier.value}"
+        basis = _TIER_BASIS[tier] if type(tier) is Tier else f"tier {tier.value}"
+        return self.by_tier.get(tier, _NO_INTERVALS), basis
 
     def weight(self, task: ContactTask, severity: Severity | None) -> float:
         """An item's weight: its kind's, times its complaint's severity factor."""

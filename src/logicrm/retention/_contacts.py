@@ -6,17 +6,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone, tzinfo
+from itertools import repeat
 
 import attrs
 
-from logicrm.domain import Direction, Interaction, Purpose
+from logicrm.domain import Channel, Direction, Interaction, Purpose
 from logicrm.domain._checks import check_aware, fail
 from logicrm.scoring import WINDOW_DAYS
 from logicrm.scoring._activity import window_index
+from logicrm.scoring._per_policy import per_policy
 
 DEMAND_PURPOSES = (Purpose.ENQUIRY.value, Purpose.QUOTE.value)
 """The purposes of an inbound contact that signal demand: enquiries and quote requests."""
 _YEAR = window_index(365)
+_WIDEST_FIRST = tuple(range(len(WINDOW_DAYS) - 1, -1, -1))
 
 
 def _latest(a: datetime | None, b: datetime | None) -> datetime | None:
@@ -35,6 +38,18 @@ def _moved(at: datetime, zone: tzinfo) -> datetime:
         return at.astimezone(zone)
     except OverflowError:
         return at
+
+
+@per_policy  # every log of a run is taken at one as_of: its edges are worked out once
+def _edges(as_of: datetime) -> tuple[tuple[datetime, ...], tzinfo | None]:
+    """The trailing windows' cutoffs before ``as_of``, and ``as_of``'s zone when it is a
+    fixed offset."""
+    zone = as_of.tzinfo
+    cutoffs = tuple(as_of - timedelta(days=days) for days in WINDOW_DAYS)
+    return cutoffs, zone if type(zone) is timezone else None
+
+
+_CHANNEL_VALUE = {channel: channel.value for channel in Channel}
 
 
 def _earliest(a: datetime | None, b: datetime | None) -> datetime | None:
@@ -109,9 +124,7 @@ class ContactActivity:
 
     def __attrs_post_init__(self) -> None:
         check_aware("as_of", self.as_of)
-        self._cutoffs = tuple(self.as_of - timedelta(days=days) for days in WINDOW_DAYS)
-        zone = self.as_of.tzinfo
-        self._zone = zone if type(zone) is timezone else None
+        self._cutoffs, self._zone = _edges(self.as_of)
 
     @classmethod
     def empty(cls, customer_id: str, *, as_of: datetime) -> ContactActivity:
@@ -133,11 +146,22 @@ class ContactActivity:
             self.ignored_after_as_of += 1
             return self
         self.contacts += 1
-        self.first_at = _earliest(self.first_at, at)
+        # each moment is set without a call when the contact is strictly earlier (later) than
+        # the one kept; equal instants go to _earliest and _latest, which break the tie
+        first = self.first_at
+        if first is None or at < first:
+            self.first_at = at
+        elif not first < at:
+            self.first_at = _earliest(first, at)
         purpose = interaction.purpose
-        self.last_by_purpose[purpose] = _latest(self.last_by_purpose.get(purpose), at)  # type: ignore[assignment]
+        last = self.last_by_purpose
+        known = last.get(purpose)
+        if known is None or at > known:
+            last[purpose] = at
+        elif not known > at:
+            last[purpose] = _latest(known, at)  # type: ignore[assignment]
         self.by_purpose[purpose] = self.by_purpose.get(purpose, 0) + 1
-        channel = interaction.channel.value
+        channel = _CHANNEL_VALUE[interaction.channel]
         windows = self.by_channel.get(channel)
         if windows is None:
             windows = self.by_channel[channel] = [0] * len(WINDOW_DAYS)
@@ -146,7 +170,11 @@ class ContactActivity:
         if demand:
             self.last_demand_at = _latest(self.last_demand_at, at)
         elif not inbound:
-            self.last_outbound_at = _latest(self.last_outbound_at, at)
+            known = self.last_outbound_at
+            if known is None or at > known:
+                self.last_outbound_at = at
+            elif not known > at:
+                self.last_outbound_at = _latest(known, at)
         complaint = interaction.complaint_id
         if complaint is not None:
             self.last_by_complaint[complaint] = _latest(  # type: ignore[assignment]
@@ -155,7 +183,7 @@ class ContactActivity:
         cutoffs = self._cutoffs
         if moment > cutoffs[_YEAR]:
             self.recent_by_purpose[purpose] = self.recent_by_purpose.get(purpose, 0) + 1
-        for index in range(len(WINDOW_DAYS) - 1, -1, -1):  # the windows nest: widest first
+        for index in _WIDEST_FIRST:  # the windows nest
             if moment <= cutoffs[index]:
                 break
             windows[index] += 1
@@ -214,7 +242,7 @@ class ContactActivity:
 
     def count(self, *purposes: str) -> int:
         """Contacts with any of ``purposes``."""
-        return sum(self.by_purpose.get(p, 0) for p in purposes)
+        return sum(map(self.by_purpose.get, purposes, repeat(0)))
 
     def channel_within(self, channel: str, days: int) -> int:
         """Contacts through ``channel`` in the ``days`` before ``as_of``."""
@@ -222,7 +250,7 @@ class ContactActivity:
 
     def recent_count(self, *purposes: str) -> int:
         """Contacts with any of ``purposes`` in the 365 days before ``as_of``."""
-        return sum(self.recent_by_purpose.get(p, 0) for p in purposes)
+        return sum(map(self.recent_by_purpose.get, purposes, repeat(0)))
 
     def demand_within(self, days: int) -> int:
         """Inbound enquiries and quote requests in the ``days`` before ``as_of``."""

@@ -4,7 +4,7 @@ margin once the cost of serving it is paid (效益背反, the cost-service trade
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -13,11 +13,11 @@ import attrs
 from logicrm.domain import Complaint, Money, Reason, SpendEstimate
 from logicrm.domain._checks import check_aware, fail
 from logicrm.domain._money import in_library_context
-from logicrm.domain._reason import plural
 from logicrm.errors import CurrencyMismatchError
 from logicrm.retention._contact_items import WHAT, ContactPlan
 from logicrm.retention._contact_policy import ContactPolicy, ContactTask, _purposes
-from logicrm.retention._contacts import ContactActivity
+from logicrm.retention._contacts import ContactActivity, _moved
+from logicrm.retention._said import plural
 from logicrm.scoring import Activity
 from logicrm.scoring._per_policy import per_policy
 
@@ -26,6 +26,11 @@ if TYPE_CHECKING:
 
 _STALE_DAYS = 730
 _ZERO = Decimal(0)
+_ONE = Decimal(1)
+_YEAR = Decimal(365)
+_CENT = Decimal("0.01")
+_YEAR_SPAN = timedelta(days=365)
+_NO_ESTIMATE = Reason("share.no_estimate", "no estimate of the customer's total spend")
 
 
 @attrs.frozen(kw_only=True)
@@ -83,7 +88,7 @@ def customer_share(
             share=None,
             our_spend=None,
             estimate=None,
-            reasons=(Reason("share.no_estimate", "no estimate of the customer's total spend"),),
+            reasons=(_NO_ESTIMATE,),
         )
     if estimate.customer_id != cid:
         fail("estimate.customer_id", estimate.customer_id, f"is not {cid!r}")
@@ -104,6 +109,7 @@ def customer_share(
         )
     ours = activity.revenue_within(365)
     ratio = ours / total.amount
+    share = float(min(ratio, _ONE))
     source = f"{estimate.source.value} estimate of {estimate.estimated_on.isoformat()}" + (
         f", {estimate.provenance}" if estimate.provenance else ""
     )
@@ -112,7 +118,7 @@ def customer_share(
             "share.of_wallet",
             f"our revenue over 365 days {ours:,.2f} {currency} of an estimated annual spend of "
             f"{total.amount:,.2f} {currency} "
-            f"({source}): {float(min(ratio, Decimal(1))):.1%}",
+            f"({source}): {share:.1%}",
         )
     ]
     if ratio > 1:
@@ -125,7 +131,7 @@ def customer_share(
         )
     return CustomerShare(
         customer_id=cid,
-        share=float(min(ratio, Decimal(1))),
+        share=share,
         our_spend=ours,
         estimate=estimate,
         reasons=tuple(reasons),
@@ -330,16 +336,22 @@ def profitability(
         (Decimal('50.00'), False)
     """
     check_aware("as_of", as_of)
-    year_start = as_of - timedelta(days=365)
+    year_start = as_of - _YEAR_SPAN
     opened = opened_year = None
     if complaints is not None:
         opened = opened_year = 0
+        # compared in as_of's zone when it is a fixed offset: one move, not two comparisons
+        # across zones (each asks both offsets)
+        zone = as_of.tzinfo if type(as_of.tzinfo) is timezone else None
         for complaint in complaints:
             if complaint.customer_id != activity.customer_id:
                 fail("complaints", complaint.id, f"is not a complaint of {activity.customer_id!r}")
-            if complaint.opened_at <= as_of:
+            at = complaint.opened_at
+            if zone is not None and at.tzinfo is not zone:
+                at = _moved(at, zone)
+            if at <= as_of:
                 opened += 1
-                opened_year += complaint.opened_at > year_start
+                opened_year += at > year_start
     if contacts is not None and contacts.customer_id != activity.customer_id:
         fail("contacts.customer_id", contacts.customer_id, f"is not {activity.customer_id!r}")
     customer_id = activity.customer_id
@@ -458,9 +470,9 @@ def plan_cost_warning(
     ]
     if not costly or profit.currency != policy.currency:
         return None
-    per_year = sum(Decimal(365) / (item.interval_days or 1) for item in costly)
+    per_year = sum(_YEAR / (item.interval_days or 1) for item in costly)
     price = policy.per_follow_up.amount
-    planned = (per_year * price).quantize(Decimal("0.01"))
+    planned = (per_year * price).quantize(_CENT)
     before = profit.margin + (profit.follow_ups or 0) * price
     if before < 0 or before - planned >= 0:
         return None

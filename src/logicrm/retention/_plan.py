@@ -10,26 +10,29 @@ and service recovery (服务补救) when the customer says the fix did not work.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
-from logicrm.domain import Complaint, ComplaintStatus, Customer, Purpose, Reason
+from logicrm.domain import Complaint, ComplaintStatus, Customer, Purpose, Reason, Severity
 from logicrm.domain._checks import check_aware, fail
-from logicrm.domain._reason import plural
 from logicrm.quality import ComplaintPolicy
 from logicrm.retention._action_policy import SalesAction
 from logicrm.retention._contact_items import (
+    STATUS_CODE,
     TASK_ORDER,
     WHAT,
     ContactItem,
     ContactPlan,
     DueStatus,
+    _days,
     _status,
     _utc,
     _when,
 )
-from logicrm.retention._contact_policy import ContactPolicy, ContactTask
+from logicrm.retention._contact_policy import _PURPOSES, ContactPolicy, ContactTask
 from logicrm.retention._contacts import ContactActivity, _earliest
+from logicrm.retention._said import plural
 from logicrm.scoring import AbcClass, Activity, ChurnRisk, Tier
 
 
@@ -57,11 +60,17 @@ def _item(
         complaint_id=None if complaint is None else complaint.id,
         severity=None if complaint is None else complaint.severity,
         reason=Reason(
-            f"contact.{task.value}.{status.value}",
+            STATUS_CODE[task, status],
             # complaint deadlines run in hours: the time matters
             f"{what}: {_when(status, days, due_at, hours=complaint is not None)}",
         ),
     )
+
+
+@functools.lru_cache(maxsize=1024)
+def _every(task: ContactTask, interval: int, basis: str) -> str:
+    """A recurring contact's kind and interval in words (a few per policy: worded once)."""
+    return f"{WHAT[task]} every {plural(interval, 'day')} ({basis})"
 
 
 def _recurring(
@@ -76,21 +85,23 @@ def _recurring(
     """A contact due ``interval`` days after the last one. One never done is due now once
     the relationship is older than the interval (never "overdue by" the relationship's age),
     else ``interval`` days after it began; with no relationship yet, now."""
-    what = f"{WHAT[task]} every {plural(interval, 'day')} ({basis})"
+    what = _every(task, interval, basis)
+    step = _days(interval)
     if last is not None:
+        stamp = last.isoformat()  # its first ten characters are the date's
         return _item(
             task,
-            last + timedelta(days=interval),
+            last + step,
             as_of,
             policy,
-            f"{what}, last {last.date().isoformat()}",
+            f"{what}, last {stamp[:10]}",
             last=last,
             interval=interval,
-            cycle=f"last {last.isoformat()}",
+            cycle=f"last {stamp}",
         )
-    if start is not None and start + timedelta(days=interval) > as_of:
+    if start is not None and start + step > as_of:
         since = f"never done; relationship since {start.date().isoformat()}"
-        return _item(task, start + timedelta(days=interval), as_of, policy, f"{what}, {since}",
+        return _item(task, start + step, as_of, policy, f"{what}, {since}",
                      interval=interval, cycle="first")  # fmt: skip
     since = (
         f"never done since the relationship began {start.date().isoformat()}"
@@ -105,9 +116,22 @@ def _recurring(
         days_overdue=0,
         last_done_at=None,
         interval_days=interval,
-        reason=Reason(f"contact.{task.value}.never_done", f"{what}, {since}: due now"),
+        reason=Reason(_NEVER_DONE[task], f"{what}, {since}: due now"),
         cycle="first",
     )
+
+
+_NEVER_DONE = {task: f"contact.{task.value}.never_done" for task in ContactTask}
+# The notes that quote no figure of the customer: one frozen Reason each, shared by every plan
+_NOT_PURSUED = Reason("contact.not_pursued", "a prospect not pursued: no contact planned")
+_DROPPED = Reason("contact.dropped", "no routine visit or survey: the action is to drop it")
+_WIN_BACK = Reason("contact.win_back", "a lapsed customer: a win-back call, no routine visit")
+_PROSPECT = Reason("contact.prospect", "a prospect: sales calls, no satisfaction survey")
+
+
+@functools.lru_cache(maxsize=256)
+def _none_planned(task: ContactTask, basis: str) -> Reason:
+    return Reason(f"contact.{task.value}.none", f"no {WHAT[task]}s planned for {basis}")
 
 
 def contact_plan(
@@ -188,11 +212,11 @@ def contact_plan(
     items: list[ContactItem] = []
     notes: list[Reason] = []
     if prospect and action is SalesAction.DROP_MARGINAL:
-        notes.append(Reason("contact.not_pursued", "a prospect not pursued: no contact planned"))
+        notes.append(_NOT_PURSUED)
     else:
         kept = action not in (SalesAction.DROP_MARGINAL, SalesAction.PREVENT_KEY_LOSS)
-        last_order = None if activity is None else _utc(activity.last_order_at)
         if win_back_since is not None and kept:
+            last_order = None if activity is None else _utc(activity.last_order_at)
             items.append(
                 _call(log, as_of, win_back_since, policy, _won_back(last_order), "win_back")
             )
@@ -217,8 +241,8 @@ def contact_plan(
             item = _complaint_item(complaint, log, as_of, tier, policy, complaint_policy)
             if item is not None:
                 items.append(item)
-    known = policy.known_purposes
-    unknown = sorted(p for p in log.by_purpose if p not in known)
+    own = policy.purposes  # policy.known_purposes, without making the set per plan
+    unknown = sorted(p for p in log.by_purpose if p not in _PURPOSES and p not in own)
     if unknown:
         count = log.count(*unknown)
         notes.append(
@@ -234,7 +258,7 @@ def contact_plan(
         customer_id=customer.id,
         as_of=as_of,
         items=tuple(items),
-        reasons=(*(i.reason for i in items), *notes),
+        reasons=(*[i.reason for i in items], *notes),
     )
 
 
@@ -265,19 +289,13 @@ def _routine(
     )
     planned: list[tuple[ContactTask, int | None, datetime | None]] = []
     if dropped:
-        notes.append(
-            Reason("contact.dropped", "no routine visit or survey: the action is to drop it")
-        )
+        notes.append(_DROPPED)
     elif win_back:
-        notes.append(
-            Reason("contact.win_back", "a lapsed customer: a win-back call, no routine visit")
-        )
+        notes.append(_WIN_BACK)
     else:
         planned.append((visit, intervals.visit_days, _utc(log.last_at(*visit_purposes))))
         if prospect:
-            notes.append(
-                Reason("contact.prospect", "a prospect: sales calls, no satisfaction survey")
-            )
+            notes.append(_PROSPECT)
         else:
             planned.append(
                 (
@@ -291,9 +309,7 @@ def _routine(
     )
     for task, interval, last in planned:
         if interval is None:
-            notes.append(
-                Reason(f"contact.{task.value}.none", f"no {WHAT[task]}s planned for {basis}")
-            )
+            notes.append(_none_planned(task, basis))
             continue
         items.append(_recurring(task, interval, last, start, as_of, policy, basis))
 
@@ -304,15 +320,18 @@ def _account_review(
     since = _utc(since) or as_of - timedelta(days=90)
     last = _utc(log.last_at(Purpose.ACCOUNT_REVIEW.value))
     what = "account review: a key customer slipping away"
-    return _due_since_signal(
-        ContactTask.ACCOUNT_REVIEW, last, since, as_of, policy,
-        again=f"{what}; reviewed {{last}}, again 30 days on",
-        now=Reason(
+    if last is not None and last >= since:
+        stamp = last.isoformat()
+        again = f"{what}; reviewed {stamp[:10]}, again 30 days on"
+        return _again(ContactTask.ACCOUNT_REVIEW, last, as_of, policy, again, f"last {stamp}")
+    return _due_now(
+        ContactTask.ACCOUNT_REVIEW, last, as_of,
+        "first" if last is None else f"after {last.isoformat()}",
+        Reason(
             "contact.account_review.due",
             f"{what}; no account review since the signal began {since.date().isoformat()}: "
             "due now",
         ),
-        cycles=("last {last}", "first" if last is None else f"after {last.isoformat()}"),
     )  # fmt: skip
 
 
@@ -333,37 +352,34 @@ def _call(
     then 30 days after it."""
     since = since.astimezone(UTC)
     last = _utc(log.last_at(Purpose.SALES_CALL.value, *policy.visit_purposes))
-    return _due_since_signal(
-        ContactTask.RETENTION_CALL, last, since, as_of, policy,
-        again=f"{what}; called {{last}}, again 30 days on",
-        now=Reason(f"contact.retention_call.{kind}", f"{what}: due now"),
-        cycles=(f"{kind} last {{last}}", f"{kind} since {since.isoformat()}"),
+    if last is not None and last >= since:
+        stamp = last.isoformat()
+        again = f"{what}; called {stamp[:10]}, again 30 days on"
+        return _again(
+            ContactTask.RETENTION_CALL, last, as_of, policy, again, f"{kind} last {stamp}"
+        )
+    return _due_now(
+        ContactTask.RETENTION_CALL, last, as_of, f"{kind} since {since.isoformat()}",
+        Reason(f"contact.retention_call.{kind}", f"{what}: due now"),
     )  # fmt: skip
 
 
-def _due_since_signal(
+# Work a signal asks for (a retention call, an account review): due now, unless it was done
+# since the signal began; then again 30 days after it was done.
+def _again(
     task: ContactTask,
-    last: datetime | None,
-    since: datetime,
+    last: datetime,
     as_of: datetime,
     policy: ContactPolicy,
-    *,
-    again: str,
-    now: Reason,
-    cycles: tuple[str, str],
+    what: str,
+    cycle: str,
 ) -> ContactItem:
-    """Work a signal asks for: due now, unless it was done since the signal began; then again
-    30 days after it was done. ``again`` and the first of ``cycles`` take ``{last}``."""
-    if last is not None and last >= since:
-        return _item(
-            task,
-            last + timedelta(days=30),
-            as_of,
-            policy,
-            again.format(last=last.date().isoformat()),
-            last=last,
-            cycle=cycles[0].format(last=last.isoformat()),
-        )
+    return _item(task, last + _days(30), as_of, policy, what, last=last, cycle=cycle)
+
+
+def _due_now(
+    task: ContactTask, last: datetime | None, as_of: datetime, cycle: str, reason: Reason
+) -> ContactItem:
     return ContactItem(
         task=task,
         due_at=as_of,
@@ -371,8 +387,8 @@ def _due_since_signal(
         days_overdue=0,
         last_done_at=last,
         interval_days=None,
-        cycle=cycles[1],
-        reason=now,
+        cycle=cycle,
+        reason=reason,
     )
 
 
@@ -386,14 +402,28 @@ def _enquiry_reply(
     if answered is not None and answered >= asked:
         return None
     within = policy.reply_within_hours
+    stamp = asked.isoformat()
     return _item(
         ContactTask.ENQUIRY_REPLY,
         asked + timedelta(hours=within),
         as_of,
         policy,
-        f"enquiry or quote request of {asked.date().isoformat()} not answered: reply within "
+        f"enquiry or quote request of {stamp[:10]} not answered: reply within "
         f"{plural(within, 'hour')}",
-        cycle=f"asked {asked.isoformat()}",
+        cycle=f"asked {stamp}",
+    )
+
+
+def _latest_event(complaint: Complaint) -> datetime:
+    """When the complaint's last event happened: its latest time set, in the order its
+    construction checks (opened <= responded <= reopened <= resolved <= confirmed), so the
+    same instant as ``Complaint.last_event_at`` without comparing the times again."""
+    return (
+        complaint.confirmed_at
+        or complaint.resolved_at
+        or complaint.reopened_at
+        or complaint.responded_at
+        or complaint.opened_at
     )
 
 
@@ -406,52 +436,70 @@ def _complaint_item(
     complaint_policy: ComplaintPolicy,
 ) -> ContactItem | None:
     """The one step a complaint waits for, if any, with its deadline."""
-    if complaint.opened_at > as_of or complaint.last_event_at > as_of:
+    if _latest_event(complaint) > as_of:  # opened or moved on after as_of
         return None
-    times = complaint_policy.for_complaint(complaint.severity, tier)
     status = complaint.status
-    name = f"complaint {complaint.id} ({complaint.severity.value})"
-    waiting = {  # the step an open complaint waits for: kind, since when, how long, said
-        ComplaintStatus.REGISTERED: (
-            ContactTask.COMPLAINT_RESPONSE, "opened", complaint.opened_at, times.respond_within,
-            "opened {day}, not answered; SLA {within} to respond",
-        ),
-        ComplaintStatus.REOPENED: (
-            ContactTask.COMPLAINT_RESPONSE, "reopened", complaint.reopened_at,
-            times.respond_within, "reopened {day}; SLA {within} to respond",
-        ),
-        ComplaintStatus.INVESTIGATING: (
-            ContactTask.COMPLAINT_RESOLUTION, "investigating",
-            complaint.reopened_at or complaint.opened_at, times.resolve_within,
-            "under investigation since {day}; SLA {within} to resolve",
-        ),
-    }.get(status)  # fmt: skip
-    if waiting is not None:
-        task, stage, since, within, said = waiting
-        start = (since or complaint.opened_at).astimezone(UTC)
-        return _item(
-            task,
-            start + within,
-            as_of,
-            policy,
-            f"{name} " + said.format(day=start.date().isoformat(), within=_hours(within)),
-            complaint=complaint,
-            cycle=f"{stage} {start.isoformat()}",
+    # the step an open complaint waits for: its kind, its stage and since when
+    if status is ComplaintStatus.REGISTERED:
+        task, stage, since = ContactTask.COMPLAINT_RESPONSE, "opened", complaint.opened_at
+    elif status is ComplaintStatus.REOPENED:
+        task, stage = ContactTask.COMPLAINT_RESPONSE, "reopened"
+        since = complaint.reopened_at or complaint.opened_at
+    elif status is ComplaintStatus.INVESTIGATING:
+        task, stage = ContactTask.COMPLAINT_RESOLUTION, "investigating"
+        since = complaint.reopened_at or complaint.opened_at
+    else:
+        return _after_resolution(complaint, log, as_of, tier, policy, complaint_policy)
+    times = complaint_policy.for_complaint(complaint.severity, tier)
+    start = since.astimezone(UTC)
+    stamp = start.isoformat()
+    day = stamp[:10]
+    if task is ContactTask.COMPLAINT_RESOLUTION:
+        within = times.resolve_within
+        said = f"under investigation since {day}; SLA {_hours(within)} to resolve"
+    else:
+        within = times.respond_within
+        said = (
+            f"opened {day}, not answered; SLA {_hours(within)} to respond"
+            if stage == "opened"
+            else f"reopened {day}; SLA {_hours(within)} to respond"
         )
+    return _item(
+        task,
+        start + within,
+        as_of,
+        policy,
+        f"{_named(complaint)} {said}",
+        complaint=complaint,
+        cycle=f"{stage} {stamp}",
+    )
+
+
+def _after_resolution(
+    complaint: Complaint,
+    log: ContactActivity,
+    as_of: datetime,
+    tier: Tier,
+    policy: ContactPolicy,
+    complaint_policy: ComplaintPolicy,
+) -> ContactItem | None:
+    """A resolved complaint's confirming visit, or a dissatisfied one's service recovery."""
     logged = _utc(log.last_by_complaint.get(complaint.id))
-    if status is ComplaintStatus.RESOLVED and complaint.resolved_at is not None:
+    if complaint.status is ComplaintStatus.RESOLVED and complaint.resolved_at is not None:
         resolved = complaint.resolved_at.astimezone(UTC)
         if logged is not None and logged >= resolved:
             return None  # the follow-up was logged against the complaint
+        confirm_within = complaint_policy.for_complaint(complaint.severity, tier).confirm_within
+        stamp = resolved.isoformat()
         return _item(
             ContactTask.COMPLAINT_FOLLOW_UP,
-            resolved + times.confirm_within,
+            resolved + confirm_within,
             as_of,
             policy,
-            f"{name} resolved {resolved.date().isoformat()}; SLA "
-            f"{plural(times.confirm_within.days, 'day')} to confirm the fix by a visit",
+            f"{_named(complaint)} resolved {stamp[:10]}; SLA "
+            f"{plural(confirm_within.days, 'day')} to confirm the fix by a visit",
             complaint=complaint,
-            cycle=f"resolved {resolved.isoformat()}",
+            cycle=f"resolved {stamp}",
         )
     if complaint.satisfied is False and complaint.confirmed_at is not None:
         confirmed = complaint.confirmed_at.astimezone(UTC)
@@ -459,20 +507,29 @@ def _complaint_item(
             return None  # recovery was logged against the complaint
         hours = policy.recovery_within_hours
         reopen = "; reopen the complaint" if policy.reopen_on_dissatisfied else ""
+        stamp = confirmed.isoformat()
         return _item(
             ContactTask.SERVICE_RECOVERY,
             confirmed + timedelta(hours=hours),
             as_of,
             policy,
-            f"{name}: at the confirming visit of {confirmed.date().isoformat()} the customer "
+            f"{_named(complaint)}: at the confirming visit of {stamp[:10]} the customer "
             f"said the fix did not work: recover the service within {plural(hours, 'hour')}"
             + reopen,
             complaint=complaint,
-            cycle=f"confirmed {confirmed.isoformat()}",
+            cycle=f"confirmed {stamp}",
         )
     return None
 
 
+_SEVERITY_VALUE = {severity: severity.value for severity in Severity}
+
+
+def _named(complaint: Complaint) -> str:
+    return f"complaint {complaint.id} ({_SEVERITY_VALUE[complaint.severity]})"
+
+
+@functools.lru_cache(maxsize=256)
 def _hours(within: timedelta) -> str:
     hours = within.total_seconds() / 3600
     return plural(int(hours), "hour") if hours < 72 else plural(within.days, "day")

@@ -14,6 +14,7 @@ import attrs
 from logicrm.domain import Reason, Severity
 from logicrm.domain._reason import plural
 from logicrm.retention._contact_items import (
+    STATUS_CODE,
     TASK_ORDER,
     WHAT,
     ContactItem,
@@ -519,7 +520,7 @@ def _next_cycle(
         interval_days=item.interval_days,
         cycle=f"done {done.isoformat()}",
         reason=Reason(
-            f"contact.{item.task.value}.{status.value}",
+            STATUS_CODE[item.task, status],
             f"{what}, done {done.date().isoformat()} (task-state log): "
             + _when(status, days, due_at),
         ),
