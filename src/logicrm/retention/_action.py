@@ -15,6 +15,7 @@ import attrs
 
 from logicrm.domain import CreditProfile, Customer, CustomerKind, Reason
 from logicrm.domain._checks import check_aware, fail, to_enum
+from logicrm.domain._reason import plural
 from logicrm.retention._action_policy import (
     _LADDER,
     _LEVER_SAID,
@@ -26,7 +27,6 @@ from logicrm.retention._action_policy import (
     SalesAction,
 )
 from logicrm.retention._prospects import ProspectQualification, qualify_prospect
-from logicrm.retention._said import plural
 from logicrm.scoring import (
     AbcClass,
     Activity,

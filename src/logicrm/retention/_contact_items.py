@@ -10,8 +10,8 @@ from enum import StrEnum
 import attrs
 
 from logicrm.domain import Reason, Severity
+from logicrm.domain._reason import plural
 from logicrm.retention._contact_policy import ContactTask
-from logicrm.retention._said import plural
 
 
 class DueStatus(StrEnum):

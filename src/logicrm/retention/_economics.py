@@ -13,11 +13,11 @@ import attrs
 from logicrm.domain import Complaint, Money, Reason, SpendEstimate
 from logicrm.domain._checks import check_aware, fail
 from logicrm.domain._money import in_library_context
+from logicrm.domain._reason import plural
 from logicrm.errors import CurrencyMismatchError
 from logicrm.retention._contact_items import WHAT, ContactPlan
 from logicrm.retention._contact_policy import ContactPolicy, ContactTask, _purposes
 from logicrm.retention._contacts import ContactActivity, _moved
-from logicrm.retention._said import plural
 from logicrm.scoring import Activity
 from logicrm.scoring._per_policy import per_policy
 

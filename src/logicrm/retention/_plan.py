@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from logicrm.domain import Complaint, ComplaintStatus, Customer, Purpose, Reason, Severity
 from logicrm.domain._checks import check_aware, fail
+from logicrm.domain._reason import plural
 from logicrm.quality import ComplaintPolicy
 from logicrm.retention._action_policy import SalesAction
 from logicrm.retention._contact_items import (
@@ -32,7 +33,6 @@ from logicrm.retention._contact_items import (
 )
 from logicrm.retention._contact_policy import _PURPOSES, ContactPolicy, ContactTask
 from logicrm.retention._contacts import ContactActivity, _earliest
-from logicrm.retention._said import plural
 from logicrm.scoring import AbcClass, Activity, ChurnRisk, Tier
 
 
