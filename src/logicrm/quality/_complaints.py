@@ -30,6 +30,9 @@ class SlaStatus(StrEnum):
 
 
 _LONGEST = timedelta(days=3660)
+_DAY, _THREE_DAYS, _WEEK = timedelta(days=1), timedelta(days=3), timedelta(days=7)
+_STAGES = ("response", "resolution", "confirmation")
+_LATE = (SlaStatus.BREACHED, SlaStatus.OVERDUE)  # a stage missed its deadline
 
 
 @attrs.frozen
@@ -112,7 +115,7 @@ class ComplaintSla:
     def breached(self) -> bool:
         """Some stage missed its deadline (done late, or overdue and still not done)."""
         stages = (self.response, self.resolution, self.confirmation)
-        return any(s in (SlaStatus.BREACHED, SlaStatus.OVERDUE) for s in stages)
+        return any(s in _LATE for s in stages)
 
     @property
     def met(self) -> bool:
@@ -222,22 +225,36 @@ def complaint_sla(
     rows: list[ComplaintSla] = []
     respond_times: list[timedelta] = []
     resolve_times: list[timedelta] = []
-    reopened = resolved = confirmed = 0
+    reopened = resolved = confirmed = met = breached = 0
+    late = [0, 0, 0]  # per stage (_STAGES): complaints that breached it or are overdue
     backlog = dict.fromkeys(BACKLOG_AGES, 0)
     for index, complaint in enumerate(complaints):
         if not isinstance(complaint, Complaint):
             fail(f"complaints[{index}]", complaint, "must be a Complaint")
-        if complaint.opened_at > as_of or complaint.last_event_at > as_of:
+        opened = complaint.opened_at
+        responded_at, resolved_at = complaint.responded_at, complaint.resolved_at
+        # Complaint.last_event_at: construction checked that the times run in the order
+        # opened, responded, reopened, resolved, confirmed, so the last one set is the latest
+        # (a datetime is never false).
+        last = (
+            complaint.confirmed_at or resolved_at or complaint.reopened_at or responded_at or opened
+        )
+        if last > as_of:
             fail(f"complaints[{index}]", complaint.id, "has events after as_of")
         times = policy.for_complaint(complaint.severity, tiers.get(complaint.customer_id))
-        opened = complaint.opened_at
-        response = _stage(complaint.responded_at, opened, times.respond_within, as_of)
-        resolution = _stage(complaint.resolved_at, opened, times.resolve_within, as_of)
-        confirmation = _stage(
-            complaint.confirmed_at, complaint.resolved_at, times.confirm_within, as_of
-        )
-        to_respond = None if complaint.responded_at is None else complaint.responded_at - opened
-        to_resolve = None if complaint.resolved_at is None else complaint.resolved_at - opened
+        response = _stage(responded_at, opened, times.respond_within, as_of)
+        resolution = _stage(resolved_at, opened, times.resolve_within, as_of)
+        confirmation = _stage(complaint.confirmed_at, resolved_at, times.confirm_within, as_of)
+        stages_late = (response in _LATE, resolution in _LATE, confirmation in _LATE)
+        if any(stages_late):
+            breached += 1
+            late[0] += stages_late[0]
+            late[1] += stages_late[1]
+            late[2] += stages_late[2]
+        elif response is resolution is confirmation is SlaStatus.MET:
+            met += 1
+        to_respond = None if responded_at is None else responded_at - opened
+        to_resolve = None if resolved_at is None else resolved_at - opened
         if to_respond is not None:
             respond_times.append(to_respond)
         if to_resolve is not None:
@@ -251,11 +268,11 @@ def complaint_sla(
             age = as_of - opened
             key = (
                 "under_1_day"
-                if age < timedelta(days=1)
+                if age < _DAY
                 else "1_to_3_days"
-                if age < timedelta(days=3)
+                if age < _THREE_DAYS
                 else "3_to_7_days"
-                if age < timedelta(days=7)
+                if age < _WEEK
                 else "over_7_days"
             )
             backlog[key] += 1
@@ -263,8 +280,6 @@ def complaint_sla(
             ComplaintSla(complaint.id, response, resolution, confirmation, to_respond, to_resolve)
         )
     total = len(rows)
-    met = sum(1 for r in rows if r.met)
-    breached = sum(1 for r in rows if r.breached)
     still_open = sum(backlog.values())
     reasons = [
         Reason(
@@ -273,16 +288,9 @@ def complaint_sla(
             f"{breached} breached one, {still_open} open",
         )
     ]
-    worst = max(
-        ("response", "resolution", "confirmation"),
-        key=lambda stage: sum(
-            1 for r in rows if getattr(r, stage) in (SlaStatus.BREACHED, SlaStatus.OVERDUE)
-        ),
-    )
-    worst_count = sum(
-        1 for r in rows if getattr(r, worst) in (SlaStatus.BREACHED, SlaStatus.OVERDUE)
-    )
-    if worst_count:
+    worst_count = max(late)
+    if worst_count:  # the first stage most often late
+        worst = _STAGES[late.index(worst_count)]
         reasons.append(
             Reason(f"sla.worst.{worst}", f"{worst} is the stage most often late ({worst_count})")
         )

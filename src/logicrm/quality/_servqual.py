@@ -108,8 +108,8 @@ def servqual(
     """
     given = None if weights is None else _weights(weights)
     importance: dict[Dimension, _Ratio] = {}
-    count, with_importance, item_dimension, sums = _tally(responses, importance)
-    dimension_gaps, expectations = _means(item_dimension, sums)
+    count, with_importance, sums, by_dimension = _tally(responses, importance)
+    dimension_gaps, expectations = _means(by_dimension)
     unweighted = None
     if dimension_gaps:
         top, bottom = _total(dimension_gaps.values())
@@ -174,13 +174,14 @@ def servqual(
 
 def _tally(
     responses: Iterable[SurveyResponse], importance: dict[Dimension, _Ratio] | None
-) -> tuple[int, int, dict[str, Dimension], dict[str, list[int]]]:
-    """Check the responses and count them: the responses, those with importance points,
-    each item's dimension and, per item, [sum of gaps, answers, sum of expectations]. Each
+) -> tuple[int, int, dict[str, list[int]], dict[Dimension, list[list[int]]]]:
+    """Check the responses and count them: the responses, those with importance points and,
+    per item, [sum of gaps, answers, sum of expectations], by item and by dimension. Each
     respondent's points, as exact shares of their own total, are added into ``importance``
     when it is given."""
     item_dimension: dict[str, Dimension] = {}
     sums: dict[str, list[int]] = {}
+    by_dimension: dict[Dimension, list[list[int]]] = {}
     with_importance = 0
     count = 0
     for index, response in enumerate(responses):
@@ -189,20 +190,22 @@ def _tally(
         count += 1
         for answer in response.answers:
             item, dimension, expectation = answer.item, answer.dimension, answer.expectation
-            known = item_dimension.setdefault(item, dimension)
+            row = sums.get(item)
+            if row is None:
+                item_dimension[item] = dimension
+                sums[item] = row = [answer.perception - expectation, 1, expectation]  # the gap
+                by_dimension.setdefault(dimension, []).append(row)
+                continue
+            known = item_dimension[item]
             if known is not dimension:
                 fail(
                     f"responses[{index}].answers.{item}",
                     dimension.value,
                     f"item already belongs to {known.value}",
                 )
-            row = sums.get(item)
-            if row is None:
-                sums[item] = [answer.perception - expectation, 1, expectation]  # the gap
-            else:
-                row[0] += answer.perception - expectation
-                row[1] += 1
-                row[2] += expectation
+            row[0] += answer.perception - expectation
+            row[1] += 1
+            row[2] += expectation
         if response.importance is not None:
             with_importance += 1
             # an infinite total (points near the float's limit) fails here, weights read or not
@@ -214,16 +217,13 @@ def _tally(
                 share = (top * over, bottom * total)  # points / total, exactly
                 sofar = importance.get(dimension)
                 importance[dimension] = share if sofar is None else _plus(sofar, share)
-    return count, with_importance, item_dimension, sums
+    return count, with_importance, sums, by_dimension
 
 
 def _means(
-    item_dimension: Mapping[str, Dimension], sums: Mapping[str, list[int]]
+    by_dimension: Mapping[Dimension, list[list[int]]],
 ) -> tuple[dict[Dimension, _Ratio], dict[Dimension, _Ratio]]:
     """Each dimension's gap and expectation: the mean of its items' means, exactly."""
-    by_dimension: dict[Dimension, list[list[int]]] = {}
-    for item, row in sums.items():
-        by_dimension.setdefault(item_dimension[item], []).append(row)
     # Every figure is an exact rational (numerator, positive denominator) of plain ints: a
     # dimension's mean of its items' means is the items' sums over one common denominator.
     # A float is the correctly rounded quotient of the two ints, as float(Fraction) is.
@@ -232,15 +232,19 @@ def _means(
     for d in _DIMENSIONS:
         rows = by_dimension.get(d)
         if rows:
-            common = math.lcm(*(n for _, n, _ in rows))
+            common = math.lcm(*[row[1] for row in rows])
+            gap = expected = 0
+            for g, n, e in rows:
+                gap += g * (common // n)
+                expected += e * (common // n)
             below = common * len(rows)
-            dimension_gaps[d] = (sum(g * (common // n) for g, n, _ in rows), below)
-            expectations[d] = (sum(e * (common // n) for _, n, e in rows), below)
+            dimension_gaps[d] = (gap, below)
+            expectations[d] = (expected, below)
     return dimension_gaps, expectations
 
 
 def survey_dimension_gaps(responses: Iterable[SurveyResponse]) -> dict[Dimension, float]:
     """``servqual(responses).dimension_gaps`` alone, with the same checks and errors: what
     the five gaps read of a survey, without the weights, reasons and other figures."""
-    _, _, item_dimension, sums = _tally(responses, None)
-    return {d: g / b for d, (g, b) in _means(item_dimension, sums)[0].items()}
+    by_dimension = _tally(responses, None)[3]
+    return {d: g / b for d, (g, b) in _means(by_dimension)[0].items()}
