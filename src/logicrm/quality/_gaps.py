@@ -161,7 +161,9 @@ class FiveGapsReport:
 _MEASURES = tuple(ServiceMeasure)
 _DIMENSIONS = tuple(Dimension)
 _ORDER = {gap: index for index, gap in enumerate(_SHORTFALLS)}
-_GAP_NAMES = {gap: gap.value for gap in Gap}  # an enum's .value is a property: read it once
+# An enum's .value is a property: read once.
+_GAP_NAMES = {gap: gap.value for gap in Gap}
+_DIMENSION_NAMES = {dimension: dimension.value for dimension in _DIMENSIONS}
 
 
 @attrs.frozen
@@ -177,8 +179,9 @@ class _MeasurePlan:
     # (gap, minuend, subtrahend): the gap is row[minuend] - row[subtrahend], oriented
     without_delivered: tuple[tuple[Gap, str, str], ...]
     with_delivered: tuple[tuple[Gap, str, str], ...]
-    # (gap, level): the gaps that can be a shortfall, against the level they compare with
-    shortfalls: tuple[tuple[Gap, str], ...]
+    # (gap, level, code): the gaps that can be a shortfall, the level they compare with, and
+    # the code of the reason that names it
+    shortfalls: tuple[tuple[Gap, str, str], ...]
 
 
 def _measure_plan(measure: ServiceMeasure, levels: dict[str, float]) -> _MeasurePlan:
@@ -199,7 +202,11 @@ def _measure_plan(measure: ServiceMeasure, levels: dict[str, float]) -> _Measure
         measure.is_rate,
         known(set(levels)),
         known({*levels, "delivered"}),
-        tuple((gap, against) for gap, against in _SHORTFALLS.items() if against in levels),
+        tuple(
+            (gap, against, f"gap.{gap.value}.{measure.value}")
+            for gap, against in _SHORTFALLS.items()
+            if against in levels
+        ),
     )
 
 
@@ -316,17 +323,20 @@ def measured_gaps(
             row["delivered"] = delivered
             for gap, minuend, subtrahend in plan.with_delivered:
                 gaps[gap] = row[minuend] - row[subtrahend]
-            for gap, against in plan.shortfalls:
+            for gap, against, code in plan.shortfalls:
                 size = gaps[gap]
                 if size < 0:
-                    shortfalls.append(_measure_shortfall(plan, gap, against, row, size))
+                    shortfalls.append(_measure_shortfall(plan, gap, against, code, row, size))
         if not gaps:
             continue
         explained = None
         if gaps.get(Gap.SERVICE, 0.0) < 0:
-            earlier = [(gaps[g], g) for g in _EARLIER if g in gaps and gaps[g] < 0]
-            if earlier:
-                explained = min(earlier, key=lambda pair: pair[0])[1]
+            largest = 0.0  # the earlier gap with the largest shortfall; the first on a tie
+            for g in _EARLIER:
+                size = gaps.get(g, 0.0)
+                if size < largest:
+                    explained, largest = g, size
+            if explained is not None:
                 reasons.append(
                     Reason(
                         f"gap.service.{plan.name}.explained_by",
@@ -338,45 +348,60 @@ def measured_gaps(
         measures[plan.measure] = MeasureGaps(
             plan.measure, MappingProxyType(row), MappingProxyType(gaps), explained
         )
-    dimensions: dict[Dimension, dict[Gap, float]] = {}
     if service is not None:
         for dimension, value in service.items():
-            dimensions.setdefault(dimension, {})[Gap.SERVICE] = value
             if value < 0:
-                where = dimension.value
+                where = _DIMENSION_NAMES.get(dimension) or dimension.value
                 shortfalls.append(
                     (
                         (True, value or 0.0, _ORDER[Gap.SERVICE], where),
                         (Gap.SERVICE, where, value, value / DEFAULT_SCALE, value, "expectation"),
+                        f"gap.service.{where}",
                         None,
                     )
                 )
-    for dimension, size in knowledge.items():
-        dimensions.setdefault(dimension, {})[Gap.KNOWLEDGE] = size
     worst_reasons, worst = _worst(shortfalls)
     return FiveGapsReport(
         measures=MappingProxyType(measures),
-        dimensions=MappingProxyType(
-            {d: MappingProxyType(dimensions[d]) for d in _DIMENSIONS if d in dimensions}
-        ),
+        dimensions=_dimension_gaps(service or {}, knowledge),
         reasons=(*worst_reasons, *reasons),
         worst=worst,
+    )
+
+
+def _dimension_gaps(
+    service: Mapping[Dimension, float], knowledge: Mapping[Dimension, float]
+) -> Mapping[Dimension, Mapping[Gap, float]]:
+    """Each dimension's service and knowledge gaps, in dimension order."""
+    if not knowledge:  # as every assessment reads them: the service gaps alone
+        return MappingProxyType(
+            {d: MappingProxyType({Gap.SERVICE: service[d]}) for d in _DIMENSIONS if d in service}
+        )
+    dimensions: dict[Dimension, dict[Gap, float]] = {}
+    for dimension, value in service.items():
+        dimensions.setdefault(dimension, {})[Gap.SERVICE] = value
+    for dimension, size in knowledge.items():
+        dimensions.setdefault(dimension, {})[Gap.KNOWLEDGE] = size
+    return MappingProxyType(
+        {d: MappingProxyType(dimensions[d]) for d in _DIMENSIONS if d in dimensions}
     )
 
 
 # A shortfall, ranked before it is worded, since only the three worst-off places are:
 # - its rank, smallest first: (a dimension, points or 0, the gap's place in _SHORTFALLS, where);
 # - its WorstGap's fields: (gap, where, size, relative, points, against);
+# - its reason's code;
 # - what its words quote: (delivered, level, plan) for a measure, None for a dimension.
 _Shortfall = tuple[
     tuple[bool, float, int, str],
     tuple[Gap, str, float, float, float, str],
+    str,
     tuple[float, float, _MeasurePlan] | None,
 ]
 
 
 def _measure_shortfall(
-    plan: _MeasurePlan, gap: Gap, against: str, row: Mapping[str, float], value: float
+    plan: _MeasurePlan, gap: Gap, against: str, code: str, row: Mapping[str, float], value: float
 ) -> _Shortfall:
     """One measure's shortfall against one level, in points (see ``WorstGap``)."""
     level = row[against]
@@ -385,13 +410,14 @@ def _measure_shortfall(
     return (
         (False, points or 0.0, _ORDER[gap], plan.name),
         (gap, plan.name, value, relative, points, against),
+        code,
         (row["delivered"], level, plan),
     )
 
 
 def _words(shortfall: _Shortfall) -> str:
     """A shortfall's message."""
-    (gap, where, value, _, points, against), quoted = shortfall[1], shortfall[2]
+    (gap, where, value, _, points, against), quoted = shortfall[1], shortfall[3]
     if quoted is None:
         return f"service gap on {where}: perception {-value:.2f} points below expectation"
     delivered, level, plan = quoted
@@ -416,9 +442,7 @@ def _worst(shortfalls: list[_Shortfall]) -> tuple[list[Reason], WorstGap | None]
         chosen.setdefault(shortfall[1][1], shortfall)
         if len(chosen) == 3:
             break
-    reasons = [
-        Reason(f"gap.{_GAP_NAMES[s[1][0]]}.{s[1][1]}", _words(s), s[1][4]) for s in chosen.values()
-    ]
+    reasons = [Reason(s[2], _words(s), s[1][4]) for s in chosen.values()]
     return reasons, WorstGap(*ranked[0][1])
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from types import MappingProxyType
@@ -68,6 +69,7 @@ def _weights(raw: Mapping[Dimension, float] | Mapping[str, float]) -> dict[Dimen
 
 _DIMENSIONS = tuple(Dimension)
 _Ratio = tuple[int, int]  # an exact rational: numerator, denominator above 0
+_ANSWERS = operator.itemgetter(1)  # of an item's [sum of gaps, answers, sum of expectations]
 
 
 def _plus(a: _Ratio, b: _Ratio) -> _Ratio:
@@ -232,7 +234,7 @@ def _means(
     for d in _DIMENSIONS:
         rows = by_dimension.get(d)
         if rows:
-            common = math.lcm(*[row[1] for row in rows])
+            common = math.lcm(*map(_ANSWERS, rows))
             gap = expected = 0
             for g, n, e in rows:
                 gap += g * (common // n)
