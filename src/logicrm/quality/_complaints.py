@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone, tzinfo
 from enum import StrEnum
 from types import MappingProxyType
 
@@ -187,6 +187,20 @@ def _stage(
     return SlaStatus.OVERDUE if as_of > deadline else SlaStatus.PENDING
 
 
+def _as_of_in(zone: tzinfo | None, as_of: datetime) -> datetime:
+    """``as_of`` in ``zone`` when that is a fixed offset (a ``timezone``), else as it is.
+
+    Two datetimes with one tzinfo object compare and subtract by their wall clocks, which
+    is several times faster than comparing two zones' instants; with a fixed offset the wall
+    clocks give the same answer."""
+    if type(zone) is timezone:
+        try:
+            return as_of.astimezone(zone)
+        except OverflowError:  # as_of in zone falls outside datetime's years
+            pass
+    return as_of
+
+
 def _percentile_90(values: list[timedelta]) -> timedelta | None:
     if not values:
         return None
@@ -196,6 +210,11 @@ def _percentile_90(values: list[timedelta]) -> timedelta | None:
 
 def _mean(values: list[timedelta]) -> timedelta | None:
     return sum(values, timedelta(0)) / len(values) if values else None
+
+
+# The report on no complaints, the same whatever the policy and as_of (built once, by the
+# one path below).
+_no_complaints: ComplaintSlaReport | None = None
 
 
 @in_library_context
@@ -220,6 +239,7 @@ def complaint_sla(
         >>> report.total, report.met + report.breached <= report.total
         (24, True)
     """
+    global _no_complaints
     check_aware("as_of", as_of)
     tiers = tiers or {}
     rows: list[ComplaintSla] = []
@@ -228,10 +248,15 @@ def complaint_sla(
     reopened = resolved = confirmed = met = breached = 0
     late = [0, 0, 0]  # per stage (_STAGES): complaints that breached it or are overdue
     backlog = dict.fromkeys(BACKLOG_AGES, 0)
+    zone: tzinfo | None = None
+    now = as_of
     for index, complaint in enumerate(complaints):
         if not isinstance(complaint, Complaint):
             fail(f"complaints[{index}]", complaint, "must be a Complaint")
         opened = complaint.opened_at
+        if opened.tzinfo is not zone:
+            zone = opened.tzinfo
+            now = _as_of_in(zone, as_of)
         responded_at, resolved_at = complaint.responded_at, complaint.resolved_at
         # Complaint.last_event_at: construction checked that the times run in the order
         # opened, responded, reopened, resolved, confirmed, so the last one set is the latest
@@ -239,12 +264,12 @@ def complaint_sla(
         last = (
             complaint.confirmed_at or resolved_at or complaint.reopened_at or responded_at or opened
         )
-        if last > as_of:
+        if last > now:
             fail(f"complaints[{index}]", complaint.id, "has events after as_of")
         times = policy.for_complaint(complaint.severity, tiers.get(complaint.customer_id))
-        response = _stage(responded_at, opened, times.respond_within, as_of)
-        resolution = _stage(resolved_at, opened, times.resolve_within, as_of)
-        confirmation = _stage(complaint.confirmed_at, resolved_at, times.confirm_within, as_of)
+        response = _stage(responded_at, opened, times.respond_within, now)
+        resolution = _stage(resolved_at, opened, times.resolve_within, now)
+        confirmation = _stage(complaint.confirmed_at, resolved_at, times.confirm_within, now)
         stages_late = (response in _LATE, resolution in _LATE, confirmation in _LATE)
         if any(stages_late):
             breached += 1
@@ -265,7 +290,7 @@ def complaint_sla(
         if complaint.reopen_count:
             reopened += 1
         if complaint.is_open:
-            age = as_of - opened
+            age = now - opened
             key = (
                 "under_1_day"
                 if age < _DAY
@@ -280,6 +305,8 @@ def complaint_sla(
             ComplaintSla(complaint.id, response, resolution, confirmation, to_respond, to_resolve)
         )
     total = len(rows)
+    if not total and _no_complaints is not None:
+        return _no_complaints
     still_open = sum(backlog.values())
     reasons = [
         Reason(
@@ -294,7 +321,7 @@ def complaint_sla(
         reasons.append(
             Reason(f"sla.worst.{worst}", f"{worst} is the stage most often late ({worst_count})")
         )
-    return ComplaintSlaReport(
+    report = ComplaintSlaReport(
         complaints=tuple(rows),
         total=total,
         met=met,
@@ -309,3 +336,6 @@ def complaint_sla(
         backlog=tuple(backlog.items()),
         reasons=tuple(reasons),
     )
+    if not total:
+        _no_complaints = report
+    return report
