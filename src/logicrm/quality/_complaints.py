@@ -30,7 +30,8 @@ class SlaStatus(StrEnum):
 
 
 _LONGEST = timedelta(days=3660)
-_DAY, _THREE_DAYS, _WEEK = timedelta(days=1), timedelta(days=3), timedelta(days=7)
+_NONE, _DAY, _THREE_DAYS = timedelta(0), timedelta(days=1), timedelta(days=3)
+_WEEK = timedelta(days=7)
 _STAGES = ("response", "resolution", "confirmation")
 _LATE = (SlaStatus.BREACHED, SlaStatus.OVERDUE)  # a stage missed its deadline
 
@@ -209,7 +210,7 @@ def _percentile_90(values: list[timedelta]) -> timedelta | None:
 
 
 def _mean(values: list[timedelta]) -> timedelta | None:
-    return sum(values, timedelta(0)) / len(values) if values else None
+    return sum(values, _NONE) / len(values) if values else None
 
 
 # The report on no complaints, the same whatever the policy and as_of (built once, by the
