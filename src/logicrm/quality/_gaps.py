@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from types import MappingProxyType
@@ -398,6 +399,7 @@ _Shortfall = tuple[
     str,
     tuple[float, float, _MeasurePlan] | None,
 ]
+_RANK = operator.itemgetter(0)
 
 
 def _measure_shortfall(
@@ -436,7 +438,7 @@ def _worst(shortfalls: list[_Shortfall]) -> tuple[list[Reason], WorstGap | None]
     and the worst shortfall of all."""
     if not shortfalls:
         return [Reason("gap.worst.none", "no measure short of its standard", None)], None
-    ranked = sorted(shortfalls, key=_rank)
+    ranked = sorted(shortfalls, key=_RANK)
     chosen: dict[str, _Shortfall] = {}
     for shortfall in ranked:
         chosen.setdefault(shortfall[1][1], shortfall)
@@ -444,7 +446,3 @@ def _worst(shortfalls: list[_Shortfall]) -> tuple[list[Reason], WorstGap | None]
             break
     reasons = [Reason(s[2], _words(s), s[1][4]) for s in chosen.values()]
     return reasons, WorstGap(*ranked[0][1])
-
-
-def _rank(shortfall: _Shortfall) -> tuple[bool, float, int, str]:
-    return shortfall[0]

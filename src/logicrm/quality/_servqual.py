@@ -69,7 +69,9 @@ def _weights(raw: Mapping[Dimension, float] | Mapping[str, float]) -> dict[Dimen
 
 _DIMENSIONS = tuple(Dimension)
 _Ratio = tuple[int, int]  # an exact rational: numerator, denominator above 0
-_ANSWERS = operator.itemgetter(1)  # of an item's [sum of gaps, answers, sum of expectations]
+# An item's figures: [sum of gaps, answers, sum of expectations].
+_GAPS, _EXPECTATIONS = 0, 2
+_ANSWERS = operator.itemgetter(1)
 
 
 def _plus(a: _Ratio, b: _Ratio) -> _Ratio:
@@ -111,7 +113,8 @@ def servqual(
     given = None if weights is None else _weights(weights)
     importance: dict[Dimension, _Ratio] = {}
     count, with_importance, sums, by_dimension = _tally(responses, importance)
-    dimension_gaps, expectations = _means(by_dimension)
+    dimension_gaps = _means(by_dimension, _GAPS)
+    expectations = _means(by_dimension, _EXPECTATIONS)
     unweighted = None
     if dimension_gaps:
         top, bottom = _total(dimension_gaps.values())
@@ -223,30 +226,27 @@ def _tally(
 
 
 def _means(
-    by_dimension: Mapping[Dimension, list[list[int]]],
-) -> tuple[dict[Dimension, _Ratio], dict[Dimension, _Ratio]]:
-    """Each dimension's gap and expectation: the mean of its items' means, exactly."""
+    by_dimension: Mapping[Dimension, list[list[int]]], column: int
+) -> dict[Dimension, _Ratio]:
+    """Each dimension's mean of its items' means of one sum (``_GAPS`` or ``_EXPECTATIONS``),
+    exactly."""
     # Every figure is an exact rational (numerator, positive denominator) of plain ints: a
     # dimension's mean of its items' means is the items' sums over one common denominator.
     # A float is the correctly rounded quotient of the two ints, as float(Fraction) is.
-    dimension_gaps: dict[Dimension, _Ratio] = {}
-    expectations: dict[Dimension, _Ratio] = {}
+    means: dict[Dimension, _Ratio] = {}
     for d in _DIMENSIONS:
         rows = by_dimension.get(d)
         if rows:
             common = math.lcm(*map(_ANSWERS, rows))
-            gap = expected = 0
-            for g, n, e in rows:
-                gap += g * (common // n)
-                expected += e * (common // n)
-            below = common * len(rows)
-            dimension_gaps[d] = (gap, below)
-            expectations[d] = (expected, below)
-    return dimension_gaps, expectations
+            total = 0
+            for row in rows:
+                total += row[column] * (common // row[1])
+            means[d] = (total, common * len(rows))
+    return means
 
 
 def survey_dimension_gaps(responses: Iterable[SurveyResponse]) -> dict[Dimension, float]:
     """``servqual(responses).dimension_gaps`` alone, with the same checks and errors: what
     the five gaps read of a survey, without the weights, reasons and other figures."""
     by_dimension = _tally(responses, None)[3]
-    return {d: g / b for d, (g, b) in _means(by_dimension)[0].items()}
+    return {d: g / b for d, (g, b) in _means(by_dimension, _GAPS).items()}
