@@ -279,18 +279,19 @@ def complaint_sla(
             late[2] += stages_late[2]
         elif response is resolution is confirmation is SlaStatus.MET:
             met += 1
-        to_respond = None if responded_at is None else responded_at - opened
-        to_resolve = None if resolved_at is None else resolved_at - opened
-        if to_respond is not None:
+        to_respond = to_resolve = None
+        if responded_at is not None:
+            to_respond = responded_at - opened
             respond_times.append(to_respond)
-        if to_resolve is not None:
-            resolve_times.append(to_resolve)
-            resolved += 1
         if complaint.status is ComplaintStatus.CONFIRMED:
             confirmed += 1
         if complaint.reopen_count:
             reopened += 1
-        if complaint.is_open:
+        if resolved_at is not None:
+            to_resolve = resolved_at - opened
+            resolve_times.append(to_resolve)
+            resolved += 1
+        else:  # open (Complaint.is_open): construction ties resolved_at to the status
             age = now - opened
             key = (
                 "under_1_day"
