@@ -31,7 +31,7 @@ from logicrm.domain import Reason
 from logicrm.quality import FiveGapsReport, MeasureGaps, WorstGap
 from logicrm.quality._complaints import _as_of_in
 from logicrm.quality._gaps import measured_gaps
-from strategies import aware_datetimes, complaints
+from strategies import aware_datetimes, complaints, shipments
 
 # The five gaps ------------------------------------------------------------------------------
 
@@ -327,3 +327,18 @@ def test_the_stage_most_often_late_worked_example():
         "sla.worst.response", "response is the stage most often late (1)"
     )
     assert (both.met, both.breached) == (0, 2)
+
+
+@given(st.lists(shipments(), max_size=6))
+def test_a_measure_read_by_its_field_equals_its_definition(items):
+    kpis = service_kpis(items)
+    for measure in ServiceMeasure:
+        if measure is ServiceMeasure.AVG_ORDER_CYCLE_HOURS:
+            duration = kpis.avg_order_cycle_time
+        elif measure is ServiceMeasure.ORDER_CYCLE_STDEV_HOURS:
+            duration = kpis.order_cycle_stdev
+        else:
+            assert kpis.value(measure) == getattr(kpis, measure.value)
+            continue
+        want = None if duration is None else duration / timedelta(hours=1)
+        assert kpis.value(measure) == want

@@ -352,7 +352,9 @@ def measured_gaps(
     if service is not None:
         for dimension, value in service.items():
             if value < 0:
-                where = _DIMENSION_NAMES.get(dimension) or dimension.value
+                where = (
+                    _DIMENSION_NAMES[dimension] if type(dimension) is Dimension else dimension.value
+                )
                 shortfalls.append(
                     (
                         (True, value or 0.0, _ORDER[Gap.SERVICE], where),

@@ -59,7 +59,10 @@ class ServiceKpis:
 
     def value(self, measure: ServiceMeasure) -> float | None:
         """One measure as a number (order-cycle measures in hours)."""
-        field, hours = _FIELDS[measure]
+        # (a measure's name as a str still fails as before: a str has no .value)
+        field, hours = (
+            _FIELDS[measure] if type(measure) is ServiceMeasure else (measure.value, False)
+        )
         if hours:
             return _hours(getattr(self, field))
         result: float | None = getattr(self, field)
