@@ -33,7 +33,11 @@ _LONGEST = timedelta(days=3660)
 _NONE, _DAY, _THREE_DAYS = timedelta(0), timedelta(days=1), timedelta(days=3)
 _WEEK = timedelta(days=7)
 _STAGES = ("response", "resolution", "confirmation")
-_LATE = (SlaStatus.BREACHED, SlaStatus.OVERDUE)  # a stage missed its deadline
+# Enum members read once: reading one off its class costs a descriptor call each time.
+_MET, _BREACHED, _PENDING = SlaStatus.MET, SlaStatus.BREACHED, SlaStatus.PENDING
+_OVERDUE, _NOT_DUE = SlaStatus.OVERDUE, SlaStatus.NOT_DUE
+_CONFIRMED = ComplaintStatus.CONFIRMED
+_LATE = (_BREACHED, _OVERDUE)  # a stage missed its deadline
 
 
 @attrs.frozen
@@ -181,11 +185,11 @@ def _stage(
     done_at: datetime | None, start: datetime | None, limit: timedelta, as_of: datetime
 ) -> SlaStatus:
     if start is None:
-        return SlaStatus.NOT_DUE
+        return _NOT_DUE
     deadline = start + limit
     if done_at is not None:
-        return SlaStatus.MET if done_at <= deadline else SlaStatus.BREACHED
-    return SlaStatus.OVERDUE if as_of > deadline else SlaStatus.PENDING
+        return _MET if done_at <= deadline else _BREACHED
+    return _OVERDUE if as_of > deadline else _PENDING
 
 
 def _as_of_in(zone: tzinfo | None, as_of: datetime) -> datetime:
@@ -277,13 +281,13 @@ def complaint_sla(
             late[0] += stages_late[0]
             late[1] += stages_late[1]
             late[2] += stages_late[2]
-        elif response is resolution is confirmation is SlaStatus.MET:
+        elif response is resolution is confirmation is _MET:
             met += 1
         to_respond = to_resolve = None
         if responded_at is not None:
             to_respond = responded_at - opened
             respond_times.append(to_respond)
-        if complaint.status is ComplaintStatus.CONFIRMED:
+        if complaint.status is _CONFIRMED:
             confirmed += 1
         if complaint.reopen_count:
             reopened += 1

@@ -162,6 +162,9 @@ class FiveGapsReport:
 _MEASURES = tuple(ServiceMeasure)
 _DIMENSIONS = tuple(Dimension)
 _ORDER = {gap: index for index, gap in enumerate(_SHORTFALLS)}
+# Enum members read once: reading one off its class costs a descriptor call each time.
+_SERVICE = Gap.SERVICE
+_SERVICE_ORDER = _ORDER[_SERVICE]
 # An enum's .value is a property: read once.
 _GAP_NAMES = {gap: gap.value for gap in Gap}
 _DIMENSION_NAMES = {dimension: dimension.value for dimension in _DIMENSIONS}
@@ -331,7 +334,7 @@ def measured_gaps(
         if not gaps:
             continue
         explained = None
-        if gaps.get(Gap.SERVICE, 0.0) < 0:
+        if gaps.get(_SERVICE, 0.0) < 0:
             largest = 0.0  # the earlier gap with the largest shortfall; the first on a tie
             for g in _EARLIER:
                 size = gaps.get(g, 0.0)
@@ -357,8 +360,8 @@ def measured_gaps(
                 )
                 shortfalls.append(
                     (
-                        (True, value or 0.0, _ORDER[Gap.SERVICE], where),
-                        (Gap.SERVICE, where, value, value / DEFAULT_SCALE, value, "expectation"),
+                        (True, value or 0.0, _SERVICE_ORDER, where),
+                        (_SERVICE, where, value, value / DEFAULT_SCALE, value, "expectation"),
                         f"gap.service.{where}",
                         None,
                     )
@@ -378,7 +381,7 @@ def _dimension_gaps(
     """Each dimension's service and knowledge gaps, in dimension order."""
     if not knowledge:  # as every assessment reads them: the service gaps alone
         return MappingProxyType(
-            {d: MappingProxyType({Gap.SERVICE: service[d]}) for d in _DIMENSIONS if d in service}
+            {d: MappingProxyType({_SERVICE: service[d]}) for d in _DIMENSIONS if d in service}
         )
     dimensions: dict[Dimension, dict[Gap, float]] = {}
     for dimension, value in service.items():
