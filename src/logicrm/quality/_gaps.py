@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from types import MappingProxyType
@@ -160,17 +161,69 @@ class FiveGapsReport:
 
 _MEASURES = tuple(ServiceMeasure)
 _DIMENSIONS = tuple(Dimension)
-_HIGHER_IS_BETTER = {measure: measure.higher_is_better for measure in _MEASURES}
 _ORDER = {gap: index for index, gap in enumerate(_SHORTFALLS)}
-# The levels of the last tuple of standards read: an assessment run gives every customer the
+# Enum members read once: reading one off its class costs a descriptor call each time.
+_SERVICE = Gap.SERVICE
+_SERVICE_ORDER = _ORDER[_SERVICE]
+# An enum's .value is a property: read once.
+_GAP_NAMES = {gap: gap.value for gap in Gap}
+_DIMENSION_NAMES = {dimension: dimension.value for dimension in _DIMENSIONS}
+
+
+@attrs.frozen
+class _MeasurePlan:
+    """What the standards give one measure, worked out once per tuple of standards: its
+    levels, and the gaps those levels make without and with the delivered figure."""
+
+    measure: ServiceMeasure
+    name: str
+    levels: dict[str, float]
+    higher_is_better: bool
+    is_rate: bool
+    # (gap, minuend, subtrahend): the gap is row[minuend] - row[subtrahend], oriented
+    without_delivered: tuple[tuple[Gap, str, str], ...]
+    with_delivered: tuple[tuple[Gap, str, str], ...]
+    # (gap, level, code): the gaps that can be a shortfall, the level they compare with, and
+    # the code of the reason that names it
+    shortfalls: tuple[tuple[Gap, str, str], ...]
+
+
+def _measure_plan(measure: ServiceMeasure, levels: dict[str, float]) -> _MeasurePlan:
+    higher = measure.higher_is_better
+
+    def known(names: set[str]) -> tuple[tuple[Gap, str, str], ...]:
+        return tuple(
+            (gap, actual, reference) if higher else (gap, reference, actual)
+            for gap, actual, reference in _DEFINITIONS
+            if actual in names and reference in names
+        )
+
+    return _MeasurePlan(
+        measure,
+        measure.value,
+        levels,
+        higher,
+        measure.is_rate,
+        known(set(levels)),
+        known({*levels, "delivered"}),
+        tuple(
+            (gap, against, f"gap.{gap.value}.{measure.value}")
+            for gap, against in _SHORTFALLS.items()
+            if against in levels
+        ),
+    )
+
+
+# The plan of the last tuple of standards read: an assessment run gives every customer the
 # same tuple, whose levels need reading once (a tuple of frozen records cannot change).
-_last_levels: tuple[object, dict[ServiceMeasure, dict[str, float]]] | None = None
+_last_plan: tuple[object, tuple[_MeasurePlan, ...]] | None = None
 
 
-def _levels(standards: Iterable[ServiceStandard]) -> dict[ServiceMeasure, dict[str, float]]:
-    """Each measure's levels by kind, from the standards (checked: one of each kind)."""
-    global _last_levels
-    last = _last_levels
+def _plan(standards: Iterable[ServiceStandard]) -> tuple[_MeasurePlan, ...]:
+    """Each measure with a level, in measure order, from the standards (checked: one of
+    each kind per measure)."""
+    global _last_plan
+    last = _last_plan
     if last is not None and last[0] is standards:
         return last[1]
     levels: dict[ServiceMeasure, dict[str, float]] = {}
@@ -183,9 +236,10 @@ def _levels(standards: Iterable[ServiceStandard]) -> dict[ServiceMeasure, dict[s
                 f"standards[{index}]", level.measure.value, f"has a second {level.kind.value} level"
             )
         row[level.kind.value] = float(level.target)
+    plan = tuple(_measure_plan(m, levels[m]) for m in _MEASURES if m in levels)
     if type(standards) is tuple:
-        _last_levels = (standards, levels)
-    return levels
+        _last_plan = (standards, plan)
+    return plan
 
 
 def oriented(measure: ServiceMeasure, actual: float, reference: float) -> float:
@@ -259,111 +313,141 @@ def measured_gaps(
     """``five_gaps()`` from the SERVQUAL figures it reads: each dimension's service gap
     (perception minus expectation) and knowledge gap (management's belief minus customers'
     expectation), in the library's decimal context."""
-    levels = _levels(standards)
     measures: dict[ServiceMeasure, MeasureGaps] = {}
     shortfalls: list[_Shortfall] = []
     reasons: list[Reason] = []
-    for measure in _MEASURES:
-        given = levels.get(measure)
-        if given is None:
-            continue  # "delivered" alone makes no gap
-        row = dict(given)
-        delivered = kpis.value(measure)
-        if delivered is not None:
-            row["delivered"] = delivered
+    for plan in _plan(standards):
+        row = dict(plan.levels)
+        delivered = kpis.value(plan.measure)
         gaps: dict[Gap, float] = {}
-        higher = _HIGHER_IS_BETTER[measure]
-        for gap, actual, reference in _DEFINITIONS:
-            if actual in row and reference in row:
-                gaps[gap] = row[actual] - row[reference] if higher else row[reference] - row[actual]
-        for gap, against in _SHORTFALLS.items():
-            if gaps.get(gap, 0.0) < 0:
-                shortfalls.append(_measure_shortfall(measure, gap, against, row, gaps[gap]))
+        if delivered is None:  # "delivered" alone makes no gap, nor a shortfall
+            for gap, minuend, subtrahend in plan.without_delivered:
+                gaps[gap] = row[minuend] - row[subtrahend]
+        else:
+            row["delivered"] = delivered
+            for gap, minuend, subtrahend in plan.with_delivered:
+                gaps[gap] = row[minuend] - row[subtrahend]
+            for gap, against, code in plan.shortfalls:
+                size = gaps[gap]
+                if size < 0:
+                    shortfalls.append(_measure_shortfall(plan, gap, against, code, row, size))
         if not gaps:
             continue
         explained = None
-        if gaps.get(Gap.SERVICE, 0.0) < 0:
-            earlier = [(gaps[g], g) for g in _EARLIER if g in gaps and gaps[g] < 0]
-            if earlier:
-                explained = min(earlier, key=lambda pair: pair[0])[1]
+        if gaps.get(_SERVICE, 0.0) < 0:
+            largest = 0.0  # the earlier gap with the largest shortfall; the first on a tie
+            for g in _EARLIER:
+                size = gaps.get(g, 0.0)
+                if size < largest:
+                    explained, largest = g, size
+            if explained is not None:
                 reasons.append(
                     Reason(
-                        f"gap.service.{measure.value}.explained_by",
-                        f"the {explained.value} gap explains most of the {measure.value} shortfall",
+                        f"gap.service.{plan.name}.explained_by",
+                        f"the {_GAP_NAMES[explained]} gap explains most of the {plan.name} "
+                        "shortfall",
                         gaps[explained],
                     )
                 )
-        measures[measure] = MeasureGaps(
-            measure, MappingProxyType(row), MappingProxyType(gaps), explained
+        measures[plan.measure] = MeasureGaps(
+            plan.measure, MappingProxyType(row), MappingProxyType(gaps), explained
         )
-    dimensions: dict[Dimension, dict[Gap, float]] = {}
     if service is not None:
         for dimension, value in service.items():
-            dimensions.setdefault(dimension, {})[Gap.SERVICE] = value
             if value < 0:
+                where = (
+                    _DIMENSION_NAMES[dimension] if type(dimension) is Dimension else dimension.value
+                )
                 shortfalls.append(
-                    _Shortfall(
-                        WorstGap(
-                            Gap.SERVICE, dimension.value, value, value / DEFAULT_SCALE, value,
-                            "expectation",
-                        ),
-                        f"service gap on {dimension.value}: perception {-value:.2f} points "
-                        "below expectation",
-                        dimension=True,
+                    (
+                        (True, value or 0.0, _SERVICE_ORDER, where),
+                        (_SERVICE, where, value, value / DEFAULT_SCALE, value, "expectation"),
+                        f"gap.service.{where}",
+                        None,
                     )
-                )  # fmt: skip
-    for dimension, size in knowledge.items():
-        dimensions.setdefault(dimension, {})[Gap.KNOWLEDGE] = size
+                )
+    worst_reasons, worst = _worst(shortfalls)
     return FiveGapsReport(
         measures=MappingProxyType(measures),
-        dimensions=MappingProxyType(
-            {d: MappingProxyType(dimensions[d]) for d in _DIMENSIONS if d in dimensions}
-        ),
-        reasons=(*_worst_reasons(shortfalls), *reasons),
-        worst=min(shortfalls, key=_rank).worst if shortfalls else None,
+        dimensions=_dimension_gaps(service or {}, knowledge),
+        reasons=(*worst_reasons, *reasons),
+        worst=worst,
     )
 
 
-@attrs.frozen
-class _Shortfall:
-    worst: WorstGap
-    message: str
-    dimension: bool = False
+def _dimension_gaps(
+    service: Mapping[Dimension, float], knowledge: Mapping[Dimension, float]
+) -> Mapping[Dimension, Mapping[Gap, float]]:
+    """Each dimension's service and knowledge gaps, in dimension order."""
+    if not knowledge:  # as every assessment reads them: the service gaps alone
+        return MappingProxyType(
+            {d: MappingProxyType({_SERVICE: service[d]}) for d in _DIMENSIONS if d in service}
+        )
+    dimensions: dict[Dimension, dict[Gap, float]] = {}
+    for dimension, value in service.items():
+        dimensions.setdefault(dimension, {})[Gap.SERVICE] = value
+    for dimension, size in knowledge.items():
+        dimensions.setdefault(dimension, {})[Gap.KNOWLEDGE] = size
+    return MappingProxyType(
+        {d: MappingProxyType(dimensions[d]) for d in _DIMENSIONS if d in dimensions}
+    )
 
 
-def _rank(shortfall: _Shortfall) -> tuple[bool, float, int, str]:
-    worst = shortfall.worst
-    return (shortfall.dimension, worst.points or 0.0, _ORDER[worst.gap], worst.where)
+# A shortfall, ranked before it is worded, since only the three worst-off places are:
+# - its rank, smallest first: (a dimension, points or 0, the gap's place in _SHORTFALLS, where);
+# - its WorstGap's fields: (gap, where, size, relative, points, against);
+# - its reason's code;
+# - what its words quote: (delivered, level, plan) for a measure, None for a dimension.
+_Shortfall = tuple[
+    tuple[bool, float, int, str],
+    tuple[Gap, str, float, float, float, str],
+    str,
+    tuple[float, float, _MeasurePlan] | None,
+]
+_RANK = operator.itemgetter(0)
 
 
 def _measure_shortfall(
-    measure: ServiceMeasure, gap: Gap, against: str, row: Mapping[str, float], value: float
+    plan: _MeasurePlan, gap: Gap, against: str, code: str, row: Mapping[str, float], value: float
 ) -> _Shortfall:
     """One measure's shortfall against one level, in points (see ``WorstGap``)."""
-    level, delivered = row[against], row["delivered"]
-    word = "short" if measure.higher_is_better else "over"
-    if measure.is_rate:
-        points = value * 100
-        shown = f"{-points:.2f}" if points <= -0.005 else "under 0.01"
-        text = f"{delivered:.2%} against {against} {level:.2%}, {shown} pt {word}"
-    else:
-        points = value / (abs(level) or 1.0) * 100
-        text = f"{delivered:.1f} h against {against} {level:.4g} h, {-value:.1f} h {word}"
-        text += f" ({-points:.0f}% of it)"
-    return _Shortfall(
-        WorstGap(gap, measure.value, value, value / (abs(level) or 1.0), points, against),
-        f"{gap.value} gap on {measure.value}: {text}",
+    level = row[against]
+    relative = value / (abs(level) or 1.0)
+    points = value * 100 if plan.is_rate else relative * 100
+    return (
+        (False, points or 0.0, _ORDER[gap], plan.name),
+        (gap, plan.name, value, relative, points, against),
+        code,
+        (row["delivered"], level, plan),
     )
 
 
-def _worst_reasons(shortfalls: list[_Shortfall]) -> list[Reason]:
-    """The largest shortfall of each of the three worst-off places, worst first."""
+def _words(shortfall: _Shortfall) -> str:
+    """A shortfall's message."""
+    (gap, where, value, _, points, against), quoted = shortfall[1], shortfall[3]
+    if quoted is None:
+        return f"service gap on {where}: perception {-value:.2f} points below expectation"
+    delivered, level, plan = quoted
+    word = "short" if plan.higher_is_better else "over"
+    if plan.is_rate:
+        shown = f"{-points:.2f}" if points <= -0.005 else "under 0.01"
+        text = f"{delivered:.2%} against {against} {level:.2%}, {shown} pt {word}"
+    else:
+        text = f"{delivered:.1f} h against {against} {level:.4g} h, {-value:.1f} h {word}"
+        text += f" ({-points:.0f}% of it)"
+    return f"{_GAP_NAMES[gap]} gap on {where}: {text}"
+
+
+def _worst(shortfalls: list[_Shortfall]) -> tuple[list[Reason], WorstGap | None]:
+    """The largest shortfall of each of the three worst-off places, worst first, as reasons;
+    and the worst shortfall of all."""
     if not shortfalls:
-        return [Reason("gap.worst.none", "no measure short of its standard", None)]
+        return [Reason("gap.worst.none", "no measure short of its standard", None)], None
+    ranked = sorted(shortfalls, key=_RANK)
     chosen: dict[str, _Shortfall] = {}
-    for shortfall in sorted(shortfalls, key=_rank):
-        chosen.setdefault(shortfall.worst.where, shortfall)
-    return [
-        Reason(f"gap.{s.worst.gap.value}.{s.worst.where}", s.message, s.worst.points)
-        for s in list(chosen.values())[:3]
-    ]
+    for shortfall in ranked:
+        chosen.setdefault(shortfall[1][1], shortfall)
+        if len(chosen) == 3:
+            break
+    reasons = [Reason(s[2], _words(s), s[1][4]) for s in chosen.values()]
+    return reasons, WorstGap(*ranked[0][1])

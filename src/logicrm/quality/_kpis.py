@@ -59,11 +59,13 @@ class ServiceKpis:
 
     def value(self, measure: ServiceMeasure) -> float | None:
         """One measure as a number (order-cycle measures in hours)."""
-        if measure is ServiceMeasure.AVG_ORDER_CYCLE_HOURS:
-            return _hours(self.avg_order_cycle_time)
-        if measure is ServiceMeasure.ORDER_CYCLE_STDEV_HOURS:
-            return _hours(self.order_cycle_stdev)
-        result: float | None = getattr(self, measure.value)
+        # (a measure's name as a str still fails as before: a str has no .value)
+        field, hours = (
+            _FIELDS[measure] if type(measure) is ServiceMeasure else (measure.value, False)
+        )
+        if hours:
+            return _hours(getattr(self, field))
+        result: float | None = getattr(self, field)
         return result
 
     def _repr_html_(self) -> str:
@@ -71,6 +73,14 @@ class ServiceKpis:
         from logicrm._html import render
 
         return render(self)
+
+
+# Each measure's field, and whether it is a duration read in hours (an order-cycle measure).
+_FIELDS: dict[ServiceMeasure, tuple[str, bool]] = {
+    **{measure: (measure.value, False) for measure in ServiceMeasure},
+    ServiceMeasure.AVG_ORDER_CYCLE_HOURS: ("avg_order_cycle_time", True),
+    ServiceMeasure.ORDER_CYCLE_STDEV_HOURS: ("order_cycle_stdev", True),
+}
 
 
 def _hours(value: timedelta | None) -> float | None:

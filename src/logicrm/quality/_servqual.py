@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from types import MappingProxyType
@@ -68,6 +69,9 @@ def _weights(raw: Mapping[Dimension, float] | Mapping[str, float]) -> dict[Dimen
 
 _DIMENSIONS = tuple(Dimension)
 _Ratio = tuple[int, int]  # an exact rational: numerator, denominator above 0
+# An item's figures: [sum of gaps, answers, sum of expectations].
+_GAPS, _EXPECTATIONS = 0, 2
+_ANSWERS = operator.itemgetter(1)
 
 
 def _plus(a: _Ratio, b: _Ratio) -> _Ratio:
@@ -108,8 +112,9 @@ def servqual(
     """
     given = None if weights is None else _weights(weights)
     importance: dict[Dimension, _Ratio] = {}
-    count, with_importance, item_dimension, sums = _tally(responses, importance)
-    dimension_gaps, expectations = _means(item_dimension, sums)
+    count, with_importance, sums, by_dimension = _tally(responses, importance)
+    dimension_gaps = _means(by_dimension, _GAPS)
+    expectations = _means(by_dimension, _EXPECTATIONS)
     unweighted = None
     if dimension_gaps:
         top, bottom = _total(dimension_gaps.values())
@@ -174,13 +179,14 @@ def servqual(
 
 def _tally(
     responses: Iterable[SurveyResponse], importance: dict[Dimension, _Ratio] | None
-) -> tuple[int, int, dict[str, Dimension], dict[str, list[int]]]:
-    """Check the responses and count them: the responses, those with importance points,
-    each item's dimension and, per item, [sum of gaps, answers, sum of expectations]. Each
+) -> tuple[int, int, dict[str, list[int]], dict[Dimension, list[list[int]]]]:
+    """Check the responses and count them: the responses, those with importance points and,
+    per item, [sum of gaps, answers, sum of expectations], by item and by dimension. Each
     respondent's points, as exact shares of their own total, are added into ``importance``
     when it is given."""
     item_dimension: dict[str, Dimension] = {}
     sums: dict[str, list[int]] = {}
+    by_dimension: dict[Dimension, list[list[int]]] = {}
     with_importance = 0
     count = 0
     for index, response in enumerate(responses):
@@ -189,20 +195,22 @@ def _tally(
         count += 1
         for answer in response.answers:
             item, dimension, expectation = answer.item, answer.dimension, answer.expectation
-            known = item_dimension.setdefault(item, dimension)
+            row = sums.get(item)
+            if row is None:
+                item_dimension[item] = dimension
+                sums[item] = row = [answer.perception - expectation, 1, expectation]  # the gap
+                by_dimension.setdefault(dimension, []).append(row)
+                continue
+            known = item_dimension[item]
             if known is not dimension:
                 fail(
                     f"responses[{index}].answers.{item}",
                     dimension.value,
                     f"item already belongs to {known.value}",
                 )
-            row = sums.get(item)
-            if row is None:
-                sums[item] = [answer.perception - expectation, 1, expectation]  # the gap
-            else:
-                row[0] += answer.perception - expectation
-                row[1] += 1
-                row[2] += expectation
+            row[0] += answer.perception - expectation
+            row[1] += 1
+            row[2] += expectation
         if response.importance is not None:
             with_importance += 1
             # an infinite total (points near the float's limit) fails here, weights read or not
@@ -214,33 +222,31 @@ def _tally(
                 share = (top * over, bottom * total)  # points / total, exactly
                 sofar = importance.get(dimension)
                 importance[dimension] = share if sofar is None else _plus(sofar, share)
-    return count, with_importance, item_dimension, sums
+    return count, with_importance, sums, by_dimension
 
 
 def _means(
-    item_dimension: Mapping[str, Dimension], sums: Mapping[str, list[int]]
-) -> tuple[dict[Dimension, _Ratio], dict[Dimension, _Ratio]]:
-    """Each dimension's gap and expectation: the mean of its items' means, exactly."""
-    by_dimension: dict[Dimension, list[list[int]]] = {}
-    for item, row in sums.items():
-        by_dimension.setdefault(item_dimension[item], []).append(row)
+    by_dimension: Mapping[Dimension, list[list[int]]], column: int
+) -> dict[Dimension, _Ratio]:
+    """Each dimension's mean of its items' means of one sum (``_GAPS`` or ``_EXPECTATIONS``),
+    exactly."""
     # Every figure is an exact rational (numerator, positive denominator) of plain ints: a
     # dimension's mean of its items' means is the items' sums over one common denominator.
     # A float is the correctly rounded quotient of the two ints, as float(Fraction) is.
-    dimension_gaps: dict[Dimension, _Ratio] = {}
-    expectations: dict[Dimension, _Ratio] = {}
+    means: dict[Dimension, _Ratio] = {}
     for d in _DIMENSIONS:
         rows = by_dimension.get(d)
         if rows:
-            common = math.lcm(*(n for _, n, _ in rows))
-            below = common * len(rows)
-            dimension_gaps[d] = (sum(g * (common // n) for g, n, _ in rows), below)
-            expectations[d] = (sum(e * (common // n) for _, n, e in rows), below)
-    return dimension_gaps, expectations
+            common = math.lcm(*map(_ANSWERS, rows))
+            total = 0
+            for row in rows:
+                total += row[column] * (common // row[1])
+            means[d] = (total, common * len(rows))
+    return means
 
 
 def survey_dimension_gaps(responses: Iterable[SurveyResponse]) -> dict[Dimension, float]:
     """``servqual(responses).dimension_gaps`` alone, with the same checks and errors: what
     the five gaps read of a survey, without the weights, reasons and other figures."""
-    _, _, item_dimension, sums = _tally(responses, None)
-    return {d: g / b for d, (g, b) in _means(item_dimension, sums)[0].items()}
+    by_dimension = _tally(responses, None)[3]
+    return {d: g / b for d, (g, b) in _means(by_dimension, _GAPS).items()}
