@@ -172,6 +172,35 @@ def test_the_churn_tables_decide_the_risk_and_the_trend_on_every_path(files):
     assert all(": slowing, by the table" in r["top_reasons"] for r in flagged)
 
 
+def test_the_lever_table_chooses_the_retention_lever_on_every_path(files):
+    """The lever's steps tried in another order choose another lever on all three paths
+    alike; a table of one step gives every customer not dropped that lever."""
+    from logicrm.retention import _action_policy as action_policy
+    from logicrm.retention._action_policy import LeverStep, RetentionLever
+
+    default = _paths(files)
+    steps = action_policy._LEVER_STEPS
+    assert [s.when for s in steps] == ["lapsed", "mature", "always"]
+    levers = {r["customer_id"]: r["retention_lever"] for r in default}
+    assert "win_back" in levers.values() and "switching_barriers_and_ties" in levers.values()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(action_policy, "_LEVER_STEPS", (steps[1], steps[0], steps[2]))
+        mature_first = _paths(files)
+    moved = {
+        r["customer_id"] for r in mature_first if r["retention_lever"] != levers[r["customer_id"]]
+    }
+    assert moved and all(levers[c] == "win_back" for c in moved)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            action_policy, "_LEVER_STEPS", (LeverStep("always", RetentionLever.BUILD_TRUST),)
+        )
+        one_step = _paths(files)
+    assert {r["retention_lever"] for r in one_step} <= {"build_trust", None}
+    assert [r["retention_lever"] is None for r in one_step] == [
+        lever is None for lever in levers.values()
+    ]
+
+
 def test_the_value_table_weighs_and_orders_the_dimensions_on_every_path(files):
     """A value table with the dimensions in another order, other weights and another
     profit reference gives one score on all three paths, and a changed one: the order,

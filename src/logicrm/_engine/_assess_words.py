@@ -11,8 +11,9 @@ import polars as pl
 from logicrm._engine import _assess_text as text
 from logicrm.domain._reason import plural
 from logicrm.policies import Policies
+from logicrm.retention import _action_policy as action_policy
 from logicrm.retention._action import _RULES
-from logicrm.retention._action_policy import _LADDER, _SAID, RetentionLever, SalesAction
+from logicrm.retention._action_policy import _LADDER, _SAID, SalesAction
 from logicrm.scoring import _lifecycle as lifecycle
 from logicrm.scoring import _tier as tiering
 from logicrm.scoring._lifecycle import _LIFECYCLE_SAID
@@ -109,15 +110,10 @@ def action(frame: pl.DataFrame, policies: Policies) -> pl.DataFrame | None:
     days = pl.when(ordered).then(c("tenure_days").fill_null(0)).otherwise(0)
     mature = ordered & (days >= policy.mature_after_days)
     dropped = c("next_action") == SalesAction.DROP_MARGINAL.value
-    lever = (
-        pl.when(dropped)
-        .then(_lit(None))  # type: ignore[arg-type]
-        .when(ordered & lapsed)
-        .then(_lit(RetentionLever.WIN_BACK.value))
-        .when(mature)
-        .then(_lit(RetentionLever.SWITCHING_BARRIERS_AND_TIES.value))
-        .otherwise(_lit(RetentionLever.BUILD_TRUST.value))
-    )
+    holds = {"lapsed": ordered & lapsed, "mature": mature, "always": pl.lit(True)}
+    lever: Any = pl.when(dropped).then(_lit(None))  # type: ignore[arg-type]
+    for step in action_policy._LEVER_STEPS:
+        lever = lever.when(holds[step.when]).then(_lit(step.lever.value))
     incentives = {t.value: i.value for t, i in policy.incentives.items()}
     incentive = c("tier").replace_strict(incentives, default=None, return_dtype=pl.String)
     loyal = policy.loyal_after_days

@@ -16,6 +16,7 @@ import attrs
 from logicrm.domain import CreditProfile, Customer, CustomerKind, Reason
 from logicrm.domain._checks import check_aware, fail, to_enum
 from logicrm.domain._reason import plural
+from logicrm.retention import _action_policy as action_policy
 from logicrm.retention._action_policy import (
     _LADDER,
     _LEVER_SAID,
@@ -262,12 +263,12 @@ def _choose(
     if action is SalesAction.DROP_MARGINAL:
         lever, incentive = None, None
     else:
-        if orders and lapsed:
-            lever = RetentionLever.WIN_BACK
-        elif maturity is Maturity.MATURE:
-            lever = RetentionLever.SWITCHING_BARRIERS_AND_TIES
-        else:
-            lever = RetentionLever.BUILD_TRUST
+        holds = {
+            "lapsed": bool(orders) and lapsed,
+            "mature": maturity is Maturity.MATURE,
+            "always": True,
+        }
+        lever = next(step.lever for step in action_policy._LEVER_STEPS if holds[step.when])
         incentive = policy.incentives.get(tier)
         loyal = policy.loyal_after_days
         if incentive is not None and orders and not lapsed and loyal is not None and days >= loyal:

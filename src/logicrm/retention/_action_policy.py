@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from enum import StrEnum
 from types import MappingProxyType
+from typing import NamedTuple
 
 import attrs
 
@@ -70,6 +71,26 @@ _LEVER_SAID = {
     ),
     RetentionLever.WIN_BACK: "win it back: ask why it stopped and offer terms to return",
 }
+
+
+class LeverStep(NamedTuple):
+    """One step of the retention lever's rule, read in order: the first step whose
+    condition holds gives the lever. ``when`` is ``"lapsed"`` (has ordered, and lapsed by
+    the lifecycle policy), ``"mature"`` (trading at least ``mature_after_days``) or
+    ``"always"``."""
+
+    when: str
+    lever: RetentionLever
+
+
+# The lever by stage, the one table the object path, the columnar engine's expressions and
+# its tuple kernel read: win back the lost, hold the mature with switching barriers and
+# ties, build trust with the rest.
+_LEVER_STEPS = (
+    LeverStep("lapsed", RetentionLever.WIN_BACK),
+    LeverStep("mature", RetentionLever.SWITCHING_BARRIERS_AND_TIES),
+    LeverStep("always", RetentionLever.BUILD_TRUST),
+)
 
 
 class Incentive(StrEnum):
