@@ -3,7 +3,7 @@ their edges, amounts of every size and number of places (summed in 64-bit minor 
 38-digit decimals, whichever is exact)."""
 
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
 import attrs
 import polars as pl
@@ -101,8 +101,9 @@ def test_every_figure_equals_the_object_paths_and_windows_a_direct_filter(items)
         assert {n: row[n] for n in _COUNTERS} == {n: getattr(a, n) for n in _COUNTERS}
         for i, days in enumerate(WINDOW_DAYS):
             inside = _within(items, row["customer_id"], days)
-            revenue = sum((s.revenue.amount for s in inside), Decimal(0))
-            cost = sum((s.cost.amount for s in inside), Decimal(0))
+            with localcontext(prec=60):  # exact: 30 terms of up to 30 digits
+                revenue = sum((s.revenue.amount for s in inside), Decimal(0))
+                cost = sum((s.cost.amount for s in inside), Decimal(0))
             assert row[f"orders_{days}d"] == len(inside) == a.window_orders[i]
             assert row[f"revenue_{days}d"] == revenue == a.window_revenue[i]
             assert row[f"cost_{days}d"] == cost == a.window_cost[i]
@@ -167,3 +168,14 @@ def test_window_edges_by_hand():
     assert (row["orders"], row["revenue"], row["ignored_after_as_of"]) == (3, Decimal(111), 1)
     # The first day is the edge's (two shipments); distinct days: the edge's and as_of's.
     assert (row["first_day_revenue"], row["distinct_order_days"]) == (Decimal(11), 2)
+
+
+def test_currencies_with_spaces_around_are_read_as_the_object_path_reads_them():
+    items = [_shipment("1", AS_OF - k * MICRO) for k in range(3)]
+    frame = frame_of(items).with_columns(
+        pl.Series("revenue.currency", [" CNY", "CNY ", "CNY"]),
+        pl.Series("cost.currency", ["CNY", "\tCNY", "CNY\u3000"]),
+    )
+    summary = activity_table(frame, as_of=AS_OF)
+    assert summary.rejected.height == 0
+    assert summary.table.select("currency", "orders", "revenue").row(0) == ("CNY", 3, Decimal(3))

@@ -19,6 +19,8 @@ from logicrm.serialization import from_dict
 _KINDS: dict[str, str] = _flat_fields(Shipment)
 _REQUIRED = tuple(_required_paths(Shipment))
 _TEXTS = ("id", "customer_id", "revenue.currency", "cost.currency")
+_CURRENCIES = ("revenue.currency", "cost.currency")
+_CURRENCY_CODES = sorted(ISO_4217)
 _TIMES = ("ordered_at", "promised_at", "shipped_at", "delivered_at")
 _OPTIONAL_TIMES = ("shipped_at", "delivered_at")
 _AMOUNTS = ("revenue.amount", "cost.amount")
@@ -254,9 +256,10 @@ def _standardise(frame: pl.DataFrame, mapping: ColumnMapping) -> pl.DataFrame:
         expr, odd = _source(frame, mapping, path)
         odd_everywhere = odd_everywhere or odd
         dtype = frame.head(0).select(expr).dtypes[0]
-        # A canonical time, count, amount or flag has no space around it: such a column is
-        # stripped only if a cell of it is not canonical as it stands (see _restripped).
-        strip = kind == "str"
+        # A canonical time, count, amount, flag or currency has no space around it: such a
+        # column is stripped only if a cell of it is not canonical as it stands (see
+        # _restripped).
+        strip = kind == "str" and path not in _CURRENCIES
         if not strip and (dtype == pl.String or isinstance(dtype, pl.Categorical | pl.Enum)):
             unstripped.append(path)
         exprs, money = _cell_exprs(path, kind, expr, dtype, mapping, strip=strip)
@@ -293,6 +296,8 @@ def _cell_exprs(
     value, absent, canonical, places, negative_zero = _read_cell(
         kind, expr, dtype, mapping, strip=strip
     )
+    if path in _CURRENCIES:  # canonical: one of ISO 4217's codes, as it stands
+        canonical = canonical & value.is_in(_CURRENCY_CODES)
     exprs = [
         value.cast(_DTYPES[kind]).alias(path),
         absent.alias(f"__absent {path}"),
@@ -363,7 +368,6 @@ def _rules_kept() -> pl.Expr:
     decides)."""
     c = pl.col
     start = pl.coalesce(c("shipped_at"), c("ordered_at"))
-    currencies = sorted(ISO_4217)
     kept: pl.Expr = (
         (c("promised_at") >= c("ordered_at"))
         & (c("shipped_at").is_null() | (c("shipped_at") >= c("ordered_at")))
@@ -373,8 +377,7 @@ def _rules_kept() -> pl.Expr:
         & c("units_damaged").is_between(0, c("units_delivered"))
         & (c("revenue.amount").abs() < _AMOUNT_LIMIT)
         & (c("cost.amount").abs() < _AMOUNT_LIMIT)
-        & c("revenue.currency").is_in(currencies)
-        & (c("revenue.currency") == c("cost.currency"))
+        & (c("revenue.currency") == c("cost.currency"))  # each a code (see _cell_exprs)
     )
     return kept
 
