@@ -448,6 +448,11 @@ def _currency_clash(
     """The error the object path raises at the first counted row in another currency than
     its customer's (``known`` from earlier rows, else its first counted row's)."""
     c = pl.col
+    if known is None:
+        currency = c("revenue.currency")
+        least, most = valid.select(currency.min(), currency.max().alias("most")).row(0)
+        if least == most:
+            return None  # one currency in every row (the common case, without a filter)
     counted = (
         valid.lazy()
         .filter(c("ordered_at") <= pl.lit(as_of.astimezone(UTC)))
@@ -455,7 +460,7 @@ def _currency_clash(
         .collect()  # lazily: only the three columns are filtered
     )
     if known is None and counted["currency"].n_unique() < 2:
-        return None  # one currency: nothing can clash
+        return None  # one currency among the counted rows: nothing can clash
     first = counted.group_by("customer_id").agg(c("currency").sort_by("__row").first())
     if known is not None:
         first = pl.concat([known, first.join(known, on="customer_id", how="anti")])

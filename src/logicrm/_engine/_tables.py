@@ -63,18 +63,18 @@ def _aggregate(valid: pl.DataFrame, as_of: datetime, *, days: str) -> pl.DataFra
     in_full = delivered & (c("units_delivered") >= c("units_ordered"))
     otif = on_time & in_full
     damaged = delivered & (c("units_damaged") > 0)
-    year = counted & (c("ordered_at") > pl.lit(as_of_utc - timedelta(days=365)))
     masks = {"counted": counted, "delivered": delivered, "on_time": on_time}
-    masks |= {"in_full": in_full, "otif": otif, "damaged": damaged, "year": year}
+    masks |= {"in_full": in_full, "otif": otif, "damaged": damaged}
     masks |= {
         f"w{index}": counted & (c("ordered_at") > pl.lit(as_of_utc - timedelta(days=days_back)))
         for index, days_back in enumerate(WINDOW_DAYS)
     }
     # Each mask as a column, made once: the figures below read them many times over.
     valid = valid.with_columns(expr.alias(f"__{name}") for name, expr in masks.items())
-    counted, delivered, on_time, in_full, otif, damaged, year = (
-        c(f"__{name}") for name in list(masks)[:7]
+    counted, delivered, on_time, in_full, otif, damaged = (
+        c(f"__{name}") for name in list(masks)[:6]
     )
+    year = c(f"__w{WINDOW_DAYS.index(365)}")
     perfect = otif & (c("units_damaged") == 0) & ~c("invoice_error").cast(pl.Boolean)
     places = days != "count"
     valid, minor = _minor_units(valid)
