@@ -77,16 +77,19 @@ def _aggregate(valid: pl.DataFrame, as_of: datetime, *, days: str) -> pl.DataFra
     year = c(f"__w{WINDOW_DAYS.index(365)}")
     perfect = otif & (c("units_damaged") == 0) & ~c("invoice_error").cast(pl.Boolean)
     places = days != "count"
-    valid, minor = _minor_units(valid)
-    amount = "{}.amount" if minor is None else "__{}_minor"
+    valid, minor_places = _minor_units(valid)
+    amount = "{}.amount" if minor_places is None else "__{}_minor"
     sums = []  # the money figures' names
-
-    def total(condition: pl.Expr, kind: str, name: str) -> pl.Expr:
-        sums.append(name)
-        return pl.when(condition).then(c(amount.format(kind))).sum().alias(name)
 
     def when(condition: pl.Expr, value: str | pl.Expr) -> pl.Expr:
         return pl.when(condition).then(c(value) if isinstance(value, str) else value)
+
+    def total(condition: pl.Expr, kind: str, name: str, *, filtered: bool = False) -> pl.Expr:
+        """The sum of ``kind``'s amounts where ``condition`` holds (masked row by row, or
+        ``filtered`` group by group)."""
+        sums.append(name)
+        value = c(amount.format(kind))
+        return (value.filter(condition) if filtered else when(condition, value)).sum().alias(name)
 
     def money(condition: pl.Expr, kind: str, name: str) -> list[pl.Expr]:
         """The sum of ``kind``'s amounts where ``condition`` holds, and their places."""
@@ -175,15 +178,13 @@ def _aggregate(valid: pl.DataFrame, as_of: datetime, *, days: str) -> pl.DataFra
                 .alias("__first_day_negative_zero"),
             ]
         else:  # one: filtered group by group, which costs less than the window
-            sums.append("first_day_revenue")
-            revenue = c(amount.format("revenue"))
-            first = revenue.filter(counted & (day == first_day)).sum()
-            figures.append(first.alias("first_day_revenue"))
+            first_day_rows = counted & (day == first_day)
+            figures.append(total(first_day_rows, "revenue", "first_day_revenue", filtered=True))
     table = valid.group_by("customer_id", maintain_order=True).agg(figures)
-    if minor is None:
+    if minor_places is None:
         return table
     # Minor units back to 12-place decimals, exactly, on the small table.
-    unit = pl.lit(_ONE.scaleb(-minor), dtype=pl.Decimal(38, minor))
+    unit = pl.lit(_ONE.scaleb(-minor_places), dtype=pl.Decimal(38, minor_places))
     return table.with_columns((c(sums).cast(pl.Decimal(38, 0)) * unit).cast(_MONEY))
 
 
