@@ -2,6 +2,14 @@
 
 Run: python benchmarks/bench_score.py [--rounds 3] [--big [--big-rounds 1]] [--engines]
          [--folder DIR]
+     python benchmarks/bench_score.py --activity-only [--rounds 7] [--baseline SRC]
+         [--folder DIR]
+
+``--activity-only`` measures only ``activity_table`` against the polars query (below), in
+interleaved rounds in one process; with ``--baseline SRC`` (another checkout's ``src``) it
+alternates whole processes of this checkout and of that one, each timing the pair in
+interleaved rounds, and gives each side's median ratio: the polars query in the same
+process is the yardstick, so a busy machine moves both sides alike.
 
 Targets (issue 25), each paired with DuckDB in interleaved rounds of one run, on seeded
 synthetic files (``_synthetic.py``):
@@ -23,6 +31,7 @@ figure the score reads, with exact decimal money; it neither checks rows nor wri
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -225,7 +234,57 @@ def _against_duckdb(path: Path, label: str, rounds: int, folder: Path, target: s
     ]
 
 
+def activity_pair(path: Path, rounds: int) -> dict[str, float]:
+    """Median seconds of ``activity_table`` and of the polars query on the same in-memory
+    frame (1M rows), in interleaved rounds after a warm-up call of each."""
+    from logicrm.frames import activity_table
+
+    typed = pl.read_parquet(path)
+    candidates = {
+        "activity_table": lambda: activity_table(typed, as_of=AS_OF),
+        "polars": lambda: hand_written_polars(typed),
+    }
+    for call in candidates.values():
+        call()
+    return median_seconds(candidates, rounds=rounds)
+
+
+def _ratio_row(label: str, medians: dict[str, float]) -> tuple[str, str, str]:
+    at, query = medians["activity_table"], medians["polars"]
+    return (label, f"{at / query:.2f}x ({at:.3f} / {query:.3f} s)", "<= 1.5x")
+
+
+def _activity_rows(path: Path, rounds: int, baseline: Path | None) -> list:
+    """The activity_table row; with ``baseline``, one row per checkout from alternating
+    processes (each process times the pair in three interleaved rounds)."""
+    if baseline is None:
+        return [_ratio_row("activity_table / one polars query (1M rows)", activity_pair(path, 7))]
+    here = Path(__file__).resolve().parent.parent / "src"
+    sides: dict[str, list[dict[str, float]]] = {"this checkout": [], "baseline": []}
+    for _ in range(rounds):
+        for side, src in (("this checkout", here), ("baseline", baseline)):
+            env = {**os.environ, "PYTHONPATH": str(src)}
+            command = [sys.executable, __file__, "--activity-child", str(path)]
+            output = subprocess.run(command, env=env, check=True, capture_output=True, text=True)
+            sides[side].append(json.loads(output.stdout))
+    rows = []
+    for side, runs in sides.items():
+        medians = {k: statistics.median(run[k] for run in runs) for k in runs[0]}
+        ratio = statistics.median(run["activity_table"] / run["polars"] for run in runs)
+        rows.append(
+            (
+                f"activity_table / polars query, {side} ({rounds} processes)",
+                f"{ratio:.2f}x ({medians['activity_table']:.3f} / {medians['polars']:.3f} s)",
+                "<= 1.5x",
+            )
+        )
+    return rows
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["--activity-child"]:  # one process of --baseline's alternation
+        print(json.dumps(activity_pair(Path(sys.argv[2]), 3)))
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--big-rounds", type=int, default=1)
@@ -235,6 +294,12 @@ def main() -> None:
     )
     parser.add_argument("--python-rounds", type=int, default=1)
     parser.add_argument("--folder", type=Path, help="keep the generated files here")
+    parser.add_argument(
+        "--activity-only", action="store_true", help="only activity_table against polars"
+    )
+    parser.add_argument(
+        "--baseline", type=Path, help="with --activity-only: another checkout's src, paired"
+    )
     args = parser.parse_args()
     folder = args.folder or Path(tempfile.mkdtemp(prefix="logicrm-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -248,6 +313,10 @@ def main() -> None:
 
     rows = Figures()
     one_parquet = make(1_000_000, 20_000, ".parquet")
+    if args.activity_only:
+        rows += _activity_rows(one_parquet, args.rounds, args.baseline)
+        report("activity_table against one polars query (issue 25)", rows)
+        return
     workloads = [
         ("1M / 20k parquet", one_parquet, args.rounds, "<= 3x"),
         ("1M / 165k parquet", make(1_000_000, 165_000, ".parquet"), args.rounds, "<= 3x"),
@@ -259,24 +328,7 @@ def main() -> None:
     for label, path, rounds, target in workloads:
         rows += _against_duckdb(path, label, rounds, folder, target)
 
-    typed = pl.read_parquet(one_parquet)
-    from logicrm.frames import activity_table
-
-    medians = median_seconds(
-        {
-            "activity_table": lambda: activity_table(typed, as_of=AS_OF),
-            "polars": lambda: hand_written_polars(typed),
-        },
-        rounds=7,
-    )
-    rows.append(
-        (
-            "activity_table / one polars query (1M rows)",
-            f"{medians['activity_table'] / medians['polars']:.2f}x "
-            f"({medians['activity_table']:.2f} / {medians['polars']:.2f} s)",
-            "<= 1.5x",
-        )
-    )
+    rows += _activity_rows(one_parquet, args.rounds, None)
     if args.engines:
         for path in (one_parquet, make(1_000_000, 20_000, ".csv")):
             outputs = {e: folder / f"out_{e}_{path.stem}.csv" for e in ("columnar", "python")}

@@ -19,6 +19,8 @@ from logicrm.serialization import from_dict
 _KINDS: dict[str, str] = _flat_fields(Shipment)
 _REQUIRED = tuple(_required_paths(Shipment))
 _TEXTS = ("id", "customer_id", "revenue.currency", "cost.currency")
+_CURRENCIES = ("revenue.currency", "cost.currency")
+_CURRENCY_CODES = sorted(ISO_4217)
 _TIMES = ("ordered_at", "promised_at", "shipped_at", "delivered_at")
 _OPTIONAL_TIMES = ("shipped_at", "delivered_at")
 _AMOUNTS = ("revenue.amount", "cost.amount")
@@ -254,9 +256,10 @@ def _standardise(frame: pl.DataFrame, mapping: ColumnMapping) -> pl.DataFrame:
         expr, odd = _source(frame, mapping, path)
         odd_everywhere = odd_everywhere or odd
         dtype = frame.head(0).select(expr).dtypes[0]
-        # A canonical time, count, amount or flag has no space around it: such a column is
-        # stripped only if a cell of it is not canonical as it stands (see _restripped).
-        strip = kind == "str"
+        # A canonical time, count, amount, flag or currency has no space around it: such a
+        # column is stripped only if a cell of it is not canonical as it stands (see
+        # _restripped).
+        strip = kind == "str" and path not in _CURRENCIES
         if not strip and (dtype == pl.String or isinstance(dtype, pl.Categorical | pl.Enum)):
             unstripped.append(path)
         exprs, money = _cell_exprs(path, kind, expr, dtype, mapping, strip=strip)
@@ -293,6 +296,8 @@ def _cell_exprs(
     value, absent, canonical, places, negative_zero = _read_cell(
         kind, expr, dtype, mapping, strip=strip
     )
+    if path in _CURRENCIES:  # canonical: one of ISO 4217's codes, as it stands
+        canonical = canonical & value.is_in(_CURRENCY_CODES)
     exprs = [
         value.cast(_DTYPES[kind]).alias(path),
         absent.alias(f"__absent {path}"),
@@ -363,7 +368,6 @@ def _rules_kept() -> pl.Expr:
     decides)."""
     c = pl.col
     start = pl.coalesce(c("shipped_at"), c("ordered_at"))
-    currencies = sorted(ISO_4217)
     kept: pl.Expr = (
         (c("promised_at") >= c("ordered_at"))
         & (c("shipped_at").is_null() | (c("shipped_at") >= c("ordered_at")))
@@ -373,8 +377,7 @@ def _rules_kept() -> pl.Expr:
         & c("units_damaged").is_between(0, c("units_delivered"))
         & (c("revenue.amount").abs() < _AMOUNT_LIMIT)
         & (c("cost.amount").abs() < _AMOUNT_LIMIT)
-        & c("revenue.currency").is_in(currencies)
-        & (c("revenue.currency") == c("cost.currency"))
+        & (c("revenue.currency") == c("cost.currency"))  # each a code (see _cell_exprs)
     )
     return kept
 
@@ -445,6 +448,11 @@ def _currency_clash(
     """The error the object path raises at the first counted row in another currency than
     its customer's (``known`` from earlier rows, else its first counted row's)."""
     c = pl.col
+    if known is None:
+        currency = c("revenue.currency")
+        least, most = valid.select(currency.min(), currency.max().alias("most")).row(0)
+        if least == most:
+            return None  # one currency in every row (the common case, without a filter)
     counted = (
         valid.lazy()
         .filter(c("ordered_at") <= pl.lit(as_of.astimezone(UTC)))
@@ -452,7 +460,7 @@ def _currency_clash(
         .collect()  # lazily: only the three columns are filtered
     )
     if known is None and counted["currency"].n_unique() < 2:
-        return None  # one currency: nothing can clash
+        return None  # one currency among the counted rows: nothing can clash
     first = counted.group_by("customer_id").agg(c("currency").sort_by("__row").first())
     if known is not None:
         first = pl.concat([known, first.join(known, on="customer_id", how="anti")])

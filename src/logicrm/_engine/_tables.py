@@ -48,9 +48,10 @@ def _prepare(
 def _aggregate(valid: pl.DataFrame, as_of: datetime, *, days: str) -> pl.DataFrame:
     """Per-customer figures. ``days``: ``"sets"`` adds the order days as lists, the first
     day's revenue and the cycle times (for Activity), ``"count"`` the same with the number
-    of order days (for ``activity_table``), ``"none"`` none of these, nor the shipments
-    after ``as_of`` or the costs of windows other than the last 365 days (the assessment
-    reads none of them; the day lists alone cost more than all the other figures together).
+    of order days and without the amounts' places (for ``activity_table``, which takes its
+    scale from the whole data), ``"none"`` none of these, nor the shipments after ``as_of``
+    or the costs of windows other than the last 365 days (the assessment reads none of them;
+    the day lists alone cost more than all the other figures together).
 
     Each figure is a plain sum, min or max over a column masked row by row
     (``when(...).then(...)``), which polars computes on its grouped kernels."""
@@ -62,35 +63,63 @@ def _aggregate(valid: pl.DataFrame, as_of: datetime, *, days: str) -> pl.DataFra
     in_full = delivered & (c("units_delivered") >= c("units_ordered"))
     otif = on_time & in_full
     damaged = delivered & (c("units_damaged") > 0)
+    masks = {"counted": counted, "delivered": delivered, "on_time": on_time}
+    masks |= {"in_full": in_full, "otif": otif, "damaged": damaged}
+    masks |= {
+        f"w{index}": counted & (c("ordered_at") > pl.lit(as_of_utc - timedelta(days=days_back)))
+        for index, days_back in enumerate(WINDOW_DAYS)
+    }
+    # Each mask as a column, made once: the figures below read them many times over.
+    valid = valid.with_columns(expr.alias(f"__{name}") for name, expr in masks.items())
+    counted, delivered, on_time, in_full, otif, damaged = (
+        c(f"__{name}") for name in list(masks)[:6]
+    )
+    year = c(f"__w{WINDOW_DAYS.index(365)}")
     perfect = otif & (c("units_damaged") == 0) & ~c("invoice_error").cast(pl.Boolean)
+    places = days != "count"
+    valid, minor_places = _minor_units(valid)
+    amount = "{}.amount" if minor_places is None else "__{}_minor"
+    sums = []  # the money figures' names
 
     def when(condition: pl.Expr, value: str | pl.Expr) -> pl.Expr:
         return pl.when(condition).then(c(value) if isinstance(value, str) else value)
 
+    def total(condition: pl.Expr, kind: str, name: str, *, filtered: bool = False) -> pl.Expr:
+        """The sum of ``kind``'s amounts where ``condition`` holds (masked row by row, or
+        ``filtered`` group by group)."""
+        sums.append(name)
+        value = c(amount.format(kind))
+        return (value.filter(condition) if filtered else when(condition, value)).sum().alias(name)
+
+    def money(condition: pl.Expr, kind: str, name: str) -> list[pl.Expr]:
+        """The sum of ``kind``'s amounts where ``condition`` holds, and their places."""
+        figures = [total(condition, kind, name)]
+        if places:
+            figures.append(when(condition, f"__{kind}_places").max().alias(f"{name}_places"))
+        return figures
+
     windows = []
     for index, days_back in enumerate(WINDOW_DAYS):
-        inside = counted & (c("ordered_at") > pl.lit(as_of_utc - timedelta(days=days_back)))
+        inside = c(f"__w{index}")
         windows += [
             inside.sum().alias(f"__w{index}_orders"),
-            when(inside, "revenue.amount").sum().alias(f"__w{index}_revenue"),
-            when(inside, "__revenue_places").max().alias(f"__w{index}_revenue_places"),
+            *money(inside, "revenue", f"__w{index}_revenue"),
         ]
         if days != "none" or days_back == 365:  # the assessment reads the year's cost only
-            windows += [
-                when(inside, "cost.amount").sum().alias(f"__w{index}_cost"),
-                when(inside, "__cost_places").max().alias(f"__w{index}_cost_places"),
-            ]
-    year = counted & (c("ordered_at") > pl.lit(as_of_utc - timedelta(days=365)))
+            windows += money(inside, "cost", f"__w{index}_cost")
     figures = [
         # Only what is counted has a currency: a shipment after as_of never clashes.
         c("revenue.currency").filter(counted).first().alias("currency"),
         counted.sum().alias("orders"),
         when(counted, "ordered_at").min().alias("first_order_at"),
         when(counted, "ordered_at").max().alias("last_order_at"),
-        when(counted, "revenue.amount").sum().alias("revenue"),
-        when(counted, "cost.amount").sum().alias("cost"),
-        when(counted, "__revenue_places").max().alias("__revenue_places"),
-        when(counted, "__cost_places").max().alias("__cost_places"),
+        total(counted, "revenue", "revenue"),
+        total(counted, "cost", "cost"),
+        *(
+            when(counted, f"__{kind}_places").max().alias(f"__{kind}_places")
+            for kind in ("revenue", "cost")
+            if places
+        ),
         delivered.sum().alias("delivered"),
         on_time.sum().alias("on_time"),
         in_full.sum().alias("in_full"),
@@ -118,15 +147,12 @@ def _aggregate(valid: pl.DataFrame, as_of: datetime, *, days: str) -> pl.DataFra
     ]
     if days != "none":
         figures.append((~counted).sum().alias("ignored_after_as_of"))
-        cycle = (c("delivered_at") - c("ordered_at")).dt.total_microseconds().cast(pl.Int128)
-        day = c("ordered_at").dt.date().cast(pl.Int32)
-        first_day = day.filter(counted).min()
-        # Marked row by row (a window) rather than compared with the group's minimum inside
-        # the aggregation, which polars does group by group.
         valid = valid.with_columns(
-            __first_day_row=counted & (day == when(counted, day).min().over("customer_id"))
+            __cycle=(c("delivered_at") - c("ordered_at")).dt.total_microseconds().cast(pl.Int128),
+            __day=c("ordered_at").dt.date().cast(pl.Int32),
         )
-        first_day_rows = c("__first_day_row")
+        cycle, day = c("__cycle"), c("__day")
+        first_day = day.filter(counted).min()
         figures += [
             when(delivered, cycle).sum().alias("cycle_us_sum"),
             when(delivered, cycle * cycle).sum().alias("cycle_us_squares"),
@@ -136,13 +162,63 @@ def _aggregate(valid: pl.DataFrame, as_of: datetime, *, days: str) -> pl.DataFra
                 else day.filter(counted).n_unique().alias("distinct_order_days")
             ),
             first_day.alias("first_day"),
-            when(first_day_rows, "revenue.amount").sum().alias("first_day_revenue"),
-            when(first_day_rows, "__revenue_places").max().alias("__first_day_places"),
-            when(first_day_rows, "__revenue_negative_zero")
-            .all()
-            .alias("__first_day_negative_zero"),
         ]
-    return valid.group_by("customer_id", maintain_order=True).agg(figures)
+        if places:
+            # Three figures of the first day: its rows marked once, row by row (a window),
+            # rather than compared with the group's first day in each, group by group.
+            valid = valid.with_columns(
+                __first_day_row=counted & (day == when(counted, day).min().over("customer_id"))
+            )
+            first_day_rows = c("__first_day_row")
+            figures += [
+                total(first_day_rows, "revenue", "first_day_revenue"),
+                when(first_day_rows, "__revenue_places").max().alias("__first_day_places"),
+                when(first_day_rows, "__revenue_negative_zero")
+                .all()
+                .alias("__first_day_negative_zero"),
+            ]
+        else:  # one: filtered group by group, which costs less than the window
+            first_day_rows = counted & (day == first_day)
+            figures.append(total(first_day_rows, "revenue", "first_day_revenue", filtered=True))
+    table = valid.group_by("customer_id", maintain_order=True).agg(figures)
+    if minor_places is None:
+        return table
+    # Minor units back to 12-place decimals, exactly, on the small table.
+    unit = pl.lit(_ONE.scaleb(-minor_places), dtype=pl.Decimal(38, minor_places))
+    return table.with_columns((c(sums).cast(pl.Decimal(38, 0)) * unit).cast(_MONEY))
+
+
+def _minor_units(valid: pl.DataFrame) -> tuple[pl.DataFrame, int | None]:
+    """The frame with each amount in integer minor units of the data's places
+    (``__revenue_minor``, ``__cost_minor``) and those places, when every amount is a whole
+    number of them and no sum of them can leave 64 bits: polars adds these about twice as fast
+    as 38-digit decimals. Else the frame as it is and ``None``."""
+    kinds = ("revenue", "cost")
+    places = valid.select(pl.max_horizontal(f"__{k}_places" for k in kinds).max()).item()
+    places = min(_SCALE, max(0, places or 0))
+    unit = 10 ** (_SCALE - places)  # one minor unit in the 12-place decimals' integers
+    c = pl.col
+    scaled = {k: c(f"{k}.amount").to_physical() for k in kinds}
+    # Beyond 64 bits a count of minor units is null, and fails the exactness check.
+    minor = valid.select(
+        (v // unit).cast(pl.Int64, strict=False).alias(f"__{k}_minor") for k, v in scaled.items()
+    )
+    exact, *bounds = (
+        valid.with_columns(minor)
+        .select(
+            pl.all_horizontal(
+                (c(f"__{k}_minor").cast(pl.Int128) * unit == v).fill_null(False).all()
+                for k, v in scaled.items()
+            ).alias("exact"),
+            *(c(m).min().alias(f"{m} min") for m in minor.columns),
+            *(c(m).max().alias(f"{m} max") for m in minor.columns),
+        )
+        .row(0)
+    )
+    largest = max((abs(x) for x in bounds if x is not None), default=0)
+    if not exact or largest * valid.height >= 2**63:  # each partial sum stays within 64 bits
+        return valid, None
+    return valid.with_columns(minor), places
 
 
 _SUMMED = (
