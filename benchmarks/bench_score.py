@@ -154,13 +154,19 @@ def hand_written_polars(typed: pl.DataFrame) -> pl.DataFrame:
     return typed.group_by("customer_id", maintain_order=True).agg(_hand_figures())
 
 
+def _conditions() -> tuple[pl.Expr, ...]:
+    """Ordered by ``as_of``, delivered, on time, in full: the rows the figures count."""
+    c = pl.col
+    counted = c("ordered_at") <= pl.lit(AS_OF)
+    delivered = counted & c("delivered_at").is_not_null()
+    on_time = delivered & (c("delivered_at") <= c("promised_at"))
+    return counted, delivered, on_time, delivered & (c("units_delivered") >= c("units_ordered"))
+
+
 def _hand_figures() -> list[pl.Expr]:
     c = pl.col
     as_of = pl.lit(AS_OF)
-    counted = c("ordered_at") <= as_of
-    delivered = counted & c("delivered_at").is_not_null()
-    on_time = delivered & (c("delivered_at") <= c("promised_at"))
-    in_full = delivered & (c("units_delivered") >= c("units_ordered"))
+    counted, delivered, on_time, in_full = _conditions()
     day = c("ordered_at").dt.date()
     cycle = (c("delivered_at") - c("ordered_at")).dt.total_microseconds()
     windows = []
@@ -202,10 +208,7 @@ def every_figure_polars(typed: pl.DataFrame) -> pl.DataFrame:
     ``hand_written_polars``'s figures and those it leaves out, in one aggregation."""
     c = pl.col
     as_of = pl.lit(AS_OF)
-    counted = c("ordered_at") <= as_of
-    delivered = counted & c("delivered_at").is_not_null()
-    on_time = delivered & (c("delivered_at") <= c("promised_at"))
-    in_full = delivered & (c("units_delivered") >= c("units_ordered"))
+    counted, delivered, on_time, in_full = _conditions()
     perfect = on_time & in_full & (c("units_damaged") == 0) & ~c("invoice_error")
     year = counted & (c("ordered_at") > as_of - pl.duration(days=365))
     day = c("ordered_at").dt.date()
