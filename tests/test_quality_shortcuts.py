@@ -12,10 +12,12 @@ from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 import attrs
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from logicrm import (
+    Complaint,
     ComplaintPolicy,
     Dimension,
     Gap,
@@ -28,6 +30,7 @@ from logicrm import (
     service_kpis,
 )
 from logicrm.domain import Reason
+from logicrm.errors import ValidationError
 from logicrm.quality import FiveGapsReport, MeasureGaps, WorstGap
 from logicrm.quality._complaints import _as_of_in
 from logicrm.quality._gaps import measured_gaps
@@ -275,8 +278,8 @@ def test_as_of_in_a_fixed_offset_compares_as_the_instant_does(moment, as_of):
     assert (moment > local) == (moment > as_of)
     assert (moment <= local) == (moment <= as_of)
     assert local - moment == as_of - moment
-    if type(moment.tzinfo) is not timezone:  # a zone with summer time is left alone
-        assert local is as_of
+    if type(moment.tzinfo) is not timezone or type(as_of.tzinfo) is not timezone:
+        assert local is as_of  # a zone with summer time, on either side, is left alone
 
 
 def test_the_report_on_no_complaints_is_the_same_whatever_came_before():
@@ -342,3 +345,49 @@ def test_a_measure_read_by_its_field_equals_its_definition(items):
             continue
         want = None if duration is None else duration / timedelta(hours=1)
         assert kpis.value(measure) == want
+
+
+# Summer time's repeated hour: two times of one ZoneInfo compare by their wall clocks, so the
+# answers below are those of comparing each time with as_of as given (the definition).
+_NEW_YORK = ZoneInfo("America/New_York")
+
+
+def _fold_complaint(**times):
+    return Complaint(id="K", customer_id="C1", channel="phone", category="late", **times)
+
+
+def test_in_the_repeated_hour_a_complaint_is_judged_by_its_own_times_against_as_of():
+    # responded 01:30 EDT (05:30Z), resolved 01:30 EST (06:30Z): one wall clock, an hour apart
+    resolved = _fold_complaint(
+        opened_at=datetime(2026, 11, 1, 1, 0, tzinfo=_NEW_YORK), severity="low",
+        status="resolved", responded_at=datetime(2026, 11, 1, 1, 30, tzinfo=_NEW_YORK),
+        resolved_at=datetime(2026, 11, 1, 1, 30, fold=1, tzinfo=_NEW_YORK),
+    )  # fmt: skip
+    report = complaint_sla([resolved], as_of=datetime(2026, 11, 1, 6, 0, tzinfo=UTC))
+    assert (report.total, report.open) == (1, 0)
+    # opened 01:30 EST (06:30Z), after as_of, though responded 01:40 EDT (05:40Z) before it
+    early = _fold_complaint(
+        opened_at=datetime(2026, 11, 1, 1, 30, fold=1, tzinfo=_NEW_YORK), severity="low",
+        status="investigating", responded_at=datetime(2026, 11, 1, 1, 40, tzinfo=_NEW_YORK),
+    )  # fmt: skip
+    with pytest.raises(ValidationError, match="after as_of"):
+        complaint_sla([early], as_of=datetime(2026, 11, 1, 6, 0, tzinfo=UTC))
+
+
+def test_an_as_of_with_summer_time_meets_its_own_zones_deadline_by_the_wall_clock():
+    # confirmation due 72 h (wall clock) after resolving: 2026-11-01 01:30 EDT; as_of 01:20 EST
+    # is an hour past that instant but before it on the zone's wall clock, as Python compares
+    opened = datetime(2026, 10, 28, 5, 30, tzinfo=UTC)
+    complaint = _fold_complaint(
+        opened_at=opened, severity="critical", status="resolved",
+        responded_at=opened + timedelta(hours=1),
+        resolved_at=datetime(2026, 10, 29, 1, 30, tzinfo=_NEW_YORK),
+    )  # fmt: skip
+    as_of = datetime(2026, 11, 1, 1, 20, fold=1, tzinfo=_NEW_YORK)
+    deadline = (
+        complaint.resolved_at
+        + ComplaintPolicy().for_complaint(complaint.severity, None).confirm_within
+    )
+    expected = SlaStatus.OVERDUE if as_of > deadline else SlaStatus.PENDING
+    (row,) = complaint_sla([complaint], as_of=as_of).complaints
+    assert row.confirmation is expected is SlaStatus.PENDING

@@ -21,25 +21,9 @@ from logicrm import (
 from logicrm.domain import _reason
 from logicrm.retention._contact_items import _days
 from logicrm.retention._contacts import _earliest, _latest, _moved
-from logicrm.retention._plan import _latest_event
 from logicrm.scoring import WINDOW_DAYS, Activity
 from logicrm.testing import aware_datetimes
 from strategies import complaints
-
-
-@given(complaints(), st.data())
-def test_a_complaints_latest_event_is_its_last_time_set(complaint, data):
-    # as_of at, just before or just after one of the complaint's own times, in any zone
-    times = [complaint.opened_at, complaint.responded_at, complaint.reopened_at,
-             complaint.resolved_at, complaint.confirmed_at]  # fmt: skip
-    moment = data.draw(st.sampled_from([t for t in times if t is not None]))
-    step = data.draw(st.sampled_from([-1, 0, 1])) * timedelta(seconds=1)
-    zone = data.draw(st.sampled_from([UTC, timezone(timedelta(hours=-11))]))
-    as_of = _moved(moment + step, zone)
-    # what contact_plan read before: the complaint after as_of if opened or moved on after it
-    moved_on = complaint.opened_at > as_of or complaint.last_event_at > as_of
-    assert (_latest_event(complaint) > as_of) is moved_on
-    assert _latest_event(complaint) == complaint.last_event_at
 
 
 @given(st.sampled_from(Tier), st.none() | st.sampled_from(AbcClass), st.booleans())
@@ -160,3 +144,27 @@ def test_complaints_are_counted_by_instant_whatever_the_zones(data, as_of, zone)
     opened = [c.opened_at.astimezone(UTC) for c in records]
     assert ever == sum(1 for at in opened if at <= utc)
     assert year == sum(1 for at in opened if utc - timedelta(days=365) < at <= utc)
+
+
+def test_in_the_repeated_hour_a_resolved_complaint_still_gets_its_follow_up():
+    """Responded 01:30 EDT (05:30Z) and resolved 01:30 EST (06:30Z), one wall clock an hour
+    apart: as of 06:00Z its latest event (the response, as ``max`` chooses among equal wall
+    clocks) is not after as_of, so the plan holds the complaint's follow-up."""
+    from zoneinfo import ZoneInfo
+
+    from logicrm import Complaint, Customer, contact_plan
+
+    new_york = ZoneInfo("America/New_York")
+    complaint = Complaint(
+        id="A", customer_id="C1", opened_at=datetime(2026, 11, 1, 1, 0, tzinfo=new_york),
+        channel="phone", category="late", severity="low", status="resolved",
+        responded_at=datetime(2026, 11, 1, 1, 30, tzinfo=new_york),
+        resolved_at=datetime(2026, 11, 1, 1, 30, fold=1, tzinfo=new_york),
+    )  # fmt: skip
+    plan = contact_plan(
+        Customer(id="C1", name="Acme", kind="enterprise"),
+        as_of=datetime(2026, 11, 1, 6, 0, tzinfo=UTC),
+        tier=Tier.LARGE,
+        complaints=[complaint],
+    )
+    assert ("complaint_follow_up", "A") in [(i.task.value, i.complaint_id) for i in plan.items]

@@ -414,19 +414,6 @@ def _enquiry_reply(
     )
 
 
-def _latest_event(complaint: Complaint) -> datetime:
-    """When the complaint's last event happened: its latest time set, in the order its
-    construction checks (opened <= responded <= reopened <= resolved <= confirmed), so the
-    same instant as ``Complaint.last_event_at`` without comparing the times again."""
-    return (
-        complaint.confirmed_at
-        or complaint.resolved_at
-        or complaint.reopened_at
-        or complaint.responded_at
-        or complaint.opened_at
-    )
-
-
 def _complaint_item(
     complaint: Complaint,
     log: ContactActivity,
@@ -436,7 +423,7 @@ def _complaint_item(
     complaint_policy: ComplaintPolicy,
 ) -> ContactItem | None:
     """The one step a complaint waits for, if any, with its deadline."""
-    if _latest_event(complaint) > as_of:  # opened or moved on after as_of
+    if complaint.opened_at > as_of or complaint.last_event_at > as_of:  # not yet, as of as_of
         return None
     status = complaint.status
     # the step an open complaint waits for: its kind, its stage and since when
