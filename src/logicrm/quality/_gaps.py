@@ -15,6 +15,7 @@ from logicrm.domain._money import in_library_context
 from logicrm.domain._survey import DEFAULT_SCALE
 from logicrm.quality._kpis import ServiceKpis
 from logicrm.quality._servqual import ServqualResult
+from logicrm.scoring._per_policy import per_policy
 
 
 class Gap(StrEnum):
@@ -214,18 +215,21 @@ def _measure_plan(measure: ServiceMeasure, levels: dict[str, float]) -> _Measure
     )
 
 
-# The plan of the last tuple of standards read: an assessment run gives every customer the
-# same tuple, whose levels need reading once (a tuple of frozen records cannot change).
-_last_plan: tuple[object, tuple[_MeasurePlan, ...]] | None = None
-
-
 def _plan(standards: Iterable[ServiceStandard]) -> tuple[_MeasurePlan, ...]:
     """Each measure with a level, in measure order, from the standards (checked: one of
-    each kind per measure)."""
-    global _last_plan
-    last = _last_plan
-    if last is not None and last[0] is standards:
-        return last[1]
+    each kind per measure). A tuple's plan is remembered: an assessment run gives every
+    customer the same tuple, and a tuple of frozen records cannot change."""
+    if type(standards) is tuple:
+        return _tuple_plan(standards)
+    return _read_plan(standards)
+
+
+@per_policy
+def _tuple_plan(standards: tuple[ServiceStandard, ...]) -> tuple[_MeasurePlan, ...]:
+    return _read_plan(standards)
+
+
+def _read_plan(standards: Iterable[ServiceStandard]) -> tuple[_MeasurePlan, ...]:
     levels: dict[ServiceMeasure, dict[str, float]] = {}
     for index, level in enumerate(standards):
         if not isinstance(level, ServiceStandard):
@@ -236,10 +240,7 @@ def _plan(standards: Iterable[ServiceStandard]) -> tuple[_MeasurePlan, ...]:
                 f"standards[{index}]", level.measure.value, f"has a second {level.kind.value} level"
             )
         row[level.kind.value] = float(level.target)
-    plan = tuple(_measure_plan(m, levels[m]) for m in _MEASURES if m in levels)
-    if type(standards) is tuple:
-        _last_plan = (standards, plan)
-    return plan
+    return tuple(_measure_plan(m, levels[m]) for m in _MEASURES if m in levels)
 
 
 def oriented(measure: ServiceMeasure, actual: float, reference: float) -> float:
