@@ -435,6 +435,7 @@ def _assess(
         fail("action_calculator", options.action, "must return a NextBestAction")
     plan = None
     if contacts is not None:
+        risk_since = _risk_since(activity, stage.stage, as_of, policies)
         plan = contact_plan(
             customer,
             as_of=as_of,
@@ -446,13 +447,9 @@ def _assess(
             policy=policies.contact,
             complaint_policy=policies.complaint,
             action=action.action,
-            risk_since=_risk_since(activity, stage.stage, as_of, policies),
+            risk_since=risk_since,
             key_customer=key,
-            win_back_since=(
-                _risk_since(activity, stage.stage, as_of, policies)
-                if action.lever is RetentionLever.WIN_BACK
-                else None
-            ),
+            win_back_since=risk_since if action.lever is RetentionLever.WIN_BACK else None,
             churn=churn,
         )
         warning = plan_cost_warning(plan, profit, policies.contact, policies.service_cost)
