@@ -11,7 +11,8 @@ Targets (issue 3), measured in one run on seeded ``logicrm.sample`` data:
 
 ``--assess N`` times only ``assess_all`` over N customers with every input (issue 25's target:
 <= 80 us per customer at 100k); ``--against SRC`` times another revision's ``src`` folder (from
-``git archive REV src``) in the same run, interleaved, each round in a fresh process.
+``git archive REV src``) in the same run, interleaved, each round in a fresh process;
+``--collector`` leaves Python's cyclic garbage collector on, as an embedder's program does.
 """
 
 from __future__ import annotations
@@ -242,18 +243,73 @@ _ASSESS_INPUTS = {  # each input's fields that name a customer or a record of on
 }
 
 
-def assess_once(n: int) -> tuple[float, float]:
+def assess_once(n: int, collector: bool = False) -> tuple[float, float]:
     """Seconds for one ``assess_all`` over ``n`` customers with every input (set-up untimed):
-    wall clock, and this process's CPU time (steadier when other work shares the machine)."""
+    wall clock, and this process's CPU time (steadier when other work shares the machine).
+    The cyclic garbage collector is off, as in the harness, unless ``collector`` (as an
+    embedder's program runs it, with every input it built still alive)."""
     as_of, customers, activities, inputs = assess_data(n)
     gc.collect()
-    gc.disable()
+    if not collector:
+        gc.disable()
     try:
         began, cpu = time.perf_counter(), time.process_time()
         lc.assess_all(customers, activities, as_of=as_of, inputs=inputs)
         return time.perf_counter() - began, time.process_time() - cpu
     finally:
         gc.enable()
+
+
+def object_floor(n: int) -> None:
+    """What building ``assess_all``'s results costs with nothing left to work out: every
+    result object of ``n`` varied customers is rebuilt through its public constructor from
+    values already computed (numbers, words, dates), by code generated per customer, and
+    timed against ``assess_all`` on the same customers. No rule could make ``assess_all``
+    cheaper than this floor while it returns these frozen, slotted attrs objects."""
+    import attrs
+
+    as_of, customers, activities, inputs = varied_data(n)
+    results = list(lc.assess_all(customers, activities, as_of=as_of, inputs=inputs).values())
+
+    def source(value: Any, constants: list[Any], types: dict[str, type]) -> str:
+        kind = type(value)
+        if attrs.has(kind) or kind is lc.Money:
+            types[f"{kind.__name__}{id(kind)}"] = kind
+            name = f"T['{kind.__name__}{id(kind)}']"
+            if kind is lc.Money:
+                constants.extend((value.amount, value.currency))
+                return f"{name}(C[{len(constants) - 2}], C[{len(constants) - 1}])"
+            parts = [f"{field.alias}={source(getattr(value, field.name), constants, types)}"
+                     for field in attrs.fields(kind) if field.init]  # fmt: skip
+            return f"{name}({', '.join(parts)})"
+        if kind is tuple:
+            return "(" + "".join(f"{source(v, constants, types)}, " for v in value) + ")"
+        constants.append(value)
+        return f"C[{len(constants) - 1}]"
+
+    builders = []
+    for result in results:
+        constants: list[Any] = []
+        types: dict[str, type] = {}
+        build = eval("lambda: " + source(result, constants, types), {"C": constants, "T": types})
+        assert build() == result  # the rebuilt result is the same result
+        builders.append(build)
+    medians = median_seconds(
+        {
+            "assess_all": lambda: lc.assess_all(customers, activities, as_of=as_of, inputs=inputs),
+            "objects only": lambda: [build() for build in builders],
+        },
+        rounds=3,
+    )
+    objects = medians["objects only"]
+    report(
+        f"building assess_all's results, {n:,} varied customers, every input",
+        [
+            ("assess_all", f"{medians['assess_all'] / n * 1e6:.0f} us/customer", ""),
+            ("objects only", f"{objects / n * 1e6:.0f} us/customer",
+             f"{objects / medians['assess_all']:.0%} of assess_all; issue 25 asks <= 80 us"),
+        ],
+    )  # fmt: skip
 
 
 def varied_data(n: int) -> tuple[Any, list[lc.Customer], dict[str, Activity], Any]:
@@ -322,9 +378,10 @@ def same_results(n: int, against: str) -> None:
         sys.exit(1)
 
 
-def assess_report(n: int, rounds: int, against: str | None) -> None:
+def assess_report(n: int, rounds: int, against: str | None, collector: bool = False) -> None:
     """``assess_all`` per customer, each round in a fresh process; with ``against`` (another
-    revision's ``src`` folder) that revision is timed too, interleaved, in the same run."""
+    revision's ``src`` folder) that revision is timed too, interleaved, in the same run. With
+    ``collector`` the cyclic garbage collector runs, as in an embedder's program."""
     sides = {"this tree": None} if against is None else {"this tree": None, "against": against}
     samples: dict[str, list[float]] = {side: [] for side in sides}
     cpu: dict[str, list[float]] = {side: [] for side in sides}
@@ -334,7 +391,8 @@ def assess_report(n: int, rounds: int, against: str | None) -> None:
             if src is not None:
                 env["PYTHONPATH"] = os.pathsep.join([src, env.get("PYTHONPATH", "")])
             out = subprocess.run(
-                [sys.executable, __file__, "--assess-once", str(n)],
+                [sys.executable, __file__, "--assess-once", str(n),
+                 *(["--collector"] if collector else [])],
                 env=env, capture_output=True, text=True, check=True,
             )  # fmt: skip
             wall, spent = out.stdout.strip().splitlines()[-1].split()
@@ -352,7 +410,9 @@ def assess_report(n: int, rounds: int, against: str | None) -> None:
         cpu_ratio = cpus["against"] / cpus["this tree"]
         rows.append(("against / this tree", f"{ratio:.2f}x",
                      f"CPU {cpu_ratio:.2f}x; against = {against}"))  # fmt: skip
-    report(f"assess_all, {n:,} customers, every input (median of {rounds} rounds)", rows)
+    gc_state = "collector on" if collector else "collector off"
+    report(f"assess_all, {n:,} customers, every input, {gc_state} (median of {rounds} rounds)",
+           rows)  # fmt: skip
 
 
 def main() -> None:
@@ -372,20 +432,31 @@ def main() -> None:
         "--same-as", metavar="SRC",
         help="with --assess N: check this tree's results equal SRC's over N varied customers",
     )  # fmt: skip
+    parser.add_argument(
+        "--collector", action="store_true",
+        help="with --assess: leave Python's cyclic garbage collector on, as an embedder does",
+    )  # fmt: skip
+    parser.add_argument(
+        "--object-floor", type=int, metavar="N",
+        help="time rebuilding assess_all's result objects of N customers from ready values",
+    )  # fmt: skip
     parser.add_argument("--assess-once", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--dump-results", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.dump_results:
         dump_results(int(args.dump_results[0]), args.dump_results[1])
         return
+    if args.object_floor:
+        object_floor(args.object_floor)
+        return
     if args.same_as:
         same_results(args.assess, args.same_as)
         return
     if args.assess_once:
-        print(*assess_once(args.assess_once))
+        print(*assess_once(args.assess_once, args.collector))
         return
     if args.assess:
-        assess_report(args.assess, args.rounds, args.against)
+        assess_report(args.assess, args.rounds, args.against, args.collector)
         return
 
     memory = peak_memory(args.shipments, args.customers)  # first, while this process is small
