@@ -12,7 +12,8 @@ Targets (issue 3), measured in one run on seeded ``logicrm.sample`` data:
 ``--assess N`` times only ``assess_all`` over N customers with every input (issue 25's target:
 <= 80 us per customer at 100k); ``--against SRC`` times another revision's ``src`` folder (from
 ``git archive REV src``) in the same run, interleaved, each round in a fresh process;
-``--collector`` leaves Python's cyclic garbage collector on, as an embedder's program does.
+``--collector on`` leaves Python's cyclic garbage collector on, as an embedder's program does;
+``--collector paused`` times the scale page's recipe (the program pauses it around the call).
 """
 
 from __future__ import annotations
@@ -243,57 +244,108 @@ _ASSESS_INPUTS = {  # each input's fields that name a customer or a record of on
 }
 
 
-def assess_once(n: int, collector: bool = False) -> tuple[float, float]:
+def assess_once(n: int, collector: str = "off") -> tuple[float, float]:
     """Seconds for one ``assess_all`` over ``n`` customers with every input (set-up untimed):
     wall clock, and this process's CPU time (steadier when other work shares the machine).
-    The cyclic garbage collector is off, as in the harness, unless ``collector`` (as an
-    embedder's program runs it, with every input it built still alive)."""
+
+    ``collector``: ``"off"`` as in the harness; ``"on"`` as an embedder's program runs it,
+    with every input it built still alive; ``"paused"`` the scale page's recipe, the program
+    pausing it around the call, timed up to the collection of young objects it put off."""
     as_of, customers, activities, inputs = assess_data(n)
     gc.collect()
-    if not collector:
+    if collector != "on":
         gc.disable()
     try:
         began, cpu = time.perf_counter(), time.process_time()
         lc.assess_all(customers, activities, as_of=as_of, inputs=inputs)
+        if collector == "paused":
+            gc.enable()
+            gc.collect(0)  # the young objects' collection put off, as the next allocation would
         return time.perf_counter() - began, time.process_time() - cpu
     finally:
         gc.enable()
 
 
 def object_floor(n: int) -> None:
-    """What building ``assess_all``'s results costs with nothing left to work out: every
-    result object of ``n`` varied customers is rebuilt through its public constructor from
-    values already computed (numbers, words, dates), by code generated per customer, and
-    timed against ``assess_all`` on the same customers. No rule could make ``assess_all``
-    cheaper than this floor while it returns these frozen, slotted attrs objects."""
+    """What building ``assess_all``'s results costs with nothing left to work out, against
+    ``assess_all`` on the same ``n`` varied customers.
+
+    Each customer's results are rebuilt through their public constructors from values
+    already computed (numbers, words, dates) by code generated for that customer: an object
+    the results hold twice (a reason quoted by a section and by the whole) is built once, and
+    one shared by several customers (a fixed reason, a report reused for "no complaints") is
+    not rebuilt, as ``assess_all`` does not build it per customer either. So this is what the
+    frozen, slotted attrs results alone cost, before any rule runs."""
+    from collections import Counter
+    from types import MappingProxyType
+
     import attrs
 
     as_of, customers, activities, inputs = varied_data(n)
     results = list(lc.assess_all(customers, activities, as_of=as_of, inputs=inputs).values())
 
-    def source(value: Any, constants: list[Any], types: dict[str, type]) -> str:
+    def children(value: Any) -> list[Any]:
         kind = type(value)
-        if attrs.has(kind) or kind is lc.Money:
-            types[f"{kind.__name__}{id(kind)}"] = kind
-            name = f"T['{kind.__name__}{id(kind)}']"
-            if kind is lc.Money:
-                constants.extend((value.amount, value.currency))
-                return f"{name}(C[{len(constants) - 2}], C[{len(constants) - 1}])"
-            parts = [f"{field.alias}={source(getattr(value, field.name), constants, types)}"
-                     for field in attrs.fields(kind) if field.init]  # fmt: skip
-            return f"{name}({', '.join(parts)})"
-        if kind is tuple:
-            return "(" + "".join(f"{source(v, constants, types)}, " for v in value) + ")"
-        constants.append(value)
-        return f"C[{len(constants) - 1}]"
+        if attrs.has(kind):
+            return [getattr(value, field.name) for field in attrs.fields(kind)]
+        if kind in (tuple, list):
+            return list(value)
+        if kind in (dict, MappingProxyType):
+            return list(value.values())
+        return []
 
-    builders = []
-    for result in results:
+    def built(value: Any) -> bool:
+        return attrs.has(type(value)) or type(value) is lc.Money
+
+    def objects(value: Any, seen: dict[int, Any]) -> dict[int, Any]:
+        if id(value) not in seen and (built(value) or children(value)):
+            seen[id(value)] = value
+            for child in children(value):
+                objects(child, seen)
+        return seen
+
+    held_by = Counter(key for result in results for key in objects(result, {}))
+
+    def builder(result: Any) -> Any:
         constants: list[Any] = []
-        types: dict[str, type] = {}
-        build = eval("lambda: " + source(result, constants, types), {"C": constants, "T": types})
-        assert build() == result  # the rebuilt result is the same result
-        builders.append(build)
+        lines: list[str] = []
+        names: dict[int, str] = {}
+
+        def constant(value: Any) -> str:
+            constants.append(value)
+            return f"C[{len(constants) - 1}]"
+
+        def source(value: Any) -> str:
+            if id(value) in names:
+                return names[id(value)]
+            kind = type(value)
+            if held_by.get(id(value), 0) > 1 or not (built(value) or children(value)):
+                return constant(value)
+            if kind is lc.Money:
+                made = f"{constant(kind)}({constant(value.amount)}, {constant(value.currency)})"
+            elif attrs.has(kind):
+                made = f"{constant(kind)}(" + ", ".join(
+                    f"{field.alias}={source(getattr(value, field.name))}"
+                    for field in attrs.fields(kind) if field.init
+                ) + ")"  # fmt: skip
+            elif kind in (tuple, list):
+                made = f"{constant(kind)}((" + "".join(f"{source(v)}, " for v in value) + "))"
+            else:
+                made = f"{constant(kind)}({{" + ", ".join(
+                    f"{constant(k)}: {source(v)}" for k, v in value.items()
+                ) + "})"  # fmt: skip
+            names[id(value)] = f"v{len(names)}"
+            lines.append(f"    {names[id(value)]} = {made}")
+            return names[id(value)]
+
+        root = source(result)
+        code = "def build():\n" + "\n".join(lines) + f"\n    return {root}\n"
+        scope: dict[str, Any] = {"C": constants}
+        exec(code, scope)
+        return scope["build"]
+
+    builders = [builder(result) for result in results]
+    assert all(build() == result for build, result in zip(builders, results, strict=True))
     medians = median_seconds(
         {
             "assess_all": lambda: lc.assess_all(customers, activities, as_of=as_of, inputs=inputs),
@@ -378,10 +430,10 @@ def same_results(n: int, against: str) -> None:
         sys.exit(1)
 
 
-def assess_report(n: int, rounds: int, against: str | None, collector: bool = False) -> None:
+def assess_report(n: int, rounds: int, against: str | None, collector: str = "off") -> None:
     """``assess_all`` per customer, each round in a fresh process; with ``against`` (another
     revision's ``src`` folder) that revision is timed too, interleaved, in the same run. With
-    ``collector`` the cyclic garbage collector runs, as in an embedder's program."""
+    ``collector`` ``"on"`` or ``"paused"``, see ``assess_once``."""
     sides = {"this tree": None} if against is None else {"this tree": None, "against": against}
     samples: dict[str, list[float]] = {side: [] for side in sides}
     cpu: dict[str, list[float]] = {side: [] for side in sides}
@@ -392,7 +444,7 @@ def assess_report(n: int, rounds: int, against: str | None, collector: bool = Fa
                 env["PYTHONPATH"] = os.pathsep.join([src, env.get("PYTHONPATH", "")])
             out = subprocess.run(
                 [sys.executable, __file__, "--assess-once", str(n),
-                 *(["--collector"] if collector else [])],
+                 "--collector", collector],
                 env=env, capture_output=True, text=True, check=True,
             )  # fmt: skip
             wall, spent = out.stdout.strip().splitlines()[-1].split()
@@ -410,7 +462,7 @@ def assess_report(n: int, rounds: int, against: str | None, collector: bool = Fa
         cpu_ratio = cpus["against"] / cpus["this tree"]
         rows.append(("against / this tree", f"{ratio:.2f}x",
                      f"CPU {cpu_ratio:.2f}x; against = {against}"))  # fmt: skip
-    gc_state = "collector on" if collector else "collector off"
+    gc_state = f"collector {collector}"
     report(f"assess_all, {n:,} customers, every input, {gc_state} (median of {rounds} rounds)",
            rows)  # fmt: skip
 
@@ -433,8 +485,9 @@ def main() -> None:
         help="with --assess N: check this tree's results equal SRC's over N varied customers",
     )  # fmt: skip
     parser.add_argument(
-        "--collector", action="store_true",
-        help="with --assess: leave Python's cyclic garbage collector on, as an embedder does",
+        "--collector", choices=("off", "on", "paused"), default="off",
+        help="with --assess: Python's cyclic garbage collector off (as the harness), on (as an "
+        "embedder's program) or paused by the program around the call (the scale page's recipe)",
     )  # fmt: skip
     parser.add_argument(
         "--object-floor", type=int, metavar="N",

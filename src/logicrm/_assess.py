@@ -22,7 +22,6 @@ from logicrm.domain import (
     ServiceStandard,
 )
 from logicrm.domain._checks import check_aware, fail
-from logicrm.domain._collector import collector_paused
 from logicrm.domain._money import in_library_context
 from logicrm.policies import ParetoCutoffs, Policies
 from logicrm.quality import (
@@ -290,24 +289,23 @@ def assess_all(
     """
     check_aware("as_of", as_of)
     policies, inputs = _legacy("assess_all", policies, inputs, legacy)
+    classes, kinds = _classes(activities, policies)
+    options = _options(
+        policies, inputs, value_calculator, credit_calculator, gap_calculator, action_calculator
+    )
+    split = inputs._split(as_of)
     result = Assessments()
-    with collector_paused():
-        classes, kinds = _classes(activities, policies)
-        options = _options(
-            policies, inputs, value_calculator, credit_calculator, gap_calculator, action_calculator
+    for customer in customers:
+        activity = activities.get(customer.id) or Activity.empty(customer.id, as_of=as_of)
+        result[customer.id] = _assess(
+            customer,
+            activity,
+            as_of,
+            classes.get(customer.id, AbcClass.C),
+            kinds.get(customer.id, CustomerClass.GENERAL),
+            options,
+            split,
         )
-        split = inputs._split(as_of)
-        for customer in customers:
-            activity = activities.get(customer.id) or Activity.empty(customer.id, as_of=as_of)
-            result[customer.id] = _assess(
-                customer,
-                activity,
-                as_of,
-                classes.get(customer.id, AbcClass.C),
-                kinds.get(customer.id, CustomerClass.GENERAL),
-                options,
-                split,
-            )
     return result
 
 

@@ -68,7 +68,6 @@ from logicrm._readers._text import (
 from logicrm._safety import spreadsheet_cell
 from logicrm.domain import CreditProfile, ServiceStandard, SurveyResponse
 from logicrm.domain._checks import fail
-from logicrm.domain._collector import collector_paused
 from logicrm.errors import ValidationError
 from logicrm.serialization import from_dict, to_dict
 
@@ -428,8 +427,7 @@ def read_db(database: Any, cls: type[T], **options: Any) -> ReadResult[T]:
     """Every valid record of a table or query and every row set aside, as
     [`stream_db()`][logicrm.io.stream_db] reads them."""
     rejected: list[RowRejection] = []
-    with collector_paused():
-        ok = tuple(stream_db(database, cls, on_reject=rejected.append, **options))
+    ok = tuple(stream_db(database, cls, on_reject=rejected.append, **options))
     return ReadResult(ok, tuple(rejected))
 
 
@@ -469,19 +467,18 @@ def read(
         (1, 3, 'due_on')
     """
     rejected: list[RowRejection] = []
-    with collector_paused():
-        ok = tuple(
-            stream(
-                source,
-                cls,
-                mapping=mapping,
-                format=format,
-                on_reject=rejected.append,
-                rejects=rejects,
-                encoding=encoding,
-                delimiter=delimiter,
-            )
+    ok = tuple(
+        stream(
+            source,
+            cls,
+            mapping=mapping,
+            format=format,
+            on_reject=rejected.append,
+            rejects=rejects,
+            encoding=encoding,
+            delimiter=delimiter,
         )
+    )
     return ReadResult(ok, tuple(rejected))
 
 
