@@ -331,9 +331,7 @@ def object_floor(n: int) -> None:
                 lines.append(f"    {name} = new({constant(kind)})")
                 lines.extend(f"    put({name}, {constant(f)}, {v})" for f, v in values)
                 return name
-            if kind is lc.Money:
-                made = f"{constant(kind)}({constant(value.amount)}, {constant(value.currency)})"
-            elif attrs.has(kind):
+            if attrs.has(kind):
                 made = ", ".join(f"{field.alias}={source(getattr(value, field.name))}"
                                  for field in attrs.fields(kind) if field.init)  # fmt: skip
                 made = f"{constant(kind)}({made})"
