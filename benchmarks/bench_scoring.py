@@ -21,11 +21,12 @@ from __future__ import annotations
 import argparse
 import gc
 import os
+import re
 import statistics
 import subprocess
 import sys
 import time
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -281,7 +282,16 @@ def object_floor(n: int) -> None:
     customers (a fixed reason, the report reused for "no complaints") is not rebuilt, as
     ``assess_all`` does not build it per customer either. Objects that are merely equal
     across customers are still built for each. Every builder is run ten times before the
-    timed rounds, as ``assess_all``'s own code is warm after its first customers."""
+    timed rounds, as ``assess_all``'s own code is warm after its first customers.
+
+    Two more builders, one each way, also word each of the customer's own reasons again:
+    every amount, rate and date in a message is written by one f-string from a value of its
+    kind (``Decimal``, ``float``, ``date``), once per customer however often its results quote
+    it, and a message that is the same string as another's is not worded twice; the rest of
+    the message is literal text. Whole numbers stay literal (counts, many of which the library
+    words from a memo, and digits inside ids), as does a figure that cannot be written back
+    exactly that way; the report gives the share written. Every rebuilt result must equal the
+    original, words included."""
     from collections import Counter
     from types import MappingProxyType
 
@@ -309,10 +319,37 @@ def object_floor(n: int) -> None:
 
     held_by = Counter(key for result in results for key in objects(result, {}))
 
-    def builder(result: Any, direct: bool) -> Any:
+    written = Counter[str]()
+
+    def words(message: str, constant: Any, lines: list[str], quoted: dict[Any, str]) -> str:
+        """An expression wording ``message`` again from its figures (see above). A figure's
+        text the customer's results quote again is written once, and a message that is the
+        same string as another's (a summary quoting a section's reason) is not worded again:
+        ``quoted`` holds the local of each, by text and by the message's identity."""
+        if id(message) in quoted:
+            return quoted[id(message)]
+        parts, last = [], 0
+        for token in _FIGURE.finditer(message):
+            text = token.group()
+            value, spec = _figure(text)
+            written["figures"] += 1
+            if value is None or format(value, spec) != text:
+                continue  # stays in the literal text around it
+            written["written"] += 1
+            if text not in quoted:
+                quoted[text] = f"w{len(quoted)}"
+                lines.append(f"    {quoted[text]} = f'{{{constant(value)}:{spec}}}'")
+            parts += [repr(message[last : token.start()]), f"f'{{{quoted[text]}}}'"]
+            last = token.end()
+        local = quoted[id(message)] = f"m{len(quoted)}"
+        lines.append(f"    {local} = {' '.join([*parts, repr(message[last:])])}")
+        return local
+
+    def builder(result: Any, direct: bool, worded: bool = False) -> Any:
         constants: list[Any] = []
         lines: list[str] = []
         names: dict[int, str] = {}
+        quoted: dict[Any, str] = {}  # figures' texts and messages: their locals (see words)
 
         def constant(value: Any) -> str:
             constants.append(value)
@@ -324,16 +361,19 @@ def object_floor(n: int) -> None:
             kind = type(value)
             if held_by.get(id(value), 0) > 1 or not (attrs.has(kind) or children(value)):
                 return constant(value)
+            if attrs.has(kind):
+                fields = [field for field in attrs.fields(kind) if direct or field.init]
+                values = [words(value.message, constant, lines, quoted)
+                          if worded and kind is lc.Reason and field.name == "message"
+                          else source(getattr(value, field.name)) for field in fields]  # fmt: skip
             if attrs.has(kind) and direct:
-                values = [(field.name, source(getattr(value, field.name)))
-                          for field in attrs.fields(kind)]  # fmt: skip
                 name = names[id(value)] = f"v{len(names)}"
                 lines.append(f"    {name} = new({constant(kind)})")
-                lines.extend(f"    put({name}, {constant(f)}, {v})" for f, v in values)
+                lines.extend(f"    put({name}, {constant(f.name)}, {v})"
+                             for f, v in zip(fields, values, strict=True))  # fmt: skip
                 return name
             if attrs.has(kind):
-                made = ", ".join(f"{field.alias}={source(getattr(value, field.name))}"
-                                 for field in attrs.fields(kind) if field.init)  # fmt: skip
+                made = ", ".join(f"{f.alias}={v}" for f, v in zip(fields, values, strict=True))
                 made = f"{constant(kind)}({made})"
             elif kind is tuple:
                 made = "(" + "".join(f"{source(v)}, " for v in value) + ")"
@@ -354,16 +394,22 @@ def object_floor(n: int) -> None:
         exec(code, scope)
         build = scope["build"]
         for _ in range(10):
-            assert build() == result  # the rebuilt result is the same result
+            if build() != result:
+                raise SystemExit(f"the rebuilt results of {result.customer_id} differ")
         return build
 
     public = [builder(result, direct=False) for result in results]
     direct = [builder(result, direct=True) for result in results]
+    worded = [builder(result, direct=False, worded=True) for result in results]
+    written.clear()  # counted once, for the builders below
+    reworded = [builder(result, direct=True, worded=True) for result in results]
     medians = median_seconds(
         {
             "assess_all": lambda: lc.assess_all(customers, activities, as_of=as_of, inputs=inputs),
             "public constructors": lambda: [build() for build in public],
             "slots filled directly": lambda: [build() for build in direct],
+            "public constructors, reasons worded": lambda: [build() for build in worded],
+            "slots filled directly, reasons worded": lambda: [build() for build in reworded],
         },
         rounds=3,
     )
@@ -374,6 +420,36 @@ def object_floor(n: int) -> None:
           "" if name == "assess_all" else f"{seconds / whole:.0%} of assess_all")
          for name, seconds in medians.items()],
     )  # fmt: skip
+    print(
+        f"  figures in the customers' own reasons: {written['figures'] / n:.1f} per customer, "
+        f"{written['written'] / max(1, written['figures']):.0%} written by f-strings (amounts, "
+        "rates and dates; whole numbers, such as counts and the digits of ids, stay as text)"
+    )
+
+
+# A figure in a reason's words: a date, or a number with its sign, thousands and percent.
+_FIGURE = re.compile(r"\d{4}-\d{2}-\d{2}|[+-]?\d[\d,]*(?:\.\d+)?%?")
+
+
+def _figure(text: str) -> tuple[Any, str]:
+    """The value and format spec that write ``text`` back; ``None`` for a whole number or a
+    date-like text that is not a date."""
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":
+        try:
+            return date.fromisoformat(text), ""
+        except ValueError:
+            return None, ""
+    sign = "+" if text[0] == "+" else ""
+    digits = text.rstrip("%").replace(",", "")
+    comma = "," if "," in text else ""
+    places = len(digits.partition(".")[2])
+    if text.endswith("%"):
+        return float(digits) / 100, f"{sign}{comma}.{places}%"
+    if places == 2:  # most are amounts (a few ratios are floats, formatted a little faster)
+        return Decimal(digits), f"{sign}{comma}.2f"
+    if places:
+        return float(digits), f"{sign}{comma}.{places}f"
+    return None, ""  # a whole number: left as text (counts, days, digits of ids and codes)
 
 
 def varied_data(n: int) -> tuple[Any, list[lc.Customer], dict[str, Activity], Any]:
@@ -503,7 +579,8 @@ def main() -> None:
     )  # fmt: skip
     parser.add_argument(
         "--object-floor", type=int, metavar="N",
-        help="time rebuilding assess_all's result objects of N customers from ready values",
+        help="time rebuilding assess_all's result objects of N customers from ready values "
+        "(also with their reasons' amounts, rates and dates worded again)",
     )  # fmt: skip
     parser.add_argument("--assess-once", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--dump-results", nargs=2, help=argparse.SUPPRESS)
