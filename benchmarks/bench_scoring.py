@@ -366,15 +366,13 @@ def object_floor(n: int) -> None:
                 values = [words(value.message, constant, lines, quoted)
                           if worded and kind is lc.Reason and field.name == "message"
                           else source(getattr(value, field.name)) for field in fields]  # fmt: skip
-            if attrs.has(kind) and direct:
-                name = names[id(value)] = f"v{len(names)}"
-                lines.append(f"    {name} = new({constant(kind)})")
-                lines.extend(f"    put({name}, {constant(f.name)}, {v})"
-                             for f, v in zip(fields, values, strict=True))  # fmt: skip
-                return name
-            if attrs.has(kind):
-                made = ", ".join(f"{f.alias}={v}" for f, v in zip(fields, values, strict=True))
-                made = f"{constant(kind)}({made})"
+                pairs = zip(fields, values, strict=True)
+                if direct:
+                    name = names[id(value)] = f"v{len(names)}"
+                    lines.append(f"    {name} = new({constant(kind)})")
+                    lines.extend(f"    put({name}, {constant(f.name)}, {v})" for f, v in pairs)
+                    return name
+                made = f"{constant(kind)}({', '.join(f'{f.alias}={v}' for f, v in pairs)})"
             elif kind is tuple:
                 made = "(" + "".join(f"{source(v)}, " for v in value) + ")"
             elif kind is list:
